@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job: install dependencies, build the release preset, run the engine's self-demo on an
+# in-memory disk and on a file image. (The checker issues turn this into the checker suites.)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash ci/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --parallel 2
+./build/release/shardstore/shardstore demo

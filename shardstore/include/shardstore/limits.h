@@ -1,0 +1,34 @@
+// Every fixed limit of the engine, in one place. Units come last in the name.
+//
+// Limits that describe the on-disk format are part of the format: changing one needs a new
+// format version (docs/format/).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace shardstore {
+
+// Disks are written in pages; a torn write keeps a prefix of a page's sectors.
+inline constexpr uint32_t kPageBytes = 4096;
+inline constexpr uint32_t kSectorBytes = 512;
+
+// Geometry bounds accepted by format and open.
+inline constexpr uint32_t kExtentCountMin = 2;  // the superblock extent and one more
+inline constexpr uint32_t kExtentCountMax = 1u << 20;
+inline constexpr uint32_t kExtentBytesMin = 16 * kPageBytes;
+inline constexpr uint32_t kExtentBytesMax = 1u << 30;
+
+// Chunks.
+inline constexpr uint32_t kKeyBytesMax = 1024;
+inline constexpr uint32_t kChunkPayloadBytesMax = 64u << 20;  // absolute; options pick lower
+inline constexpr uint32_t kChunkPayloadBytesDefault = 1u << 20;
+inline constexpr uint32_t kChunkPartsMax = 1u << 16;  // parts of one value
+inline constexpr uint64_t kValueBytesMax = 256ull << 20;
+
+// IO scheduler.
+inline constexpr uint32_t kIoBytesMax = 4u << 20;               // one coalesced disk write
+inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;        // unissued bytes before a drain
+inline constexpr uint32_t kScanWindowBytes = 1u << 20;          // recovery/reclaim read window
+
+}  // namespace shardstore

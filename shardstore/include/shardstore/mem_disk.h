@@ -1,0 +1,119 @@
+// MemDisk: a deterministic in-memory Disk that remembers what a crash may lose.
+//
+// MemDisk keeps two things apart: the durable image, and the pages written since the last Flush
+// (pending pages, in write order). Reads see the durable image overlaid by the pending pages, as
+// a real device's cache would. Flush moves every pending page into the durable image. Crash()
+// decides, for each pending page, whether it survives whole, survives torn (a prefix of its
+// 512-byte sectors), or is lost — any such choice is a state a real device could be left in —
+// then discards the rest.
+//
+// Faults: FailNext() makes a chosen future read or write of one extent fail once with an
+// IOError whose message starts with "injected:", so it is never confused with a real error.
+//
+// With the event log on, every write, read and flush is appended to a log that tests use to check
+// the order in which the engine issued its IO. It is off by default so long runs stay bounded.
+//
+// Thread-safety: thread-safe (one internal lock); a run is deterministic for a given order of
+// calls.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "shardstore/disk.h"
+#include "shardstore/sync.h"
+
+namespace shardstore {
+
+enum class IoKind : uint8_t { kRead, kWrite };
+
+class MemDisk : public Disk {
+ public:
+  // REQUIRES: ValidateGeometry(geometry).ok().
+  explicit MemDisk(DiskGeometry geometry);
+
+  DiskGeometry geometry() const override { return geometry_; }
+  Status Write(uint32_t extent, uint32_t offset, ByteView data) override;
+  Status Read(uint32_t extent, uint32_t offset, MutableByteView out) override;
+  Status Flush() override;
+
+  // ---- Crash support ----
+
+  struct PendingPage {
+    uint32_t extent = 0;
+    uint32_t offset = 0;  // page aligned
+  };
+  // The pages written since the last Flush, oldest first (a page written twice appears twice).
+  std::vector<PendingPage> PendingPages() const;
+
+  // How much of one pending page survives a crash: 0 sectors (lost) up to
+  // kPageBytes / kSectorBytes sectors (whole). A torn page keeps a prefix of its sectors.
+  using SectorsKept = uint8_t;
+  static constexpr SectorsKept kPageLost = 0;
+  static constexpr SectorsKept kPageWhole = 8;
+
+  // Simulates power loss: applies each pending page to the durable image keeping
+  // `sectors_kept[i]` sectors of PendingPages()[i], then forgets every pending page.
+  // REQUIRES: sectors_kept.size() == PendingPages().size(), each value <= kPageWhole.
+  void Crash(std::span<const SectorsKept> sectors_kept);
+  // Power loss that keeps no pending page.
+  void CrashLosingAll();
+
+  // ---- Fault injection ----
+
+  // The `skip`+1-th future `kind` access touching `extent` fails once with an injected IOError.
+  void FailNext(uint32_t extent, IoKind kind, uint32_t skip = 0);
+  void ClearFaults();
+
+  // ---- Test helpers ----
+
+  // XORs one durable byte (and any pending copy of its page), to model media corruption.
+  void CorruptByte(uint32_t extent, uint32_t offset, uint8_t xor_mask);
+
+  struct Event {
+    enum class Kind : uint8_t { kWrite, kRead, kFlush };
+    Kind kind = Kind::kFlush;
+    uint32_t extent = 0;
+    uint32_t offset = 0;
+    uint32_t bytes = 0;
+    bool failed = false;
+  };
+  // Starts (or stops) recording events; starting clears the log.
+  void RecordEvents(bool on);
+  std::vector<Event> Events() const;
+
+  struct Stats {
+    uint64_t bytes_written = 0;
+    uint64_t writes = 0;
+    uint64_t reads = 0;
+    uint64_t flushes = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Fault {
+    uint32_t extent;
+    IoKind kind;
+    uint32_t skip;
+  };
+  struct PendingWrite {
+    PendingPage page;
+    Bytes bytes;  // kPageBytes
+  };
+
+  uint8_t* DurablePage(uint32_t extent, uint32_t offset);
+  bool TakeFault(uint32_t extent, IoKind kind);
+  void Record(const Event& event);
+
+  const DiskGeometry geometry_;
+  mutable sync::Mutex mu_;
+  std::vector<Bytes> durable_;  // per extent, grown lazily to the highest page touched
+  std::vector<PendingWrite> pending_;
+  std::vector<Fault> faults_;
+  bool record_events_ = false;
+  std::vector<Event> events_;
+  Stats stats_;
+};
+
+}  // namespace shardstore

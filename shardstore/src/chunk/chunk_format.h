@@ -1,0 +1,77 @@
+// The chunk frame: the only unit the engine ever writes to a data, index or metadata extent.
+//
+// A frame is a fixed header, the key, the payload, zero padding and a trailer, padded so that the
+// frame fills whole pages. The header and the trailer both carry the magic and a per-chunk random
+// UUID, so a scan can recognise a frame from either end and tell a whole frame from a torn one
+// or from stale bytes of an older chunk. Two XXH3 checksums cover every byte: one the header, one
+// everything between header and trailer (key, payload and padding). The grammar is in
+// docs/format/chunk.md.
+//
+// The decoders treat their input as hostile: any inconsistency is Corruption, never a crash, an
+// out-of-bounds read, or a successful decode of bytes the checksums did not cover.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "shardstore/status.h"
+#include "shardstore/types.h"
+
+namespace shardstore {
+
+enum class ChunkKind : uint8_t {
+  kData = 1,           // a part of a shard's value
+  kTombstone = 2,      // a shard's deletion
+  kIndexRun = 3,       // a sorted run of the LSM index
+  kIndexMetadata = 4,  // the set of live LSM runs
+};
+inline constexpr uint8_t kChunkKindMax = 4;
+
+using Uuid = std::array<uint8_t, 16>;
+
+inline constexpr uint64_t kChunkMagic = 0x6b6e686364726873ull;  // "shrdchnk" little-endian
+inline constexpr uint8_t kChunkFormatVersion = 1;
+inline constexpr uint32_t kChunkHeaderBytes = 72;
+inline constexpr uint32_t kChunkTrailerBytes = 24;
+
+struct ChunkHeader {
+  ChunkKind kind = ChunkKind::kData;
+  Uuid uuid{};
+  uint64_t sequence = 0;  // the engine-wide write sequence of the value this chunk belongs to
+  uint32_t part_index = 0;
+  uint32_t part_count = 1;
+  uint32_t key_bytes = 0;
+  uint32_t payload_bytes = 0;
+
+  // Bytes the whole frame occupies on disk, a multiple of kPageBytes.
+  uint32_t frame_bytes() const;
+  friend bool operator==(const ChunkHeader&, const ChunkHeader&) = default;
+};
+
+// Bytes a frame with this key and payload size occupies on disk.
+uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes);
+
+// Encodes a whole frame. REQUIRES: key.size() <= kKeyBytesMax, payload.size() <=
+// kChunkPayloadBytesMax, and header's part fields consistent; header.key_bytes and
+// header.payload_bytes are overwritten from key and payload.
+Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
+
+// Decodes the header from the first kChunkHeaderBytes of `bytes` and checks its checksum and
+// every field's bounds. Succeeds without reading the rest of the frame.
+StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes);
+
+// A verified frame; key and payload point into the frame passed to DecodeChunk.
+struct ChunkView {
+  ChunkHeader header;
+  std::string_view key;
+  ByteView payload;
+};
+
+// Decodes and verifies a whole frame: header, body checksum and trailer. `frame` may be longer
+// than the frame; bytes past it are ignored.
+StatusOr<ChunkView> DecodeChunk(ByteView frame);
+
+}  // namespace shardstore

@@ -1,0 +1,33 @@
+#include "shardstore/disk.h"
+
+#include <string>
+
+#include "shardstore/limits.h"
+
+namespace shardstore {
+
+Status ValidateGeometry(const DiskGeometry& geometry) {
+  if (geometry.extent_count < kExtentCountMin || geometry.extent_count > kExtentCountMax) {
+    return Status::InvalidArgument("extent_count " + std::to_string(geometry.extent_count) +
+                                   " is outside [" + std::to_string(kExtentCountMin) + ", " +
+                                   std::to_string(kExtentCountMax) + "]");
+  }
+  if (geometry.extent_bytes < kExtentBytesMin || geometry.extent_bytes > kExtentBytesMax ||
+      geometry.extent_bytes % kPageBytes != 0) {
+    return Status::InvalidArgument("extent_bytes " + std::to_string(geometry.extent_bytes) +
+                                   " must be a multiple of " + std::to_string(kPageBytes) +
+                                   " in [" + std::to_string(kExtentBytesMin) + ", " +
+                                   std::to_string(kExtentBytesMax) + "]");
+  }
+  return Status::Ok();
+}
+
+void Disk::CheckRange(uint32_t extent, uint32_t offset, size_t bytes) const {
+  const DiskGeometry g = geometry();
+  SS_ASSERT(extent < g.extent_count);
+  SS_ASSERT(offset % kPageBytes == 0);
+  SS_ASSERT(bytes > 0 && bytes % kPageBytes == 0);
+  SS_ASSERT(uint64_t{offset} + bytes <= g.extent_bytes);
+}
+
+}  // namespace shardstore

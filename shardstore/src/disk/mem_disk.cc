@@ -1,0 +1,159 @@
+#include "shardstore/mem_disk.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "shardstore/limits.h"
+
+namespace shardstore {
+
+MemDisk::MemDisk(DiskGeometry geometry) : geometry_(geometry) {
+  SS_ASSERT_MSG(ValidateGeometry(geometry).ok(), ValidateGeometry(geometry).ToString());
+  durable_.resize(geometry.extent_count);
+}
+
+uint8_t* MemDisk::DurablePage(uint32_t extent, uint32_t offset) {
+  Bytes& image = durable_[extent];
+  if (image.size() < offset + kPageBytes) image.resize(offset + kPageBytes, 0);
+  return image.data() + offset;
+}
+
+bool MemDisk::TakeFault(uint32_t extent, IoKind kind) {
+  for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+    if (it->extent != extent || it->kind != kind) continue;
+    if (it->skip > 0) {
+      --it->skip;
+      continue;
+    }
+    faults_.erase(it);
+    return true;
+  }
+  return false;
+}
+
+Status MemDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
+  CheckRange(extent, offset, data.size());
+  sync::LockGuard lock(mu_);
+  const bool failed = TakeFault(extent, IoKind::kWrite);
+  Record({Event::Kind::kWrite, extent, offset, static_cast<uint32_t>(data.size()), failed});
+  if (failed) {
+    return Status::IOError("injected: write of extent " + std::to_string(extent) + " offset " +
+                           std::to_string(offset));
+  }
+  for (size_t done = 0; done < data.size(); done += kPageBytes) {
+    PendingWrite write;
+    write.page = {extent, static_cast<uint32_t>(offset + done)};
+    write.bytes.assign(data.begin() + done, data.begin() + done + kPageBytes);
+    pending_.push_back(std::move(write));
+  }
+  stats_.bytes_written += data.size();
+  ++stats_.writes;
+  return Status::Ok();
+}
+
+Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
+  CheckRange(extent, offset, out.size());
+  sync::LockGuard lock(mu_);
+  const bool failed = TakeFault(extent, IoKind::kRead);
+  Record({Event::Kind::kRead, extent, offset, static_cast<uint32_t>(out.size()), failed});
+  if (failed) {
+    return Status::IOError("injected: read of extent " + std::to_string(extent) + " offset " +
+                           std::to_string(offset));
+  }
+  ++stats_.reads;
+  const Bytes& image = durable_[extent];
+  for (size_t done = 0; done < out.size(); ++done) {
+    const size_t at = offset + done;
+    out[done] = at < image.size() ? image[at] : 0;
+  }
+  // Unflushed pages are visible to reads, newest last.
+  for (const PendingWrite& write : pending_) {
+    if (write.page.extent != extent) continue;
+    if (write.page.offset < offset || write.page.offset >= offset + out.size()) continue;
+    std::memcpy(out.data() + (write.page.offset - offset), write.bytes.data(), kPageBytes);
+  }
+  return Status::Ok();
+}
+
+Status MemDisk::Flush() {
+  sync::LockGuard lock(mu_);
+  Record({Event::Kind::kFlush, 0, 0, 0, false});
+  for (const PendingWrite& write : pending_) {
+    std::memcpy(DurablePage(write.page.extent, write.page.offset), write.bytes.data(), kPageBytes);
+  }
+  pending_.clear();
+  ++stats_.flushes;
+  return Status::Ok();
+}
+
+std::vector<MemDisk::PendingPage> MemDisk::PendingPages() const {
+  sync::LockGuard lock(mu_);
+  std::vector<PendingPage> pages;
+  pages.reserve(pending_.size());
+  for (const PendingWrite& write : pending_) pages.push_back(write.page);
+  return pages;
+}
+
+void MemDisk::Crash(std::span<const SectorsKept> sectors_kept) {
+  sync::LockGuard lock(mu_);
+  SS_ASSERT(sectors_kept.size() == pending_.size());
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    SS_ASSERT(sectors_kept[i] <= kPageWhole);
+    if (sectors_kept[i] == kPageLost) continue;
+    const PendingWrite& write = pending_[i];
+    std::memcpy(DurablePage(write.page.extent, write.page.offset), write.bytes.data(),
+                size_t{sectors_kept[i]} * kSectorBytes);
+  }
+  pending_.clear();
+}
+
+void MemDisk::CrashLosingAll() {
+  sync::LockGuard lock(mu_);
+  pending_.clear();
+}
+
+void MemDisk::FailNext(uint32_t extent, IoKind kind, uint32_t skip) {
+  SS_ASSERT(extent < geometry_.extent_count);
+  sync::LockGuard lock(mu_);
+  faults_.push_back({extent, kind, skip});
+}
+
+void MemDisk::ClearFaults() {
+  sync::LockGuard lock(mu_);
+  faults_.clear();
+}
+
+void MemDisk::CorruptByte(uint32_t extent, uint32_t offset, uint8_t xor_mask) {
+  SS_ASSERT(extent < geometry_.extent_count && offset < geometry_.extent_bytes);
+  sync::LockGuard lock(mu_);
+  const uint32_t page_offset = offset / kPageBytes * kPageBytes;
+  DurablePage(extent, page_offset)[offset - page_offset] ^= xor_mask;
+  for (PendingWrite& write : pending_) {
+    if (write.page.extent == extent && write.page.offset == page_offset) {
+      write.bytes[offset - page_offset] ^= xor_mask;
+    }
+  }
+}
+
+std::vector<MemDisk::Event> MemDisk::Events() const {
+  sync::LockGuard lock(mu_);
+  return events_;
+}
+
+void MemDisk::RecordEvents(bool on) {
+  sync::LockGuard lock(mu_);
+  record_events_ = on;
+  events_.clear();
+}
+
+void MemDisk::Record(const Event& event) {
+  if (record_events_) events_.push_back(event);
+}
+
+MemDisk::Stats MemDisk::stats() const {
+  sync::LockGuard lock(mu_);
+  return stats_;
+}
+
+}  // namespace shardstore

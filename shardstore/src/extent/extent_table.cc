@@ -1,0 +1,96 @@
+#include "extent/extent_table.h"
+
+#include <algorithm>
+#include <string>
+
+#include "shardstore/limits.h"
+
+namespace shardstore {
+
+std::string_view ExtentOwnerName(ExtentOwner owner) {
+  switch (owner) {
+    case ExtentOwner::kFree:
+      return "free";
+    case ExtentOwner::kSuperblock:
+      return "superblock";
+    case ExtentOwner::kData:
+      return "data";
+    case ExtentOwner::kIndex:
+      return "index";
+    case ExtentOwner::kMetadata:
+      return "metadata";
+  }
+  return "unknown";
+}
+
+ExtentTable::ExtentTable(DiskGeometry geometry)
+    : geometry_(geometry), extents_(geometry.extent_count) {
+  extents_[0].owner = ExtentOwner::kSuperblock;
+  extents_[0].sealed = true;
+}
+
+uint32_t ExtentTable::free_count() const {
+  return static_cast<uint32_t>(std::count_if(extents_.begin(), extents_.end(), [](const Extent& e) {
+    return e.owner == ExtentOwner::kFree;
+  }));
+}
+
+StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes) {
+  SS_ASSERT(owner == ExtentOwner::kData || owner == ExtentOwner::kIndex ||
+            owner == ExtentOwner::kMetadata);
+  SS_ASSERT(bytes > 0 && bytes % kPageBytes == 0 && bytes <= geometry_.extent_bytes);
+  std::optional<uint32_t>& open = OpenFor(owner);
+  if (open) {
+    Extent& e = extents_[*open];
+    if (!e.sealed && uint64_t{e.write_pointer} + bytes <= geometry_.extent_bytes) {
+      const Locator locator{*open, e.write_pointer, bytes};
+      e.write_pointer += bytes;
+      return locator;
+    }
+    e.sealed = true;
+    open.reset();
+  }
+  for (uint32_t i = 1; i < extents_.size(); ++i) {
+    Extent& e = extents_[i];
+    if (e.owner != ExtentOwner::kFree) continue;
+    SS_ASSERT(e.write_pointer == 0);
+    e.owner = owner;
+    e.sealed = false;
+    e.write_pointer = bytes;
+    open = i;
+    return Locator{i, 0, bytes};
+  }
+  return Status::NoSpace("no free extent left for " + std::string(ExtentOwnerName(owner)) +
+                         " (" + std::to_string(extents_.size()) + " extents)");
+}
+
+void ExtentTable::Seal(uint32_t extent) {
+  extents_.at(extent).sealed = true;
+  for (auto& open : open_) {
+    if (open == extent) open.reset();
+  }
+}
+
+void ExtentTable::Reset(uint32_t extent) {
+  SS_ASSERT(extent != 0 && extent < extents_.size());
+  Seal(extent);
+  extents_[extent] = Extent{};
+}
+
+void ExtentTable::Restore(uint32_t extent, ExtentOwner owner, uint32_t write_pointer) {
+  SS_ASSERT(extent != 0 && extent < extents_.size());
+  SS_ASSERT(write_pointer <= geometry_.extent_bytes && write_pointer % kPageBytes == 0);
+  Extent& e = extents_[extent];
+  e.owner = owner;
+  e.write_pointer = owner == ExtentOwner::kFree ? 0 : write_pointer;
+  e.sealed = owner == ExtentOwner::kFree || write_pointer == geometry_.extent_bytes;
+  if (owner == ExtentOwner::kFree || e.sealed) return;
+  std::optional<uint32_t>& open = OpenFor(owner);
+  if (open) {
+    e.sealed = true;  // one open extent per owner; the rest stay as they are until reclaimed
+  } else {
+    open = extent;
+  }
+}
+
+}  // namespace shardstore

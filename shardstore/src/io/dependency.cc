@@ -1,0 +1,61 @@
+#include "shardstore/dependency.h"
+
+#include <algorithm>
+
+#include "io/write_node.h"
+
+namespace shardstore {
+
+using internal::WriteNode;
+using internal::WriteState;
+
+Dependency::Dependency(std::shared_ptr<WriteNode> node) { nodes_.push_back(std::move(node)); }
+
+Dependency Dependency::And(const Dependency& other) const {
+  Dependency joined;
+  joined.nodes_.reserve(nodes_.size() + other.nodes_.size());
+  // Durable nodes carry no information any more; dropping them keeps chains of And short.
+  for (const auto* source : {&nodes_, &other.nodes_}) {
+    for (const auto& node : *source) {
+      if (node->Load() == WriteState::kDurable) continue;
+      if (std::find(joined.nodes_.begin(), joined.nodes_.end(), node) != joined.nodes_.end()) {
+        continue;
+      }
+      joined.nodes_.push_back(node);
+    }
+  }
+  return joined;
+}
+
+bool Dependency::IsPersistent() const {
+  return std::all_of(nodes_.begin(), nodes_.end(),
+                     [](const auto& node) { return node->Load() == WriteState::kDurable; });
+}
+
+bool Dependency::Failed() const {
+  return std::any_of(nodes_.begin(), nodes_.end(),
+                     [](const auto& node) { return node->Load() == WriteState::kFailed; });
+}
+
+size_t Dependency::PendingCount() const {
+  return static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const auto& node) {
+    return node->Load() != WriteState::kDurable;
+  }));
+}
+
+Status Dependency::Wait() const {
+  for (const auto& node : nodes_) {
+    if (!node->Settled()) {
+      sync::LockGuard lock(node->link->mu);
+      if (node->link->driver == nullptr && !node->Settled()) {
+        return Status::IOError("the store was closed before this write became persistent");
+      }
+      if (!node->Settled()) SS_RETURN_IF_ERROR(node->link->driver->DriveUntilSettled(*node));
+    }
+    SS_ASSERT(node->Settled());
+    if (node->Load() == WriteState::kFailed) return node->error;
+  }
+  return Status::Ok();
+}
+
+}  // namespace shardstore

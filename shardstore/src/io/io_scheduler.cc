@@ -1,0 +1,285 @@
+#include "io/io_scheduler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "shardstore/limits.h"
+
+namespace shardstore {
+
+using internal::WriteNode;
+using internal::WriteState;
+
+namespace {
+
+bool AllSettled(const Dependency& dependency) {
+  return std::all_of(dependency.nodes().begin(), dependency.nodes().end(),
+                     [](const auto& node) { return node->Settled(); });
+}
+
+// The first failure among a dependency's writes, or OK.
+Status FirstFailure(const Dependency& dependency) {
+  for (const auto& node : dependency.nodes()) {
+    if (node->Load() == WriteState::kFailed) return node->error;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+IoScheduler::IoScheduler(Disk* disk, sync::Mutex* mu)
+    : disk_(disk), mu_(mu), link_(std::make_shared<internal::DriverLink>()) {
+  sync::LockGuard lock(link_->mu);
+  link_->driver = this;
+}
+
+IoScheduler::~IoScheduler() {
+  sync::LockGuard link_lock(link_->mu);
+  sync::LockGuard lock(*mu_);
+  link_->driver = nullptr;
+  const Status closed = Status::IOError("the store was closed before this write became persistent");
+  for (auto& [extent, queue] : queues_) {
+    for (Queued& q : queue) q.node->MarkFailed(closed);
+  }
+  for (Issued& i : issued_) i.node->MarkFailed(closed);
+  if (next_commit_) next_commit_->MarkFailed(closed);
+}
+
+std::shared_ptr<WriteNode> IoScheduler::NewNode() {
+  return std::make_shared<WriteNode>(next_node_id_++, link_);
+}
+
+Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dependency after) {
+  SS_ASSERT(!bytes.empty() && bytes.size() % kPageBytes == 0 && offset % kPageBytes == 0);
+  auto node = NewNode();
+  ++stats_.writes_queued;
+  if (Poisoned(extent)) {
+    node->MarkFailed(Status::IOError("extent " + std::to_string(extent) +
+                                     " had a failed write; it takes no appends until reset"));
+    return Dependency(node);
+  }
+  queued_bytes_ += bytes.size();
+  queues_[extent].push_back(Queued{node, offset, std::move(bytes), std::move(after)});
+  return Dependency(node);
+}
+
+Dependency IoScheduler::RequestCommit(Dependency after) {
+  SS_ASSERT_MSG(commit_source_ != nullptr, "RequestCommit without a CommitSource");
+  if (!next_commit_) next_commit_ = NewNode();
+  next_commit_inputs_ = next_commit_inputs_.And(after);
+  return Dependency(next_commit_);
+}
+
+bool IoScheduler::ReadQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
+  auto it = queues_.find(extent);
+  if (it == queues_.end()) return false;
+  for (const Queued& q : it->second) {
+    if (offset >= q.offset && uint64_t{offset} + out.size() <= uint64_t{q.offset} + q.bytes.size()) {
+      std::memcpy(out.data(), q.bytes.data() + (offset - q.offset), out.size());
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t IoScheduler::DurableFrontier(uint32_t extent) const {
+  auto it = frontier_.find(extent);
+  return it == frontier_.end() ? 0 : it->second;
+}
+
+bool IoScheduler::HasUnsettledWrites(uint32_t extent) const {
+  auto it = queues_.find(extent);
+  if (it != queues_.end() && !it->second.empty()) return true;
+  return std::any_of(issued_.begin(), issued_.end(),
+                     [&](const Issued& i) { return !i.is_commit && i.extent == extent; });
+}
+
+void IoScheduler::RestoreFrontier(uint32_t extent, uint32_t frontier) {
+  SS_ASSERT(!HasUnsettledWrites(extent));
+  frontier_[extent] = frontier;
+}
+
+void IoScheduler::ResetExtent(uint32_t extent) {
+  SS_ASSERT(!HasUnsettledWrites(extent));
+  frontier_.erase(extent);
+  poisoned_.erase(extent);
+}
+
+void IoScheduler::FailQueuedFrom(uint32_t extent, const Status& status) {
+  auto it = queues_.find(extent);
+  poisoned_.insert(extent);
+  if (it == queues_.end()) return;
+  for (Queued& q : it->second) {
+    queued_bytes_ -= q.bytes.size();
+    q.node->MarkFailed(status);
+  }
+  queues_.erase(it);
+}
+
+void IoScheduler::IssueBatch(uint32_t extent, std::vector<Queued>& batch) {
+  if (batch.empty()) return;
+  Bytes joined;
+  ByteView data;
+  if (batch.size() == 1) {
+    data = batch.front().bytes;
+  } else {
+    for (const Queued& q : batch) joined.insert(joined.end(), q.bytes.begin(), q.bytes.end());
+    data = joined;
+  }
+  const uint32_t offset = batch.front().offset;
+  const Status status = disk_->Write(extent, offset, data);
+  ++stats_.ios_issued;
+  stats_.bytes_issued += data.size();
+  for (Queued& q : batch) {
+    queued_bytes_ -= q.bytes.size();
+    if (status.ok()) {
+      q.node->MarkIssued();
+      issued_.push_back(Issued{q.node, extent, q.offset, static_cast<uint32_t>(q.bytes.size()),
+                               false});
+    } else {
+      q.node->MarkFailed(status);
+    }
+  }
+  batch.clear();
+  if (!status.ok()) {
+    FailQueuedFrom(extent, Status::IOError("an earlier write to extent " + std::to_string(extent) +
+                                           " failed: " + status.ToString()));
+  }
+}
+
+void IoScheduler::IssueReadyWrites(bool* progress) {
+  for (auto it = queues_.begin(); it != queues_.end();) {
+    const uint32_t extent = it->first;
+    std::deque<Queued>& queue = it->second;
+    std::vector<Queued> batch;
+    uint64_t batch_end = 0;
+    uint64_t batch_bytes = 0;
+    bool failed_input = false;
+    while (!queue.empty()) {
+      Queued& head = queue.front();
+      const Status input = FirstFailure(head.after);
+      if (!input.ok()) {
+        failed_input = true;
+        break;
+      }
+      if (!head.after.IsPersistent()) break;
+      const bool joins = !batch.empty() && head.offset == batch_end &&
+                         batch_bytes + head.bytes.size() <= kIoBytesMax;
+      if (!batch.empty() && !joins) {
+        IssueBatch(extent, batch);
+        batch_bytes = 0;
+        if (Poisoned(extent)) break;
+      }
+      batch_end = uint64_t{head.offset} + head.bytes.size();
+      batch_bytes += head.bytes.size();
+      batch.push_back(std::move(head));
+      queue.pop_front();
+      *progress = true;
+    }
+    IssueBatch(extent, batch);
+    if (failed_input && !Poisoned(extent)) {
+      const Status input = FirstFailure(queue.front().after);
+      FailQueuedFrom(extent, Status::IOError("a write this one depended on failed: " +
+                                             input.ToString()));
+      *progress = true;
+    }
+    // FailQueuedFrom may have erased the queue; look it up again.
+    auto next = queues_.upper_bound(extent);
+    auto self = queues_.find(extent);
+    if (self != queues_.end() && self->second.empty()) queues_.erase(self);
+    it = next;
+  }
+}
+
+void IoScheduler::IssueCommitIfReady(bool* progress) {
+  if (!next_commit_) return;
+  if (last_commit_ && last_commit_->Load() != WriteState::kDurable &&
+      last_commit_->Load() != WriteState::kFailed) {
+    return;
+  }
+  if (!AllSettled(next_commit_inputs_)) return;
+  PageWrite write = commit_source_->ProduceCommit();
+  const Status status = disk_->Write(write.extent, write.offset, write.bytes);
+  ++stats_.ios_issued;
+  ++stats_.commits;
+  stats_.bytes_issued += write.bytes.size();
+  last_commit_ = std::move(next_commit_);
+  next_commit_.reset();
+  next_commit_inputs_ = Dependency();
+  *progress = true;
+  if (!status.ok()) {
+    last_commit_->MarkFailed(status);
+    commit_source_->CommitSettled(false);
+    return;
+  }
+  last_commit_->MarkIssued();
+  issued_.push_back(Issued{last_commit_, write.extent, write.offset,
+                           static_cast<uint32_t>(write.bytes.size()), true});
+}
+
+Status IoScheduler::FlushIssued() {
+  const Status status = disk_->Flush();
+  ++stats_.flushes;
+  std::set<uint32_t> broken;
+  for (Issued& i : issued_) {
+    if (!status.ok()) {
+      i.node->MarkFailed(status);
+      if (i.is_commit) commit_source_->CommitSettled(false);
+      if (!i.is_commit) broken.insert(i.extent);
+      continue;
+    }
+    i.node->MarkDurable();
+    if (i.is_commit) {
+      commit_source_->CommitSettled(true);
+      continue;
+    }
+    uint32_t& frontier = frontier_[i.extent];
+    if (i.offset <= frontier) frontier = std::max(frontier, i.offset + i.bytes);
+  }
+  issued_.clear();
+  for (uint32_t extent : broken) {
+    FailQueuedFrom(extent, Status::IOError("a flush covering extent " + std::to_string(extent) +
+                                           " failed: " + status.ToString()));
+  }
+  return status;
+}
+
+Status IoScheduler::Step(bool* progress) {
+  *progress = false;
+  IssueReadyWrites(progress);
+  IssueCommitIfReady(progress);
+  if (issued_.empty()) return Status::Ok();
+  *progress = true;
+  return FlushIssued();
+}
+
+Status IoScheduler::DriveAll() {
+  // Each step settles at least one write or commit, so the bound is generous.
+  for (uint64_t steps = 0;; ++steps) {
+    SS_ASSERT(steps <= stats_.writes_queued + stats_.commits + 4);
+    bool progress = false;
+    SS_RETURN_IF_ERROR(Step(&progress));
+    if (!progress) return Status::Ok();
+  }
+}
+
+Status IoScheduler::DriveUntil(const WriteNode& node) {
+  for (uint64_t steps = 0; !node.Settled(); ++steps) {
+    SS_ASSERT(steps <= stats_.writes_queued + stats_.commits + 4);
+    bool progress = false;
+    SS_RETURN_IF_ERROR(Step(&progress));
+    if (!progress && !node.Settled()) {
+      return Status::IOError("write " + std::to_string(node.id) +
+                             " cannot make progress (it waits on a write of another store?)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status IoScheduler::DriveUntilSettled(const WriteNode& node) {
+  sync::LockGuard lock(*mu_);
+  return DriveUntil(node);
+}
+
+}  // namespace shardstore

@@ -1,0 +1,153 @@
+// IoScheduler: issues the engine's writes in dependency order, coalesced, with group commit.
+//
+// A write is queued with the Dependency it must wait for. The scheduler issues it only when that
+// Dependency is persistent and every write queued earlier on the same extent has been issued, so
+// an extent is always written front to back. Ready writes that are adjacent on one extent are
+// issued as one disk IO (up to kIoBytesMax). Issued writes become durable at the next Flush.
+//
+// Group commit: RequestCommit(after) returns the Dependency of the next commit write (the
+// superblock). Everyone who asks before that commit is issued shares it. Its bytes are produced
+// by a CommitSource at the moment it is issued, once all its inputs are settled and the previous
+// commit is durable, so commits never overlap.
+//
+// Nothing is issued until someone drives: Dependency::Wait(), DriveAll() or DriveUntil(). Each
+// drive step issues every ready write, then flushes; that is how group commit batches.
+//
+// If a write fails, every later write queued on that extent fails too (the extent would have a
+// hole) and the extent is "poisoned" until ResetExtent(); a poisoned extent must not be appended
+// to.
+//
+// Thread-safety: not internally locked. The owner passes the mutex that guards it; every method
+// requires that mutex held, except DriveUntilSettled (called by Dependency::Wait), which takes it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "io/write_node.h"
+#include "shardstore/dependency.h"
+#include "shardstore/disk.h"
+#include "shardstore/sync.h"
+
+namespace shardstore {
+
+// A write of whole pages at one place.
+struct PageWrite {
+  uint32_t extent = 0;
+  uint32_t offset = 0;
+  Bytes bytes;
+};
+
+// Produces the group-commit write (the superblock) and learns how it ended.
+class CommitSource {
+ public:
+  virtual ~CommitSource() = default;
+  // Called with the scheduler's mutex held, when a commit is issued.
+  virtual PageWrite ProduceCommit() = 0;
+  // Called with the scheduler's mutex held, once the last produced commit is settled.
+  virtual void CommitSettled(bool durable) = 0;
+};
+
+class IoScheduler final : public internal::IoDriver {
+ public:
+  // REQUIRES: disk and mu outlive the scheduler.
+  IoScheduler(Disk* disk, sync::Mutex* mu);
+  // Fails every write that is not yet durable. REQUIRES: mu not held.
+  ~IoScheduler() override;
+
+  IoScheduler(const IoScheduler&) = delete;
+  IoScheduler& operator=(const IoScheduler&) = delete;
+
+  // REQUIRES: source outlives the scheduler. Without a source, RequestCommit asserts.
+  void SetCommitSource(CommitSource* source) { commit_source_ = source; }
+
+  // Queues `bytes` (whole pages) for (extent, offset), issued once `after` is persistent.
+  Dependency Write(uint32_t extent, uint32_t offset, Bytes bytes, Dependency after);
+
+  // The next group commit, which will wait for `after` to settle.
+  Dependency RequestCommit(Dependency after);
+
+  // Copies bytes of a queued, not yet issued write. Returns false when [offset, offset+out.size())
+  // is not inside one queued write of `extent`.
+  bool ReadQueued(uint32_t extent, uint32_t offset, MutableByteView out) const;
+
+  // Every byte of `extent` below this offset was written front to back and flushed.
+  uint32_t DurableFrontier(uint32_t extent) const;
+  bool Poisoned(uint32_t extent) const { return poisoned_.count(extent) != 0; }
+  // True while some write to `extent` is queued or issued but not settled.
+  bool HasUnsettledWrites(uint32_t extent) const;
+
+  // At recovery: the extent holds durable bytes up to `frontier`.
+  // REQUIRES: !HasUnsettledWrites(extent).
+  void RestoreFrontier(uint32_t extent, uint32_t frontier);
+
+  // Forgets the extent's frontier and poison: the extent will be written from offset 0 again.
+  // REQUIRES: !HasUnsettledWrites(extent).
+  void ResetExtent(uint32_t extent);
+
+  // Issues and flushes until nothing queued can make progress. Returns an error only if the
+  // disk's Flush failed; individual write failures are reported through their Dependencies.
+  Status DriveAll();
+  // Issues and flushes until `node` is settled.
+  Status DriveUntil(const internal::WriteNode& node);
+  Status DriveUntilSettled(const internal::WriteNode& node) override;
+
+  uint64_t queued_bytes() const { return queued_bytes_; }
+
+  struct Stats {
+    uint64_t writes_queued = 0;
+    uint64_t ios_issued = 0;
+    uint64_t bytes_issued = 0;
+    uint64_t flushes = 0;
+    uint64_t commits = 0;
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Queued {
+    std::shared_ptr<internal::WriteNode> node;
+    uint32_t offset;
+    Bytes bytes;
+    Dependency after;
+  };
+  struct Issued {
+    std::shared_ptr<internal::WriteNode> node;
+    uint32_t extent;
+    uint32_t offset;
+    uint32_t bytes;
+    bool is_commit;
+  };
+
+  std::shared_ptr<internal::WriteNode> NewNode();
+  // One round: fail what cannot proceed, issue what is ready, flush. Sets *progress.
+  Status Step(bool* progress);
+  void FailQueuedFrom(uint32_t extent, const Status& status);
+  void IssueReadyWrites(bool* progress);
+  void IssueBatch(uint32_t extent, std::vector<Queued>& batch);
+  void IssueCommitIfReady(bool* progress);
+  Status FlushIssued();
+
+  Disk* const disk_;
+  sync::Mutex* const mu_;
+  const std::shared_ptr<internal::DriverLink> link_;
+  CommitSource* commit_source_ = nullptr;
+
+  uint64_t next_node_id_ = 1;
+  std::map<uint32_t, std::deque<Queued>> queues_;  // ordered: issue order is deterministic
+  std::vector<Issued> issued_;                     // issued, not yet flushed, in issue order
+  std::map<uint32_t, uint32_t> frontier_;
+  std::set<uint32_t> poisoned_;
+  uint64_t queued_bytes_ = 0;
+
+  std::shared_ptr<internal::WriteNode> next_commit_;  // not yet issued
+  Dependency next_commit_inputs_;
+  std::shared_ptr<internal::WriteNode> last_commit_;  // issued; settled or not
+
+  Stats stats_;
+};
+
+}  // namespace shardstore

@@ -1,0 +1,304 @@
+#include "store/chunk_store.h"
+
+#include <algorithm>
+#include <string>
+
+#include "shardstore/limits.h"
+#include "util/coding.h"
+
+namespace shardstore {
+namespace {
+
+Superblock FreshSuperblock(const Label& label) {
+  Superblock sb;
+  sb.disk_uuid = label.disk_uuid;
+  sb.geometry = label.geometry;
+  sb.extents.resize(label.geometry.extent_count);
+  sb.extents[0].owner = ExtentOwner::kSuperblock;
+  return sb;
+}
+
+Status ReadLabel(Disk* disk, Label* label) {
+  Bytes page(kPageBytes);
+  SS_RETURN_IF_ERROR(disk->Read(0, 0, page).WithContext("reading the label"));
+  SS_ASSIGN_OR_RETURN(*label, DecodeLabel(page));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ChunkStore::Format(Disk* disk, uint64_t seed) {
+  const DiskGeometry geometry = disk->geometry();
+  SS_RETURN_IF_ERROR(ValidateGeometry(geometry));
+  SS_RETURN_IF_ERROR(CheckSuperblockFits(geometry));
+  Random random(seed);
+  Label label{geometry, random.Uuid()};
+  SS_RETURN_IF_ERROR(disk->Write(0, 0, EncodeLabel(label)));
+  // Both slots get a valid superblock so no stale slot from an earlier life of the disk can win.
+  Superblock sb = FreshSuperblock(label);
+  for (int slot : {1, 0}) {
+    sb.sequence = slot == 1 ? 1 : 2;
+    SS_RETURN_IF_ERROR(disk->Write(0, SuperblockSlotOffset(geometry.extent_count, slot),
+                                   EncodeSuperblock(sb)));
+  }
+  return disk->Flush();
+}
+
+StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& options) {
+  Disk* disk = options.disk;
+  SS_ASSERT_MSG(disk != nullptr, "ChunkStoreOptions.disk is required");
+  const DiskGeometry geometry = disk->geometry();
+  SS_RETURN_IF_ERROR(ValidateGeometry(geometry));
+  SS_RETURN_IF_ERROR(CheckSuperblockFits(geometry));
+
+  Label label;
+  Status status = ReadLabel(disk, &label);
+  if (status.IsNotFound() && options.format_if_blank) {
+    SS_RETURN_IF_ERROR(Format(disk, options.seed));
+    status = ReadLabel(disk, &label);
+  }
+  if (status.IsNotFound()) return Status::InvalidArgument(status.message());
+  SS_RETURN_IF_ERROR(status);
+  if (!(label.geometry == geometry)) {
+    return Status::InvalidArgument(
+        "the disk was formatted with " + std::to_string(label.geometry.extent_count) +
+        " extents of " + std::to_string(label.geometry.extent_bytes) + " bytes but opened as " +
+        std::to_string(geometry.extent_count) + " extents of " +
+        std::to_string(geometry.extent_bytes) + " bytes");
+  }
+
+  std::optional<Superblock> newest;
+  int newest_slot = 0;
+  std::string failures;
+  const uint32_t slot_bytes = SuperblockSlotBytes(geometry.extent_count);
+  for (int slot : {0, 1}) {
+    Bytes bytes(slot_bytes);
+    Status read = disk->Read(0, SuperblockSlotOffset(geometry.extent_count, slot), bytes);
+    StatusOr<Superblock> decoded =
+        read.ok() ? DecodeSuperblock(bytes, label) : StatusOr<Superblock>(read);
+    if (!decoded.ok()) {
+      failures += " slot " + std::to_string(slot) + ": " + decoded.status().ToString() + ";";
+      continue;
+    }
+    if (!newest || decoded->sequence > newest->sequence) {
+      newest = std::move(decoded).value();
+      newest_slot = slot;
+    }
+  }
+  if (!newest) return Status::Corruption("no valid superblock:" + failures);
+  return std::unique_ptr<ChunkStore>(
+      new ChunkStore(disk, label, *newest, newest_slot, options.seed));
+}
+
+ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superblock,
+                       int superblock_slot, uint64_t seed)
+    : disk_(disk),
+      label_(label),
+      table_(label.geometry),
+      random_(seed),
+      next_sequence_(superblock.next_chunk_sequence),
+      index_root_(superblock.index_root),
+      durable_superblock_sequence_(superblock.sequence),
+      durable_superblock_slot_(superblock_slot),
+      scheduler_(disk, &mu_) {
+  random_.Mix(superblock.sequence);
+  sync::LockGuard lock(mu_);
+  scheduler_.SetCommitSource(this);
+  for (uint32_t e = 1; e < label.geometry.extent_count; ++e) {
+    const ExtentRecord& record = superblock.extents[e];
+    table_.Restore(e, record.owner, record.write_pointer);
+    scheduler_.RestoreFrontier(e, record.write_pointer);
+  }
+}
+
+ChunkStore::~ChunkStore() = default;
+
+Dependency ChunkStore::ResetDependency(uint32_t extent) {
+  auto it = reset_dependencies_.find(extent);
+  if (it == reset_dependencies_.end()) return Dependency();
+  if (it->second.IsPersistent()) {
+    reset_dependencies_.erase(it);
+    return Dependency();
+  }
+  return it->second;
+}
+
+StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader header,
+                                                  std::string_view key, ByteView payload,
+                                                  Dependency after) {
+  if (key.size() > kKeyBytesMax) return Status::InvalidArgument("key longer than kKeyBytesMax");
+  if (payload.size() > kChunkPayloadBytesMax) {
+    return Status::InvalidArgument("chunk payload longer than kChunkPayloadBytesMax");
+  }
+  const uint32_t frame_bytes =
+      ChunkFrameBytes(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(payload.size()));
+  sync::LockGuard lock(mu_);
+  if (frame_bytes > table_.geometry().extent_bytes) {
+    return Status::InvalidArgument("a chunk of " + std::to_string(frame_bytes) +
+                                   " bytes does not fit in an extent");
+  }
+  Locator locator;
+  // An extent whose write failed has a hole; skip it (bounded: each pass seals one extent).
+  for (uint32_t attempt = 0;; ++attempt) {
+    SS_ASSERT(attempt <= table_.geometry().extent_count);
+    SS_ASSIGN_OR_RETURN(locator, table_.Reserve(owner, frame_bytes));
+    if (!scheduler_.Poisoned(locator.extent)) break;
+    table_.Seal(locator.extent);
+  }
+  header.uuid = random_.Uuid();
+  Dependency input = after.And(ResetDependency(locator.extent));
+  Dependency written = scheduler_.Write(locator.extent, locator.offset,
+                                        EncodeChunk(header, key, payload), std::move(input));
+  Dependency committed = scheduler_.RequestCommit(written);
+  if (scheduler_.queued_bytes() > kQueuedBytesMax) {
+    // Bound memory: drain now. Failures are reported through each write's Dependency.
+    scheduler_.DriveAll().IgnoreError();
+  }
+  return Appended{locator, written.And(committed)};
+}
+
+Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {
+  if (scheduler_.ReadQueued(extent, offset, out)) return Status::Ok();
+  return disk_->Read(extent, offset, out);
+}
+
+StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
+  sync::LockGuard lock(mu_);
+  const DiskGeometry g = table_.geometry();
+  if (locator.extent == 0 || locator.extent >= g.extent_count || locator.length == 0 ||
+      locator.offset % kPageBytes != 0 || locator.length % kPageBytes != 0) {
+    return Status::Corruption("malformed locator " + locator.ToString());
+  }
+  if (table_.owner(locator.extent) == ExtentOwner::kFree ||
+      locator.end() > table_.write_pointer(locator.extent)) {
+    return Status::Corruption("locator " + locator.ToString() +
+                              " lies past its extent's write pointer");
+  }
+  if (scheduler_.Poisoned(locator.extent) &&
+      locator.end() > scheduler_.DurableFrontier(locator.extent)) {
+    return Status::IOError("chunk at " + locator.ToString() + " was never written (a write failed)");
+  }
+  Bytes frame(locator.length);
+  SS_RETURN_IF_ERROR(ReadBytes(locator.extent, locator.offset, frame));
+  SS_ASSIGN_OR_RETURN(ChunkView view, DecodeChunk(frame));
+  if (view.header.frame_bytes() != locator.length) {
+    return Status::Corruption("chunk at " + locator.ToString() + " has a frame of " +
+                              std::to_string(view.header.frame_bytes()) + " bytes");
+  }
+  return Chunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())};
+}
+
+Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit) {
+  sync::LockGuard lock(mu_);
+  SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
+  if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
+  const uint32_t write_pointer = table_.write_pointer(extent);
+  Bytes window;
+  uint32_t window_at = 0;
+  // Makes [offset, offset + bytes) available in `window`; returns a view of it.
+  auto fetch = [&](uint32_t offset, uint32_t bytes, ByteView* view) -> Status {
+    if (offset < window_at || offset + bytes > window_at + window.size()) {
+      window_at = offset;
+      window.resize(std::max(bytes, std::min(kScanWindowBytes, write_pointer - offset)));
+      SS_RETURN_IF_ERROR(ReadBytes(extent, offset, window));
+    }
+    *view = ByteView(window).subspan(offset - window_at, bytes);
+    return Status::Ok();
+  };
+  uint32_t offset = 0;
+  while (offset < write_pointer) {
+    ByteView page;
+    SS_RETURN_IF_ERROR(fetch(offset, kPageBytes, &page));
+    StatusOr<ChunkHeader> header = DecodeChunkHeader(page);
+    if (header.ok() && uint64_t{offset} + header->frame_bytes() <= write_pointer) {
+      const uint32_t frame_bytes = header->frame_bytes();
+      ByteView frame;
+      SS_RETURN_IF_ERROR(fetch(offset, frame_bytes, &frame));
+      StatusOr<ChunkView> chunk = DecodeChunk(frame);
+      if (chunk.ok()) {
+        visit(Locator{extent, offset, frame_bytes}, *chunk);
+        offset += frame_bytes;
+        continue;
+      }
+    }
+    offset += kPageBytes;
+  }
+  return Status::Ok();
+}
+
+Dependency ChunkStore::Reset(uint32_t extent) {
+  sync::LockGuard lock(mu_);
+  SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
+  if (scheduler_.HasUnsettledWrites(extent)) scheduler_.DriveAll().IgnoreError();
+  SS_ASSERT(!scheduler_.HasUnsettledWrites(extent));
+  scheduler_.ResetExtent(extent);
+  table_.Reset(extent);
+  Dependency recorded = scheduler_.RequestCommit(Dependency());
+  reset_dependencies_[extent] = recorded;
+  return recorded;
+}
+
+uint64_t ChunkStore::NextSequence() {
+  sync::LockGuard lock(mu_);
+  return next_sequence_++;
+}
+
+Status ChunkStore::Flush() {
+  sync::LockGuard lock(mu_);
+  return scheduler_.DriveAll();
+}
+
+PageWrite ChunkStore::ProduceCommit() {
+  const DiskGeometry g = table_.geometry();
+  Superblock sb = FreshSuperblock(label_);
+  sb.sequence = durable_superblock_sequence_ + 1;
+  sb.next_chunk_sequence = next_sequence_;
+  sb.index_root = index_root_;
+  for (uint32_t e = 1; e < g.extent_count; ++e) {
+    ExtentRecord& record = sb.extents[e];
+    record.owner = table_.owner(e);
+    // Only the durable prefix: a crash must never expose a write pointer past unflushed bytes.
+    record.write_pointer = record.owner == ExtentOwner::kFree
+                               ? 0
+                               : std::min(scheduler_.DurableFrontier(e), table_.write_pointer(e));
+  }
+  produced_superblock_sequence_ = sb.sequence;
+  const int slot = 1 - durable_superblock_slot_;
+  return PageWrite{0, SuperblockSlotOffset(g.extent_count, slot), EncodeSuperblock(sb)};
+}
+
+void ChunkStore::CommitSettled(bool durable) {
+  if (!durable) return;  // the slot we wrote is suspect; the next commit rewrites the same slot
+  durable_superblock_sequence_ = produced_superblock_sequence_;
+  durable_superblock_slot_ = 1 - durable_superblock_slot_;
+}
+
+std::vector<ChunkStore::ExtentInfo> ChunkStore::Extents() const {
+  sync::LockGuard lock(mu_);
+  std::vector<ExtentInfo> extents;
+  for (uint32_t e = 0; e < table_.geometry().extent_count; ++e) {
+    extents.push_back({table_.owner(e), table_.write_pointer(e)});
+  }
+  return extents;
+}
+
+std::vector<uint32_t> ChunkStore::ExtentsOwnedBy(ExtentOwner owner) const {
+  sync::LockGuard lock(mu_);
+  std::vector<uint32_t> extents;
+  for (uint32_t e = 0; e < table_.geometry().extent_count; ++e) {
+    if (table_.owner(e) == owner) extents.push_back(e);
+  }
+  return extents;
+}
+
+uint64_t ChunkStore::superblock_sequence() const {
+  sync::LockGuard lock(mu_);
+  return durable_superblock_sequence_;
+}
+
+IoScheduler::Stats ChunkStore::io_stats() const {
+  sync::LockGuard lock(mu_);
+  return scheduler_.stats();
+}
+
+}  // namespace shardstore

@@ -1,0 +1,125 @@
+// ChunkStore: the storage layer — appends chunks to extents, reads them back, and recovers.
+//
+// ChunkStore ties together the extent table (owners, write pointers, allocation), the IO
+// scheduler (dependency order, coalescing, flush) and the superblock (group commit). An append
+// returns the chunk's Locator and a Dependency that is persistent once the chunk is durable and
+// a superblock that covers it (its extent's persisted write pointer reaches past it) is durable
+// too — before that, a crash may lose the chunk.
+//
+// Open() is recovery: it reads the label and the newest valid superblock, and restores owners and
+// write pointers. Nothing past a persisted write pointer is ever read: those bytes may be stale
+// or torn, and the next append overwrites them.
+//
+// Reset(extent) rewinds an extent so it can be reused. Appends to the extent afterwards wait for
+// the superblock that records the reset, so a crash can never pair an old write pointer with new
+// bytes.
+//
+// Thread-safety: thread-safe; one internal mutex. Scan() calls its visitor with that mutex held:
+// the visitor must not call back into the ChunkStore.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "chunk/chunk_format.h"
+#include "extent/extent_table.h"
+#include "io/io_scheduler.h"
+#include "shardstore/dependency.h"
+#include "shardstore/disk.h"
+#include "shardstore/locator.h"
+#include "shardstore/sync.h"
+#include "superblock/superblock.h"
+#include "util/random.h"
+
+namespace shardstore {
+
+struct ChunkStoreOptions {
+  Disk* disk = nullptr;  // REQUIRED; not owned; outlives the ChunkStore
+  uint64_t seed = 1;     // seeds chunk UUIDs (mixed with the superblock sequence at open)
+  bool format_if_blank = false;
+};
+
+class ChunkStore final : private CommitSource {
+ public:
+  // Writes a fresh label and superblock: every extent free. Destroys what the disk held.
+  static Status Format(Disk* disk, uint64_t seed);
+  static StatusOr<std::unique_ptr<ChunkStore>> Open(const ChunkStoreOptions& options);
+  // Writes that are not yet persistent are abandoned (their Dependencies fail); call Flush()
+  // first for a clean close.
+  ~ChunkStore() override;
+
+  struct Appended {
+    Locator locator;
+    Dependency dependency;
+  };
+  // Appends one chunk to the open extent of `owner` once `after` is persistent. `header` gives
+  // kind, sequence and part; its UUID is drawn here. NoSpace when no extent has room.
+  StatusOr<Appended> Append(ExtentOwner owner, ChunkHeader header, std::string_view key,
+                            ByteView payload, Dependency after);
+
+  struct Chunk {
+    ChunkHeader header;
+    std::string key;
+    Bytes payload;
+  };
+  // Reads and verifies the chunk at `locator`: Corruption if the bytes there are not that
+  // chunk, IOError if they could not be read or were never written.
+  StatusOr<Chunk> Read(const Locator& locator);
+
+  // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
+  // stepping page by page over bytes that hold no valid frame (torn or foreign).
+  using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
+  Status Scan(uint32_t extent, const ScanVisitor& visit);
+
+  // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update
+  // that records it. REQUIRES: nothing live remains in the extent.
+  Dependency Reset(uint32_t extent);
+
+  // A fresh engine-wide sequence number (for ordering versions of a key).
+  uint64_t NextSequence();
+
+  // Issues and flushes everything queued, including the superblock that covers it.
+  Status Flush();
+
+  // ---- Introspection ----
+  DiskGeometry geometry() const { return table_.geometry(); }
+  struct ExtentInfo {
+    ExtentOwner owner;
+    uint32_t write_pointer;  // soft: includes appends not yet durable
+  };
+  std::vector<ExtentInfo> Extents() const;
+  // Extents owned by `owner`, ascending.
+  std::vector<uint32_t> ExtentsOwnedBy(ExtentOwner owner) const;
+  uint64_t superblock_sequence() const;
+  IoScheduler::Stats io_stats() const;
+
+ private:
+  ChunkStore(Disk* disk, const Label& label, const Superblock& superblock, int superblock_slot,
+             uint64_t seed);
+
+  PageWrite ProduceCommit() override;
+  void CommitSettled(bool durable) override;
+
+  // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
+  Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
+  Dependency ResetDependency(uint32_t extent);
+
+  Disk* const disk_;
+  const Label label_;
+  mutable sync::Mutex mu_;
+  ExtentTable table_;
+  Random random_;
+  uint64_t next_sequence_;
+  std::optional<Locator> index_root_;
+  uint64_t durable_superblock_sequence_;
+  int durable_superblock_slot_;
+  uint64_t produced_superblock_sequence_ = 0;
+  std::map<uint32_t, Dependency> reset_dependencies_;
+  // Last: destroyed first, while everything it calls back into is still alive.
+  IoScheduler scheduler_;
+};
+
+}  // namespace shardstore

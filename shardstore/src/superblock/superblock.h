@@ -1,0 +1,75 @@
+// The label and the superblock: the roots of a shardstore disk, in extent 0.
+//
+// Extent 0 holds, in order: the label (page 0), superblock slot 0, superblock slot 1. The label
+// is written once, at format, and names the disk's geometry and its random UUID. The superblock
+// is rewritten on every group commit, alternating between the two slots; each copy carries a
+// sequence number and a checksum, and the newest valid copy wins at recovery, so a torn write of
+// either slot loses at most the update being written. A superblock holds, for every extent, its
+// owner and the persisted write pointer, plus the next chunk sequence number and the locator of
+// the index root. The grammar is in docs/format/superblock.md.
+//
+// Decoders treat their input as hostile: any inconsistency is an error Status, never a crash.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "chunk/chunk_format.h"
+#include "extent/extent_table.h"
+#include "shardstore/disk.h"
+#include "shardstore/locator.h"
+#include "shardstore/status.h"
+
+namespace shardstore {
+
+inline constexpr uint64_t kLabelMagic = 0x6c62616c64726873ull;       // "shrdlabl"
+inline constexpr uint64_t kSuperblockMagic = 0x7270757364726873ull;  // "shrdsupr"
+inline constexpr uint32_t kDiskFormatVersion = 1;
+inline constexpr uint32_t kLabelBytes = 48;
+inline constexpr uint32_t kSuperblockHeaderBytes = 72;
+inline constexpr uint32_t kSuperblockEntryBytes = 8;
+
+struct Label {
+  DiskGeometry geometry;
+  Uuid disk_uuid{};
+  friend bool operator==(const Label&, const Label&) = default;
+};
+
+struct ExtentRecord {
+  ExtentOwner owner = ExtentOwner::kFree;
+  uint32_t write_pointer = 0;
+  friend bool operator==(const ExtentRecord&, const ExtentRecord&) = default;
+};
+
+struct Superblock {
+  Uuid disk_uuid{};
+  uint64_t sequence = 0;
+  DiskGeometry geometry;
+  uint64_t next_chunk_sequence = 1;
+  std::optional<Locator> index_root;
+  std::vector<ExtentRecord> extents;  // one per extent
+  friend bool operator==(const Superblock&, const Superblock&) = default;
+};
+
+// Bytes of one superblock slot on a disk of `extent_count` extents, a page multiple.
+uint32_t SuperblockSlotBytes(uint32_t extent_count);
+// Offset of slot 0 or 1 inside extent 0.
+uint32_t SuperblockSlotOffset(uint32_t extent_count, int slot);
+// InvalidArgument when the label and both slots do not fit in extent 0.
+Status CheckSuperblockFits(const DiskGeometry& geometry);
+
+// One page.
+Bytes EncodeLabel(const Label& label);
+// NotFound for an all-zero page (a blank disk); InvalidArgument for another format or version;
+// Corruption for a damaged label.
+StatusOr<Label> DecodeLabel(ByteView page);
+
+// SuperblockSlotBytes(extents.size()) bytes. REQUIRES: extents.size() == geometry.extent_count.
+Bytes EncodeSuperblock(const Superblock& superblock);
+// Decodes a slot and checks it belongs to the disk `label` describes. Corruption otherwise.
+StatusOr<Superblock> DecodeSuperblock(ByteView slot, const Label& label);
+
+}  // namespace shardstore

@@ -1,0 +1,12 @@
+// Checksums of on-disk bytes: XXH3 64-bit.
+#pragma once
+
+#include <cstdint>
+
+#include "shardstore/types.h"
+
+namespace shardstore {
+
+uint64_t Checksum(ByteView bytes);
+
+}  // namespace shardstore

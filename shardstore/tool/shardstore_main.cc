@@ -1,0 +1,108 @@
+// shardstore: a command-line tool over a shardstore file image (or block device).
+#include <fmt/core.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "shardstore/limits.h"
+
+namespace {
+
+using shardstore::tool::kExitUsage;
+
+constexpr const char* kUsage = R"(usage: shardstore <command> [arguments]
+
+commands:
+  format IMAGE [--extents N] [--extent-bytes B] [--force]
+                         create or erase IMAGE (default 64 extents of 1048576 bytes)
+  put IMAGE KEY FILE     store FILE ("-" for stdin) as shard KEY, durably
+  get IMAGE KEY [--output FILE]
+                         write shard KEY to stdout (or FILE)
+  delete IMAGE KEY       delete shard KEY, durably
+  list IMAGE             list every key
+  stat IMAGE             extents, write pointers and live bytes
+  demo [--image PATH]    run the engine on an in-memory disk and on a file image
+
+options for commands taking IMAGE:
+  --direct               open IMAGE with O_DIRECT
+
+exit status: 0 success, 1 the operation failed, 2 bad usage
+)";
+
+int Usage(const std::string& problem) {
+  fmt::print(stderr, "shardstore: {}\n\n{}", problem, kUsage);
+  return kExitUsage;
+}
+
+bool ParseU32(const std::string& text, uint32_t* out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  errno = 0;
+  const unsigned long long value = std::strtoull(text.c_str(), nullptr, 10);
+  if (errno != 0 || value > 0xffffffffull) return false;
+  *out = static_cast<uint32_t>(value);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> positional;
+  shardstore::tool::ImageOptions image;
+  uint32_t extent_count = 64;
+  uint32_t extent_bytes = 1u << 20;
+  bool force = false;
+  std::string output;
+  std::string demo_image;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) return nullptr;
+      (void)name;
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      fmt::print("{}", kUsage);
+      return 0;
+    } else if (arg == "--direct") {
+      image.direct_io = true;
+    } else if (arg == "--force") {
+      force = true;
+    } else if (arg == "--extents" || arg == "--extent-bytes") {
+      const char* v = value(arg.c_str());
+      uint32_t* target = arg == "--extents" ? &extent_count : &extent_bytes;
+      if (v == nullptr || !ParseU32(v, target)) return Usage(arg + " needs a whole number");
+    } else if (arg == "--output" || arg == "--image") {
+      const char* v = value(arg.c_str());
+      if (v == nullptr) return Usage(arg + " needs a path");
+      (arg == "--output" ? output : demo_image) = v;
+    } else if (arg.size() > 1 && arg[0] == '-' && arg != "-") {
+      return Usage("unknown option " + arg);
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.empty()) return Usage("no command given");
+  const std::string command = positional[0];
+  auto want = [&](size_t n) { return positional.size() == n + 1; };
+  if (command == "demo") {
+    if (!want(0)) return Usage("demo takes no positional arguments");
+    return shardstore::tool::Demo(demo_image);
+  }
+  if (positional.size() < 2) return Usage(command + " needs an IMAGE");
+  image.path = positional[1];
+  if (command == "format" && want(1)) {
+    return shardstore::tool::Format(image, extent_count, extent_bytes, force);
+  }
+  if (command == "put" && want(3)) return shardstore::tool::Put(image, positional[2], positional[3]);
+  if (command == "get" && want(2)) return shardstore::tool::Get(image, positional[2], output);
+  if (command == "delete" && want(2)) return shardstore::tool::Delete(image, positional[2]);
+  if (command == "list" && want(1)) return shardstore::tool::List(image);
+  if (command == "stat" && want(1)) return shardstore::tool::Stat(image);
+  if (command == "format" || command == "put" || command == "get" || command == "delete" ||
+      command == "list" || command == "stat") {
+    return Usage("wrong number of arguments for " + command);
+  }
+  return Usage("unknown command " + command);
+}
