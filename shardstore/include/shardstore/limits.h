@@ -30,5 +30,6 @@ inline constexpr uint64_t kValueBytesMax = 256ull << 20;
 inline constexpr uint32_t kIoBytesMax = 4u << 20;               // one coalesced disk write
 inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;        // unissued bytes before a drain
 inline constexpr uint32_t kScanWindowBytes = 1u << 20;          // recovery/reclaim read window
+inline constexpr size_t kPendingCommitsMax = 1u << 16;          // sealed commits not yet issued
 
 }  // namespace shardstore

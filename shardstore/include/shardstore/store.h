@@ -8,8 +8,9 @@
 //
 // Interim index: until the LSM index lands, the key → locators map lives in memory and Open
 // rebuilds it by scanning every data extent (chunk headers carry the key and a sequence number;
-// the newest complete version of a key wins, a tombstone deletes). Open therefore reads every
-// data byte. docs/architecture.md tracks this.
+// the newest complete version of a key wins, a tombstone deletes; a damaged newest version makes
+// Get return Corruption). Open therefore reads every data byte. docs/architecture.md tracks
+// this.
 //
 // Thread-safety: thread-safe. Dependency::Wait() must not be called from inside a Store method.
 #pragma once
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +96,7 @@ class Store {
   struct Entry {
     uint64_t sequence = 0;
     std::vector<Locator> parts;
+    std::optional<Status> damage;  // set when recovery found this version's chunks damaged
   };
 
   Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);

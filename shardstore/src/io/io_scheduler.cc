@@ -43,7 +43,7 @@ IoScheduler::~IoScheduler() {
     for (Queued& q : queue) q.node->MarkFailed(closed);
   }
   for (Issued& i : issued_) i.node->MarkFailed(closed);
-  if (next_commit_) next_commit_->MarkFailed(closed);
+  for (PendingCommit& commit : pending_commits_) commit.node->MarkFailed(closed);
 }
 
 std::shared_ptr<WriteNode> IoScheduler::NewNode() {
@@ -59,16 +59,29 @@ Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dep
                                      " had a failed write; it takes no appends until reset"));
     return Dependency(node);
   }
+  SealCommitsIn(after);
   queued_bytes_ += bytes.size();
   queues_[extent].push_back(Queued{node, offset, std::move(bytes), std::move(after)});
   return Dependency(node);
 }
 
+void IoScheduler::SealCommitsIn(const Dependency& dependency) {
+  const auto& nodes = dependency.nodes();
+  for (PendingCommit& commit : pending_commits_) {
+    if (std::find(nodes.begin(), nodes.end(), commit.node) != nodes.end()) commit.sealed = true;
+  }
+}
+
 Dependency IoScheduler::RequestCommit(Dependency after) {
   SS_ASSERT_MSG(commit_source_ != nullptr, "RequestCommit without a CommitSource");
-  if (!next_commit_) next_commit_ = NewNode();
-  next_commit_inputs_ = next_commit_inputs_.And(after);
-  return Dependency(next_commit_);
+  SealCommitsIn(after);
+  if (pending_commits_.empty() || pending_commits_.back().sealed) {
+    SS_ASSERT(pending_commits_.size() < kPendingCommitsMax);
+    pending_commits_.push_back(PendingCommit{NewNode(), Dependency(), false});
+  }
+  PendingCommit& commit = pending_commits_.back();
+  commit.inputs = commit.inputs.And(after);
+  return Dependency(commit.node);
 }
 
 bool IoScheduler::ReadQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
@@ -193,20 +206,16 @@ void IoScheduler::IssueReadyWrites(bool* progress) {
 }
 
 void IoScheduler::IssueCommitIfReady(bool* progress) {
-  if (!next_commit_) return;
-  if (last_commit_ && last_commit_->Load() != WriteState::kDurable &&
-      last_commit_->Load() != WriteState::kFailed) {
-    return;
-  }
-  if (!AllSettled(next_commit_inputs_)) return;
+  if (pending_commits_.empty()) return;
+  if (last_commit_ && !last_commit_->Settled()) return;
+  if (!AllSettled(pending_commits_.front().inputs)) return;
   PageWrite write = commit_source_->ProduceCommit();
   const Status status = disk_->Write(write.extent, write.offset, write.bytes);
   ++stats_.ios_issued;
   ++stats_.commits;
   stats_.bytes_issued += write.bytes.size();
-  last_commit_ = std::move(next_commit_);
-  next_commit_.reset();
-  next_commit_inputs_ = Dependency();
+  last_commit_ = std::move(pending_commits_.front().node);
+  pending_commits_.pop_front();
   *progress = true;
   if (!status.ok()) {
     last_commit_->MarkFailed(status);

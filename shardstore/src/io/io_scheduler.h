@@ -8,7 +8,9 @@
 // Group commit: RequestCommit(after) returns the Dependency of the next commit write (the
 // superblock). Everyone who asks before that commit is issued shares it. Its bytes are produced
 // by a CommitSource at the moment it is issued, once all its inputs are settled and the previous
-// commit is durable, so commits never overlap.
+// commit is durable, so commits never overlap. Once a queued write or a commit request depends
+// on a pending commit, that commit is sealed — later requests go to a new commit after it —
+// since joining it would make the commit wait for something that waits for the commit.
 //
 // Nothing is issued until someone drives: Dependency::Wait(), DriveAll() or DriveUntil(). Each
 // drive step issues every ready write, then flushes; that is how group commit batches.
@@ -123,6 +125,8 @@ class IoScheduler final : public internal::IoDriver {
   };
 
   std::shared_ptr<internal::WriteNode> NewNode();
+  // Seals every pending commit that `dependency` names.
+  void SealCommitsIn(const Dependency& dependency);
   // One round: fail what cannot proceed, issue what is ready, flush. Sets *progress.
   Status Step(bool* progress);
   void FailQueuedFrom(uint32_t extent, const Status& status);
@@ -143,8 +147,12 @@ class IoScheduler final : public internal::IoDriver {
   std::set<uint32_t> poisoned_;
   uint64_t queued_bytes_ = 0;
 
-  std::shared_ptr<internal::WriteNode> next_commit_;  // not yet issued
-  Dependency next_commit_inputs_;
+  struct PendingCommit {
+    std::shared_ptr<internal::WriteNode> node;
+    Dependency inputs;
+    bool sealed = false;  // a queued write depends on it: it takes no more inputs
+  };
+  std::deque<PendingCommit> pending_commits_;         // not yet issued, in issue order
   std::shared_ptr<internal::WriteNode> last_commit_;  // issued; settled or not
 
   Stats stats_;

@@ -188,7 +188,8 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
   return Chunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())};
 }
 
-Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit) {
+Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit,
+                        const DamagedVisitor& damaged) {
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
@@ -214,12 +215,19 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit) {
       const uint32_t frame_bytes = header->frame_bytes();
       ByteView frame;
       SS_RETURN_IF_ERROR(fetch(offset, frame_bytes, &frame));
+      const Locator locator{extent, offset, frame_bytes};
       StatusOr<ChunkView> chunk = DecodeChunk(frame);
       if (chunk.ok()) {
-        visit(Locator{extent, offset, frame_bytes}, *chunk);
-        offset += frame_bytes;
-        continue;
+        visit(locator, *chunk);
+      } else if (damaged) {
+        const std::string_view key(reinterpret_cast<const char*>(frame.data()) + kChunkHeaderBytes,
+                                   header->key_bytes);
+        damaged(locator, *header, key, chunk.status());
       }
+      // The header's checksum held, so its length is trusted even when the body is damaged;
+      // stepping over the whole frame keeps frames nested inside a payload from being seen.
+      offset += frame_bytes;
+      continue;
     }
     offset += kPageBytes;
   }

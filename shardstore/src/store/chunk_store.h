@@ -70,9 +70,14 @@ class ChunkStore final : private CommitSource {
   StatusOr<Chunk> Read(const Locator& locator);
 
   // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
-  // stepping page by page over bytes that hold no valid frame (torn or foreign).
+  // stepping page by page over bytes that hold no frame (torn or foreign). A frame whose header
+  // verifies but whose body or trailer does not is damaged: it goes to `damaged` (if given) with
+  // its verified header and its key bytes (unverified: they sit in the damaged body), and the
+  // scan steps over the whole frame the header describes.
   using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
-  Status Scan(uint32_t extent, const ScanVisitor& visit);
+  using DamagedVisitor = std::function<void(const Locator&, const ChunkHeader&,
+                                            std::string_view unverified_key, const Status&)>;
+  Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {});
 
   // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update
   // that records it. REQUIRES: nothing live remains in the extent.

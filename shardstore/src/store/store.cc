@@ -50,6 +50,7 @@ Status Store::Recover() {
     ChunkKind kind = ChunkKind::kData;
     uint32_t part_count = 0;
     std::map<uint32_t, Locator> parts;
+    std::optional<Status> damage;  // a part lies below the write pointer but fails to verify
   };
   std::map<std::string, std::map<uint64_t, Version>, std::less<>> seen;
   for (uint32_t extent : chunks_->ExtentsOwnedBy(ExtentOwner::kData)) {
@@ -61,15 +62,28 @@ Status Store::Recover() {
       version.kind = chunk.header.kind;
       version.part_count = chunk.header.part_count;
       version.parts[chunk.header.part_index] = locator;
+    }, [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
+           const Status& status) {
+      // The header is checksummed, so the sequence says whether this damage hides the newest
+      // version. The key bytes are not (damage may have hit them too): attribution is best
+      // effort until the LSM index, which knows each chunk's key independently of the chunk.
+      Version& version = seen[std::string(key)][header.sequence];
+      version.kind = header.kind;
+      version.damage = status.WithContext("chunk at " + locator.ToString());
     }));
   }
   sync::LockGuard lock(mu_);
   for (auto& [key, versions] : seen) {
     for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
       const Version& version = it->second;
+      if (version.damage) {
+        // The newest persisted version is unreadable: report it, never an older value.
+        index_.emplace(key, Entry{it->first, {}, version.damage});
+        break;
+      }
       if (version.kind == ChunkKind::kTombstone) break;
       if (version.parts.size() != version.part_count) continue;  // torn multi-chunk put
-      Entry entry{it->first, {}};
+      Entry entry{it->first, {}, std::nullopt};
       for (const auto& [index, locator] : version.parts) entry.parts.push_back(locator);
       index_.emplace(key, std::move(entry));
       break;
@@ -102,7 +116,7 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const uint32_t part_count =
       value.empty() ? 1 : static_cast<uint32_t>((value.size() + part_bytes - 1) / part_bytes);
-  Entry entry{chunks_->NextSequence(), {}};
+  Entry entry{chunks_->NextSequence(), {}, std::nullopt};
   Dependency persistent;
   for (uint32_t part = 0; part < part_count; ++part) {
     ChunkHeader header;
@@ -132,6 +146,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
     SS_RETURN_IF_ERROR(CheckOpen());
     auto it = index_.find(key);
     if (it == index_.end()) return Status::NotFound("no shard " + std::string(key));
+    if (it->second.damage) return *it->second.damage;
     parts = it->second.parts;
     sequence = it->second.sequence;
   }

@@ -1,0 +1,102 @@
+#include "chunk/chunk_format.h"
+
+#include <gtest/gtest.h>
+
+#include "shardstore/limits.h"
+
+namespace shardstore {
+namespace {
+
+ChunkHeader SampleHeader() {
+  ChunkHeader header;
+  header.kind = ChunkKind::kData;
+  header.sequence = 0x1122334455667788ull;
+  header.part_index = 1;
+  header.part_count = 3;
+  for (size_t i = 0; i < header.uuid.size(); ++i) header.uuid[i] = static_cast<uint8_t>(i + 1);
+  return header;
+}
+
+Bytes Payload(size_t bytes) {
+  Bytes payload(bytes);
+  for (size_t i = 0; i < bytes; ++i) payload[i] = static_cast<uint8_t>(i * 31 + 7);
+  return payload;
+}
+
+TEST(ChunkFormatTest, FrameSizeIsPagePadded) {
+  EXPECT_EQ(ChunkFrameBytes(0, 0), kPageBytes);
+  const uint32_t fits = kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes;
+  EXPECT_EQ(ChunkFrameBytes(0, fits), kPageBytes);
+  EXPECT_EQ(ChunkFrameBytes(0, fits + 1), 2 * kPageBytes);
+  EXPECT_EQ(ChunkFrameBytes(10, fits - 10), kPageBytes);
+}
+
+TEST(ChunkFormatTest, RoundTripsAtPageBoundaries) {
+  const uint32_t fits = kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes - 3;
+  for (uint32_t size : {0u, 1u, fits - 1, fits, fits + 1, 3 * kPageBytes, 100000u}) {
+    const Bytes payload = Payload(size);
+    const Bytes frame = EncodeChunk(SampleHeader(), "key", payload);
+    ASSERT_EQ(frame.size() % kPageBytes, 0u);
+    auto decoded = DecodeChunk(frame);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    EXPECT_EQ(decoded->key, "key");
+    EXPECT_TRUE(std::equal(payload.begin(), payload.end(), decoded->payload.begin(),
+                           decoded->payload.end()));
+    ChunkHeader expected = SampleHeader();
+    expected.key_bytes = 3;
+    expected.payload_bytes = size;
+    EXPECT_EQ(decoded->header, expected);
+  }
+}
+
+// Every single corrupted byte of a frame — header, key, payload, padding, trailer — is reported
+// as Corruption, for several corruption patterns.
+TEST(ChunkFormatTest, EveryCorruptedByteIsCorruption) {
+  const Bytes good = EncodeChunk(SampleHeader(), "some-key", Payload(5000));
+  ASSERT_EQ(good.size(), 2 * kPageBytes);
+  for (uint8_t mask : {0x01, 0x80, 0xff}) {
+    for (size_t at = 0; at < good.size(); ++at) {
+      Bytes bad = good;
+      bad[at] ^= mask;
+      auto decoded = DecodeChunk(bad);
+      ASSERT_FALSE(decoded.ok()) << "byte " << at << " mask " << int{mask};
+      ASSERT_TRUE(decoded.status().IsCorruption()) << decoded.status().ToString();
+    }
+  }
+}
+
+TEST(ChunkFormatTest, TruncatedFrameIsCorruption) {
+  const Bytes good = EncodeChunk(SampleHeader(), "k", Payload(5000));
+  for (size_t keep : {size_t{0}, size_t{10}, size_t{kChunkHeaderBytes}, good.size() - 1}) {
+    auto decoded = DecodeChunk(ByteView(good.data(), keep));
+    EXPECT_TRUE(decoded.status().IsCorruption()) << keep;
+  }
+}
+
+TEST(ChunkFormatTest, TornFrameIsCaughtByTrailer) {
+  // First page of a new chunk over the second page of an older one with the same layout.
+  ChunkHeader other = SampleHeader();
+  other.uuid[0] ^= 0xff;
+  const Bytes older = EncodeChunk(other, "k", Payload(5000));
+  Bytes torn = EncodeChunk(SampleHeader(), "k", Payload(5000));
+  std::copy(older.begin() + kPageBytes, older.end(), torn.begin() + kPageBytes);
+  auto decoded = DecodeChunk(torn);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("trailer"), std::string::npos);
+}
+
+TEST(ChunkFormatTest, HeaderAloneDecodes) {
+  const Bytes frame = EncodeChunk(SampleHeader(), "k", Payload(9000));
+  auto header = DecodeChunkHeader(ByteView(frame.data(), kPageBytes));
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->frame_bytes(), frame.size());
+}
+
+TEST(ChunkFormatTest, EncoderRejectsBadParts) {
+  ChunkHeader header = SampleHeader();
+  header.part_index = 3;
+  EXPECT_THROW(EncodeChunk(header, "k", Payload(1)), AssertionFailure);
+}
+
+}  // namespace
+}  // namespace shardstore

@@ -1,0 +1,293 @@
+#include "store/chunk_store.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "shardstore/limits.h"
+#include "shardstore/mem_disk.h"
+#include "support/test_disks.h"
+#include "util/checksum.h"
+#include "util/coding.h"
+#include "util/random.h"
+
+namespace shardstore {
+namespace {
+
+using testing::PowerCutDisk;
+
+// 200 extents: a superblock of 1680 bytes, so a write torn after 1 to 3 sectors is incomplete.
+constexpr DiskGeometry kGeometry{200, 32 * kPageBytes};
+
+Bytes Payload(Random& random, size_t bytes) {
+  Bytes payload(bytes);
+  for (uint8_t& b : payload) b = static_cast<uint8_t>(random.Next());
+  return payload;
+}
+
+ChunkHeader DataHeader(uint64_t sequence) {
+  ChunkHeader header;
+  header.kind = ChunkKind::kData;
+  header.sequence = sequence;
+  return header;
+}
+
+class ChunkStoreTest : public ::testing::Test {
+ protected:
+  ChunkStoreTest() : disk_(kGeometry) { EXPECT_TRUE(ChunkStore::Format(&disk_, 9).ok()); }
+
+  std::unique_ptr<ChunkStore> Open(Disk* disk = nullptr) {
+    auto store = ChunkStore::Open({disk ? disk : &disk_, 1, false});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  ChunkStore::Appended Append(ChunkStore& store, const std::string& key, ByteView payload,
+                              Dependency after = {}) {
+    auto appended = store.Append(ExtentOwner::kData, DataHeader(store.NextSequence()), key,
+                                 payload, std::move(after));
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    return std::move(appended).value();
+  }
+
+  MemDisk disk_;
+};
+
+TEST_F(ChunkStoreTest, ReopenReturnsEveryFlushedChunk) {
+  Random random(3);
+  std::vector<std::pair<Locator, Bytes>> written;
+  {
+    auto store = Open();
+    for (int i = 0; i < 40; ++i) {
+      Bytes payload = Payload(random, random.Next() % (3 * kPageBytes));
+      written.emplace_back(Append(*store, "k" + std::to_string(i), payload).locator, payload);
+    }
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  disk_.CrashLosingAll();  // nothing is pending after Flush; this must not matter
+  auto store = Open();
+  std::vector<Locator> scanned;
+  for (uint32_t extent : store->ExtentsOwnedBy(ExtentOwner::kData)) {
+    ASSERT_TRUE(store->Scan(extent, [&](const Locator& l, const ChunkView&) {
+                       scanned.push_back(l);
+                     }).ok());
+  }
+  ASSERT_EQ(scanned.size(), written.size());
+  for (size_t i = 0; i < written.size(); ++i) {
+    EXPECT_EQ(scanned[i], written[i].first);
+    auto chunk = store->Read(written[i].first);
+    ASSERT_TRUE(chunk.ok()) << chunk.status().ToString();
+    EXPECT_EQ(chunk->key, "k" + std::to_string(i));
+    EXPECT_EQ(chunk->payload, written[i].second);
+  }
+}
+
+TEST_F(ChunkStoreTest, UnflushedAppendsAreLostAndNeverServed) {
+  Locator a, b;
+  {
+    auto store = Open();
+    a = Append(*store, "a", Bytes(100, 1)).locator;
+    ASSERT_TRUE(store->Flush().ok());
+    b = Append(*store, "b", Bytes(100, 2)).locator;
+    auto read = store->Read(b);  // served from the queue before it is written
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->payload, Bytes(100, 2));
+  }
+  disk_.CrashLosingAll();
+  auto store = Open();
+  EXPECT_TRUE(store->Read(a).ok());
+  EXPECT_TRUE(store->Read(b).status().IsCorruption());
+}
+
+// B's bytes reach the disk but the superblock that would cover them does not: after the crash
+// B lies past the persisted write pointer and is neither read nor scanned, and the next append
+// reuses its space.
+TEST_F(ChunkStoreTest, NeverServesBytesPastThePersistedWritePointer) {
+  PowerCutDisk cut(&disk_, /*stop_at=*/4);  // A: data flush, commit flush; B: data flush, cut
+  Locator a, b;
+  {
+    auto store = Open(&cut);
+    a = Append(*store, "a", Bytes(10, 1)).locator;
+    ASSERT_TRUE(store->Flush().ok());
+    auto appended = Append(*store, "b", Bytes(10, 2));
+    b = appended.locator;
+    EXPECT_FALSE(store->Flush().ok());
+    EXPECT_TRUE(appended.dependency.Failed());
+  }
+  ASSERT_TRUE(cut.cut());
+  const auto pending = disk_.PendingPages();
+  ASSERT_FALSE(pending.empty());
+  for (const auto& page : pending) EXPECT_EQ(page.extent, 0u);  // only the superblock is pending
+  disk_.CrashLosingAll();
+  auto store = Open();
+  EXPECT_TRUE(store->Read(a).ok());
+  EXPECT_TRUE(store->Read(b).status().IsCorruption());
+  int scanned = 0;
+  ASSERT_TRUE(store->Scan(a.extent, [&](const Locator&, const ChunkView&) { ++scanned; }).ok());
+  EXPECT_EQ(scanned, 1);
+  EXPECT_EQ(Append(*store, "c", Bytes(10, 3)).locator, b);
+}
+
+class TornSuperblockTest : public ChunkStoreTest,
+                           public ::testing::WithParamInterface<std::tuple<int, int>> {};
+
+// A commit's superblock write is torn at every sector count, for each of the two slots: recovery
+// falls back to the other slot and loses nothing that was persistent.
+TEST_P(TornSuperblockTest, TornSlotFallsBackToTheOther) {
+  const auto [rounds, sectors_kept] = GetParam();
+  PowerCutDisk cut(&disk_, /*stop_at=*/2 * rounds + 2);
+  std::vector<Locator> persistent;
+  uint64_t sequence_before = 0;
+  {
+    auto store = Open(&cut);
+    for (int r = 0; r < rounds; ++r) {
+      persistent.push_back(Append(*store, "p" + std::to_string(r), Bytes(50, 7)).locator);
+      ASSERT_TRUE(store->Flush().ok());
+    }
+    sequence_before = store->superblock_sequence();
+    Append(*store, "lost", Bytes(50, 8));
+    EXPECT_FALSE(store->Flush().ok());
+  }
+  const auto pending = disk_.PendingPages();
+  ASSERT_FALSE(pending.empty());
+  std::vector<MemDisk::SectorsKept> plan(pending.size(), MemDisk::kPageWhole);
+  plan[0] = static_cast<MemDisk::SectorsKept>(sectors_kept);  // torn first page,
+  for (size_t i = 1; i < plan.size(); ++i) plan[i] = MemDisk::kPageLost;  // rest lost
+  disk_.Crash(plan);
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  // The new superblock survives only if every byte its checksum covers did.
+  const uint32_t covered = kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes + 8;
+  const bool new_one_whole = uint32_t{static_cast<uint32_t>(sectors_kept)} * kSectorBytes >= covered;
+  EXPECT_EQ(store->superblock_sequence(), sequence_before + (new_one_whole ? 1 : 0));
+  for (const Locator& l : persistent) EXPECT_TRUE(store->Read(l).ok()) << l.ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(BothSlotsEverySector, TornSuperblockTest,
+                         ::testing::Combine(::testing::Values(1, 2),
+                                            ::testing::Range(0, 8)));
+
+TEST_F(ChunkStoreTest, AppendsAfterResetWaitForTheResetToBeRecorded) {
+  auto store = Open();
+  const Locator old = Append(*store, "old", Bytes(10, 1)).locator;
+  ASSERT_TRUE(store->Flush().ok());
+  disk_.RecordEvents(true);
+  const Dependency reset = store->Reset(old.extent);
+  auto fresh = Append(*store, "new", Bytes(10, 2));
+  EXPECT_EQ(fresh.locator.extent, old.extent);  // the lowest free extent is reused
+  EXPECT_EQ(fresh.locator.offset, 0u);
+  const Status waited = fresh.dependency.Wait();
+  ASSERT_TRUE(waited.ok()) << waited.ToString();
+  EXPECT_TRUE(reset.IsPersistent());
+  // The superblock recording the reset was written and flushed before the new data.
+  const auto events = disk_.Events();
+  int superblock_write = -1, flush_after = -1, data_write = -1;
+  for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+    const auto& e = events[i];
+    if (e.kind == MemDisk::Event::Kind::kWrite && e.extent == 0 && superblock_write < 0) {
+      superblock_write = i;
+    }
+    if (e.kind == MemDisk::Event::Kind::kFlush && superblock_write >= 0 && flush_after < 0) {
+      flush_after = i;
+    }
+    if (e.kind == MemDisk::Event::Kind::kWrite && e.extent == old.extent) data_write = i;
+  }
+  EXPECT_LT(superblock_write, flush_after);
+  EXPECT_LT(flush_after, data_write);
+}
+
+TEST_F(ChunkStoreTest, FailedWriteIsNeverServedAndTheStoreKeepsGoing) {
+  auto store = Open();
+  const Locator good = Append(*store, "good", Bytes(10, 1)).locator;
+  ASSERT_TRUE(store->Flush().ok());
+  disk_.FailNext(good.extent, IoKind::kWrite);
+  auto bad = Append(*store, "bad", Bytes(10, 2));
+  EXPECT_TRUE(bad.dependency.Wait().IsIOError());
+  EXPECT_TRUE(store->Read(bad.locator).status().IsIOError());
+  auto next = Append(*store, "next", Bytes(10, 3));
+  EXPECT_NE(next.locator.extent, good.extent);  // the damaged extent takes no more appends
+  EXPECT_TRUE(next.dependency.Wait().ok());
+  EXPECT_TRUE(store->Read(good).ok());
+  EXPECT_TRUE(store->Read(next.locator).ok());
+}
+
+TEST_F(ChunkStoreTest, InjectedReadErrorIsAnIOError) {
+  auto store = Open();
+  const Locator l = Append(*store, "k", Bytes(10, 1)).locator;
+  ASSERT_TRUE(store->Flush().ok());
+  disk_.FailNext(l.extent, IoKind::kRead);
+  EXPECT_TRUE(store->Read(l).status().IsIOError());
+  EXPECT_TRUE(store->Read(l).ok());
+}
+
+TEST_F(ChunkStoreTest, FlippedBitInAPersistedChunkIsCorruption) {
+  auto store = Open();
+  const Locator l = Append(*store, "k", Bytes(3000, 1)).locator;
+  ASSERT_TRUE(store->Flush().ok());
+  for (uint32_t at : {0u, 70u, 100u, 3000u, l.length - 1}) {
+    disk_.CorruptByte(l.extent, l.offset + at, 0x10);
+    EXPECT_TRUE(store->Read(l).status().IsCorruption()) << at;
+    disk_.CorruptByte(l.extent, l.offset + at, 0x10);
+    EXPECT_TRUE(store->Read(l).ok());
+  }
+}
+
+TEST_F(ChunkStoreTest, RefusesBlankForeignAndMismatchedDisks) {
+  MemDisk blank(kGeometry);
+  EXPECT_TRUE(ChunkStore::Open({&blank, 1, false}).status().IsInvalidArgument());
+  EXPECT_TRUE(ChunkStore::Open({&blank, 1, /*format_if_blank=*/true}).ok());
+
+  MemDisk foreign(kGeometry);
+  ASSERT_TRUE(foreign.Write(0, 0, Bytes(kPageBytes, 0x5a)).ok());
+  auto refused = ChunkStore::Open({&foreign, 1, true});
+  EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("not a shardstore disk"), std::string::npos);
+
+  MemDisk other_geometry({8, 64 * kPageBytes});
+  Bytes label(kPageBytes);
+  ASSERT_TRUE(disk_.Read(0, 0, label).ok());
+  ASSERT_TRUE(other_geometry.Write(0, 0, label).ok());
+  EXPECT_TRUE(ChunkStore::Open({&other_geometry, 1, false}).status().IsInvalidArgument());
+}
+
+TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
+  Bytes label(kPageBytes);
+  ASSERT_TRUE(disk_.Read(0, 0, label).ok());
+  coding::Put32(label.data() + 8, kDiskFormatVersion + 1);
+  coding::Put64(label.data() + 40, Checksum(ByteView(label.data(), 40)));  // a valid future label
+  ASSERT_TRUE(disk_.Write(0, 0, label).ok());
+  auto refused = ChunkStore::Open({&disk_, 1, false});
+  EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("version 2 is not supported"), std::string::npos);
+}
+
+TEST_F(ChunkStoreTest, BothSlotsDestroyedIsCorruption) {
+  for (int slot : {0, 1}) {
+    disk_.CorruptByte(0, SuperblockSlotOffset(kGeometry.extent_count, slot) + 20, 0xff);
+  }
+  auto refused = ChunkStore::Open({&disk_, 1, false});
+  EXPECT_TRUE(refused.status().IsCorruption()) << refused.status().ToString();
+}
+
+TEST_F(ChunkStoreTest, NoSpaceLeavesPersistentChunksIntact) {
+  auto store = Open();
+  std::vector<Locator> kept;
+  Status status;
+  for (int i = 0; i < 10000; ++i) {
+    auto appended = store->Append(ExtentOwner::kData, DataHeader(store->NextSequence()), "k",
+                                  Bytes(3 * kPageBytes, static_cast<uint8_t>(i)), {});
+    if (!appended.ok()) {
+      status = appended.status();
+      break;
+    }
+    kept.push_back(appended->locator);
+  }
+  EXPECT_TRUE(status.IsNoSpace()) << status.ToString();
+  ASSERT_TRUE(store->Flush().ok());
+  store.reset();
+  store = Open();
+  for (const Locator& l : kept) ASSERT_TRUE(store->Read(l).ok()) << l.ToString();
+}
+
+}  // namespace
+}  // namespace shardstore

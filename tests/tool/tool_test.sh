@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end test of the shardstore tool on a file image: format, put, exit, get identical bytes;
+# a truncated or corrupted image is a clear error with a non-zero exit, never a crash; bad usage
+# exits 2.
+set -uo pipefail
+tool="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+img="$work/disk.img"
+failures=0
+
+expect() {  # expect <wanted exit code> <description> <command...>
+  local want="$1" what="$2"
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit $got, wanted $want"; cat "$work/err"; failures=$((failures + 1))
+  elif [ "$got" -ge 128 ]; then
+    echo "FAIL: $what: killed by a signal"; failures=$((failures + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+
+head -c 300000 /dev/urandom >"$work/value"
+expect 0 "format" "$tool" format "$img" --extents 16 --extent-bytes 1048576
+expect 1 "format refuses to erase an image" "$tool" format "$img"
+expect 0 "put" "$tool" put "$img" obj/1 "$work/value"
+printf 'small' | "$tool" put "$img" obj/2 - >/dev/null || { echo "FAIL: put from stdin"; failures=$((failures + 1)); }
+expect 0 "get" "$tool" get "$img" obj/1 --output "$work/back"
+cmp -s "$work/value" "$work/back" && echo "ok: identical bytes" || { echo "FAIL: bytes differ"; failures=$((failures + 1)); }
+[ "$("$tool" get "$img" obj/2)" = "small" ] && echo "ok: get to stdout" || { echo "FAIL: get to stdout"; failures=$((failures + 1)); }
+[ "$("$tool" list "$img" | tr '\n' ' ')" = "obj/1 obj/2 " ] && echo "ok: list" || { echo "FAIL: list"; failures=$((failures + 1)); }
+expect 0 "stat" "$tool" stat "$img"
+grep -q "keys         2" "$work/out" && echo "ok: stat counts keys" || { echo "FAIL: stat"; cat "$work/out"; failures=$((failures + 1)); }
+expect 0 "delete" "$tool" delete "$img" obj/2
+expect 1 "get of a deleted key" "$tool" get "$img" obj/2
+expect 1 "get of a missing key" "$tool" get "$img" nothing
+
+cp "$img" "$work/truncated.img"
+truncate -s 500000 "$work/truncated.img"
+expect 1 "truncated image" "$tool" get "$work/truncated.img" obj/1
+grep -q "truncated" "$work/err" && echo "ok: says truncated" || { echo "FAIL: message"; cat "$work/err"; failures=$((failures + 1)); }
+
+cp "$img" "$work/label.img"
+printf '\xff\xff\xff\xff' | dd of="$work/label.img" bs=1 seek=30 conv=notrunc status=none
+expect 1 "corrupted label" "$tool" list "$work/label.img"
+
+# Flip bytes inside the stored value's chunk (extent 1 onwards): Corruption, not wrong bytes.
+cp "$img" "$work/chunk.img"
+printf '\x00\x01\x02\x03' | dd of="$work/chunk.img" bs=1 seek=$((1048576 + 9000)) conv=notrunc status=none
+expect 1 "corrupted chunk" "$tool" get "$work/chunk.img" obj/1
+grep -q "Corruption" "$work/err" && echo "ok: says Corruption" || { echo "FAIL: message"; cat "$work/err"; failures=$((failures + 1)); }
+
+head -c 200000 /dev/urandom >"$work/garbage.img"
+expect 1 "not an image" "$tool" list "$work/garbage.img"
+expect 1 "missing image" "$tool" list "$work/none.img"
+
+expect 2 "no command" "$tool"
+expect 2 "unknown command" "$tool" frobnicate "$img"
+expect 2 "missing argument" "$tool" put "$img" onlykey
+expect 2 "bad number" "$tool" format "$work/x.img" --extents many
+expect 2 "unknown option" "$tool" list "$img" --bogus
+
+echo "$((failures == 0 ? 1 : 0)) passed, $failures failed"
+[ "$failures" -eq 0 ]
