@@ -40,6 +40,11 @@ class Disk {
   // offset + data.size() <= extent_bytes.
   virtual Status Write(uint32_t extent, uint32_t offset, ByteView data) = 0;
 
+  // Writes `pieces` back to back from `offset`, as one IO where the device allows it. The
+  // default joins them and calls Write. REQUIRES: as Write, for the pieces' total size; each
+  // piece a page multiple.
+  virtual Status WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces);
+
   // Reads what the device holds now (including unflushed writes). Same REQUIRES as Write.
   virtual Status Read(uint32_t extent, uint32_t offset, MutableByteView out) = 0;
 
@@ -60,6 +65,9 @@ class ForwardingDisk : public Disk {
   DiskGeometry geometry() const override { return target_->geometry(); }
   Status Write(uint32_t extent, uint32_t offset, ByteView data) override {
     return target_->Write(extent, offset, data);
+  }
+  Status WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) override {
+    return target_->WriteGather(extent, offset, pieces);
   }
   Status Read(uint32_t extent, uint32_t offset, MutableByteView out) override {
     return target_->Read(extent, offset, out);

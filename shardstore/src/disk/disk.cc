@@ -22,6 +22,13 @@ Status ValidateGeometry(const DiskGeometry& geometry) {
   return Status::Ok();
 }
 
+Status Disk::WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) {
+  if (pieces.size() == 1) return Write(extent, offset, pieces[0]);
+  Bytes joined;
+  for (ByteView piece : pieces) joined.insert(joined.end(), piece.begin(), piece.end());
+  return Write(extent, offset, joined);
+}
+
 void Disk::CheckRange(uint32_t extent, uint32_t offset, size_t bytes) const {
   const DiskGeometry g = geometry();
   SS_ASSERT(extent < g.extent_count);

@@ -1,11 +1,13 @@
 #include "shardstore/file_disk.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,17 +23,7 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int error) 
   return Status::IOError(what + " " + path + ": " + std::strerror(error));
 }
 
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
-
 // O_DIRECT needs page-aligned buffers; a caller's buffer that is not gets bounced.
-std::unique_ptr<uint8_t, FreeDeleter> AlignedBuffer(size_t bytes) {
-  void* p = nullptr;
-  if (posix_memalign(&p, kPageBytes, bytes) != 0) return nullptr;
-  return std::unique_ptr<uint8_t, FreeDeleter>(static_cast<uint8_t*>(p));
-}
-
 bool IsAligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kPageBytes == 0; }
 
 }  // namespace
@@ -101,42 +93,82 @@ FileDisk::FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_
 
 FileDisk::~FileDisk() { ::close(fd_); }
 
-Status FileDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
-  CheckRange(extent, offset, data.size());
-  const uint8_t* source = data.data();
-  std::unique_ptr<uint8_t, FreeDeleter> bounce;
-  if (direct_io_ && !IsAligned(source)) {
-    bounce = AlignedBuffer(data.size());
-    if (!bounce) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
-    std::memcpy(bounce.get(), source, data.size());
-    source = bounce.get();
+uint8_t* FileDisk::Bounce(size_t bytes) {
+  if (bounce_bytes_ < bytes) {
+    void* p = nullptr;
+    if (posix_memalign(&p, kPageBytes, bytes) != 0) return nullptr;
+    bounce_.reset(static_cast<uint8_t*>(p));
+    bounce_bytes_ = bytes;
   }
-  off_t at = static_cast<off_t>(uint64_t{extent} * geometry_.extent_bytes + offset);
-  size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::pwrite(fd_, source, left, at);
+  return bounce_.get();
+}
+
+Status FileDisk::WriteAll(std::vector<struct iovec> iov, off_t at) {
+  size_t first = 0;
+  while (first < iov.size()) {
+    const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    const ssize_t n = ::pwritev(fd_, iov.data() + first, count, at);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("write failed on", path_, errno);
     }
     if (n == 0) return Status::IOError("write made no progress on " + path_);
-    source += n;
     at += n;
-    left -= static_cast<size_t>(n);
+    // Skip what was written; a short write leaves a partly written iovec to resume.
+    size_t left = static_cast<size_t>(n);
+    while (left > 0 && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    if (left > 0) {
+      iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
   }
   return Status::Ok();
 }
 
+Status FileDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
+  const ByteView pieces[] = {data};
+  return WriteGather(extent, offset, pieces);
+}
+
+Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) {
+  size_t total = 0;
+  bool aligned = true;
+  for (ByteView piece : pieces) {
+    SS_ASSERT(piece.size() % kPageBytes == 0);
+    total += piece.size();
+    aligned = aligned && IsAligned(piece.data());
+  }
+  CheckRange(extent, offset, total);
+  if (direct_io_ && !aligned) {
+    sync::LockGuard lock(bounce_mu_);
+    uint8_t* bounce = Bounce(total);
+    if (bounce == nullptr) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
+    size_t at = 0;
+    for (ByteView piece : pieces) {
+      std::memcpy(bounce + at, piece.data(), piece.size());
+      at += piece.size();
+    }
+    return WriteAll({{bounce, total}}, FileOffset(extent, offset));
+  }
+  std::vector<struct iovec> iov;
+  iov.reserve(pieces.size());
+  for (ByteView piece : pieces) {
+    iov.push_back({const_cast<uint8_t*>(piece.data()), piece.size()});
+  }
+  return WriteAll(std::move(iov), FileOffset(extent, offset));
+}
+
 Status FileDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   CheckRange(extent, offset, out.size());
+  const bool bounced = direct_io_ && !IsAligned(out.data());
+  sync::UniqueLock lock(bounce_mu_, std::defer_lock);
   uint8_t* target = out.data();
-  std::unique_ptr<uint8_t, FreeDeleter> bounce;
-  if (direct_io_ && !IsAligned(target)) {
-    bounce = AlignedBuffer(out.size());
-    if (!bounce) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
-    target = bounce.get();
+  if (bounced) {
+    lock.lock();
+    target = Bounce(out.size());
+    if (target == nullptr) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
   }
-  off_t at = static_cast<off_t>(uint64_t{extent} * geometry_.extent_bytes + offset);
+  const off_t at = FileOffset(extent, offset);
   size_t done = 0;
   while (done < out.size()) {
     const ssize_t n = ::pread(fd_, target + done, out.size() - done, at + static_cast<off_t>(done));
@@ -147,7 +179,7 @@ Status FileDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
     if (n == 0) return Status::IOError("unexpected end of file in " + path_);
     done += static_cast<size_t>(n);
   }
-  if (bounce) std::memcpy(out.data(), bounce.get(), out.size());
+  if (bounced) std::memcpy(out.data(), target, out.size());
   return Status::Ok();
 }
 

@@ -132,18 +132,16 @@ void IoScheduler::FailQueuedFrom(uint32_t extent, const Status& status) {
 
 void IoScheduler::IssueBatch(uint32_t extent, std::vector<Queued>& batch) {
   if (batch.empty()) return;
-  Bytes joined;
-  ByteView data;
-  if (batch.size() == 1) {
-    data = batch.front().bytes;
-  } else {
-    for (const Queued& q : batch) joined.insert(joined.end(), q.bytes.begin(), q.bytes.end());
-    data = joined;
+  std::vector<ByteView> pieces;
+  pieces.reserve(batch.size());
+  size_t bytes = 0;
+  for (const Queued& q : batch) {
+    pieces.emplace_back(q.bytes);
+    bytes += q.bytes.size();
   }
-  const uint32_t offset = batch.front().offset;
-  const Status status = disk_->Write(extent, offset, data);
+  const Status status = disk_->WriteGather(extent, batch.front().offset, pieces);
   ++stats_.ios_issued;
-  stats_.bytes_issued += data.size();
+  stats_.bytes_issued += bytes;
   for (Queued& q : batch) {
     queued_bytes_ -= q.bytes.size();
     if (status.ok()) {
