@@ -103,7 +103,8 @@ TEST_F(ChunkStoreTest, UnflushedAppendsAreLostAndNeverServed) {
 // B lies past the persisted write pointer and is neither read nor scanned, and the next append
 // reuses its space.
 TEST_F(ChunkStoreTest, NeverServesBytesPastThePersistedWritePointer) {
-  PowerCutDisk cut(&disk_, /*stop_at=*/4);  // A: data flush, commit flush; B: data flush, cut
+  // Flushes: 1 boot commit; 2, 3 A's data and commit; 4 B's data; 5 B's commit, cut.
+  PowerCutDisk cut(&disk_, /*stop_at=*/5);
   Locator a, b;
   {
     auto store = Open(&cut);
@@ -135,7 +136,8 @@ class TornSuperblockTest : public ChunkStoreTest,
 // falls back to the other slot and loses nothing that was persistent.
 TEST_P(TornSuperblockTest, TornSlotFallsBackToTheOther) {
   const auto [rounds, sectors_kept] = GetParam();
-  PowerCutDisk cut(&disk_, /*stop_at=*/2 * rounds + 2);
+  // Flushes: 1 boot commit; two per round; then the lost chunk's data, then its commit (cut).
+  PowerCutDisk cut(&disk_, /*stop_at=*/1 + 2 * rounds + 2);
   std::vector<Locator> persistent;
   uint64_t sequence_before = 0;
   {
@@ -159,7 +161,8 @@ TEST_P(TornSuperblockTest, TornSlotFallsBackToTheOther) {
   // The new superblock survives only if every byte its checksum covers did.
   const uint32_t covered = kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes + 8;
   const bool new_one_whole = uint32_t{static_cast<uint32_t>(sectors_kept)} * kSectorBytes >= covered;
-  EXPECT_EQ(store->superblock_sequence(), sequence_before + (new_one_whole ? 1 : 0));
+  // Reopening makes one more commit (the boot commit) on top of what it recovered.
+  EXPECT_EQ(store->superblock_sequence(), sequence_before + (new_one_whole ? 1 : 0) + 1);
   for (const Locator& l : persistent) EXPECT_TRUE(store->Read(l).ok()) << l.ToString();
 }
 
@@ -259,6 +262,24 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
   auto refused = ChunkStore::Open({&disk_, 1, false});
   EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
   EXPECT_NE(refused.status().message().find("version 2 is not supported"), std::string::npos);
+}
+
+TEST_F(ChunkStoreTest, OpenFailsCleanlyWhenTheBootCommitCannotBeWritten) {
+  PowerCutDisk cut(&disk_, /*stop_at=*/1);
+  auto store = ChunkStore::Open({&cut, 1, false});
+  EXPECT_TRUE(store.status().IsIOError()) << store.status().ToString();
+  disk_.CrashLosingAll();
+  EXPECT_NE(Open(), nullptr);
+}
+
+TEST_F(ChunkStoreTest, EveryOpenIsANewBoot) {
+  uint64_t first = 0;
+  {
+    auto store = Open();
+    first = store->superblock_sequence();
+  }
+  disk_.CrashLosingAll();
+  EXPECT_EQ(Open()->superblock_sequence(), first + 1);
 }
 
 TEST_F(ChunkStoreTest, BothSlotsDestroyedIsCorruption) {

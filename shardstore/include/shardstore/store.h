@@ -84,9 +84,10 @@ class Store {
   // Every key with a value, in ascending byte order.
   StatusOr<std::vector<std::string>> List();
 
-  // Makes every change so far persistent.
+  // Makes every change so far persistent. IOError when some write failed since the last Flush
+  // (its Dependency says which); the store keeps serving.
   Status Flush();
-  // Flush, then refuse further calls. After a successful Shutdown every Dependency this store
+  // Refuse further calls, then Flush. After a successful Shutdown every Dependency this store
   // returned is persistent.
   Status Shutdown();
 

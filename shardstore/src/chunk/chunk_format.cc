@@ -14,6 +14,8 @@ namespace {
 //   0 magic u64 | 8 uuid[16] | 24 version u8 | 25 kind u8 | 26 reserved u16 | 28 key_bytes u32 |
 //  32 payload_bytes u32 | 36 part_index u32 | 40 part_count u32 | 44 reserved u32 |
 //  48 sequence u64 | 56 body_checksum u64 | 64 header_checksum u64
+// header_checksum = XXH3(bytes [0, 64) ++ key); body_checksum = XXH3(key ++ payload ++ padding).
+static_assert(kKeyBytesMax + kChunkHeaderBytes <= kPageBytes, "a frame's first page holds its key");
 constexpr size_t kBodyChecksumAt = 56;
 constexpr size_t kHeaderChecksumAt = 64;
 static_assert(kHeaderChecksumAt + 8 == kChunkHeaderBytes);
@@ -59,7 +61,8 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
 
   const ByteView body(p + kChunkHeaderBytes, trailer_at - kChunkHeaderBytes);
   coding::Put64(p + kBodyChecksumAt, Checksum(body));
-  coding::Put64(p + kHeaderChecksumAt, Checksum(ByteView(p, kHeaderChecksumAt)));
+  coding::Put64(p + kHeaderChecksumAt,
+                Checksum(ByteView(p, kHeaderChecksumAt), ByteView(p + kChunkHeaderBytes, key.size())));
   return frame;
 }
 
@@ -67,7 +70,12 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   if (bytes.size() < kChunkHeaderBytes) return Bad("shorter than a header");
   const uint8_t* p = bytes.data();
   if (coding::Get64(p) != kChunkMagic) return Bad("bad magic");
-  if (coding::Get64(p + kHeaderChecksumAt) != Checksum(bytes.first(kHeaderChecksumAt))) {
+  // key_bytes is not verified yet: bound it before using it to find the key.
+  const uint32_t key_bytes = coding::Get32(p + 28);
+  if (key_bytes > kKeyBytesMax) return Bad("key too long");
+  if (bytes.size() < kChunkHeaderBytes + size_t{key_bytes}) return Bad("shorter than header and key");
+  if (coding::Get64(p + kHeaderChecksumAt) !=
+      Checksum(bytes.first(kHeaderChecksumAt), bytes.subspan(kChunkHeaderBytes, key_bytes))) {
     return Bad("header checksum mismatch");
   }
   // Past the checksum the fields are as written; they are still bounds-checked, because a
@@ -86,7 +94,6 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   header.part_count = coding::Get32(p + 40);
   header.sequence = coding::Get64(p + 48);
   if (coding::Get16(p + 26) != 0 || coding::Get32(p + 44) != 0) return Bad("reserved bits set");
-  if (header.key_bytes > kKeyBytesMax) return Bad("key too long");
   if (header.payload_bytes > kChunkPayloadBytesMax) return Bad("payload too long");
   if (header.part_count == 0 || header.part_count > kChunkPartsMax ||
       header.part_index >= header.part_count) {
@@ -94,6 +101,11 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
                std::to_string(header.part_count));
   }
   return header;
+}
+
+std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header) {
+  SS_ASSERT(bytes.size() >= kChunkHeaderBytes + size_t{header.key_bytes});
+  return {reinterpret_cast<const char*>(bytes.data()) + kChunkHeaderBytes, header.key_bytes};
 }
 
 StatusOr<ChunkView> DecodeChunk(ByteView frame) {

@@ -3,9 +3,11 @@
 // A frame is a fixed header, the key, the payload, zero padding and a trailer, padded so that the
 // frame fills whole pages. The header and the trailer both carry the magic and a per-chunk random
 // UUID, so a scan can recognise a frame from either end and tell a whole frame from a torn one
-// or from stale bytes of an older chunk. Two XXH3 checksums cover every byte: one the header, one
-// everything between header and trailer (key, payload and padding). The grammar is in
-// docs/format/chunk.md.
+// or from stale bytes of an older chunk. Two XXH3 checksums: one covers the header fields and the
+// key, so a frame whose header verifies names its key reliably even when its payload is damaged;
+// the other covers everything between header and trailer (key, payload and padding). The trailer
+// must repeat the header's UUID and magic. Every byte of a frame is thus checked. The grammar is
+// in docs/format/chunk.md.
 //
 // The decoders treat their input as hostile: any inconsistency is Corruption, never a crash, an
 // out-of-bounds read, or a successful decode of bytes the checksums did not cover.
@@ -59,9 +61,12 @@ uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes);
 // header.payload_bytes are overwritten from key and payload.
 Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
 
-// Decodes the header from the first kChunkHeaderBytes of `bytes` and checks its checksum and
-// every field's bounds. Succeeds without reading the rest of the frame.
+// Decodes the header from the start of `bytes` and checks its checksum (which covers the key)
+// and every field's bounds. Needs the header and the key: the first page of a frame always
+// suffices. Succeeds without reading the rest of the frame.
 StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes);
+// The key of a frame whose header DecodeChunkHeader accepted from `bytes`.
+std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header);
 
 // A verified frame; key and payload point into the frame passed to DecodeChunk.
 struct ChunkView {

@@ -56,8 +56,8 @@ class ExtentTable {
   // Rewinds `extent` to offset 0 and frees it. REQUIRES: extent != 0.
   void Reset(uint32_t extent);
 
-  // At recovery: `extent` is owned by `owner` with `write_pointer` bytes written. Data extents
-  // with room become their owner's open extent again (lowest-numbered first).
+  // At recovery: `extent` is owned by `owner` with `write_pointer` bytes written. For each owner,
+  // the lowest-numbered extent restored with room becomes its open extent again.
   void Restore(uint32_t extent, ExtentOwner owner, uint32_t write_pointer);
 
  private:

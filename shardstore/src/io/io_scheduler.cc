@@ -46,6 +46,11 @@ IoScheduler::~IoScheduler() {
   for (PendingCommit& commit : pending_commits_) commit.node->MarkFailed(closed);
 }
 
+void IoScheduler::Fail(WriteNode& node, Status status) {
+  node.MarkFailed(std::move(status));
+  ++stats_.writes_failed;
+}
+
 std::shared_ptr<WriteNode> IoScheduler::NewNode() {
   return std::make_shared<WriteNode>(next_node_id_++, link_);
 }
@@ -55,7 +60,7 @@ Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dep
   auto node = NewNode();
   ++stats_.writes_queued;
   if (Poisoned(extent)) {
-    node->MarkFailed(Status::IOError("extent " + std::to_string(extent) +
+    Fail(*node, Status::IOError("extent " + std::to_string(extent) +
                                      " had a failed write; it takes no appends until reset"));
     return Dependency(node);
   }
@@ -125,7 +130,7 @@ void IoScheduler::FailQueuedFrom(uint32_t extent, const Status& status) {
   if (it == queues_.end()) return;
   for (Queued& q : it->second) {
     queued_bytes_ -= q.bytes.size();
-    q.node->MarkFailed(status);
+    Fail(*q.node, status);
   }
   queues_.erase(it);
 }
@@ -149,7 +154,7 @@ void IoScheduler::IssueBatch(uint32_t extent, std::vector<Queued>& batch) {
       issued_.push_back(Issued{q.node, extent, q.offset, static_cast<uint32_t>(q.bytes.size()),
                                false});
     } else {
-      q.node->MarkFailed(status);
+      Fail(*q.node, status);
     }
   }
   batch.clear();
@@ -216,7 +221,7 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
   pending_commits_.pop_front();
   *progress = true;
   if (!status.ok()) {
-    last_commit_->MarkFailed(status);
+    Fail(*last_commit_, status);
     commit_source_->CommitSettled(false);
     return;
   }
@@ -231,7 +236,7 @@ Status IoScheduler::FlushIssued() {
   std::set<uint32_t> broken;
   for (Issued& i : issued_) {
     if (!status.ok()) {
-      i.node->MarkFailed(status);
+      Fail(*i.node, status);
       if (i.is_commit) commit_source_->CommitSettled(false);
       if (!i.is_commit) broken.insert(i.extent);
       continue;

@@ -8,7 +8,7 @@
 // Group commit: RequestCommit(after) returns the Dependency of the next commit write (the
 // superblock). Everyone who asks before that commit is issued shares it. Its bytes are produced
 // by a CommitSource at the moment it is issued, once all its inputs are settled and the previous
-// commit is durable, so commits never overlap. Once a queued write or a commit request depends
+// commit is settled (flushed, or failed), so commits never overlap. Once a queued write or a commit request depends
 // on a pending commit, that commit is sealed — later requests go to a new commit after it —
 // since joining it would make the commit wait for something that waits for the commit.
 //
@@ -99,6 +99,8 @@ class IoScheduler final : public internal::IoDriver {
   Status DriveUntilSettled(const internal::WriteNode& node) override;
 
   uint64_t queued_bytes() const { return queued_bytes_; }
+  // Nothing queued, issued or waiting to commit.
+  bool Idle() const { return queues_.empty() && issued_.empty() && pending_commits_.empty(); }
 
   struct Stats {
     uint64_t writes_queued = 0;
@@ -106,6 +108,7 @@ class IoScheduler final : public internal::IoDriver {
     uint64_t bytes_issued = 0;
     uint64_t flushes = 0;
     uint64_t commits = 0;
+    uint64_t writes_failed = 0;  // data writes and commits that ended kFailed
   };
   const Stats& stats() const { return stats_; }
 
@@ -125,6 +128,7 @@ class IoScheduler final : public internal::IoDriver {
   };
 
   std::shared_ptr<internal::WriteNode> NewNode();
+  void Fail(internal::WriteNode& node, Status status);
   // Seals every pending commit that `dependency` names.
   void SealCommitsIn(const Dependency& dependency);
   // One round: fail what cannot proceed, issue what is ready, flush. Sets *progress.
@@ -150,7 +154,7 @@ class IoScheduler final : public internal::IoDriver {
   struct PendingCommit {
     std::shared_ptr<internal::WriteNode> node;
     Dependency inputs;
-    bool sealed = false;  // a queued write depends on it: it takes no more inputs
+    bool sealed = false;  // a queued write or a commit request depends on it: no more inputs
   };
   std::deque<PendingCommit> pending_commits_;         // not yet issued, in issue order
   std::shared_ptr<internal::WriteNode> last_commit_;  // issued; settled or not

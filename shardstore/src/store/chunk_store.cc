@@ -70,6 +70,7 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
   std::optional<Superblock> newest;
   int newest_slot = 0;
   std::string failures;
+  bool read_failed = false;
   const uint32_t slot_bytes = SuperblockSlotBytes(geometry.extent_count);
   for (int slot : {0, 1}) {
     Bytes bytes(slot_bytes);
@@ -77,6 +78,7 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
     StatusOr<Superblock> decoded =
         read.ok() ? DecodeSuperblock(bytes, label) : StatusOr<Superblock>(read);
     if (!decoded.ok()) {
+      read_failed |= !read.ok();
       failures += " slot " + std::to_string(slot) + ": " + decoded.status().ToString() + ";";
       continue;
     }
@@ -85,9 +87,25 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
       newest_slot = slot;
     }
   }
+  if (!newest && read_failed) return Status::IOError("cannot read a superblock:" + failures);
   if (!newest) return Status::Corruption("no valid superblock:" + failures);
-  return std::unique_ptr<ChunkStore>(
-      new ChunkStore(disk, label, *newest, newest_slot, options.seed));
+  std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options.seed));
+  SS_RETURN_IF_ERROR(store->BootCommit());
+  return store;
+}
+
+Status ChunkStore::BootCommit() {
+  sync::LockGuard lock(mu_);
+  const Dependency boot = scheduler_.RequestCommit(Dependency());
+  SS_RETURN_IF_ERROR(scheduler_.DriveAll());
+  if (!boot.IsPersistent()) {
+    return Status::IOError("cannot write the superblock at open: " +
+                           (boot.Failed() ? boot.nodes()[0]->error.ToString() : "no progress"));
+  }
+  // This boot's sequence number is durable and unique, so UUIDs drawn from here on never repeat
+  // those of an earlier boot from the same seed.
+  random_.Mix(durable_superblock_sequence_);
+  return Status::Ok();
 }
 
 ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superblock,
@@ -101,7 +119,6 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
       durable_superblock_sequence_(superblock.sequence),
       durable_superblock_slot_(superblock_slot),
       scheduler_(disk, &mu_) {
-  random_.Mix(superblock.sequence);
   sync::LockGuard lock(mu_);
   scheduler_.SetCommitSource(this);
   for (uint32_t e = 1; e < label.geometry.extent_count; ++e) {
@@ -193,7 +210,11 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit,
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
-  const uint32_t write_pointer = table_.write_pointer(extent);
+  // After a failed write, bytes past the durable frontier may never have been written.
+  const uint32_t write_pointer = scheduler_.Poisoned(extent)
+                                     ? std::min(table_.write_pointer(extent),
+                                                scheduler_.DurableFrontier(extent))
+                                     : table_.write_pointer(extent);
   Bytes window;
   uint32_t window_at = 0;
   // Makes [offset, offset + bytes) available in `window`; returns a view of it.
@@ -215,14 +236,13 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit,
       const uint32_t frame_bytes = header->frame_bytes();
       ByteView frame;
       SS_RETURN_IF_ERROR(fetch(offset, frame_bytes, &frame));
+      page = frame.first(kPageBytes);  // the fetch may have moved the window
       const Locator locator{extent, offset, frame_bytes};
       StatusOr<ChunkView> chunk = DecodeChunk(frame);
       if (chunk.ok()) {
         visit(locator, *chunk);
       } else if (damaged) {
-        const std::string_view key(reinterpret_cast<const char*>(frame.data()) + kChunkHeaderBytes,
-                                   header->key_bytes);
-        damaged(locator, *header, key, chunk.status());
+        damaged(locator, *header, ChunkKey(page, *header), chunk.status());
       }
       // The header's checksum held, so its length is trusted even when the body is damaged;
       // stepping over the whole frame keeps frames nested inside a payload from being seen.
@@ -253,7 +273,16 @@ uint64_t ChunkStore::NextSequence() {
 
 Status ChunkStore::Flush() {
   sync::LockGuard lock(mu_);
-  return scheduler_.DriveAll();
+  SS_RETURN_IF_ERROR(scheduler_.DriveAll());
+  if (!scheduler_.Idle()) return Status::IOError("writes are stuck: they wait on another store");
+  const uint64_t failed = scheduler_.stats().writes_failed;
+  if (failed != failed_writes_reported_) {
+    const uint64_t fresh = failed - failed_writes_reported_;
+    failed_writes_reported_ = failed;
+    return Status::IOError(std::to_string(fresh) +
+                           " writes failed since the last flush; their Dependencies say why");
+  }
+  return Status::Ok();
 }
 
 PageWrite ChunkStore::ProduceCommit() {

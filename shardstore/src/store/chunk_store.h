@@ -6,8 +6,8 @@
 // a superblock that covers it (its extent's persisted write pointer reaches past it) is durable
 // too — before that, a crash may lose the chunk.
 //
-// Open() is recovery: it reads the label and the newest valid superblock, and restores owners and
-// write pointers. Nothing past a persisted write pointer is ever read: those bytes may be stale
+// Open() is recovery: it reads the label and the newest valid superblock, restores owners and
+// write pointers, and makes a new superblock durable (the boot commit) before any append. Nothing past a persisted write pointer is ever read: those bytes may be stale
 // or torn, and the next append overwrites them.
 //
 // Reset(extent) rewinds an extent so it can be reused. Appends to the extent afterwards wait for
@@ -38,7 +38,7 @@ namespace shardstore {
 
 struct ChunkStoreOptions {
   Disk* disk = nullptr;  // REQUIRED; not owned; outlives the ChunkStore
-  uint64_t seed = 1;     // seeds chunk UUIDs (mixed with the superblock sequence at open)
+  uint64_t seed = 1;     // seeds chunk UUIDs (mixed with this boot's superblock sequence)
   bool format_if_blank = false;
 };
 
@@ -86,7 +86,8 @@ class ChunkStore final : private CommitSource {
   // A fresh engine-wide sequence number (for ordering versions of a key).
   uint64_t NextSequence();
 
-  // Issues and flushes everything queued, including the superblock that covers it.
+  // Issues and flushes everything queued, including the superblock that covers it. OK means
+  // every append so far is persistent; IOError when some write failed since the last Flush.
   Status Flush();
 
   // ---- Introspection ----
@@ -105,6 +106,8 @@ class ChunkStore final : private CommitSource {
   ChunkStore(Disk* disk, const Label& label, const Superblock& superblock, int superblock_slot,
              uint64_t seed);
 
+  // Makes a superblock with a fresh sequence durable before any append, and seeds UUIDs from it.
+  Status BootCommit();
   PageWrite ProduceCommit() override;
   void CommitSettled(bool durable) override;
 
@@ -123,6 +126,7 @@ class ChunkStore final : private CommitSource {
   int durable_superblock_slot_;
   uint64_t produced_superblock_sequence_ = 0;
   std::map<uint32_t, Dependency> reset_dependencies_;
+  uint64_t failed_writes_reported_ = 0;
   // Last: destroyed first, while everything it calls back into is still alive.
   IoScheduler scheduler_;
 };

@@ -64,9 +64,9 @@ Status Store::Recover() {
       version.parts[chunk.header.part_index] = locator;
     }, [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
            const Status& status) {
-      // The header is checksummed, so the sequence says whether this damage hides the newest
-      // version. The key bytes are not (damage may have hit them too): attribution is best
-      // effort until the LSM index, which knows each chunk's key independently of the chunk.
+      // The header checksum covers the key and the sequence, so the damage is attributed to the
+      // right key and we know whether it hides that key's newest version.
+      if (header.kind != ChunkKind::kData && header.kind != ChunkKind::kTombstone) return;
       Version& version = seen[std::string(key)][header.sequence];
       version.kind = header.kind;
       version.damage = status.WithContext("chunk at " + locator.ToString());
@@ -114,8 +114,13 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   sync::LockGuard lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
-  const uint32_t part_count =
-      value.empty() ? 1 : static_cast<uint32_t>((value.size() + part_bytes - 1) / part_bytes);
+  const uint64_t parts_needed = value.empty() ? 1 : (value.size() + part_bytes - 1) / part_bytes;
+  if (parts_needed > kChunkPartsMax) {
+    return Status::InvalidArgument("a value of " + std::to_string(value.size()) + " bytes needs " +
+                                   std::to_string(parts_needed) + " chunks; the limit is " +
+                                   std::to_string(kChunkPartsMax));
+  }
+  const auto part_count = static_cast<uint32_t>(parts_needed);
   Entry entry{chunks_->NextSequence(), {}, std::nullopt};
   Dependency persistent;
   for (uint32_t part = 0; part < part_count; ++part) {
@@ -199,10 +204,13 @@ Status Store::Flush() {
 }
 
 Status Store::Shutdown() {
-  SS_RETURN_IF_ERROR(Flush());
-  sync::LockGuard lock(mu_);
-  shut_down_ = true;
-  return Status::Ok();
+  {
+    // Refuse new calls first; Put and Delete append under mu_, so none is half done now.
+    sync::LockGuard lock(mu_);
+    SS_RETURN_IF_ERROR(CheckOpen());
+    shut_down_ = true;
+  }
+  return chunks_->Flush();
 }
 
 StoreStat Store::Stat() {

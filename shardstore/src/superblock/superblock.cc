@@ -63,14 +63,16 @@ StatusOr<Label> DecodeLabel(ByteView page) {
   if (coding::Get64(p) != kLabelMagic) {
     return Status::InvalidArgument("not a shardstore disk (no shardstore label in page 0)");
   }
-  if (coding::Get64(p + 40) != Checksum(page.first(40))) {
-    return Status::Corruption("label: checksum mismatch");
-  }
+  // Magic and version keep their place in every format version, so a newer disk is named as
+  // such even if the rest of its label is laid out differently.
   const uint32_t version = coding::Get32(p + 8);
   if (version != kDiskFormatVersion) {
     return Status::InvalidArgument("disk format version " + std::to_string(version) +
                                    " is not supported (this build reads version " +
                                    std::to_string(kDiskFormatVersion) + ")");
+  }
+  if (coding::Get64(p + 40) != Checksum(page.first(40))) {
+    return Status::Corruption("label: checksum mismatch");
   }
   if (coding::Get32(p + 20) != 0) return Status::Corruption("label: reserved bits set");
   Label label;

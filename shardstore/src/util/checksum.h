@@ -8,5 +8,7 @@
 namespace shardstore {
 
 uint64_t Checksum(ByteView bytes);
+// The checksum of `first` followed by `second`, without joining them.
+uint64_t Checksum(ByteView first, ByteView second);
 
 }  // namespace shardstore

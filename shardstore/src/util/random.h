@@ -33,8 +33,8 @@ class Random {
     return uuid;
   }
 
-  // Mixes more entropy into the state (e.g. the superblock sequence at open, so that two boots
-  // from one seed do not repeat UUIDs).
+  // Mixes a value into the state. ChunkStore mixes in its boot commit's superblock sequence,
+  // which is durable and unique per boot, so two boots from one seed do not repeat UUIDs.
   void Mix(uint64_t value) {
     state_ ^= value * 0xD6E8FEB86659FD93ull;
     Next();
