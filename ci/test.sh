@@ -7,3 +7,5 @@ bash ci/install-deps.sh
 cmake --preset debug >/dev/null
 cmake --build --preset debug --parallel 2
 ctest --preset debug
+# Every fuzz target for a short fixed time (clang, libFuzzer, ASan+UBSan).
+bash ci/fuzz-smoke.sh

@@ -63,10 +63,9 @@ Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   }
   ++stats_.reads;
   const Bytes& image = durable_[extent];
-  for (size_t done = 0; done < out.size(); ++done) {
-    const size_t at = offset + done;
-    out[done] = at < image.size() ? image[at] : 0;
-  }
+  const size_t stored = image.size() > offset ? std::min(image.size() - offset, out.size()) : 0;
+  if (stored > 0) std::memcpy(out.data(), image.data() + offset, stored);
+  if (stored < out.size()) std::memset(out.data() + stored, 0, out.size() - stored);
   // Unflushed pages are visible to reads, newest last.
   for (const PendingWrite& write : pending_) {
     if (write.page.extent != extent) continue;

@@ -19,7 +19,7 @@ namespace shardstore::internal {
 
 enum class WriteState : uint8_t { kQueued, kIssued, kDurable, kFailed };
 
-class WriteNode;
+struct WriteNode;
 
 // Whatever can drive a node to a settled state: the IO scheduler that queued it.
 class IoDriver {
