@@ -224,7 +224,10 @@ TEST_F(ChunkStoreTest, InjectedReadErrorIsAnIOError) {
 }
 
 TEST_F(ChunkStoreTest, FlippedBitInAPersistedChunkIsCorruption) {
-  auto store = Open();
+  // No read cache: every read must go to the (damaged) media.
+  auto opened = ChunkStore::Open({&disk_, 1, false, /*read_cache_bytes=*/0});
+  ASSERT_TRUE(opened.ok());
+  auto store = std::move(opened).value();
   const Locator l = Append(*store, "k", Bytes(3000, 1)).locator;
   ASSERT_TRUE(store->Flush().ok());
   for (uint32_t at : {0u, 70u, 100u, 3000u, l.length - 1}) {
@@ -233,6 +236,20 @@ TEST_F(ChunkStoreTest, FlippedBitInAPersistedChunkIsCorruption) {
     disk_.CorruptByte(l.extent, l.offset + at, 0x10);
     EXPECT_TRUE(store->Read(l).ok());
   }
+}
+
+TEST_F(ChunkStoreTest, ReadCacheIsDrainedWhenAnExtentIsReset) {
+  auto store = Open();
+  const Locator old = Append(*store, "old", Bytes(10, 1)).locator;
+  ASSERT_TRUE(store->Flush().ok());
+  ASSERT_EQ(store->Read(old)->key, "old");  // now cached
+  store->Reset(old.extent);
+  const Locator fresh = Append(*store, "new", Bytes(10, 2)).locator;
+  ASSERT_EQ(fresh, old);  // the same place, a different chunk
+  ASSERT_TRUE(store->Flush().ok());
+  auto read = store->Read(fresh);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->key, "new");
 }
 
 TEST_F(ChunkStoreTest, RefusesBlankForeignAndMismatchedDisks) {

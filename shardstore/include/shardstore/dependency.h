@@ -36,6 +36,8 @@ class Dependency {
   bool IsPersistent() const;
   // True when some write this names can no longer become persistent.
   bool Failed() const;
+  // The first failure among the writes named, or OK; never blocks.
+  Status Failure() const;
   // Blocks until persistent (OK) or failed (the first failure's Status).
   Status Wait() const;
 

@@ -32,4 +32,11 @@ inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;        // unissued byte
 inline constexpr uint32_t kScanWindowBytes = 1u << 20;          // recovery/reclaim read window
 inline constexpr size_t kPendingCommitsMax = 1u << 16;          // sealed commits not yet issued
 
+// Free extents held back so the index can always be flushed and reclamation can always move
+// live chunks: a Put may not open an extent that would leave fewer free than
+// kPutKeepFreeExtents; an evacuation, kEvacuationKeepFreeExtents; index runs and metadata may
+// take the last ones.
+inline constexpr uint32_t kEvacuationKeepFreeExtents = 2;
+inline constexpr uint32_t kPutKeepFreeExtents = 3;
+
 }  // namespace shardstore

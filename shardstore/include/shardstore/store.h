@@ -1,24 +1,25 @@
-// Store: the shard store's public API — put, get, delete and list shards on one disk.
+// Store: the shard store's public API — put, get, delete, list, compact and reclaim shards on
+// one disk.
 //
 // A shard is a key (1 to kKeyBytesMax bytes) and a value (up to kValueBytesMax bytes), stored as
-// one or more chunks of at most `chunk_payload_bytes_max` payload bytes. Put and Delete return
-// at once with a Dependency that becomes persistent when the change would survive a crash;
-// Flush() or Dependency::Wait() makes it so. Get and List see every change made so far,
-// persistent or not.
+// one or more data chunks of at most `chunk_payload_bytes_max` payload bytes. The LSM index maps
+// keys to the chunks' locators. Put and Delete return at once with a Dependency that becomes
+// persistent when the change would survive a crash: the data chunks, the index run holding the
+// entry, the index metadata listing that run, and the superblock naming that metadata are all
+// durable. Flush() or Dependency::Wait() makes it so. Get and List see every change made so far.
 //
-// Interim index: until the LSM index lands, the key → locators map lives in memory and Open
-// rebuilds it by scanning every data extent (chunk headers carry the key and a sequence number;
-// the newest complete version of a key wins, a tombstone deletes; a damaged newest version makes
-// Get return Corruption). Open therefore reads every data byte. docs/architecture.md tracks
-// this.
+// Space: extents are append-only, so overwritten and deleted values stay on disk until their
+// extent is reclaimed: its live chunks are copied elsewhere, the index is updated durably, and
+// only then is the extent reset. Put reclaims the emptiest extents by itself when free extents
+// run low; Reclaim(extent) does one on demand. When nothing can be reclaimed, Put fails with
+// NoSpace and every acknowledged change stays readable.
 //
-// Thread-safety: thread-safe. Dependency::Wait() must not be called from inside a Store method.
+// Thread-safety: thread-safe. Readers (Get, List, Stat) share a lock; writers take it alone.
+// Dependency::Wait() must not be called from inside a Store method.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@
 namespace shardstore {
 
 class ChunkStore;
+class LsmIndex;
+namespace internal {
+struct DriverLink;
+struct WriteNode;
+}  // namespace internal
 
 struct StoreOptions {
   Disk* disk = nullptr;          // REQUIRED; not owned; must outlive the Store
@@ -42,13 +48,24 @@ struct StoreOptions {
   // Largest payload of one chunk; a larger value spans several chunks. 0 picks
   // min(kChunkPayloadBytesDefault, extent_bytes / 4), so chunks pack well into extents.
   uint32_t chunk_payload_bytes_max = 0;
+  uint32_t memtable_entries_max = 4096;  // index entries kept in memory before a flush
+  uint32_t level0_runs_max = 6;          // flushed runs before the index is compacted
+  uint64_t read_cache_bytes = 8ull << 20;
+  // Put reclaims extents while this many or fewer extents are free (0 turns it off).
+  uint32_t reclaim_free_extents_min = 4;
 };
 
 struct ExtentStat {
   uint32_t extent = 0;
   std::string owner;
   uint32_t write_pointer = 0;
-  uint64_t live_bytes = 0;  // bytes of chunks the index still points at
+  uint64_t live_bytes = 0;  // bytes of chunks the index (or its metadata) still needs
+};
+
+struct LevelStat {
+  uint32_t level = 0;
+  uint32_t runs = 0;
+  uint64_t entries = 0;
 };
 
 struct StoreStat {
@@ -56,8 +73,12 @@ struct StoreStat {
   uint64_t superblock_sequence = 0;
   uint64_t keys = 0;
   uint64_t live_bytes = 0;
+  uint64_t reclaimable_bytes = 0;  // written but no longer needed, in non-free extents
   uint32_t free_extents = 0;
+  uint64_t memtable_entries = 0;
+  std::vector<LevelStat> levels;
   std::vector<ExtentStat> extents;
+  uint64_t extents_reclaimed = 0;  // by this Store object
 };
 
 class Store {
@@ -66,11 +87,11 @@ class Store {
   static Status Format(Disk* disk, uint64_t seed);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
   // format_if_blank), a disk of another format or version, or a geometry mismatch; Corruption
-  // when no valid superblock survives.
+  // when no valid superblock survives or the index does not verify.
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
-  // Abandons writes that are not yet persistent, as a crash would. Use Shutdown() to close
-  // cleanly.
+  // Abandons changes that are not yet persistent, as a crash would: their Dependencies fail.
+  // Use Shutdown() to close cleanly.
   ~Store();
 
   Store(const Store&) = delete;
@@ -87,29 +108,42 @@ class Store {
   // Makes every change so far persistent. IOError when some write failed since the last Flush
   // (its Dependency says which); the store keeps serving.
   Status Flush();
-  // Refuse further calls, then Flush. After a successful Shutdown every Dependency this store
+  // Merges the index's runs into one, dropping overwritten entries and tombstones.
+  Status Compact();
+  // Copies the live chunks of `extent` elsewhere, makes the index update durable, and resets
+  // the extent. InvalidArgument for extent 0 or a free extent; Corruption (extent untouched)
+  // when a chunk that is still needed cannot be read.
+  Status Reclaim(uint32_t extent);
+  // Refuses further calls, then flushes. After a successful Shutdown every Dependency this store
   // returned is persistent.
   Status Shutdown();
 
   StoreStat Stat();
 
  private:
-  struct Entry {
-    uint64_t sequence = 0;
-    std::vector<Locator> parts;
-    std::optional<Status> damage;  // set when recovery found this version's chunks damaged
-  };
+  class PromiseDriver;
 
   Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);
-  Status Recover();
   Status CheckOpen() const;
   Status CheckKey(std::string_view key) const;
+  // REQUIRES: mu_ held exclusively.
+  Status FlushLocked();
+  Status ReclaimLocked(uint32_t extent);
+  void ReclaimIfLow();
+  StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
+                                             ByteView value, Dependency* written);
+  std::vector<uint64_t> LiveBytesByExtent() const;
+  // The promise driver: flushes the memtable holding `node` and waits for that flush.
+  Status DriveUntilSettled(const internal::WriteNode& node);
 
   const StoreOptions options_;  // chunk_payload_bytes_max resolved
   std::unique_ptr<ChunkStore> chunks_;
-  mutable sync::Mutex mu_;
-  std::map<std::string, Entry, std::less<>> index_;  // guarded by mu_
-  bool shut_down_ = false;                           // guarded by mu_
+  const std::shared_ptr<internal::DriverLink> promise_link_;
+  std::unique_ptr<PromiseDriver> promise_driver_;
+  mutable sync::SharedMutex mu_;
+  std::unique_ptr<LsmIndex> index_;  // guarded by mu_
+  bool shut_down_ = false;           // guarded by mu_
+  uint64_t extents_reclaimed_ = 0;   // guarded by mu_
 };
 
 }  // namespace shardstore

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <utility>
 
@@ -32,6 +33,25 @@ class Mutex {
 
 using LockGuard = std::lock_guard<Mutex>;
 using UniqueLock = std::unique_lock<Mutex>;
+
+// Many readers or one writer.
+class SharedMutex {
+ public:
+  SharedMutex() = default;
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
+
+  void lock() { mu_.lock(); }
+  void unlock() { mu_.unlock(); }
+  void lock_shared() { mu_.lock_shared(); }
+  void unlock_shared() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+using WriterLock = std::unique_lock<SharedMutex>;
+using ReaderLock = std::shared_lock<SharedMutex>;
 
 class CondVar {
  public:

@@ -35,7 +35,14 @@ uint32_t ExtentTable::free_count() const {
   }));
 }
 
-StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes) {
+bool ExtentTable::IsOpen(uint32_t extent) const {
+  for (const auto& open : open_) {
+    if (open == extent) return true;
+  }
+  return false;
+}
+
+StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free) {
   SS_ASSERT(owner == ExtentOwner::kData || owner == ExtentOwner::kIndex ||
             owner == ExtentOwner::kMetadata);
   SS_ASSERT(bytes > 0 && bytes % kPageBytes == 0 && bytes <= geometry_.extent_bytes);
@@ -50,7 +57,8 @@ StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes) {
     e.sealed = true;
     open.reset();
   }
-  for (uint32_t i = 1; i < extents_.size(); ++i) {
+  const uint32_t free = free_count();
+  for (uint32_t i = 1; i < extents_.size() && free > keep_free; ++i) {
     Extent& e = extents_[i];
     if (e.owner != ExtentOwner::kFree) continue;
     SS_ASSERT(e.write_pointer == 0);

@@ -45,10 +45,12 @@ class ExtentTable {
   uint32_t write_pointer(uint32_t extent) const { return extents_.at(extent).write_pointer; }
   uint32_t free_count() const;
 
-  // Space for `bytes` at the write pointer of `owner`'s open extent. NoSpace when no extent
-  // with room is left. REQUIRES: 0 < bytes <= extent_bytes, bytes a page multiple,
-  // owner is kData, kIndex or kMetadata.
-  StatusOr<Locator> Reserve(ExtentOwner owner, uint32_t bytes);
+  // Space for `bytes` at the write pointer of `owner`'s open extent. NoSpace when the open
+  // extent lacks room and opening a free one would leave `keep_free` or fewer free extents.
+  // REQUIRES: 0 < bytes <= extent_bytes, bytes a page multiple, owner is kData, kIndex or
+  // kMetadata.
+  StatusOr<Locator> Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free = 0);
+  bool IsOpen(uint32_t extent) const;
 
   // No more appends to `extent` until it is reset (it is full, or a write to it failed).
   void Seal(uint32_t extent);

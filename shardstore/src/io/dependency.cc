@@ -37,6 +37,13 @@ bool Dependency::Failed() const {
                      [](const auto& node) { return node->Load() == WriteState::kFailed; });
 }
 
+Status Dependency::Failure() const {
+  for (const auto& node : nodes_) {
+    if (node->Load() == WriteState::kFailed) return node->error;
+  }
+  return Status::Ok();
+}
+
 size_t Dependency::PendingCount() const {
   return static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), [](const auto& node) {
     return node->Load() != WriteState::kDurable;

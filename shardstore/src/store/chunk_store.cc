@@ -89,7 +89,7 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
   }
   if (!newest && read_failed) return Status::IOError("cannot read a superblock:" + failures);
   if (!newest) return Status::Corruption("no valid superblock:" + failures);
-  std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options.seed));
+  std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options));
   SS_RETURN_IF_ERROR(store->BootCommit());
   return store;
 }
@@ -109,15 +109,16 @@ Status ChunkStore::BootCommit() {
 }
 
 ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superblock,
-                       int superblock_slot, uint64_t seed)
+                       int superblock_slot, const ChunkStoreOptions& options)
     : disk_(disk),
       label_(label),
       table_(label.geometry),
-      random_(seed),
+      random_(options.seed),
       next_sequence_(superblock.next_chunk_sequence),
       index_root_(superblock.index_root),
       durable_superblock_sequence_(superblock.sequence),
       durable_superblock_slot_(superblock_slot),
+      cache_(options.read_cache_bytes),
       scheduler_(disk, &mu_) {
   sync::LockGuard lock(mu_);
   scheduler_.SetCommitSource(this);
@@ -142,7 +143,7 @@ Dependency ChunkStore::ResetDependency(uint32_t extent) {
 
 StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader header,
                                                   std::string_view key, ByteView payload,
-                                                  Dependency after) {
+                                                  Dependency after, uint32_t keep_free_extents) {
   if (key.size() > kKeyBytesMax) return Status::InvalidArgument("key longer than kKeyBytesMax");
   if (payload.size() > kChunkPayloadBytesMax) {
     return Status::InvalidArgument("chunk payload longer than kChunkPayloadBytesMax");
@@ -158,7 +159,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   // An extent whose write failed has a hole; skip it (bounded: each pass seals one extent).
   for (uint32_t attempt = 0;; ++attempt) {
     SS_ASSERT(attempt <= table_.geometry().extent_count);
-    SS_ASSIGN_OR_RETURN(locator, table_.Reserve(owner, frame_bytes));
+    SS_ASSIGN_OR_RETURN(locator, table_.Reserve(owner, frame_bytes, keep_free_extents));
     if (!scheduler_.Poisoned(locator.extent)) break;
     table_.Seal(locator.extent);
   }
@@ -195,6 +196,9 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
       locator.end() > scheduler_.DurableFrontier(locator.extent)) {
     return Status::IOError("chunk at " + locator.ToString() + " was never written (a write failed)");
   }
+  if (auto cached = cache_.Lookup(locator)) {
+    return Chunk{cached->header, cached->key, cached->payload};
+  }
   Bytes frame(locator.length);
   SS_RETURN_IF_ERROR(ReadBytes(locator.extent, locator.offset, frame));
   SS_ASSIGN_OR_RETURN(ChunkView view, DecodeChunk(frame));
@@ -202,7 +206,10 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
     return Status::Corruption("chunk at " + locator.ToString() + " has a frame of " +
                               std::to_string(view.header.frame_bytes()) + " bytes");
   }
-  return Chunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())};
+  auto chunk = std::make_shared<CachedChunk>(
+      CachedChunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())});
+  cache_.Insert(locator, chunk);
+  return Chunk{chunk->header, chunk->key, chunk->payload};
 }
 
 Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit,
@@ -261,9 +268,37 @@ Dependency ChunkStore::Reset(uint32_t extent) {
   SS_ASSERT(!scheduler_.HasUnsettledWrites(extent));
   scheduler_.ResetExtent(extent);
   table_.Reset(extent);
+  cache_.DropExtent(extent);  // its locators now name nothing, or new chunks
   Dependency recorded = scheduler_.RequestCommit(Dependency());
   reset_dependencies_[extent] = recorded;
   return recorded;
+}
+
+Dependency ChunkStore::SetIndexRoot(const Locator& root, Dependency after) {
+  sync::LockGuard lock(mu_);
+  SS_ASSERT(table_.owner(root.extent) == ExtentOwner::kMetadata);
+  pending_roots_.push_back({root, after});
+  return scheduler_.RequestCommit(std::move(after));
+}
+
+std::optional<Locator> ChunkStore::index_root() const {
+  sync::LockGuard lock(mu_);
+  return pending_roots_.empty() ? index_root_ : std::optional<Locator>(pending_roots_.back().root);
+}
+
+void ChunkStore::Seal(uint32_t extent) {
+  sync::LockGuard lock(mu_);
+  table_.Seal(extent);
+}
+
+uint32_t ChunkStore::free_extents() const {
+  sync::LockGuard lock(mu_);
+  return table_.free_count();
+}
+
+bool ChunkStore::IsOpen(uint32_t extent) const {
+  sync::LockGuard lock(mu_);
+  return table_.IsOpen(extent);
 }
 
 uint64_t ChunkStore::NextSequence() {
@@ -290,6 +325,12 @@ PageWrite ChunkStore::ProduceCommit() {
   Superblock sb = FreshSuperblock(label_);
   sb.sequence = durable_superblock_sequence_ + 1;
   sb.next_chunk_sequence = next_sequence_;
+  // Adopt the newest root whose metadata is persistent; a root whose metadata failed is dropped.
+  while (!pending_roots_.empty() &&
+         (pending_roots_.front().after.IsPersistent() || pending_roots_.front().after.Failed())) {
+    if (pending_roots_.front().after.IsPersistent()) index_root_ = pending_roots_.front().root;
+    pending_roots_.pop_front();
+  }
   sb.index_root = index_root_;
   for (uint32_t e = 1; e < g.extent_count; ++e) {
     ExtentRecord& record = sb.extents[e];

@@ -19,6 +19,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +29,7 @@
 #include "chunk/chunk_format.h"
 #include "extent/extent_table.h"
 #include "io/io_scheduler.h"
+#include "store/read_cache.h"
 #include "shardstore/dependency.h"
 #include "shardstore/disk.h"
 #include "shardstore/locator.h"
@@ -40,6 +43,7 @@ struct ChunkStoreOptions {
   Disk* disk = nullptr;  // REQUIRED; not owned; outlives the ChunkStore
   uint64_t seed = 1;     // seeds chunk UUIDs (mixed with this boot's superblock sequence)
   bool format_if_blank = false;
+  uint64_t read_cache_bytes = 8ull << 20;
 };
 
 class ChunkStore final : private CommitSource {
@@ -56,9 +60,10 @@ class ChunkStore final : private CommitSource {
     Dependency dependency;
   };
   // Appends one chunk to the open extent of `owner` once `after` is persistent. `header` gives
-  // kind, sequence and part; its UUID is drawn here. NoSpace when no extent has room.
+  // kind, sequence and part; its UUID is drawn here. NoSpace when the open extent is full and
+  // opening another would leave `keep_free_extents` or fewer free extents.
   StatusOr<Appended> Append(ExtentOwner owner, ChunkHeader header, std::string_view key,
-                            ByteView payload, Dependency after);
+                            ByteView payload, Dependency after, uint32_t keep_free_extents = 0);
 
   struct Chunk {
     ChunkHeader header;
@@ -86,6 +91,16 @@ class ChunkStore final : private CommitSource {
   // A fresh engine-wide sequence number (for ordering versions of a key).
   uint64_t NextSequence();
 
+  // Makes `root` the index root recorded by the first superblock issued after `after` is
+  // persistent; returns that superblock's Dependency. Roots must be set in an order where each
+  // one's `after` implies the previous one's. REQUIRES: root lies in a metadata extent.
+  Dependency SetIndexRoot(const Locator& root, Dependency after);
+  // The index root of the newest superblock this store opened from or produced.
+  std::optional<Locator> index_root() const;
+
+  // No more appends to `extent` (it is about to be reclaimed).
+  void Seal(uint32_t extent);
+
   // Issues and flushes everything queued, including the superblock that covers it. OK means
   // every append so far is persistent; IOError when some write failed since the last Flush.
   Status Flush();
@@ -99,12 +114,15 @@ class ChunkStore final : private CommitSource {
   std::vector<ExtentInfo> Extents() const;
   // Extents owned by `owner`, ascending.
   std::vector<uint32_t> ExtentsOwnedBy(ExtentOwner owner) const;
+  uint32_t free_extents() const;
+  // True when `extent` is some owner's open extent (appends go there).
+  bool IsOpen(uint32_t extent) const;
   uint64_t superblock_sequence() const;
   IoScheduler::Stats io_stats() const;
 
  private:
   ChunkStore(Disk* disk, const Label& label, const Superblock& superblock, int superblock_slot,
-             uint64_t seed);
+             const ChunkStoreOptions& options);
 
   // Makes a superblock with a fresh sequence durable before any append, and seeds UUIDs from it.
   Status BootCommit();
@@ -122,11 +140,17 @@ class ChunkStore final : private CommitSource {
   Random random_;
   uint64_t next_sequence_;
   std::optional<Locator> index_root_;
+  struct PendingRoot {
+    Locator root;
+    Dependency after;
+  };
+  std::deque<PendingRoot> pending_roots_;
   uint64_t durable_superblock_sequence_;
   int durable_superblock_slot_;
   uint64_t produced_superblock_sequence_ = 0;
   std::map<uint32_t, Dependency> reset_dependencies_;
   uint64_t failed_writes_reported_ = 0;
+  ReadCache cache_;
   // Last: destroyed first, while everything it calls back into is still alive.
   IoScheduler scheduler_;
 };

@@ -3,9 +3,23 @@
 #include <algorithm>
 #include <string>
 
+#include "index/lsm_index.h"
+#include "io/write_node.h"
 #include "store/chunk_store.h"
 
 namespace shardstore {
+
+// Lets Dependency::Wait() on a Put's promise reach the Store that can flush its memtable.
+class Store::PromiseDriver final : public internal::IoDriver {
+ public:
+  explicit PromiseDriver(Store* store) : store_(store) {}
+  Status DriveUntilSettled(const internal::WriteNode& node) override {
+    return store_->DriveUntilSettled(node);
+  }
+
+ private:
+  Store* const store_;
+};
 
 Status Store::Format(Disk* disk, uint64_t seed) { return ChunkStore::Format(disk, seed); }
 
@@ -29,67 +43,49 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
                                    std::to_string(options.disk->geometry().extent_bytes) +
                                    " bytes; lower chunk_payload_bytes_max");
   }
+  if (options.memtable_entries_max == 0) {
+    return Status::InvalidArgument("memtable_entries_max must be positive");
+  }
   ChunkStoreOptions chunk_options;
   chunk_options.disk = options.disk;
   chunk_options.seed = options.seed;
   chunk_options.format_if_blank = options.format_if_blank;
+  chunk_options.read_cache_bytes = options.read_cache_bytes;
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
+  const std::optional<Locator> root = chunks->index_root();
   std::unique_ptr<Store> store(new Store(options, std::move(chunks)));
-  SS_RETURN_IF_ERROR(store->Recover());
+  SS_RETURN_IF_ERROR(store->index_->Recover(root).WithContext("loading the index"));
   return store;
 }
 
 Store::Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks)
-    : options_(options), chunks_(std::move(chunks)) {}
+    : options_(options),
+      chunks_(std::move(chunks)),
+      promise_link_(std::make_shared<internal::DriverLink>()),
+      promise_driver_(std::make_unique<PromiseDriver>(this)) {
+  LsmOptions lsm;
+  lsm.chunk_payload_bytes_max = options.chunk_payload_bytes_max;
+  lsm.memtable_entries_max = options.memtable_entries_max;
+  lsm.level0_runs_max = options.level0_runs_max;
+  index_ = std::make_unique<LsmIndex>(chunks_.get(), lsm, promise_link_);
+  sync::LockGuard lock(promise_link_->mu);
+  promise_link_->driver = promise_driver_.get();
+}
 
-Store::~Store() = default;
+Store::~Store() {
+  {
+    sync::LockGuard lock(promise_link_->mu);
+    promise_link_->driver = nullptr;
+  }
+  sync::WriterLock lock(mu_);
+  index_.reset();  // fails promises not yet settled
+  lock.unlock();
+  chunks_.reset();  // fails writes not yet durable
+}
 
-Status Store::Recover() {
-  // Interim index: rebuild key -> newest complete version by scanning every data extent.
-  struct Version {
-    ChunkKind kind = ChunkKind::kData;
-    uint32_t part_count = 0;
-    std::map<uint32_t, Locator> parts;
-    std::optional<Status> damage;  // a part lies below the write pointer but fails to verify
-  };
-  std::map<std::string, std::map<uint64_t, Version>, std::less<>> seen;
-  for (uint32_t extent : chunks_->ExtentsOwnedBy(ExtentOwner::kData)) {
-    SS_RETURN_IF_ERROR(chunks_->Scan(extent, [&](const Locator& locator, const ChunkView& chunk) {
-      if (chunk.header.kind != ChunkKind::kData && chunk.header.kind != ChunkKind::kTombstone) {
-        return;
-      }
-      Version& version = seen[std::string(chunk.key)][chunk.header.sequence];
-      version.kind = chunk.header.kind;
-      version.part_count = chunk.header.part_count;
-      version.parts[chunk.header.part_index] = locator;
-    }, [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
-           const Status& status) {
-      // The header checksum covers the key and the sequence, so the damage is attributed to the
-      // right key and we know whether it hides that key's newest version.
-      if (header.kind != ChunkKind::kData && header.kind != ChunkKind::kTombstone) return;
-      Version& version = seen[std::string(key)][header.sequence];
-      version.kind = header.kind;
-      version.damage = status.WithContext("chunk at " + locator.ToString());
-    }));
-  }
-  sync::LockGuard lock(mu_);
-  for (auto& [key, versions] : seen) {
-    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
-      const Version& version = it->second;
-      if (version.damage) {
-        // The newest persisted version is unreadable: report it, never an older value.
-        index_.emplace(key, Entry{it->first, {}, version.damage});
-        break;
-      }
-      if (version.kind == ChunkKind::kTombstone) break;
-      if (version.parts.size() != version.part_count) continue;  // torn multi-chunk put
-      Entry entry{it->first, {}, std::nullopt};
-      for (const auto& [index, locator] : version.parts) entry.parts.push_back(locator);
-      index_.emplace(key, std::move(entry));
-      break;
-    }
-  }
-  return Status::Ok();
+Status Store::DriveUntilSettled(const internal::WriteNode& node) {
+  sync::WriterLock lock(mu_);
+  return index_->SettlePromise(node);
 }
 
 Status Store::CheckOpen() const {
@@ -105,66 +101,82 @@ Status Store::CheckKey(std::string_view key) const {
   return Status::Ok();
 }
 
+StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
+                                                  ByteView value, Dependency* written) {
+  const uint64_t part_bytes = options_.chunk_payload_bytes_max;
+  const auto part_count =
+      static_cast<uint32_t>(value.empty() ? 1 : (value.size() + part_bytes - 1) / part_bytes);
+  std::vector<Locator> parts;
+  for (uint32_t part = 0; part < part_count; ++part) {
+    ChunkHeader header;
+    header.kind = ChunkKind::kData;
+    header.sequence = sequence;
+    header.part_index = part;
+    header.part_count = part_count;
+    const size_t begin = part * part_bytes;
+    const ByteView slice = value.subspan(begin, std::min<size_t>(part_bytes, value.size() - begin));
+    // On failure the parts already appended are garbage nothing points at; reclamation frees
+    // them, and the previous value stays visible.
+    SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
+                        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(),
+                                        kPutKeepFreeExtents));
+    parts.push_back(appended.locator);
+    *written = written->And(appended.dependency);
+  }
+  return parts;
+}
+
 StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   if (value.size() > kValueBytesMax) {
     return Status::InvalidArgument("value larger than " + std::to_string(kValueBytesMax) +
                                    " bytes");
   }
-  sync::LockGuard lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
-  const uint64_t part_bytes = options_.chunk_payload_bytes_max;
-  const uint64_t parts_needed = value.empty() ? 1 : (value.size() + part_bytes - 1) / part_bytes;
+  const uint64_t parts_needed =
+      value.empty() ? 1 : (value.size() + options_.chunk_payload_bytes_max - 1) /
+                              options_.chunk_payload_bytes_max;
   if (parts_needed > kChunkPartsMax) {
     return Status::InvalidArgument("a value of " + std::to_string(value.size()) + " bytes needs " +
                                    std::to_string(parts_needed) + " chunks; the limit is " +
                                    std::to_string(kChunkPartsMax));
   }
-  const auto part_count = static_cast<uint32_t>(parts_needed);
-  Entry entry{chunks_->NextSequence(), {}, std::nullopt};
-  Dependency persistent;
-  for (uint32_t part = 0; part < part_count; ++part) {
-    ChunkHeader header;
-    header.kind = ChunkKind::kData;
-    header.sequence = entry.sequence;
-    header.part_index = part;
-    header.part_count = part_count;
-    const size_t begin = part * part_bytes;
-    const ByteView slice = value.subspan(begin, std::min<size_t>(part_bytes, value.size() - begin));
-    // On failure the parts already appended stay unreferenced; recovery ignores an incomplete
-    // version, so the previous value stays visible.
-    SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
-                        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency()));
-    entry.parts.push_back(appended.locator);
-    persistent = persistent.And(appended.dependency);
+  sync::WriterLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  ReclaimIfLow();
+  const uint64_t sequence = chunks_->NextSequence();
+  Dependency written;
+  StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &written);
+  if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
+    // Make room by force: reclaim whatever frees space, then try once more.
+    ReclaimIfLow();
+    written = Dependency();
+    parts = AppendValue(key, sequence, value, &written);
   }
-  index_.insert_or_assign(std::string(key), std::move(entry));
-  return persistent;
+  SS_RETURN_IF_ERROR(parts.status());
+  const Dependency promise =
+      index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
+  // A failed flush keeps the memtable; the Put's promise reports it when waited on.
+  if (index_->ShouldFlush()) index_->Flush().IgnoreError();
+  if (index_->ShouldCompact()) index_->Compact().IgnoreError();
+  return written.And(promise);
 }
 
 StatusOr<Bytes> Store::Get(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
-  std::vector<Locator> parts;
-  uint64_t sequence = 0;
-  {
-    sync::LockGuard lock(mu_);
-    SS_RETURN_IF_ERROR(CheckOpen());
-    auto it = index_.find(key);
-    if (it == index_.end()) return Status::NotFound("no shard " + std::string(key));
-    if (it->second.damage) return *it->second.damage;
-    parts = it->second.parts;
-    sequence = it->second.sequence;
-  }
+  sync::ReaderLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  const std::optional<IndexEntry> entry = index_->Lookup(key);
+  if (!entry || entry->tombstone) return Status::NotFound("no shard " + std::string(key));
   Bytes value;
-  for (uint32_t part = 0; part < parts.size(); ++part) {
-    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(parts[part]));
+  const auto part_count = static_cast<uint32_t>(entry->parts.size());
+  for (uint32_t part = 0; part < part_count; ++part) {
+    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(entry->parts[part]));
     // The frame verified; make sure it is the frame the index meant.
     if (chunk.key != key || chunk.header.kind != ChunkKind::kData ||
-        chunk.header.sequence != sequence || chunk.header.part_index != part ||
-        chunk.header.part_count != parts.size()) {
-      return Status::Corruption("chunk at " + parts[part].ToString() +
-                                " is not part " + std::to_string(part) + " of shard " +
-                                std::string(key));
+        chunk.header.sequence != entry->sequence || chunk.header.part_index != part ||
+        chunk.header.part_count != part_count) {
+      return Status::Corruption("chunk at " + entry->parts[part].ToString() + " is not part " +
+                                std::to_string(part) + " of shard " + std::string(key));
     }
     value.insert(value.end(), chunk.payload.begin(), chunk.payload.end());
   }
@@ -173,59 +185,168 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
 
 StatusOr<Dependency> Store::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
-  sync::LockGuard lock(mu_);
+  sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
-  auto it = index_.find(key);
-  if (it == index_.end()) return Dependency();
-  ChunkHeader header;
-  header.kind = ChunkKind::kTombstone;
-  header.sequence = chunks_->NextSequence();
-  SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
-                      chunks_->Append(ExtentOwner::kData, header, key, ByteView(), Dependency()));
-  index_.erase(it);
-  return appended.dependency;
+  const std::optional<IndexEntry> entry = index_->Lookup(key);
+  if (!entry || entry->tombstone) return Dependency();
+  const Dependency promise =
+      index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
+  if (index_->ShouldFlush()) index_->Flush().IgnoreError();
+  if (index_->ShouldCompact()) index_->Compact().IgnoreError();
+  return promise;
 }
 
 StatusOr<std::vector<std::string>> Store::List() {
-  sync::LockGuard lock(mu_);
+  sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   std::vector<std::string> keys;
-  keys.reserve(index_.size());
-  for (const auto& [key, entry] : index_) keys.push_back(key);
+  index_->ForEachLive([&](const std::string& key, const IndexEntry&) { keys.push_back(key); });
   return keys;
 }
 
+Status Store::FlushLocked() {
+  const Status index = index_->Flush();
+  const Status chunks = chunks_->Flush();
+  SS_RETURN_IF_ERROR(index);
+  return chunks;
+}
+
 Status Store::Flush() {
-  {
-    sync::LockGuard lock(mu_);
-    SS_RETURN_IF_ERROR(CheckOpen());
-  }
-  return chunks_->Flush();
+  sync::WriterLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  return FlushLocked();
+}
+
+Status Store::Compact() {
+  sync::WriterLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  return index_->Compact();
 }
 
 Status Store::Shutdown() {
-  {
-    // Refuse new calls first; Put and Delete append under mu_, so none is half done now.
-    sync::LockGuard lock(mu_);
-    SS_RETURN_IF_ERROR(CheckOpen());
-    shut_down_ = true;
+  sync::WriterLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  shut_down_ = true;
+  return FlushLocked();
+}
+
+Status Store::Reclaim(uint32_t extent) {
+  sync::WriterLock lock(mu_);
+  SS_RETURN_IF_ERROR(CheckOpen());
+  return ReclaimLocked(extent);
+}
+
+Status Store::ReclaimLocked(uint32_t extent) {
+  const DiskGeometry geometry = chunks_->geometry();
+  if (extent == 0 || extent >= geometry.extent_count) {
+    return Status::InvalidArgument("extent " + std::to_string(extent) + " cannot be reclaimed");
   }
-  return chunks_->Flush();
+  const ExtentOwner owner = chunks_->Extents()[extent].owner;
+  if (owner == ExtentOwner::kFree) {
+    return Status::InvalidArgument("extent " + std::to_string(extent) + " is free");
+  }
+  chunks_->Seal(extent);  // nothing new lands there while it is emptied
+
+  if (owner == ExtentOwner::kData) {
+    struct Live {
+      Locator locator;
+      ChunkHeader header;
+      std::string key;
+      Bytes payload;
+    };
+    std::vector<Live> live;
+    Status damaged_live;
+    // A chunk is live when the index's newest entry for its key is this very chunk.
+    auto is_live = [&](const Locator& locator, const ChunkHeader& header, std::string_view key) {
+      if (header.kind != ChunkKind::kData) return false;
+      const std::optional<IndexEntry> entry = index_->Lookup(key);
+      return entry && !entry->tombstone && entry->sequence == header.sequence &&
+             header.part_index < entry->parts.size() && entry->parts[header.part_index] == locator;
+    };
+    SS_RETURN_IF_ERROR(chunks_->Scan(
+        extent,
+        [&](const Locator& locator, const ChunkView& chunk) {
+          if (!is_live(locator, chunk.header, chunk.key)) return;
+          live.push_back({locator, chunk.header, std::string(chunk.key),
+                          Bytes(chunk.payload.begin(), chunk.payload.end())});
+        },
+        [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
+            const Status& status) {
+          if (is_live(locator, header, key) && damaged_live.ok()) damaged_live = status;
+        }));
+    // A needed chunk that cannot be read stays where it is, with its extent: resetting would turn
+    // a Corruption into lost data.
+    SS_RETURN_IF_ERROR(damaged_live);
+    Dependency moved_all;
+    for (Live& chunk : live) {
+      SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved,
+                          chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key,
+                                          chunk.payload, Dependency(), kEvacuationKeepFreeExtents));
+      IndexEntry entry = *index_->Lookup(chunk.key);
+      entry.parts[chunk.header.part_index] = moved.locator;
+      index_->Insert(chunk.key, std::move(entry), moved.dependency);
+      moved_all = moved_all.And(moved.dependency);
+    }
+    // The flush makes every newer entry durable, ours and any user change still in the
+    // memtable that shadows a chunk of this extent.
+    SS_RETURN_IF_ERROR(index_->Flush());
+    // A copy that failed was left out of the index, which then still points here: keep it.
+    if (!moved_all.IsPersistent()) {
+      return Status::IOError("evacuating extent " + std::to_string(extent) +
+                             " failed: " + moved_all.Failure().ToString());
+    }
+  } else {
+    SS_RETURN_IF_ERROR(index_->Flush());
+    SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
+  }
+  // Nothing durable points into the extent any more: it can be rewound.
+  chunks_->Reset(extent);
+  ++extents_reclaimed_;
+  return Status::Ok();
+}
+
+std::vector<uint64_t> Store::LiveBytesByExtent() const {
+  std::vector<uint64_t> live(chunks_->geometry().extent_count, 0);
+  index_->ForEachLive([&](const std::string&, const IndexEntry& entry) {
+    for (const Locator& l : entry.parts) live[l.extent] += l.length;
+  });
+  for (const auto& [extent, bytes] : index_->IndexLiveBytes()) live[extent] += bytes;
+  return live;
+}
+
+void Store::ReclaimIfLow() {
+  if (options_.reclaim_free_extents_min == 0) return;
+  const uint32_t extent_count = chunks_->geometry().extent_count;
+  for (uint32_t round = 0; round < extent_count; ++round) {
+    if (chunks_->free_extents() > options_.reclaim_free_extents_min) return;
+    const std::vector<uint64_t> live = LiveBytesByExtent();
+    const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
+    // The emptiest sealed extent that would free something.
+    std::optional<uint32_t> best;
+    for (uint32_t e = 1; e < extent_count; ++e) {
+      const ExtentOwner owner = extents[e].owner;
+      if (owner == ExtentOwner::kFree || chunks_->IsOpen(e)) continue;
+      if (live[e] >= extents[e].write_pointer) continue;
+      if (!best || live[e] < live[*best]) best = e;
+    }
+    if (!best) return;
+    // A failed reclaim leaves its extent as it was; stop rather than spin on it.
+    if (!ReclaimLocked(*best).ok()) return;
+  }
 }
 
 StoreStat Store::Stat() {
+  sync::ReaderLock lock(mu_);
   StoreStat stat;
   stat.geometry = chunks_->geometry();
   stat.superblock_sequence = chunks_->superblock_sequence();
-  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
-  std::vector<uint64_t> live(extents.size(), 0);
-  {
-    sync::LockGuard lock(mu_);
-    stat.keys = index_.size();
-    for (const auto& [key, entry] : index_) {
-      for (const Locator& locator : entry.parts) live[locator.extent] += locator.length;
-    }
+  index_->ForEachLive([&](const std::string&, const IndexEntry&) { ++stat.keys; });
+  stat.memtable_entries = index_->memtable_entries();
+  for (const auto& level : index_->Levels()) {
+    stat.levels.push_back({level.level, level.runs, level.entries});
   }
+  const std::vector<uint64_t> live = LiveBytesByExtent();
+  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
   for (uint32_t e = 0; e < extents.size(); ++e) {
     if (extents[e].owner == ExtentOwner::kFree) {
       ++stat.free_extents;
@@ -234,7 +355,9 @@ StoreStat Store::Stat() {
     stat.extents.push_back({e, std::string(ExtentOwnerName(extents[e].owner)),
                             extents[e].write_pointer, live[e]});
     stat.live_bytes += live[e];
+    if (e != 0) stat.reclaimable_bytes += extents[e].write_pointer - std::min<uint64_t>(live[e], extents[e].write_pointer);
   }
+  stat.extents_reclaimed = extents_reclaimed_;
   return stat;
 }
 

@@ -1,0 +1,280 @@
+#include "index/lsm_index.h"
+
+#include <algorithm>
+#include <string>
+
+#include "index/run_format.h"
+#include "shardstore/limits.h"
+
+namespace shardstore {
+namespace {
+
+constexpr std::string_view kRunChunkKey = "lsm-run";
+constexpr std::string_view kMetadataChunkKey = "lsm-metadata";
+
+const IndexEntry* FindInRun(const RunEntries& entries, std::string_view key) {
+  auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                             [](const auto& entry, std::string_view k) { return entry.first < k; });
+  if (it == entries.end() || it->first != key) return nullptr;
+  return &it->second;
+}
+
+}  // namespace
+
+LsmIndex::LsmIndex(ChunkStore* chunks, const LsmOptions& options,
+                   std::shared_ptr<internal::DriverLink> promise_link)
+    : chunks_(chunks), options_(options), promise_link_(std::move(promise_link)) {
+  SS_ASSERT(options.chunk_payload_bytes_max > 0);
+}
+
+LsmIndex::~LsmIndex() {
+  if (memtable_promise_) {
+    memtable_promise_->MarkFailed(
+        Status::IOError("the store was closed before this change became persistent"));
+  }
+}
+
+Status LsmIndex::Recover(const std::optional<Locator>& root) {
+  root_ = root;
+  if (!root) return Status::Ok();
+  SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(*root));
+  if (chunk.header.kind != ChunkKind::kIndexMetadata || chunk.key != kMetadataChunkKey) {
+    return Status::Corruption("the index root " + root->ToString() + " is not index metadata");
+  }
+  SS_ASSIGN_OR_RETURN(LsmMetadata metadata, DecodeLsmMetadata(chunk.payload));
+  metadata_version_ = metadata.version;
+  next_run_id_ = metadata.next_run_id;
+  for (RunDescriptor& descriptor : metadata.runs) {
+    SS_ASSIGN_OR_RETURN(Bytes payload, ReadRunPayload(descriptor));
+    StatusOr<RunEntries> entries = DecodeRun(payload);
+    if (!entries.ok()) return entries.status().WithContext("run " + std::to_string(descriptor.id));
+    if (entries->size() != descriptor.entry_count) {
+      return Status::Corruption("run " + std::to_string(descriptor.id) + " holds " +
+                                std::to_string(entries->size()) + " entries, metadata says " +
+                                std::to_string(descriptor.entry_count));
+    }
+    runs_.push_back(Run{std::move(descriptor), std::move(entries).value()});
+  }
+  return Status::Ok();
+}
+
+StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run) {
+  Bytes payload;
+  const uint32_t parts = static_cast<uint32_t>(run.chunks.size());
+  for (uint32_t part = 0; part < parts; ++part) {
+    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(run.chunks[part]));
+    if (chunk.header.kind != ChunkKind::kIndexRun || chunk.key != kRunChunkKey ||
+        chunk.header.sequence != run.id || chunk.header.part_index != part ||
+        chunk.header.part_count != parts) {
+      return Status::Corruption("chunk at " + run.chunks[part].ToString() + " is not part " +
+                                std::to_string(part) + " of run " + std::to_string(run.id));
+    }
+    payload.insert(payload.end(), chunk.payload.begin(), chunk.payload.end());
+  }
+  return payload;
+}
+
+std::optional<IndexEntry> LsmIndex::Lookup(std::string_view key) const {
+  if (auto it = memtable_.find(key); it != memtable_.end()) return it->second.entry;
+  for (const Run& run : runs_) {
+    if (const IndexEntry* entry = FindInRun(run.entries, key)) return *entry;
+  }
+  return std::nullopt;
+}
+
+Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) {
+  if (!memtable_promise_) {
+    memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
+  }
+  memtable_.insert_or_assign(std::move(key), MemEntry{std::move(entry), std::move(data)});
+  return Dependency(memtable_promise_);
+}
+
+bool LsmIndex::ShouldCompact() const {
+  return std::count_if(runs_.begin(), runs_.end(),
+                       [](const Run& r) { return r.descriptor.level == 0; }) >
+         static_cast<long>(options_.level0_runs_max);
+}
+
+StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteView payload,
+                                                        Dependency* written) {
+  const size_t piece_bytes = options_.chunk_payload_bytes_max;
+  const size_t pieces = std::max<size_t>(1, (payload.size() + piece_bytes - 1) / piece_bytes);
+  if (pieces > kRunChunksMax) return Status::NoSpace("an index run too large for its chunk limit");
+  std::vector<Locator> locators;
+  for (size_t i = 0; i < pieces; ++i) {
+    ChunkHeader header;
+    header.kind = ChunkKind::kIndexRun;
+    header.sequence = run_id;
+    header.part_index = static_cast<uint32_t>(i);
+    header.part_count = static_cast<uint32_t>(pieces);
+    const size_t begin = i * piece_bytes;
+    const ByteView piece = payload.subspan(begin, std::min(piece_bytes, payload.size() - begin));
+    SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
+                        chunks_->Append(ExtentOwner::kIndex, header, kRunChunkKey, piece,
+                                        Dependency()));
+    locators.push_back(appended.locator);
+    *written = written->And(appended.dependency);
+  }
+  return locators;
+}
+
+Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
+  LsmMetadata metadata;
+  metadata.version = metadata_version_ + 1;
+  metadata.next_run_id = next_run_id_;
+  for (const Run& run : runs) metadata.runs.push_back(run.descriptor);
+  const Bytes payload = EncodeLsmMetadata(metadata);
+  if (payload.size() > options_.chunk_payload_bytes_max) {
+    return Status::NoSpace("index metadata of " + std::to_string(payload.size()) +
+                           " bytes exceeds one chunk; compact the index");
+  }
+  ChunkHeader header;
+  header.kind = ChunkKind::kIndexMetadata;
+  header.sequence = metadata.version;
+  SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
+                      chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload,
+                                      after));
+  const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.dependency);
+  metadata_version_ = metadata.version;
+  // Nothing is adopted until it is durable: a failure leaves the previous runs and root, which
+  // are what a crash now would recover.
+  SS_RETURN_IF_ERROR(after.And(appended.dependency).And(committed).Wait());
+  runs_ = std::move(runs);
+  root_ = appended.locator;
+  return Status::Ok();
+}
+
+Status LsmIndex::Flush() {
+  if (memtable_.empty()) return Status::Ok();
+  // The run must not point at data that never reached the disk: wait for the data, and leave
+  // out the entries whose write failed (those Puts failed; the key keeps its older entry).
+  Dependency data;
+  for (const auto& [key, mem] : memtable_) data = data.And(mem.data);
+  data.Wait().IgnoreError();  // failures are looked at entry by entry below
+  std::erase_if(memtable_, [](const auto& item) { return item.second.data.Failed(); });
+
+  RunEntries entries;
+  entries.reserve(memtable_.size());
+  for (const auto& [key, mem] : memtable_) entries.emplace_back(key, mem.entry);
+  if (!entries.empty()) {
+    RunDescriptor descriptor;
+    descriptor.id = next_run_id_++;
+    descriptor.level = 0;
+    descriptor.entry_count = static_cast<uint32_t>(entries.size());
+    for (const auto& [key, entry] : entries) {
+      descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
+    }
+    Dependency run_written;
+    SS_ASSIGN_OR_RETURN(descriptor.chunks,
+                        WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
+    std::vector<Run> runs;
+    runs.push_back(Run{std::move(descriptor), std::move(entries)});
+    runs.insert(runs.end(), runs_.begin(), runs_.end());
+    SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written));
+  }
+  memtable_.clear();
+  if (memtable_promise_) memtable_promise_->MarkDurable();
+  memtable_promise_.reset();
+  return Status::Ok();
+}
+
+Status LsmIndex::Compact() {
+  SS_RETURN_IF_ERROR(Flush());
+  if (runs_.empty() || (runs_.size() == 1 && runs_.front().descriptor.level == 1)) {
+    return Status::Ok();
+  }
+  // Newest wins: walk runs newest first and keep the first entry seen per key.
+  std::map<std::string, IndexEntry> merged;
+  for (const Run& run : runs_) {
+    for (const auto& [key, entry] : run.entries) merged.emplace(key, entry);
+  }
+  RunEntries entries;
+  RunDescriptor descriptor;
+  descriptor.id = next_run_id_++;
+  descriptor.level = 1;
+  for (auto& [key, entry] : merged) {
+    // Every run takes part, so nothing older lies below a tombstone: it can go.
+    if (entry.tombstone) continue;
+    descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
+    entries.emplace_back(key, std::move(entry));
+  }
+  descriptor.entry_count = static_cast<uint32_t>(entries.size());
+  std::vector<Run> runs;
+  if (!entries.empty()) {
+    Dependency run_written;
+    SS_ASSIGN_OR_RETURN(descriptor.chunks,
+                        WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
+    runs.push_back(Run{std::move(descriptor), std::move(entries)});
+    return CommitRuns(std::move(runs), run_written);
+  }
+  return CommitRuns(std::move(runs), Dependency());
+}
+
+Status LsmIndex::SettlePromise(const internal::WriteNode& node) {
+  if (memtable_promise_.get() == &node) return Flush();
+  return Status::Ok();
+}
+
+void LsmIndex::ForEachLive(
+    const std::function<void(const std::string&, const IndexEntry&)>& fn) const {
+  std::map<std::string, const IndexEntry*> newest;
+  for (const auto& [key, mem] : memtable_) newest.emplace(key, &mem.entry);
+  for (const Run& run : runs_) {
+    for (const auto& [key, entry] : run.entries) newest.emplace(key, &entry);
+  }
+  for (const auto& [key, entry] : newest) {
+    if (!entry->tombstone) fn(key, *entry);
+  }
+}
+
+bool LsmIndex::IsLiveRunChunk(const Locator& locator) const {
+  for (const Run& run : runs_) {
+    const auto& chunks = run.descriptor.chunks;
+    if (std::find(chunks.begin(), chunks.end(), locator) != chunks.end()) return true;
+  }
+  return false;
+}
+
+std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
+  std::map<uint32_t, uint64_t> live;
+  for (const Run& run : runs_) {
+    for (const Locator& l : run.descriptor.chunks) live[l.extent] += l.length;
+  }
+  if (root_) live[root_->extent] += root_->length;
+  return live;
+}
+
+Status LsmIndex::EvacuateIndexExtent(uint32_t extent) {
+  std::vector<Run> runs = runs_;
+  Dependency written;
+  bool moved = false;
+  for (Run& run : runs) {
+    auto& chunks = run.descriptor.chunks;
+    if (std::none_of(chunks.begin(), chunks.end(),
+                     [&](const Locator& l) { return l.extent == extent; })) {
+      continue;
+    }
+    // Rewrite the whole run: its chunks share a sequence and a part count.
+    SS_ASSIGN_OR_RETURN(Bytes payload, ReadRunPayload(run.descriptor));
+    SS_ASSIGN_OR_RETURN(chunks, WriteRunChunks(run.descriptor.id, payload, &written));
+    moved = true;
+  }
+  if (!moved && !(root_ && root_->extent == extent)) return Status::Ok();
+  return CommitRuns(std::move(runs), written);
+}
+
+std::vector<LsmIndex::LevelStat> LsmIndex::Levels() const {
+  std::map<uint32_t, LevelStat> levels;
+  for (const Run& run : runs_) {
+    LevelStat& stat = levels[run.descriptor.level];
+    stat.level = run.descriptor.level;
+    ++stat.runs;
+    stat.entries += run.entries.size();
+  }
+  std::vector<LevelStat> out;
+  for (const auto& [level, stat] : levels) out.push_back(stat);
+  return out;
+}
+
+}  // namespace shardstore

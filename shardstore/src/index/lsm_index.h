@@ -1,0 +1,129 @@
+// LsmIndex: shard key → IndexEntry (locators of the value's chunks, or a tombstone), kept as a
+// memtable plus sorted runs, with the runs and the run list stored as chunks (WiscKey style:
+// values stay outside the tree).
+//
+// Insert puts an entry in the memtable and returns the memtable's *promise*: a Dependency that
+// becomes persistent once the memtable has been flushed durably. Flush waits for the data the
+// entries point at, drops the entries whose data write failed (those Puts are then wholly
+// absent), writes the rest as a run (kIndexRun chunks on index extents, after that data), then
+// new metadata listing every live run (a kIndexMetadata chunk on a metadata extent, after the
+// run), then makes it the superblock's index root (a commit, after the metadata), and waits for
+// all of it. Flushes are transactions: if any write fails, the in-memory runs and root roll
+// back to the durable ones and the memtable stays for a later attempt. So everything the
+// in-memory runs list is durable whenever Flush, Compact or EvacuateIndexExtent returns.
+// Compact merges every run into one at level 1, keeping the newest entry per key and dropping
+// tombstones (nothing older remains below them).
+//
+// Runs are also held in memory, decoded, so Lookup never reads the disk; Recover loads them
+// from the index root.
+//
+// Promises: Wait() on a promise calls the promise driver (the Store), which flushes the
+// memtable holding it.
+//
+// Thread-safety: not thread-safe; the Store serializes access.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/index_entry.h"
+#include "index/lsm_metadata.h"
+#include "io/write_node.h"
+#include "shardstore/dependency.h"
+#include "store/chunk_store.h"
+
+namespace shardstore {
+
+struct LsmOptions {
+  uint32_t chunk_payload_bytes_max = 0;  // REQUIRED: the size run chunks are split into
+  uint32_t memtable_entries_max = 4096;  // a larger memtable is flushed by the Store
+  uint32_t level0_runs_max = 6;          // more level-0 runs trigger a compaction
+};
+
+class LsmIndex {
+ public:
+  // REQUIRES: chunks and promise_link outlive the index.
+  LsmIndex(ChunkStore* chunks, const LsmOptions& options,
+           std::shared_ptr<internal::DriverLink> promise_link);
+  // Fails every promise not yet settled.
+  ~LsmIndex();
+
+  // Loads the metadata at `root` and every run it lists. Corruption when they do not verify.
+  Status Recover(const std::optional<Locator>& root);
+
+  // The newest entry for `key` (possibly a tombstone), or nullopt.
+  std::optional<IndexEntry> Lookup(std::string_view key) const;
+
+  // Records `entry` for `key`; `data` is the Dependency of what the entry points at. Returns the
+  // promise of the memtable holding it.
+  Dependency Insert(std::string key, IndexEntry entry, Dependency data);
+
+  bool ShouldFlush() const { return memtable_.size() >= options_.memtable_entries_max; }
+  bool ShouldCompact() const;
+
+  // Writes the memtable as a run, then metadata and the index root, durably. No-op when empty.
+  Status Flush();
+  // Flushes, then merges every run into one level-1 run, durably.
+  Status Compact();
+
+  // For the promise driver: flushes if `node` is the current memtable's promise.
+  Status SettlePromise(const internal::WriteNode& node);
+
+  // ---- For reclamation ----
+  // Calls fn for the newest entry of every key, tombstones excluded, in key order.
+  void ForEachLive(const std::function<void(const std::string&, const IndexEntry&)>& fn) const;
+  bool IsLiveRunChunk(const Locator& locator) const;
+  bool IsRoot(const Locator& locator) const { return root_ && *root_ == locator; }
+  // Moves every live run chunk and the metadata out of `extent` and writes new metadata.
+  Status EvacuateIndexExtent(uint32_t extent);
+  // Bytes of live run and metadata chunks per extent.
+  std::map<uint32_t, uint64_t> IndexLiveBytes() const;
+
+  struct LevelStat {
+    uint32_t level = 0;
+    uint32_t runs = 0;
+    uint64_t entries = 0;
+  };
+  std::vector<LevelStat> Levels() const;
+  size_t memtable_entries() const { return memtable_.size(); }
+
+ private:
+  struct Run {
+    RunDescriptor descriptor;
+    RunEntries entries;
+  };
+
+  struct MemEntry {
+    IndexEntry entry;
+    Dependency data;  // what the entry points at
+  };
+
+  // Appends `payload` as a run's chunks (kIndexRun, sequence = run id).
+  StatusOr<std::vector<Locator>> WriteRunChunks(uint64_t run_id, ByteView payload,
+                                                Dependency* written);
+  // Makes `runs` the index: writes metadata listing them after `after`, makes it the index
+  // root, and waits. On failure the index keeps its previous runs and root.
+  Status CommitRuns(std::vector<Run> runs, Dependency after);
+  StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run);
+
+  ChunkStore* const chunks_;
+  const LsmOptions options_;
+  const std::shared_ptr<internal::DriverLink> promise_link_;
+
+  std::map<std::string, MemEntry, std::less<>> memtable_;
+  std::shared_ptr<internal::WriteNode> memtable_promise_;
+  uint64_t next_promise_id_ = 1;
+
+  std::vector<Run> runs_;  // newest first; all durable between calls
+  uint64_t metadata_version_ = 0;
+  uint64_t next_run_id_ = 1;
+  std::optional<Locator> root_;
+};
+
+}  // namespace shardstore
