@@ -100,7 +100,8 @@ class Store {
   StatusOr<Dependency> Put(std::string_view key, ByteView value);
   // NotFound when the key has no value.
   StatusOr<Bytes> Get(std::string_view key);
-  // Deleting an absent key succeeds with a persistent Dependency.
+  // Deleting a key whose absence is already durable succeeds with a persistent Dependency;
+  // otherwise (a value, or a delete not yet durable) it writes a tombstone.
   StatusOr<Dependency> Delete(std::string_view key);
   // Every key with a value, in ascending byte order.
   StatusOr<std::vector<std::string>> List();

@@ -74,11 +74,16 @@ StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run) {
   return payload;
 }
 
-std::optional<IndexEntry> LsmIndex::Lookup(std::string_view key) const {
-  if (auto it = memtable_.find(key); it != memtable_.end()) return it->second.entry;
+const IndexEntry* LsmIndex::NewestInRuns(std::string_view key) const {
   for (const Run& run : runs_) {
-    if (const IndexEntry* entry = FindInRun(run.entries, key)) return *entry;
+    if (const IndexEntry* entry = FindInRun(run.entries, key)) return entry;
   }
+  return nullptr;
+}
+
+std::optional<IndexEntry> LsmIndex::Lookup(std::string_view key) const {
+  if (auto it = memtable_.find(key); it != memtable_.end()) return it->second.back().entry;
+  if (const IndexEntry* entry = NewestInRuns(key)) return *entry;
   return std::nullopt;
 }
 
@@ -86,8 +91,59 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
   if (!memtable_promise_) {
     memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
   }
-  memtable_.insert_or_assign(std::move(key), MemEntry{std::move(entry), std::move(data)});
+  std::vector<MemEntry>& chain = memtable_[std::move(key)];
+  chain.push_back(MemEntry{std::move(entry), std::move(data)});
+  // Entries below one whose data is already persistent can never be fallen back to.
+  for (size_t i = chain.size(); i-- > 0;) {
+    if (chain[i].data.IsPersistent()) {
+      chain.erase(chain.begin(), chain.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+  }
   return Dependency(memtable_promise_);
+}
+
+bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
+                           const Locator& locator) const {
+  auto names = [&](const IndexEntry& entry) {
+    return !entry.tombstone && entry.sequence == sequence && part < entry.parts.size() &&
+           entry.parts[part] == locator;
+  };
+  if (auto it = memtable_.find(key); it != memtable_.end()) {
+    for (const MemEntry& mem : it->second) {
+      if (names(mem.entry)) return true;
+    }
+  }
+  const IndexEntry* in_runs = NewestInRuns(key);
+  return in_runs && names(*in_runs);
+}
+
+void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part,
+                        const Locator& from, const Locator& to, Dependency data) {
+  auto names = [&](const IndexEntry& entry) {
+    return !entry.tombstone && entry.sequence == sequence && part < entry.parts.size() &&
+           entry.parts[part] == from;
+  };
+  auto it = memtable_.find(key);
+  if (it != memtable_.end()) {
+    for (MemEntry& mem : it->second) {
+      if (!names(mem.entry)) continue;
+      mem.entry.parts[part] = to;
+      mem.data = mem.data.And(data);
+    }
+  }
+  // The newest run entry may be needed again if every memtable entry fails: give it a
+  // relocated copy at the bottom of the chain, below everything newer.
+  const IndexEntry* in_runs = NewestInRuns(key);
+  if (in_runs && names(*in_runs)) {
+    IndexEntry moved = *in_runs;
+    moved.parts[part] = to;
+    if (!memtable_promise_) {
+      memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
+    }
+    std::vector<MemEntry>& chain = memtable_[key];
+    chain.insert(chain.begin(), MemEntry{std::move(moved), std::move(data)});
+  }
 }
 
 bool LsmIndex::ShouldCompact() const {
@@ -150,13 +206,21 @@ Status LsmIndex::Flush() {
   // The run must not point at data that never reached the disk: wait for the data, and leave
   // out the entries whose write failed (those Puts failed; the key keeps its older entry).
   Dependency data;
-  for (const auto& [key, mem] : memtable_) data = data.And(mem.data);
+  for (const auto& [key, chain] : memtable_) {
+    for (const MemEntry& mem : chain) data = data.And(mem.data);
+  }
   data.Wait().IgnoreError();  // failures are looked at entry by entry below
-  std::erase_if(memtable_, [](const auto& item) { return item.second.data.Failed(); });
 
+  // Per key, the newest entry whose data made it; a key with none keeps its run entry.
   RunEntries entries;
   entries.reserve(memtable_.size());
-  for (const auto& [key, mem] : memtable_) entries.emplace_back(key, mem.entry);
+  for (const auto& [key, chain] : memtable_) {
+    for (auto mem = chain.rbegin(); mem != chain.rend(); ++mem) {
+      if (mem->data.Failed()) continue;
+      entries.emplace_back(key, mem->entry);
+      break;
+    }
+  }
   if (!entries.empty()) {
     RunDescriptor descriptor;
     descriptor.id = next_run_id_++;
@@ -219,7 +283,7 @@ Status LsmIndex::SettlePromise(const internal::WriteNode& node) {
 void LsmIndex::ForEachLive(
     const std::function<void(const std::string&, const IndexEntry&)>& fn) const {
   std::map<std::string, const IndexEntry*> newest;
-  for (const auto& [key, mem] : memtable_) newest.emplace(key, &mem.entry);
+  for (const auto& [key, chain] : memtable_) newest.emplace(key, &chain.back().entry);
   for (const Run& run : runs_) {
     for (const auto& [key, entry] : run.entries) newest.emplace(key, &entry);
   }

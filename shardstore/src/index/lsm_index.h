@@ -60,9 +60,24 @@ class LsmIndex {
   // The newest entry for `key` (possibly a tombstone), or nullopt.
   std::optional<IndexEntry> Lookup(std::string_view key) const;
 
+  // True when the newest entry for `key` is in the memtable (not yet durable).
+  bool InMemtable(std::string_view key) const { return memtable_.find(key) != memtable_.end(); }
+
   // Records `entry` for `key`; `data` is the Dependency of what the entry points at. Returns the
-  // promise of the memtable holding it.
+  // promise of the memtable holding it. The memtable keeps, per key, every entry since the last
+  // flush whose predecessors might still be needed: if the newest one's data write fails, the
+  // flush falls back to the one before it, never past it to an older run entry.
   Dependency Insert(std::string key, IndexEntry entry, Dependency data);
+
+  // ---- For reclamation ----
+  // True when the chunk (key, sequence, part) at `locator` may still be needed: some memtable
+  // entry for `key` names it, or the newest run entry does.
+  bool IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
+                   const Locator& locator) const;
+  // Records that the chunk at `from` now also lives at `to` (written with `data`), in every
+  // entry that names it, without changing which entry is newest.
+  void Relocate(const std::string& key, uint64_t sequence, uint32_t part, const Locator& from,
+                const Locator& to, Dependency data);
 
   bool ShouldFlush() const { return memtable_.size() >= options_.memtable_entries_max; }
   bool ShouldCompact() const;
@@ -75,7 +90,6 @@ class LsmIndex {
   // For the promise driver: flushes if `node` is the current memtable's promise.
   Status SettlePromise(const internal::WriteNode& node);
 
-  // ---- For reclamation ----
   // Calls fn for the newest entry of every key, tombstones excluded, in key order.
   void ForEachLive(const std::function<void(const std::string&, const IndexEntry&)>& fn) const;
   bool IsLiveRunChunk(const Locator& locator) const;
@@ -116,7 +130,11 @@ class LsmIndex {
   const LsmOptions options_;
   const std::shared_ptr<internal::DriverLink> promise_link_;
 
-  std::map<std::string, MemEntry, std::less<>> memtable_;
+  // Newest entry of `key` among the runs, or null.
+  const IndexEntry* NewestInRuns(std::string_view key) const;
+
+  // Per key, oldest first; the last is the newest.
+  std::map<std::string, std::vector<MemEntry>, std::less<>> memtable_;
   std::shared_ptr<internal::WriteNode> memtable_promise_;
   uint64_t next_promise_id_ = 1;
 

@@ -187,8 +187,9 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
+  // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
   const std::optional<IndexEntry> entry = index_->Lookup(key);
-  if (!entry || entry->tombstone) return Dependency();
+  if (!entry || (entry->tombstone && !index_->InMemtable(key))) return Dependency();
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
   if (index_->ShouldFlush()) index_->Flush().IgnoreError();
@@ -256,12 +257,10 @@ Status Store::ReclaimLocked(uint32_t extent) {
     };
     std::vector<Live> live;
     Status damaged_live;
-    // A chunk is live when the index's newest entry for its key is this very chunk.
+    // A chunk is live when an index entry that is, or may again become, the newest names it.
     auto is_live = [&](const Locator& locator, const ChunkHeader& header, std::string_view key) {
-      if (header.kind != ChunkKind::kData) return false;
-      const std::optional<IndexEntry> entry = index_->Lookup(key);
-      return entry && !entry->tombstone && entry->sequence == header.sequence &&
-             header.part_index < entry->parts.size() && entry->parts[header.part_index] == locator;
+      return header.kind == ChunkKind::kData &&
+             index_->IsLiveChunk(key, header.sequence, header.part_index, locator);
     };
     SS_RETURN_IF_ERROR(chunks_->Scan(
         extent,
@@ -282,9 +281,8 @@ Status Store::ReclaimLocked(uint32_t extent) {
       SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved,
                           chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key,
                                           chunk.payload, Dependency(), kEvacuationKeepFreeExtents));
-      IndexEntry entry = *index_->Lookup(chunk.key);
-      entry.parts[chunk.header.part_index] = moved.locator;
-      index_->Insert(chunk.key, std::move(entry), moved.dependency);
+      index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
+                       moved.locator, moved.dependency);
       moved_all = moved_all.And(moved.dependency);
     }
     // The flush makes every newer entry durable, ours and any user change still in the
