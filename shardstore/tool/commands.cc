@@ -89,16 +89,24 @@ int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_byt
   return kExitOk;
 }
 
-int Put(const ImageOptions& image, const std::string& key, const std::string& file) {
-  auto value = ReadInput(file);
-  if (!value.ok()) return Fail(value.status(), "put");
+int Put(const ImageOptions& image, const std::vector<std::string>& pairs) {
   auto open = Open(image);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
-  auto put = open->store->Put(key, *value);
-  if (!put.ok()) return Fail(put.status(), "put " + key);
-  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "put " + key);
-  if (Status s = put->Wait(); !s.ok()) return Fail(s, "put " + key);
-  fmt::print("put {}: {} bytes, persistent\n", key, value->size());
+  uint64_t bytes = 0;
+  for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
+    const std::string& key = pairs[i];
+    auto value = ReadInput(pairs[i + 1]);
+    if (!value.ok()) return Fail(value.status(), "put " + key);
+    auto put = open->store->Put(key, *value);
+    if (!put.ok()) return Fail(put.status(), "put " + key);
+    bytes += value->size();
+  }
+  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "put");
+  if (pairs.size() == 2) {
+    fmt::print("put {}: {} bytes, persistent\n", pairs[0], bytes);
+  } else {
+    fmt::print("put {} shards: {} bytes, persistent\n", pairs.size() / 2, bytes);
+  }
   return kExitOk;
 }
 
@@ -141,17 +149,40 @@ int Stat(const ImageOptions& image) {
   auto open = Open(image);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   const StoreStat stat = open->store->Stat();
-  fmt::print("image        {}\n", image.path);
-  fmt::print("geometry     {} extents x {} bytes\n", stat.geometry.extent_count,
+  fmt::print("image             {}\n", image.path);
+  fmt::print("geometry          {} extents x {} bytes\n", stat.geometry.extent_count,
              stat.geometry.extent_bytes);
-  fmt::print("superblock   sequence {}\n", stat.superblock_sequence);
-  fmt::print("keys         {}\n", stat.keys);
-  fmt::print("live bytes   {}\n", stat.live_bytes);
-  fmt::print("free extents {}\n", stat.free_extents);
+  fmt::print("superblock        sequence {}\n", stat.superblock_sequence);
+  fmt::print("keys              {}\n", stat.keys);
+  fmt::print("live bytes        {}\n", stat.live_bytes);
+  fmt::print("reclaimable bytes {}\n", stat.reclaimable_bytes);
+  fmt::print("free extents      {}\n", stat.free_extents);
+  fmt::print("index memtable    {} entries\n", stat.memtable_entries);
+  for (const LevelStat& level : stat.levels) {
+    fmt::print("index level {}     {} runs, {} entries\n", level.level, level.runs, level.entries);
+  }
   fmt::print("{:>7} {:<10} {:>14} {:>14}\n", "extent", "owner", "write_pointer", "live_bytes");
   for (const ExtentStat& e : stat.extents) {
     fmt::print("{:>7} {:<10} {:>14} {:>14}\n", e.extent, e.owner, e.write_pointer, e.live_bytes);
   }
+  return kExitOk;
+}
+
+int Compact(const ImageOptions& image) {
+  auto open = Open(image);
+  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (Status s = open->store->Compact(); !s.ok()) return Fail(s, "compact");
+  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "compact");
+  return kExitOk;
+}
+
+int Reclaim(const ImageOptions& image, uint32_t extent) {
+  auto open = Open(image);
+  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (Status s = open->store->Reclaim(extent); !s.ok()) {
+    return Fail(s, "reclaim extent " + std::to_string(extent));
+  }
+  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "reclaim");
   return kExitOk;
 }
 

@@ -2,6 +2,7 @@
 // operation failed (missing key, corrupt or truncated image, IO error), 2 bad usage.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,14 @@ struct ImageOptions {
 };
 
 int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force);
-int Put(const ImageOptions& image, const std::string& key, const std::string& file);
+// pairs: KEY FILE KEY FILE ...
+int Put(const ImageOptions& image, const std::vector<std::string>& pairs);
 int Get(const ImageOptions& image, const std::string& key, const std::string& output);
 int Delete(const ImageOptions& image, const std::string& key);
 int List(const ImageOptions& image);
 int Stat(const ImageOptions& image);
+int Compact(const ImageOptions& image);
+int Reclaim(const ImageOptions& image, uint32_t extent);
 // Self-demonstration: the engine on an in-memory disk (with a crash) and on a file image.
 int Demo(const std::string& image_path);
 

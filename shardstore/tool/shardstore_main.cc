@@ -17,12 +17,15 @@ constexpr const char* kUsage = R"(usage: shardstore <command> [arguments]
 commands:
   format IMAGE [--extents N] [--extent-bytes B] [--force]
                          create or erase IMAGE (default 64 extents of 1048576 bytes)
-  put IMAGE KEY FILE     store FILE ("-" for stdin) as shard KEY, durably
+  put IMAGE KEY FILE [KEY FILE ...]
+                         store each FILE ("-" for stdin) as shard KEY, durably
   get IMAGE KEY [--output FILE]
                          write shard KEY to stdout (or FILE)
   delete IMAGE KEY       delete shard KEY, durably
   list IMAGE             list every key
-  stat IMAGE             extents, write pointers and live bytes
+  stat IMAGE             extents, write pointers, live and reclaimable bytes, index levels
+  compact IMAGE          merge the index's runs into one
+  reclaim IMAGE EXTENT   move the live chunks of EXTENT elsewhere and free it
   demo [--image PATH]    run the engine on an in-memory disk and on a file image
 
 options for commands taking IMAGE:
@@ -95,13 +98,21 @@ int main(int argc, char** argv) {
   if (command == "format" && want(1)) {
     return shardstore::tool::Format(image, extent_count, extent_bytes, force);
   }
-  if (command == "put" && want(3)) return shardstore::tool::Put(image, positional[2], positional[3]);
+  if (command == "put" && positional.size() >= 4 && positional.size() % 2 == 0) {
+    return shardstore::tool::Put(image, {positional.begin() + 2, positional.end()});
+  }
+  if (command == "compact" && want(1)) return shardstore::tool::Compact(image);
+  if (command == "reclaim" && want(2)) {
+    uint32_t extent = 0;
+    if (!ParseU32(positional[2], &extent)) return Usage("EXTENT must be a whole number");
+    return shardstore::tool::Reclaim(image, extent);
+  }
   if (command == "get" && want(2)) return shardstore::tool::Get(image, positional[2], output);
   if (command == "delete" && want(2)) return shardstore::tool::Delete(image, positional[2]);
   if (command == "list" && want(1)) return shardstore::tool::List(image);
   if (command == "stat" && want(1)) return shardstore::tool::Stat(image);
   if (command == "format" || command == "put" || command == "get" || command == "delete" ||
-      command == "list" || command == "stat") {
+      command == "list" || command == "stat" || command == "compact" || command == "reclaim") {
     return Usage("wrong number of arguments for " + command);
   }
   return Usage("unknown command " + command);

@@ -33,7 +33,8 @@ cmp -s "$work/value" "$work/back" && echo "ok: identical bytes" || { echo "FAIL:
 [ "$("$tool" get "$img" obj/2)" = "small" ] && echo "ok: get to stdout" || { echo "FAIL: get to stdout"; failures=$((failures + 1)); }
 [ "$("$tool" list "$img" | tr '\n' ' ')" = "obj/1 obj/2 " ] && echo "ok: list" || { echo "FAIL: list"; failures=$((failures + 1)); }
 expect 0 "stat" "$tool" stat "$img"
-grep -q "keys         2" "$work/out" && echo "ok: stat counts keys" || { echo "FAIL: stat"; cat "$work/out"; failures=$((failures + 1)); }
+grep -q "keys              2" "$work/out" && echo "ok: stat counts keys" || { echo "FAIL: stat"; cat "$work/out"; failures=$((failures + 1)); }
+grep -q "reclaimable bytes" "$work/out" && grep -q "index level 0" "$work/out" && echo "ok: stat shows the index" || { echo "FAIL: stat index"; cat "$work/out"; failures=$((failures + 1)); }
 expect 0 "delete" "$tool" delete "$img" obj/2
 expect 1 "get of a deleted key" "$tool" get "$img" obj/2
 expect 1 "get of a missing key" "$tool" get "$img" nothing
@@ -56,6 +57,23 @@ grep -q "Corruption" "$work/err" && echo "ok: says Corruption" || { echo "FAIL: 
 head -c 200000 /dev/urandom >"$work/garbage.img"
 expect 1 "not an image" "$tool" list "$work/garbage.img"
 expect 1 "missing image" "$tool" list "$work/none.img"
+
+# Thousands of keys, across reopens: five invocations of 500 puts each, some overwriting.
+mkdir -p "$work/values"
+for i in $(seq 0 9); do printf 'value-%s-%0100d' "$i" "$i" >"$work/values/$i"; done
+for batch in 0 1 2 3 4; do
+  args=()
+  for i in $(seq 0 499); do args+=("many/$((batch * 400 + i))" "$work/values/$((i % 10))"); done
+  "$tool" put "$img" "${args[@]}" >/dev/null || { echo "FAIL: batch put $batch"; failures=$((failures + 1)); }
+done
+[ "$("$tool" list "$img" | grep -c '^many/')" = "2100" ] && echo "ok: 2100 keys after reopens" || { echo "FAIL: key count"; failures=$((failures + 1)); }
+[ "$("$tool" get "$img" many/1234)" = "$(cat "$work/values/4")" ] && echo "ok: overwritten key" || { echo "FAIL: many/1234"; failures=$((failures + 1)); }
+expect 0 "compact" "$tool" compact "$img"
+expect 0 "reclaim" "$tool" reclaim "$img" 1
+[ "$("$tool" list "$img" | grep -c '^many/')" = "2100" ] && echo "ok: keys after compact and reclaim" || { echo "FAIL: keys after reclaim"; failures=$((failures + 1)); }
+cmp -s "$work/value" <("$tool" get "$img" obj/1) && echo "ok: obj/1 after reclaim" || { echo "FAIL: obj/1 after reclaim"; failures=$((failures + 1)); }
+expect 1 "reclaim of extent 0" "$tool" reclaim "$img" 0
+expect 2 "reclaim without extent" "$tool" reclaim "$img"
 
 expect 2 "no command" "$tool"
 expect 2 "unknown command" "$tool" frobnicate "$img"
