@@ -7,11 +7,11 @@ seconds="${FUZZ_SECONDS:-20}"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --parallel 2
 bin=build/fuzz/fuzz
-for target in chunk_frame superblock roundtrip recovery; do
+for target in chunk_frame superblock index roundtrip recovery; do
   work="$(mktemp -d)"
   cp -r "$bin/corpus/$target/." "$work/"
   log="$work.log"
-  if ! "$bin/${target}_fuzz" -max_total_time="$seconds" -max_len=600000 -timeout=10 \
+  if ! "$bin/${target}_fuzz" -max_total_time="$seconds" -max_len=800000 -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 "$work" >"$log" 2>&1; then
     echo "fuzz: ${target} FAILED; the last lines of its log:"
     tail -n 60 "$log"

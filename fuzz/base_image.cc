@@ -25,6 +25,8 @@ BaseImage Build() {
   options.disk = &disk;
   options.format_if_blank = true;
   options.chunk_payload_bytes_max = kImageChunkPayloadBytes;
+  options.memtable_entries_max = 4;  // several runs, so the image holds index chunks
+  options.reclaim_free_extents_min = 0;
   auto put = [&](Store& store, const std::string& key, Bytes value) {
     auto status = store.Put(key, value);
     Require(status.status());

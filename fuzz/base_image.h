@@ -13,7 +13,7 @@
 
 namespace shardstore::fuzz {
 
-inline constexpr DiskGeometry kImageGeometry{8, 16 * kPageBytes};
+inline constexpr DiskGeometry kImageGeometry{12, 16 * kPageBytes};
 inline constexpr uint32_t kImageChunkPayloadBytes = 8 * 1024;
 
 struct BaseImage {

@@ -48,8 +48,14 @@ int main(int argc, char** argv) {
     for (uint32_t offset = 0; offset < extent.size(); offset += kPageBytes) {
       auto header = DecodeChunkHeader(ByteView(extent.data() + offset, extent.size() - offset));
       if (!header.ok() || offset + header->frame_bytes() > extent.size()) continue;
-      Write(root / "chunk_frame", "frame-" + std::to_string(frames++),
-            ByteView(extent.data() + offset, header->frame_bytes()));
+      const ByteView frame(extent.data() + offset, header->frame_bytes());
+      Write(root / "chunk_frame", "frame-" + std::to_string(frames++), frame);
+      // index: the payloads of run and metadata chunks.
+      auto chunk = DecodeChunk(frame);
+      if (chunk.ok() && (chunk->header.kind == ChunkKind::kIndexRun ||
+                         chunk->header.kind == ChunkKind::kIndexMetadata)) {
+        Write(root / "index", "payload-" + std::to_string(frames), chunk->payload);
+      }
     }
   }
   Write(root / "chunk_frame", "empty", ByteView());

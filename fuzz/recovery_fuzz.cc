@@ -57,6 +57,7 @@ StoreOptions Options(Disk* disk) {
   StoreOptions options;
   options.disk = disk;
   options.chunk_payload_bytes_max = fuzz::kImageChunkPayloadBytes;
+  options.memtable_entries_max = 4;
   return options;
 }
 
