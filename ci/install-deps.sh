@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev # unit tests
   libfmt-dev                # formatting
   libbenchmark-dev          # bench/
+  librocksdb-dev            # bench/: the peer of store_vs_rocksdb
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -131,8 +131,13 @@ class Store {
   Status FlushLocked();
   Status ReclaimLocked(uint32_t extent);
   void ReclaimIfLow();
+  // Flushes and compacts the index when it has grown enough.
+  void MaintainIndex();
+  // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
+  // *written: the chunks' bytes alone.
   StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
-                                             ByteView value, Dependency* written);
+                                             ByteView value, Dependency* persistent,
+                                             Dependency* written);
   std::vector<uint64_t> LiveBytesByExtent() const;
   // The promise driver: flushes the memtable holding `node` and waits for that flush.
   Status DriveUntilSettled(const internal::WriteNode& node);
@@ -145,6 +150,8 @@ class Store {
   std::unique_ptr<LsmIndex> index_;  // guarded by mu_
   bool shut_down_ = false;           // guarded by mu_
   uint64_t extents_reclaimed_ = 0;   // guarded by mu_
+  // No extent was worth reclaiming at the last look, and nothing has died since.
+  bool reclaim_hopeless_ = false;  // guarded by mu_
 };
 
 }  // namespace shardstore

@@ -170,7 +170,8 @@ StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteVie
                         chunks_->Append(ExtentOwner::kIndex, header, kRunChunkKey, piece,
                                         Dependency()));
     locators.push_back(appended.locator);
-    *written = written->And(appended.dependency);
+    // Only the bytes: the superblock naming the new root covers this chunk's extent too.
+    *written = written->And(appended.written);
   }
   return locators;
 }
@@ -191,7 +192,7 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
   SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
                       chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload,
                                       after));
-  const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.dependency);
+  const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.written);
   metadata_version_ = metadata.version;
   // Nothing is adopted until it is durable: a failure leaves the previous runs and root, which
   // are what a crash now would recover.

@@ -172,7 +172,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
     // Bound memory: drain now. Failures are reported through each write's Dependency.
     scheduler_.DriveAll().IgnoreError();
   }
-  return Appended{locator, written.And(committed)};
+  return Appended{locator, written.And(committed), written};
 }
 
 Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {

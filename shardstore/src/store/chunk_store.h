@@ -57,7 +57,12 @@ class ChunkStore final : private CommitSource {
 
   struct Appended {
     Locator locator;
+    // Persistent when the chunk is durable and a superblock covering it is: what a caller
+    // reports to its client.
     Dependency dependency;
+    // Persistent when the chunk's bytes are durable: enough to order a later write that refers
+    // to it, when a superblock issued after that later write covers both.
+    Dependency written;
   };
   // Appends one chunk to the open extent of `owner` once `after` is persistent. `header` gives
   // kind, sequence and part; its UUID is drawn here. NoSpace when the open extent is full and

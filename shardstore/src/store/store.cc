@@ -102,7 +102,8 @@ Status Store::CheckKey(std::string_view key) const {
 }
 
 StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
-                                                  ByteView value, Dependency* written) {
+                                                  ByteView value, Dependency* persistent,
+                                                  Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count =
       static_cast<uint32_t>(value.empty() ? 1 : (value.size() + part_bytes - 1) / part_bytes);
@@ -121,7 +122,8 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
                         chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(),
                                         kPutKeepFreeExtents));
     parts.push_back(appended.locator);
-    *written = written->And(appended.dependency);
+    *persistent = persistent->And(appended.dependency);
+    *written = written->And(appended.written);
   }
   return parts;
 }
@@ -144,21 +146,21 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   SS_RETURN_IF_ERROR(CheckOpen());
   ReclaimIfLow();
   const uint64_t sequence = chunks_->NextSequence();
-  Dependency written;
-  StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &written);
+  Dependency persistent, written;
+  StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &persistent, &written);
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more.
+    reclaim_hopeless_ = false;
     ReclaimIfLow();
-    written = Dependency();
-    parts = AppendValue(key, sequence, value, &written);
+    persistent = written = Dependency();
+    parts = AppendValue(key, sequence, value, &persistent, &written);
   }
   SS_RETURN_IF_ERROR(parts.status());
+  if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
-  // A failed flush keeps the memtable; the Put's promise reports it when waited on.
-  if (index_->ShouldFlush()) index_->Flush().IgnoreError();
-  if (index_->ShouldCompact()) index_->Compact().IgnoreError();
-  return written.And(promise);
+  MaintainIndex();
+  return persistent.And(promise);
 }
 
 StatusOr<Bytes> Store::Get(std::string_view key) {
@@ -190,10 +192,10 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
   // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   if (!entry || (entry->tombstone && !index_->InMemtable(key))) return Dependency();
+  reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
-  if (index_->ShouldFlush()) index_->Flush().IgnoreError();
-  if (index_->ShouldCompact()) index_->Compact().IgnoreError();
+  MaintainIndex();
   return promise;
 }
 
@@ -205,7 +207,20 @@ StatusOr<std::vector<std::string>> Store::List() {
   return keys;
 }
 
+void Store::MaintainIndex() {
+  // A failed flush keeps the memtable; the promises report it when waited on.
+  if (index_->ShouldFlush()) {
+    index_->Flush().IgnoreError();
+    reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
+  }
+  if (index_->ShouldCompact()) {
+    index_->Compact().IgnoreError();
+    reclaim_hopeless_ = false;
+  }
+}
+
 Status Store::FlushLocked() {
+  reclaim_hopeless_ = false;
   const Status index = index_->Flush();
   const Status chunks = chunks_->Flush();
   SS_RETURN_IF_ERROR(index);
@@ -221,6 +236,7 @@ Status Store::Flush() {
 Status Store::Compact() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
+  reclaim_hopeless_ = false;  // the merged runs are dead now
   return index_->Compact();
 }
 
@@ -282,7 +298,7 @@ Status Store::ReclaimLocked(uint32_t extent) {
                           chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key,
                                           chunk.payload, Dependency(), kEvacuationKeepFreeExtents));
       index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
-                       moved.locator, moved.dependency);
+                       moved.locator, moved.written);
       moved_all = moved_all.And(moved.dependency);
     }
     // The flush makes every newer entry durable, ours and any user change still in the
@@ -313,7 +329,8 @@ std::vector<uint64_t> Store::LiveBytesByExtent() const {
 }
 
 void Store::ReclaimIfLow() {
-  if (options_.reclaim_free_extents_min == 0) return;
+  // Looking for a candidate costs a pass over the index; skip it until something has died.
+  if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return;
   const uint32_t extent_count = chunks_->geometry().extent_count;
   for (uint32_t round = 0; round < extent_count; ++round) {
     if (chunks_->free_extents() > options_.reclaim_free_extents_min) return;
@@ -327,7 +344,10 @@ void Store::ReclaimIfLow() {
       if (live[e] >= extents[e].write_pointer) continue;
       if (!best || live[e] < live[*best]) best = e;
     }
-    if (!best) return;
+    if (!best) {
+      reclaim_hopeless_ = true;
+      return;
+    }
     // A failed reclaim leaves its extent as it was; stop rather than spin on it.
     if (!ReclaimLocked(*best).ok()) return;
   }
