@@ -130,7 +130,8 @@ class Store {
   // REQUIRES: mu_ held exclusively.
   Status FlushLocked();
   Status ReclaimLocked(uint32_t extent);
-  void ReclaimIfLow();
+  // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
+  void ReclaimIfLow(bool force = false);
   // Flushes and compacts the index when it has grown enough.
   void MaintainIndex();
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;

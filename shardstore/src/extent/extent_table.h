@@ -46,7 +46,7 @@ class ExtentTable {
   uint32_t free_count() const;
 
   // Space for `bytes` at the write pointer of `owner`'s open extent. NoSpace when the open
-  // extent lacks room and opening a free one would leave `keep_free` or fewer free extents.
+  // extent lacks room and opening a free one would leave fewer than `keep_free` free extents.
   // REQUIRES: 0 < bytes <= extent_bytes, bytes a page multiple, owner is kData, kIndex or
   // kMetadata.
   StatusOr<Locator> Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free = 0);

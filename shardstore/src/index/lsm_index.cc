@@ -42,6 +42,11 @@ Status LsmIndex::Recover(const std::optional<Locator>& root) {
     return Status::Corruption("the index root " + root->ToString() + " is not index metadata");
   }
   SS_ASSIGN_OR_RETURN(LsmMetadata metadata, DecodeLsmMetadata(chunk.payload));
+  if (chunk.header.sequence != metadata.version) {
+    return Status::Corruption("index metadata version " + std::to_string(metadata.version) +
+                              " sits in a chunk of sequence " +
+                              std::to_string(chunk.header.sequence));
+  }
   metadata_version_ = metadata.version;
   next_run_id_ = metadata.next_run_id;
   for (RunDescriptor& descriptor : metadata.runs) {
@@ -81,8 +86,18 @@ const IndexEntry* LsmIndex::NewestInRuns(std::string_view key) const {
   return nullptr;
 }
 
+const LsmIndex::MemEntry* LsmIndex::NewestInMemtable(std::string_view key) const {
+  auto it = memtable_.find(key);
+  if (it == memtable_.end()) return nullptr;
+  // An entry whose write failed is as if it had never been made.
+  for (auto mem = it->second.rbegin(); mem != it->second.rend(); ++mem) {
+    if (!mem->data.Failed()) return &*mem;
+  }
+  return nullptr;
+}
+
 std::optional<IndexEntry> LsmIndex::Lookup(std::string_view key) const {
-  if (auto it = memtable_.find(key); it != memtable_.end()) return it->second.back().entry;
+  if (const MemEntry* mem = NewestInMemtable(key)) return mem->entry;
   if (const IndexEntry* entry = NewestInRuns(key)) return *entry;
   return std::nullopt;
 }
@@ -126,10 +141,15 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
   };
   auto it = memtable_.find(key);
   if (it != memtable_.end()) {
-    for (MemEntry& mem : it->second) {
-      if (!names(mem.entry)) continue;
-      mem.entry.parts[part] = to;
-      mem.data = mem.data.And(data);
+    std::vector<MemEntry>& chain = it->second;
+    for (size_t i = 0; i < chain.size(); ++i) {
+      if (!names(chain[i].entry)) continue;
+      // A copy just above the original: if the copy's write fails, the flush falls back to the
+      // original, which still names intact bytes (and reclamation keeps their extent).
+      MemEntry moved{chain[i].entry, chain[i].data.And(data)};
+      moved.entry.parts[part] = to;
+      chain.insert(chain.begin() + static_cast<std::ptrdiff_t>(i) + 1, std::move(moved));
+      ++i;
     }
   }
   // The newest run entry may be needed again if every memtable entry fails: give it a
@@ -177,6 +197,10 @@ StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteVie
 }
 
 Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
+  if (runs.size() > kRunsMax) {
+    return Status::NoSpace("the index would have " + std::to_string(runs.size()) +
+                           " runs; the limit is " + std::to_string(kRunsMax) + " (compact it)");
+  }
   LsmMetadata metadata;
   metadata.version = metadata_version_ + 1;
   metadata.next_run_id = next_run_id_;
@@ -194,9 +218,13 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
                                       after));
   const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.written);
   metadata_version_ = metadata.version;
-  // Nothing is adopted until it is durable: a failure leaves the previous runs and root, which
-  // are what a crash now would recover.
-  SS_RETURN_IF_ERROR(after.And(appended.dependency).And(committed).Wait());
+  // Nothing is adopted until it is durable: a failure leaves the previous runs and root.
+  if (Status s = after.And(appended.dependency).And(committed).Wait(); !s.ok()) {
+    // The new root may already sit in a superblock whose write failed; name the previous root
+    // again so that no later superblock makes the abandoned one durable.
+    chunks_->SetIndexRoot(root_, Dependency());
+    return s;
+  }
   runs_ = std::move(runs);
   root_ = appended.locator;
   return Status::Ok();
@@ -265,6 +293,10 @@ Status LsmIndex::Compact() {
     entries.emplace_back(key, std::move(entry));
   }
   descriptor.entry_count = static_cast<uint32_t>(entries.size());
+  if (entries.size() > kRunEntriesMax) {
+    return Status::NoSpace("a compacted run of " + std::to_string(entries.size()) +
+                           " entries exceeds the run limit");
+  }
   std::vector<Run> runs;
   if (!entries.empty()) {
     Dependency run_written;
@@ -284,7 +316,9 @@ Status LsmIndex::SettlePromise(const internal::WriteNode& node) {
 void LsmIndex::ForEachLive(
     const std::function<void(const std::string&, const IndexEntry&)>& fn) const {
   std::map<std::string, const IndexEntry*> newest;
-  for (const auto& [key, chain] : memtable_) newest.emplace(key, &chain.back().entry);
+  for (const auto& [key, chain] : memtable_) {
+    if (const MemEntry* mem = NewestInMemtable(key)) newest.emplace(key, &mem->entry);
+  }
   for (const Run& run : runs_) {
     for (const auto& [key, entry] : run.entries) newest.emplace(key, &entry);
   }

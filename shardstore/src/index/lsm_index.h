@@ -57,11 +57,12 @@ class LsmIndex {
   // Loads the metadata at `root` and every run it lists. Corruption when they do not verify.
   Status Recover(const std::optional<Locator>& root);
 
-  // The newest entry for `key` (possibly a tombstone), or nullopt.
+  // The newest entry for `key` (possibly a tombstone) whose data write has not failed, or
+  // nullopt.
   std::optional<IndexEntry> Lookup(std::string_view key) const;
 
   // True when the newest entry for `key` is in the memtable (not yet durable).
-  bool InMemtable(std::string_view key) const { return memtable_.find(key) != memtable_.end(); }
+  bool InMemtable(std::string_view key) const { return NewestInMemtable(key) != nullptr; }
 
   // Records `entry` for `key`; `data` is the Dependency of what the entry points at. Returns the
   // promise of the memtable holding it. The memtable keeps, per key, every entry since the last
@@ -74,8 +75,9 @@ class LsmIndex {
   // entry for `key` names it, or the newest run entry does.
   bool IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
                    const Locator& locator) const;
-  // Records that the chunk at `from` now also lives at `to` (written with `data`), in every
-  // entry that names it, without changing which entry is newest.
+  // Records that the chunk at `from` has a copy at `to` (written with `data`): each entry that
+  // names it gets a relocated twin just above it, so the twin is used once its copy is durable
+  // and the original is fallen back to if the copy fails. Which entry is newest does not change.
   void Relocate(const std::string& key, uint64_t sequence, uint32_t part, const Locator& from,
                 const Locator& to, Dependency data);
 
@@ -130,6 +132,8 @@ class LsmIndex {
   const LsmOptions options_;
   const std::shared_ptr<internal::DriverLink> promise_link_;
 
+  // Newest memtable entry of `key` whose data has not failed, or null.
+  const MemEntry* NewestInMemtable(std::string_view key) const;
   // Newest entry of `key` among the runs, or null.
   const IndexEntry* NewestInRuns(std::string_view key) const;
 

@@ -57,6 +57,7 @@ StatusOr<LsmMetadata> DecodeLsmMetadata(ByteView bytes) {
     const uint32_t chunk_count = r.U32();
     if (r.failed()) return Bad("truncated run " + std::to_string(i));
     if (chunk_count == 0 || chunk_count > kRunChunksMax) return Bad("bad chunk count");
+    if (run.level > 1) return Bad("bad level " + std::to_string(run.level));
     if (bytes.size() - r.position() < uint64_t{chunk_count} * 12) return Bad("truncated chunks");
     if (run.id >= metadata.next_run_id) return Bad("run id not below next_run_id");
     if (!metadata.runs.empty() && run.id >= metadata.runs.back().id) {

@@ -47,8 +47,8 @@ StatusOr<RunEntries> DecodeRun(ByteView bytes) {
   if (r.failed()) return Bad("truncated header");
   if (count > kRunEntriesMax) return Bad("too many entries");
   RunEntries entries;
-  // Each entry takes at least 19 bytes: bound the reservation by what the input can hold.
-  entries.reserve(std::min<size_t>(count, bytes.size() / 19));
+  // Each entry takes at least 16 bytes: bound the reservation by what the input can hold.
+  entries.reserve(std::min<size_t>(count, bytes.size() / 16));
   for (uint32_t i = 0; i < count; ++i) {
     const uint16_t key_bytes = r.U16();
     const ByteView key = r.Raw(key_bytes);

@@ -274,16 +274,16 @@ Dependency ChunkStore::Reset(uint32_t extent) {
   return recorded;
 }
 
-Dependency ChunkStore::SetIndexRoot(const Locator& root, Dependency after) {
+Dependency ChunkStore::SetIndexRoot(const std::optional<Locator>& root, Dependency after) {
   sync::LockGuard lock(mu_);
-  SS_ASSERT(table_.owner(root.extent) == ExtentOwner::kMetadata);
+  SS_ASSERT(!root || table_.owner(root->extent) == ExtentOwner::kMetadata);
   pending_roots_.push_back({root, after});
   return scheduler_.RequestCommit(std::move(after));
 }
 
 std::optional<Locator> ChunkStore::index_root() const {
   sync::LockGuard lock(mu_);
-  return pending_roots_.empty() ? index_root_ : std::optional<Locator>(pending_roots_.back().root);
+  return pending_roots_.empty() ? index_root_ : pending_roots_.back().root;
 }
 
 void ChunkStore::Seal(uint32_t extent) {

@@ -66,7 +66,7 @@ class ChunkStore final : private CommitSource {
   };
   // Appends one chunk to the open extent of `owner` once `after` is persistent. `header` gives
   // kind, sequence and part; its UUID is drawn here. NoSpace when the open extent is full and
-  // opening another would leave `keep_free_extents` or fewer free extents.
+  // opening another would leave fewer than `keep_free_extents` free extents.
   StatusOr<Appended> Append(ExtentOwner owner, ChunkHeader header, std::string_view key,
                             ByteView payload, Dependency after, uint32_t keep_free_extents = 0);
 
@@ -82,11 +82,11 @@ class ChunkStore final : private CommitSource {
   // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
   // stepping page by page over bytes that hold no frame (torn or foreign). A frame whose header
   // verifies but whose body or trailer does not is damaged: it goes to `damaged` (if given) with
-  // its verified header and its key bytes (unverified: they sit in the damaged body), and the
-  // scan steps over the whole frame the header describes.
+  // its verified header and its key (the header checksum covers it), and the scan steps over
+  // the whole frame the header describes.
   using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
   using DamagedVisitor = std::function<void(const Locator&, const ChunkHeader&,
-                                            std::string_view unverified_key, const Status&)>;
+                                            std::string_view key, const Status&)>;
   Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {});
 
   // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update
@@ -98,9 +98,11 @@ class ChunkStore final : private CommitSource {
 
   // Makes `root` the index root recorded by the first superblock issued after `after` is
   // persistent; returns that superblock's Dependency. Roots must be set in an order where each
-  // one's `after` implies the previous one's. REQUIRES: root lies in a metadata extent.
-  Dependency SetIndexRoot(const Locator& root, Dependency after);
-  // The index root of the newest superblock this store opened from or produced.
+  // one's `after` implies the previous one's. A nullopt root names no index. REQUIRES: root
+  // lies in a metadata extent.
+  Dependency SetIndexRoot(const std::optional<Locator>& root, Dependency after);
+  // The newest index root: the last one set, or else the one of the superblock this store
+  // opened from or last produced.
   std::optional<Locator> index_root() const;
 
   // No more appends to `extent` (it is about to be reclaimed).
@@ -146,7 +148,7 @@ class ChunkStore final : private CommitSource {
   uint64_t next_sequence_;
   std::optional<Locator> index_root_;
   struct PendingRoot {
-    Locator root;
+    std::optional<Locator> root;
     Dependency after;
   };
   std::deque<PendingRoot> pending_roots_;

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "index/lsm_index.h"
+#include "index/lsm_metadata.h"
+#include "index/run_format.h"
 #include "io/write_node.h"
 #include "store/chunk_store.h"
 
@@ -43,8 +45,13 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
                                    std::to_string(options.disk->geometry().extent_bytes) +
                                    " bytes; lower chunk_payload_bytes_max");
   }
-  if (options.memtable_entries_max == 0) {
-    return Status::InvalidArgument("memtable_entries_max must be positive");
+  if (options.memtable_entries_max == 0 || options.memtable_entries_max > kRunEntriesMax) {
+    return Status::InvalidArgument("memtable_entries_max must be in [1, " +
+                                   std::to_string(kRunEntriesMax) + "]");
+  }
+  if (options.level0_runs_max == 0 || options.level0_runs_max > kRunsMax / 2) {
+    return Status::InvalidArgument("level0_runs_max must be in [1, " +
+                                   std::to_string(kRunsMax / 2) + "]");
   }
   ChunkStoreOptions chunk_options;
   chunk_options.disk = options.disk;
@@ -85,6 +92,7 @@ Store::~Store() {
 
 Status Store::DriveUntilSettled(const internal::WriteNode& node) {
   sync::WriterLock lock(mu_);
+  reclaim_hopeless_ = false;  // a flush leaves the previous metadata chunk dead
   return index_->SettlePromise(node);
 }
 
@@ -151,7 +159,7 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
-    ReclaimIfLow();
+    ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
     parts = AppendValue(key, sequence, value, &persistent, &written);
   }
@@ -328,12 +336,16 @@ std::vector<uint64_t> Store::LiveBytesByExtent() const {
   return live;
 }
 
-void Store::ReclaimIfLow() {
+void Store::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return;
   const uint32_t extent_count = chunks_->geometry().extent_count;
+  // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
+  const uint32_t free_wanted =
+      force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
+            : options_.reclaim_free_extents_min;
   for (uint32_t round = 0; round < extent_count; ++round) {
-    if (chunks_->free_extents() > options_.reclaim_free_extents_min) return;
+    if (chunks_->free_extents() > free_wanted) return;
     const std::vector<uint64_t> live = LiveBytesByExtent();
     const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
     // The emptiest sealed extent that would free something.
