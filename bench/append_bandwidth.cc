@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "chunk/chunk_format.h"
 #include "shardstore/file_disk.h"
 #include "shardstore/limits.h"
@@ -28,7 +29,16 @@
 namespace {
 
 using shardstore::Bytes;
-using Clock = std::chrono::steady_clock;
+using shardstore::bench::Clock;
+using shardstore::bench::Seconds;
+
+[[noreturn]] void Die(const std::string& message) {
+  shardstore::bench::Die("append_bandwidth", message);
+}
+
+uint64_t ParseNumber(const char* flag, const char* text) {
+  return shardstore::bench::ParseNumber("append_bandwidth", flag, text);
+}
 
 struct Config {
   std::string dir = ".";
@@ -39,21 +49,13 @@ struct Config {
   bool direct_io = false;
 };
 
-[[noreturn]] void Die(const std::string& message) {
-  fmt::print(stderr, "append_bandwidth: {}\n", message);
-  std::exit(1);
-}
-
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // Bytes per second of payload through the engine.
 double EngineRun(const Config& config, const std::string& path, const Bytes& value) {
   std::filesystem::remove(path);
   // Extents of 64 MiB hold 63 one-MiB chunks each; a few spare extents for the superblock.
   const uint32_t extent_bytes = 64u << 20;
-  const uint64_t frames_per_extent = extent_bytes / shardstore::ChunkFrameBytes(16, config.value_bytes);
+  const uint64_t frames_per_extent =
+      extent_bytes / shardstore::ChunkFrameBytes(16, config.value_bytes);
   const uint64_t values = config.total_bytes / config.value_bytes;
   const uint32_t extents = static_cast<uint32_t>(values / frames_per_extent + 3);
   auto disk = shardstore::FileDisk::Open(path, {{extents, extent_bytes}, true, config.direct_io});
@@ -83,8 +85,9 @@ double EngineRun(const Config& config, const std::string& path, const Bytes& val
 // Bytes per second of raw sequential pwrite + fdatasync on the same file system.
 double RawRun(const Config& config, const std::string& path, const Bytes& value) {
   std::filesystem::remove(path);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC |
-                                          (config.direct_io ? O_DIRECT : 0), 0644);
+  const int fd =
+      ::open(path.c_str(),
+             O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | (config.direct_io ? O_DIRECT : 0), 0644);
   if (fd < 0) Die("cannot open " + path + ": " + std::strerror(errno));
   void* aligned = nullptr;
   if (posix_memalign(&aligned, shardstore::kPageBytes, value.size()) != 0) Die("out of memory");
@@ -112,13 +115,6 @@ double Median(std::vector<double> xs) {
   return xs[xs.size() / 2];
 }
 
-uint64_t ParseNumber(const char* flag, const char* text) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || v == 0) Die(std::string(flag) + " needs a positive number");
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -132,12 +128,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (arg == "--dir") config.dir = next();
-    else if (arg == "--total-mib") config.total_bytes = ParseNumber("--total-mib", next()) << 20;
-    else if (arg == "--value-kib") config.value_bytes = static_cast<uint32_t>(ParseNumber("--value-kib", next()) << 10);
-    else if (arg == "--batch-mib") config.batch_bytes = ParseNumber("--batch-mib", next()) << 20;
-    else if (arg == "--rounds") config.rounds = static_cast<int>(ParseNumber("--rounds", next()));
-    else if (arg == "--direct") config.direct_io = true;
+    if (arg == "--dir")
+      config.dir = next();
+    else if (arg == "--total-mib")
+      config.total_bytes = ParseNumber("--total-mib", next()) << 20;
+    else if (arg == "--value-kib")
+      config.value_bytes = static_cast<uint32_t>(ParseNumber("--value-kib", next()) << 10);
+    else if (arg == "--batch-mib")
+      config.batch_bytes = ParseNumber("--batch-mib", next()) << 20;
+    else if (arg == "--rounds")
+      config.rounds = static_cast<int>(ParseNumber("--rounds", next()));
+    else if (arg == "--direct")
+      config.direct_io = true;
     else {
       fmt::print(stderr, "append_bandwidth: unknown argument {}\n", arg);
       return 2;

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "shardstore/file_disk.h"
 #include "shardstore/limits.h"
 #include "shardstore/store.h"
@@ -32,15 +33,15 @@
 namespace {
 
 using shardstore::Bytes;
-using Clock = std::chrono::steady_clock;
+using shardstore::bench::Clock;
+using shardstore::bench::Seconds;
 
 [[noreturn]] void Die(const std::string& message) {
-  fmt::print(stderr, "store_vs_rocksdb: {}\n", message);
-  std::exit(1);
+  shardstore::bench::Die("store_vs_rocksdb", message);
 }
 
-double Seconds(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+uint64_t ParseNumber(const char* flag, const char* text) {
+  return shardstore::bench::ParseNumber("store_vs_rocksdb", flag, text);
 }
 
 // Counts the bytes the engine writes to its device.
@@ -157,7 +158,8 @@ Result RunRocksdb(const std::string& dir, const Workload& w, const Bytes& value)
   start = Clock::now();
   std::string got;
   for (size_t i : Shuffled(w.count)) {
-    if (auto s = db->Get(rocksdb::ReadOptions(), Key(i), &got); !s.ok() || got.size() != value.size()) {
+    if (auto s = db->Get(rocksdb::ReadOptions(), Key(i), &got);
+        !s.ok() || got.size() != value.size()) {
       Die("rocksdb get " + Key(i) + " failed");
     }
   }
@@ -165,13 +167,6 @@ Result RunRocksdb(const std::string& dir, const Workload& w, const Bytes& value)
   db.reset();
   std::filesystem::remove_all(path);
   return result;
-}
-
-uint64_t ParseNumber(const char* flag, const char* text) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || v == 0) Die(std::string(flag) + " needs a positive number");
-  return v;
 }
 
 }  // namespace
@@ -188,10 +183,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     const char* v = argv[++i];
-    if (arg == "--dir") dir = v;
-    else if (arg == "--total-mib") total_bytes = ParseNumber("--total-mib", v) << 20;
-    else if (arg == "--batch-kib") batch_bytes = ParseNumber("--batch-kib", v) << 10;
-    else if (arg == "--single-durable-puts") single_puts = ParseNumber("--single-durable-puts", v);
+    if (arg == "--dir")
+      dir = v;
+    else if (arg == "--total-mib")
+      total_bytes = ParseNumber("--total-mib", v) << 20;
+    else if (arg == "--batch-kib")
+      batch_bytes = ParseNumber("--batch-kib", v) << 10;
+    else if (arg == "--single-durable-puts")
+      single_puts = ParseNumber("--single-durable-puts", v);
     else {
       fmt::print(stderr, "store_vs_rocksdb: unknown argument {}\n", arg);
       return 2;
@@ -212,15 +211,18 @@ int main(int argc, char** argv) {
              "put MiB/s", "get MiB/s", "w-amp", "rdb put", "rdb get", "w-amp", "put x", "get x");
   for (const auto& [name, w] : workloads) {
     Bytes value(w.value_bytes);
-    for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
+    for (size_t i = 0; i < value.size(); ++i)
+      value[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
     const Result ours = RunShardstore(dir, w, value);
     const Result rocks = RunRocksdb(dir, w, value);
-    fmt::print("{:<32} {:>11.1f} {:>11.1f} {:>7.3f} | {:>11.1f} {:>11.1f} {:>7.3f} | {:>6.2f} {:>6.2f}\n",
-               name, ours.put_mib_s, ours.get_mib_s, ours.write_amplification, rocks.put_mib_s,
-               rocks.get_mib_s, rocks.write_amplification, ours.put_mib_s / rocks.put_mib_s,
-               ours.get_mib_s / rocks.get_mib_s);
+    fmt::print(
+        "{:<32} {:>11.1f} {:>11.1f} {:>7.3f} | {:>11.1f} {:>11.1f} {:>7.3f} | {:>6.2f} {:>6.2f}\n",
+        name, ours.put_mib_s, ours.get_mib_s, ours.write_amplification, rocks.put_mib_s,
+        rocks.get_mib_s, rocks.write_amplification, ours.put_mib_s / rocks.put_mib_s,
+        ours.get_mib_s / rocks.get_mib_s);
   }
-  fmt::print("put x / get x: shardstore throughput divided by RocksDB's. Targets: write "
-             "amplification <= 1.1 for 1 MiB values; durable 64 KiB puts faster than RocksDB's.\n");
+  fmt::print(
+      "put x / get x: shardstore throughput divided by RocksDB's. Targets: write "
+      "amplification <= 1.1 for 1 MiB values; durable 64 KiB puts faster than RocksDB's.\n");
   return 0;
 }

@@ -50,7 +50,8 @@ BaseImage Build() {
   }
   // Power loss that keeps every other pending page.
   std::vector<MemDisk::SectorsKept> plan(disk.PendingPages().size());
-  for (size_t i = 0; i < plan.size(); ++i) plan[i] = i % 2 ? MemDisk::kPageWhole : MemDisk::kPageLost;
+  for (size_t i = 0; i < plan.size(); ++i)
+    plan[i] = i % 2 ? MemDisk::kPageWhole : MemDisk::kPageLost;
   disk.Crash(plan);
   for (uint32_t e = 0; e < kImageGeometry.extent_count; ++e) {
     Bytes extent(kImageGeometry.extent_bytes);

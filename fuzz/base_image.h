@@ -17,8 +17,8 @@ inline constexpr DiskGeometry kImageGeometry{12, 16 * kPageBytes};
 inline constexpr uint32_t kImageChunkPayloadBytes = 8 * 1024;
 
 struct BaseImage {
-  std::vector<Bytes> extents;                         // durable bytes, one buffer per extent
-  std::map<std::string, std::set<Bytes>> history;     // every value ever put, per key
+  std::vector<Bytes> extents;                      // durable bytes, one buffer per extent
+  std::map<std::string, std::set<Bytes>> history;  // every value ever put, per key
 };
 
 // Built once, on first use.

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 void Write(const fs::path& dir, const std::string& name, ByteView bytes) {
   fs::create_directories(dir);
   std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 Bytes Patch(uint32_t offset, ByteView bytes) {
@@ -87,8 +88,12 @@ int main(int argc, char** argv) {
   Write(root / "recovery", "intact", Bytes{patch_mode});
   const uint8_t junk[] = {0xde, 0xad, 0xbe, 0xef};
   const uint32_t slot1 = SuperblockSlotOffset(g.extent_count, 1);
-  const uint32_t targets[] = {8, kPageBytes + 16, slot1 + 16, g.extent_bytes + 40,
-                              g.extent_bytes + 3000, 2 * g.extent_bytes + 100};
+  const uint32_t targets[] = {8,
+                              kPageBytes + 16,
+                              slot1 + 16,
+                              g.extent_bytes + 40,
+                              g.extent_bytes + 3000,
+                              2 * g.extent_bytes + 100};
   int patches = 0;
   for (uint32_t offset : targets) {
     Bytes input{patch_mode};

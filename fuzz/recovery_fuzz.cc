@@ -5,9 +5,9 @@
 //   odd:  raw mode — the rest is the disk itself, from extent 0 offset 0; the remainder is zero.
 // In both modes Open returns a Status and never crashes or hangs; no read touches bytes at or
 // past a restored write pointer; and an opened store accepts a new put that survives a reopen.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 
 #include "base_image.h"
@@ -91,7 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (patch_mode) {
       const auto& history = fuzz::GetBaseImage().history;
       auto it = history.find(key);
-      FUZZ_CHECK(it != history.end());           // a key that was never put
+      FUZZ_CHECK(it != history.end());            // a key that was never put
       FUZZ_CHECK(it->second.count(*value) == 1);  // bytes that were never put for it
     }
   }

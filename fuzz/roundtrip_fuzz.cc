@@ -22,7 +22,8 @@ void ChunkRoundTrip(FuzzedDataProvider& in) {
   header.part_index = in.ConsumeIntegralInRange<uint32_t>(0, header.part_count - 1);
   for (uint8_t& b : header.uuid) b = in.ConsumeIntegral<uint8_t>();
   const std::string key = in.ConsumeRandomLengthString(kKeyBytesMax);
-  const Bytes payload = in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 3 * kPageBytes));
+  const Bytes payload =
+      in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 3 * kPageBytes));
   const Bytes frame = EncodeChunk(header, key, payload);
   auto decoded = DecodeChunk(frame);
   FUZZ_CHECK(decoded.ok());
@@ -45,11 +46,13 @@ void SuperblockRoundTrip(FuzzedDataProvider& in) {
   sb.extents.resize(label.geometry.extent_count);
   sb.extents[0].owner = ExtentOwner::kSuperblock;
   for (uint32_t e = 1; e < label.geometry.extent_count; ++e) {
-    const auto owner = static_cast<ExtentOwner>(in.ConsumeIntegralInRange<uint8_t>(0, kExtentOwnerMax));
+    const auto owner =
+        static_cast<ExtentOwner>(in.ConsumeIntegralInRange<uint8_t>(0, kExtentOwnerMax));
     if (owner == ExtentOwner::kSuperblock || owner == ExtentOwner::kFree) continue;
     sb.extents[e] = {owner, in.ConsumeIntegralInRange<uint32_t>(0, 64) * kPageBytes};
   }
-  const uint32_t root_extent = in.ConsumeIntegralInRange<uint32_t>(1, label.geometry.extent_count - 1);
+  const uint32_t root_extent =
+      in.ConsumeIntegralInRange<uint32_t>(1, label.geometry.extent_count - 1);
   const uint32_t root_pages = sb.extents[root_extent].write_pointer / kPageBytes;
   if (root_pages > 0 && in.ConsumeBool()) {
     const uint32_t length = in.ConsumeIntegralInRange<uint32_t>(1, root_pages);

@@ -76,7 +76,8 @@ StatusOr<Bytes> ReadInput(const std::string& file) {
 
 int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force) {
   if (!force && std::filesystem::exists(image.path) && ImageGeometry(image.path).ok()) {
-    fmt::print(stderr, "shardstore: {} already holds a shardstore image; pass --force to erase it\n",
+    fmt::print(stderr,
+               "shardstore: {} already holds a shardstore image; pass --force to erase it\n",
                image.path);
     return kExitFailed;
   }
@@ -234,6 +235,56 @@ bool DemoMemDisk() {
   return intact == persistent.size() && listed == persistent.size();
 }
 
+// Writes a small in-memory disk many times over with puts, overwrites and deletes; reclamation
+// keeps it running, and every live key reads back its latest value after a reopen.
+bool DemoChurn() {
+  const DiskGeometry geometry{32, 256 << 10};
+  fmt::print("== in-memory disk: {} extents x 256 KiB, written 10 times over\n",
+             geometry.extent_count);
+  MemDisk disk(geometry);
+  StoreOptions options;
+  options.disk = &disk;
+  options.format_if_blank = true;
+  options.seed = 3;
+  options.memtable_entries_max = 128;
+  Random random(19);
+  std::map<std::string, Bytes> model;
+  uint64_t written = 0;
+  uint64_t reclaimed = 0;
+  {
+    auto store = Store::Open(options);
+    if (!store.ok()) return Fail(store.status(), "demo open"), false;
+    while (written < 10 * geometry.total_bytes()) {
+      const std::string key = fmt::format("churn-{:03}", random.Next() % 200);
+      if (random.Next() % 5 == 0) {
+        if (!(*store)->Delete(key).ok()) return false;
+        model.erase(key);
+        continue;
+      }
+      model[key] = DemoValue(random, random.Next() % (24 << 10));
+      auto put = (*store)->Put(key, model[key]);
+      if (!put.ok()) return Fail(put.status(), "churn put"), false;
+      written += model[key].size();
+    }
+    reclaimed = (*store)->Stat().extents_reclaimed;
+    if (Status s = (*store)->Shutdown(); !s.ok()) return Fail(s, "churn shutdown"), false;
+  }
+  auto store = Store::Open(options);
+  if (!store.ok()) return Fail(store.status(), "demo reopen"), false;
+  size_t intact = 0;
+  for (const auto& [key, value] : model) {
+    auto got = (*store)->Get(key);
+    if (got.ok() && *got == value) ++intact;
+  }
+  const StoreStat stat = (*store)->Stat();
+  fmt::print(
+      "wrote {} MiB onto an {} MiB disk, reclaimed {} extents; reopened: {}/{} live keys "
+      "intact, {} free extents\n",
+      written >> 20, geometry.total_bytes() >> 20, reclaimed, intact, model.size(),
+      stat.free_extents);
+  return intact == model.size() && stat.keys == model.size() && reclaimed > 0;
+}
+
 bool DemoFileImage(const std::string& path) {
   fmt::print("== file image {}: 64 extents x 1 MiB\n", path);
   const DiskGeometry geometry{64, 1 << 20};
@@ -273,9 +324,10 @@ bool DemoFileImage(const std::string& path) {
     if (got.ok() && *got == value) ++intact;
   }
   const StoreStat stat = (*store)->Stat();
-  fmt::print("put 200 objects, deleted 20, shut down, reopened: {}/{} intact; {} extents in use, "
-             "{} live bytes\n",
-             intact, written.size(), stat.extents.size(), stat.live_bytes);
+  fmt::print(
+      "put 200 objects, deleted 20, shut down, reopened: {}/{} intact; {} extents in use, "
+      "{} live bytes\n",
+      intact, written.size(), stat.extents.size(), stat.live_bytes);
   return intact == written.size() && stat.keys == written.size();
 }
 
@@ -288,10 +340,12 @@ int Demo(const std::string& image_path) {
     path = (std::filesystem::temp_directory_path() / "shardstore-demo.img").string();
   }
   const bool mem_ok = DemoMemDisk();
+  const bool churn_ok = DemoChurn();
   const bool file_ok = DemoFileImage(path);
   if (temporary) std::filesystem::remove(path);
-  fmt::print("demo: {}\n", mem_ok && file_ok ? "all checks passed" : "FAILED");
-  return mem_ok && file_ok ? kExitOk : kExitFailed;
+  const bool ok = mem_ok && churn_ok && file_ok;
+  fmt::print("demo: {}\n", ok ? "all checks passed" : "FAILED");
+  return ok ? kExitOk : kExitFailed;
 }
 
 }  // namespace shardstore::tool

@@ -26,7 +26,8 @@ commands:
   stat IMAGE             extents, write pointers, live and reclaimable bytes, index levels
   compact IMAGE          merge the index's runs into one
   reclaim IMAGE EXTENT   move the live chunks of EXTENT elsewhere and free it
-  demo [--image PATH]    run the engine on an in-memory disk and on a file image
+  demo [--image PATH]    run the engine on in-memory disks (a crash; reclamation under churn)
+                         and on a file image
 
 options for commands taking IMAGE:
   --direct               open IMAGE with O_DIRECT

@@ -39,14 +39,16 @@ RC_GTEST_PROP(ChunkFormatProperty, ArbitraryBytesNeverCrash, ()) {
   const auto bytes = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 3 * kPageBytes),
                                                 rc::gen::arbitrary<uint8_t>());
   auto decoded = DecodeChunk(bytes);
-  if (decoded.ok()) RC_ASSERT(decoded->header.frame_bytes() <= bytes.size());
-  else RC_ASSERT(decoded.status().IsCorruption());
+  if (decoded.ok())
+    RC_ASSERT(decoded->header.frame_bytes() <= bytes.size());
+  else
+    RC_ASSERT(decoded.status().IsCorruption());
 }
 
 // A valid frame with a random burst of damage is never decoded into different contents.
 RC_GTEST_PROP(ChunkFormatProperty, DamageIsDetected, ()) {
-  const auto payload = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 9000),
-                                                  rc::gen::arbitrary<uint8_t>());
+  const auto payload =
+      *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 9000), rc::gen::arbitrary<uint8_t>());
   Bytes frame = EncodeChunk(GenHeader(), "key", payload);
   const size_t at = *rc::gen::inRange<size_t>(0, frame.size());
   const size_t length = *rc::gen::inRange<size_t>(1, std::min<size_t>(64, frame.size() - at) + 1);

@@ -47,7 +47,8 @@ TEST(ExtentTableTest, RestoreReopensOneExtentPerOwner) {
   table.Restore(1, ExtentOwner::kData, 4 * kPageBytes);
   table.Restore(2, ExtentOwner::kData, 2 * kPageBytes);
   table.Restore(3, ExtentOwner::kFree, 0);
-  EXPECT_EQ(*table.Reserve(ExtentOwner::kData, kPageBytes), (Locator{1, 4 * kPageBytes, kPageBytes}));
+  EXPECT_EQ(*table.Reserve(ExtentOwner::kData, kPageBytes),
+            (Locator{1, 4 * kPageBytes, kPageBytes}));
   EXPECT_EQ(table.write_pointer(2), 2 * kPageBytes);
 }
 

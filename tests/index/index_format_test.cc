@@ -11,8 +11,8 @@ RunEntries SampleRun() {
   RunEntries entries;
   entries.emplace_back("alpha", IndexEntry{7, false, {{1, 0, kPageBytes}}});
   entries.emplace_back("beta", IndexEntry{9, true, {}});
-  entries.emplace_back("gamma", IndexEntry{12, false, {{2, kPageBytes, 2 * kPageBytes},
-                                                        {3, 0, kPageBytes}}});
+  entries.emplace_back(
+      "gamma", IndexEntry{12, false, {{2, kPageBytes, 2 * kPageBytes}, {3, 0, kPageBytes}}});
   return entries;
 }
 

@@ -68,7 +68,8 @@ RC_GTEST_PROP(IoSchedulerProperty, NeverIssuesBeforeInputsAreDurable, ()) {
     Dependency after;
     const int count = *rc::gen::inRange(0, 3);
     for (int i = 0; i < count; ++i) {
-      const bool commit = !commit_requests.empty() && (writes.empty() || *rc::gen::inRange(0, 4) == 0);
+      const bool commit =
+          !commit_requests.empty() && (writes.empty() || *rc::gen::inRange(0, 4) == 0);
       if (commit) {
         const int id = *rc::gen::inRange<int>(0, static_cast<int>(commit_requests.size()));
         ids->commits.insert(id);
@@ -153,7 +154,8 @@ RC_GTEST_PROP(IoSchedulerProperty, NeverIssuesBeforeInputsAreDurable, ()) {
   RC_ASSERT(commit_ids.size() == commit_events.size());
   auto commit_at = [&](int request) {
     const uint64_t id = commit_requests[request].dependency.nodes()[0]->id;
-    return commit_events[static_cast<size_t>(std::distance(commit_ids.begin(), commit_ids.find(id)))];
+    return commit_events[static_cast<size_t>(
+        std::distance(commit_ids.begin(), commit_ids.find(id)))];
   };
   // Everything an issued write or commit waited for was written and flushed before it.
   auto check_inputs = [&](const Inputs& inputs, int at) {

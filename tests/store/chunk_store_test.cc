@@ -44,8 +44,8 @@ class ChunkStoreTest : public ::testing::Test {
 
   ChunkStore::Appended Append(ChunkStore& store, const std::string& key, ByteView payload,
                               Dependency after = {}) {
-    auto appended = store.Append(ExtentOwner::kData, DataHeader(store.NextSequence()), key,
-                                 payload, std::move(after));
+    auto appended = store.Append(ExtentOwner::kData, DataHeader(store.NextSequence()), key, payload,
+                                 std::move(after));
     EXPECT_TRUE(appended.ok()) << appended.status().ToString();
     return std::move(appended).value();
   }
@@ -68,9 +68,9 @@ TEST_F(ChunkStoreTest, ReopenReturnsEveryFlushedChunk) {
   auto store = Open();
   std::vector<Locator> scanned;
   for (uint32_t extent : store->ExtentsOwnedBy(ExtentOwner::kData)) {
-    ASSERT_TRUE(store->Scan(extent, [&](const Locator& l, const ChunkView&) {
-                       scanned.push_back(l);
-                     }).ok());
+    ASSERT_TRUE(
+        store->Scan(extent, [&](const Locator& l, const ChunkView&) { scanned.push_back(l); })
+            .ok());
   }
   ASSERT_EQ(scanned.size(), written.size());
   for (size_t i = 0; i < written.size(); ++i) {
@@ -153,22 +153,23 @@ TEST_P(TornSuperblockTest, TornSlotFallsBackToTheOther) {
   const auto pending = disk_.PendingPages();
   ASSERT_FALSE(pending.empty());
   std::vector<MemDisk::SectorsKept> plan(pending.size(), MemDisk::kPageWhole);
-  plan[0] = static_cast<MemDisk::SectorsKept>(sectors_kept);  // torn first page,
+  plan[0] = static_cast<MemDisk::SectorsKept>(sectors_kept);              // torn first page,
   for (size_t i = 1; i < plan.size(); ++i) plan[i] = MemDisk::kPageLost;  // rest lost
   disk_.Crash(plan);
   auto store = Open();
   ASSERT_NE(store, nullptr);
   // The new superblock survives only if every byte its checksum covers did.
-  const uint32_t covered = kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes + 8;
-  const bool new_one_whole = uint32_t{static_cast<uint32_t>(sectors_kept)} * kSectorBytes >= covered;
+  const uint32_t covered =
+      kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes + 8;
+  const bool new_one_whole =
+      uint32_t{static_cast<uint32_t>(sectors_kept)} * kSectorBytes >= covered;
   // Reopening makes one more commit (the boot commit) on top of what it recovered.
   EXPECT_EQ(store->superblock_sequence(), sequence_before + (new_one_whole ? 1 : 0) + 1);
   for (const Locator& l : persistent) EXPECT_TRUE(store->Read(l).ok()) << l.ToString();
 }
 
 INSTANTIATE_TEST_SUITE_P(BothSlotsEverySector, TornSuperblockTest,
-                         ::testing::Combine(::testing::Values(1, 2),
-                                            ::testing::Range(0, 8)));
+                         ::testing::Combine(::testing::Values(1, 2), ::testing::Range(0, 8)));
 
 TEST_F(ChunkStoreTest, AppendsAfterResetWaitForTheResetToBeRecorded) {
   auto store = Open();

@@ -3,8 +3,8 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <map>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "shardstore/mem_disk.h"
@@ -183,8 +183,8 @@ TEST(ReclamationTest, SmallImageKeepsRunningUnderChurn) {
       ASSERT_TRUE(store->Delete(key).ok());
       model.erase(key);
     } else {
-      const size_t size = random.Next() % 4 == 0 ? 200000 + random.Next() % 200000
-                                                 : random.Next() % 40000;
+      const size_t size =
+          random.Next() % 4 == 0 ? 200000 + random.Next() % 200000 : random.Next() % 40000;
       model[key] = Value(random, size);
       auto put = store->Put(key, model[key]);
       ASSERT_TRUE(put.ok()) << "after " << bytes_put << " bytes: " << put.status().ToString();
@@ -346,7 +346,8 @@ TEST(ReclamationCrashTest, PersistentChangesSurvivePowerCutsDuringChurn) {
             std::cerr << "put " << key << " " << value.size() << " " << put.status().ToString()
                       << " sb=" << st.superblock_sequence << " reclaimed=" << st.extents_reclaimed
                       << " levels:";
-            for (const auto& l : st.levels) std::cerr << " L" << l.level << "x" << l.runs << "/" << l.entries;
+            for (const auto& l : st.levels)
+              std::cerr << " L" << l.level << "x" << l.runs << "/" << l.entries;
             std::cerr << " mem=" << st.memtable_entries << "\n";
           }
           if (put.ok()) history[key].push_back({std::move(value), *put});
@@ -372,7 +373,8 @@ TEST(ReclamationCrashTest, PersistentChangesSurvivePowerCutsDuringChurn) {
       if (verbose) {
         const StoreStat st = (*reopened)->Stat();
         std::cerr << "recovered sb=" << st.superblock_sequence << " levels:";
-        for (const auto& l : st.levels) std::cerr << " L" << l.level << "x" << l.runs << "/" << l.entries;
+        for (const auto& l : st.levels)
+          std::cerr << " L" << l.level << "x" << l.runs << "/" << l.entries;
         std::cerr << "\n";
       }
       for (const auto& [key, changes] : history) {

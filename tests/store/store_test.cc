@@ -58,9 +58,9 @@ TEST_F(StoreTest, PutGetDeleteList) {
 TEST_F(StoreTest, ValuesAtChunkBoundariesSurviveReopen) {
   std::map<std::string, Bytes> values;
   Random random(5);
-  for (size_t size : {size_t{0}, size_t{1}, size_t{kChunkPayload - 1}, size_t{kChunkPayload},
-                      size_t{kChunkPayload + 1}, size_t{3 * kChunkPayload},
-                      size_t{5 * kChunkPayload + 17}}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{kChunkPayload - 1}, size_t{kChunkPayload},
+        size_t{kChunkPayload + 1}, size_t{3 * kChunkPayload}, size_t{5 * kChunkPayload + 17}}) {
     values["size-" + std::to_string(size)] = Value(random, size);
   }
   {
@@ -212,9 +212,8 @@ TEST_F(StoreTest, TooManyPartsIsAnArgumentError) {
 TEST_F(StoreTest, BadArgumentsAreRefused) {
   auto store = Open();
   EXPECT_TRUE(store->Put("", AsBytes("x")).status().IsInvalidArgument());
-  EXPECT_TRUE(store->Put(std::string(kKeyBytesMax + 1, 'k'), AsBytes("x"))
-                  .status()
-                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      store->Put(std::string(kKeyBytesMax + 1, 'k'), AsBytes("x")).status().IsInvalidArgument());
   EXPECT_TRUE(store->Get("").status().IsInvalidArgument());
   StoreOptions options;
   options.disk = &disk_;

@@ -67,9 +67,8 @@ TEST(SuperblockTest, SuperblockOfAnotherFormatIsRejected) {
   const Label label = SampleLabel();
   Label other = label;
   other.disk_uuid[0] ^= 1;
-  EXPECT_TRUE(DecodeSuperblock(EncodeSuperblock(SampleSuperblock(label)), other)
-                  .status()
-                  .IsCorruption());
+  EXPECT_TRUE(
+      DecodeSuperblock(EncodeSuperblock(SampleSuperblock(label)), other).status().IsCorruption());
 }
 
 TEST(SuperblockTest, ImpossibleRecordsAreRejectedEvenWithAValidChecksum) {

@@ -30,8 +30,8 @@ AssertMode GetAssertMode();
 
 }  // namespace shardstore
 
-#define SS_ASSERT(condition)                                                            \
-  ((condition) ? static_cast<void>(0)                                                   \
+#define SS_ASSERT(condition)          \
+  ((condition) ? static_cast<void>(0) \
                : ::shardstore::AssertFail(#condition, __FILE__, __LINE__, std::string_view{}))
 
 #define SS_ASSERT_MSG(condition, message) \

@@ -27,10 +27,10 @@ inline constexpr uint32_t kChunkPartsMax = 1u << 16;  // parts of one value
 inline constexpr uint64_t kValueBytesMax = 256ull << 20;
 
 // IO scheduler.
-inline constexpr uint32_t kIoBytesMax = 4u << 20;               // one coalesced disk write
-inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;        // unissued bytes before a drain
-inline constexpr uint32_t kScanWindowBytes = 1u << 20;          // recovery/reclaim read window
-inline constexpr size_t kPendingCommitsMax = 1u << 16;          // sealed commits not yet issued
+inline constexpr uint32_t kIoBytesMax = 4u << 20;         // one coalesced disk write
+inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;  // unissued bytes before a drain
+inline constexpr uint32_t kScanWindowBytes = 1u << 20;    // recovery/reclaim read window
+inline constexpr size_t kPendingCommitsMax = 1u << 16;    // sealed commits not yet issued
 
 // Free extents held back so the index can always be flushed and reclamation can always move
 // live chunks: a Put may not open an extent that would leave fewer free than

@@ -33,7 +33,9 @@ class [[nodiscard]] Status {
   Status() = default;
 
   static Status Ok() { return Status(); }
-  static Status NotFound(std::string message) { return {StatusCode::kNotFound, std::move(message)}; }
+  static Status NotFound(std::string message) {
+    return {StatusCode::kNotFound, std::move(message)};
+  }
   static Status Corruption(std::string message) {
     return {StatusCode::kCorruption, std::move(message)};
   }
@@ -78,7 +80,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     SS_ASSERT_MSG(!status_.ok(), "StatusOr built from an OK Status without a value");
   }
@@ -118,10 +120,10 @@ class [[nodiscard]] StatusOr {
 #define SS_STATUS_CONCAT(a, b) SS_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define SS_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
-    ::shardstore::Status ss_status_ = (expr);    \
-    if (!ss_status_.ok()) return ss_status_;     \
+#define SS_RETURN_IF_ERROR(expr)              \
+  do {                                        \
+    ::shardstore::Status ss_status_ = (expr); \
+    if (!ss_status_.ok()) return ss_status_;  \
   } while (false)
 
 // `lhs = value of expr` (a StatusOr), or returns its Status from the enclosing function.

@@ -61,8 +61,8 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
 
   const ByteView body(p + kChunkHeaderBytes, trailer_at - kChunkHeaderBytes);
   coding::Put64(p + kBodyChecksumAt, Checksum(body));
-  coding::Put64(p + kHeaderChecksumAt,
-                Checksum(ByteView(p, kHeaderChecksumAt), ByteView(p + kChunkHeaderBytes, key.size())));
+  coding::Put64(p + kHeaderChecksumAt, Checksum(ByteView(p, kHeaderChecksumAt),
+                                                ByteView(p + kChunkHeaderBytes, key.size())));
   return frame;
 }
 
@@ -73,7 +73,8 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   // key_bytes is not verified yet: bound it before using it to find the key.
   const uint32_t key_bytes = coding::Get32(p + 28);
   if (key_bytes > kKeyBytesMax) return Bad("key too long");
-  if (bytes.size() < kChunkHeaderBytes + size_t{key_bytes}) return Bad("shorter than header and key");
+  if (bytes.size() < kChunkHeaderBytes + size_t{key_bytes})
+    return Bad("shorter than header and key");
   if (coding::Get64(p + kHeaderChecksumAt) !=
       Checksum(bytes.first(kHeaderChecksumAt), bytes.subspan(kChunkHeaderBytes, key_bytes))) {
     return Bad("header checksum mismatch");
@@ -111,8 +112,8 @@ std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header) {
 StatusOr<ChunkView> DecodeChunk(ByteView frame) {
   SS_ASSIGN_OR_RETURN(ChunkHeader header, DecodeChunkHeader(frame));
   const uint32_t frame_bytes = header.frame_bytes();
-  if (frame.size() < frame_bytes) return Bad("truncated (frame needs " +
-                                             std::to_string(frame_bytes) + " bytes)");
+  if (frame.size() < frame_bytes)
+    return Bad("truncated (frame needs " + std::to_string(frame_bytes) + " bytes)");
   const uint8_t* p = frame.data();
   const size_t trailer_at = frame_bytes - kChunkTrailerBytes;
   if (coding::Get64(p + trailer_at + 16) != kChunkMagic ||

@@ -68,8 +68,8 @@ StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes, uint32
     open = i;
     return Locator{i, 0, bytes};
   }
-  return Status::NoSpace("no free extent left for " + std::string(ExtentOwnerName(owner)) +
-                         " (" + std::to_string(extents_.size()) + " extents)");
+  return Status::NoSpace("no free extent left for " + std::string(ExtentOwnerName(owner)) + " (" +
+                         std::to_string(extents_.size()) + " extents)");
 }
 
 void ExtentTable::Seal(uint32_t extent) {

@@ -69,9 +69,7 @@ class ExtentTable {
     bool sealed = false;
   };
 
-  std::optional<uint32_t>& OpenFor(ExtentOwner owner) {
-    return open_[static_cast<size_t>(owner)];
-  }
+  std::optional<uint32_t>& OpenFor(ExtentOwner owner) { return open_[static_cast<size_t>(owner)]; }
 
   const DiskGeometry geometry_;
   std::vector<Extent> extents_;

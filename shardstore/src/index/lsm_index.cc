@@ -167,9 +167,9 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
 }
 
 bool LsmIndex::ShouldCompact() const {
-  return std::count_if(runs_.begin(), runs_.end(),
-                       [](const Run& r) { return r.descriptor.level == 0; }) >
-         static_cast<long>(options_.level0_runs_max);
+  return std::count_if(runs_.begin(), runs_.end(), [](const Run& r) {
+           return r.descriptor.level == 0;
+         }) > static_cast<long>(options_.level0_runs_max);
 }
 
 StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteView payload,
@@ -186,9 +186,9 @@ StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteVie
     header.part_count = static_cast<uint32_t>(pieces);
     const size_t begin = i * piece_bytes;
     const ByteView piece = payload.subspan(begin, std::min(piece_bytes, payload.size() - begin));
-    SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
-                        chunks_->Append(ExtentOwner::kIndex, header, kRunChunkKey, piece,
-                                        Dependency()));
+    SS_ASSIGN_OR_RETURN(
+        ChunkStore::Appended appended,
+        chunks_->Append(ExtentOwner::kIndex, header, kRunChunkKey, piece, Dependency()));
     locators.push_back(appended.locator);
     // Only the bytes: the superblock naming the new root covers this chunk's extent too.
     *written = written->And(appended.written);
@@ -213,9 +213,9 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
   ChunkHeader header;
   header.kind = ChunkKind::kIndexMetadata;
   header.sequence = metadata.version;
-  SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
-                      chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload,
-                                      after));
+  SS_ASSIGN_OR_RETURN(
+      ChunkStore::Appended appended,
+      chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload, after));
   const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.written);
   metadata_version_ = metadata.version;
   // Nothing is adopted until it is durable: a failure leaves the previous runs and root.

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "index/locator_coding.h"
 #include "shardstore/limits.h"
 #include "util/coding.h"
 
@@ -30,11 +31,7 @@ Bytes EncodeLsmMetadata(const LsmMetadata& metadata) {
     w.U32(run.entry_count);
     w.U64(run.max_sequence);
     w.U32(static_cast<uint32_t>(run.chunks.size()));
-    for (const Locator& l : run.chunks) {
-      w.U32(l.extent);
-      w.U32(l.offset);
-      w.U32(l.length);
-    }
+    for (const Locator& l : run.chunks) PutLocator(w, l);
   }
   return out;
 }
@@ -58,19 +55,16 @@ StatusOr<LsmMetadata> DecodeLsmMetadata(ByteView bytes) {
     if (r.failed()) return Bad("truncated run " + std::to_string(i));
     if (chunk_count == 0 || chunk_count > kRunChunksMax) return Bad("bad chunk count");
     if (run.level > 1) return Bad("bad level " + std::to_string(run.level));
-    if (bytes.size() - r.position() < uint64_t{chunk_count} * 12) return Bad("truncated chunks");
+    if (bytes.size() - r.position() < uint64_t{chunk_count} * kEncodedLocatorBytes) {
+      return Bad("truncated chunks");
+    }
     if (run.id >= metadata.next_run_id) return Bad("run id not below next_run_id");
     if (!metadata.runs.empty() && run.id >= metadata.runs.back().id) {
       return Bad("runs not newest first");
     }
     for (uint32_t c = 0; c < chunk_count; ++c) {
       Locator l;
-      l.extent = r.U32();
-      l.offset = r.U32();
-      l.length = r.U32();
-      if (l.length == 0 || l.offset % kPageBytes != 0 || l.length % kPageBytes != 0) {
-        return Bad("malformed locator " + l.ToString());
-      }
+      if (!GetLocator(r, &l)) return Bad("malformed locator " + l.ToString());
       run.chunks.push_back(l);
     }
     metadata.runs.push_back(std::move(run));

@@ -2,13 +2,14 @@
 
 #include <string>
 
+#include "index/locator_coding.h"
 #include "shardstore/limits.h"
 #include "util/coding.h"
 
 namespace shardstore {
 namespace {
 
-// run   := magic u32 | entry_count u32 | entry* 
+// run   := magic u32 | entry_count u32 | entry*
 // entry := key_bytes u16 | key | sequence u64 | flags u8 (bit 0: tombstone) | part_count u32 |
 //          (extent u32 | offset u32 | length u32)[part_count]
 Status Bad(const std::string& what) { return Status::Corruption("index run: " + what); }
@@ -31,11 +32,7 @@ Bytes EncodeRun(const RunEntries& entries) {
     w.U64(entry.sequence);
     w.U8(entry.tombstone ? 1 : 0);
     w.U32(static_cast<uint32_t>(entry.parts.size()));
-    for (const Locator& l : entry.parts) {
-      w.U32(l.extent);
-      w.U32(l.offset);
-      w.U32(l.length);
-    }
+    for (const Locator& l : entry.parts) PutLocator(w, l);
   }
   return out;
 }
@@ -64,16 +61,13 @@ StatusOr<RunEntries> DecodeRun(ByteView bytes) {
         (!entry.tombstone && parts == 0)) {
       return Bad("bad part count " + std::to_string(parts));
     }
-    if (bytes.size() - r.position() < uint64_t{parts} * 12) return Bad("truncated locators");
+    if (bytes.size() - r.position() < uint64_t{parts} * kEncodedLocatorBytes) {
+      return Bad("truncated locators");
+    }
     entry.parts.reserve(parts);
     for (uint32_t p = 0; p < parts; ++p) {
       Locator l;
-      l.extent = r.U32();
-      l.offset = r.U32();
-      l.length = r.U32();
-      if (l.length == 0 || l.offset % kPageBytes != 0 || l.length % kPageBytes != 0) {
-        return Bad("malformed locator " + l.ToString());
-      }
+      if (!GetLocator(r, &l)) return Bad("malformed locator " + l.ToString());
       entry.parts.push_back(l);
     }
     std::string key_text(AsText(key));

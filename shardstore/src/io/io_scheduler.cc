@@ -61,7 +61,7 @@ Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dep
   ++stats_.writes_queued;
   if (Poisoned(extent)) {
     Fail(*node, Status::IOError("extent " + std::to_string(extent) +
-                                     " had a failed write; it takes no appends until reset"));
+                                " had a failed write; it takes no appends until reset"));
     return Dependency(node);
   }
   SealCommitsIn(after);
@@ -93,7 +93,8 @@ bool IoScheduler::ReadQueued(uint32_t extent, uint32_t offset, MutableByteView o
   auto it = queues_.find(extent);
   if (it == queues_.end()) return false;
   for (const Queued& q : it->second) {
-    if (offset >= q.offset && uint64_t{offset} + out.size() <= uint64_t{q.offset} + q.bytes.size()) {
+    if (offset >= q.offset &&
+        uint64_t{offset} + out.size() <= uint64_t{q.offset} + q.bytes.size()) {
       std::memcpy(out.data(), q.bytes.data() + (offset - q.offset), out.size());
       return true;
     }
@@ -151,8 +152,8 @@ void IoScheduler::IssueBatch(uint32_t extent, std::vector<Queued>& batch) {
     queued_bytes_ -= q.bytes.size();
     if (status.ok()) {
       q.node->MarkIssued();
-      issued_.push_back(Issued{q.node, extent, q.offset, static_cast<uint32_t>(q.bytes.size()),
-                               false});
+      issued_.push_back(
+          Issued{q.node, extent, q.offset, static_cast<uint32_t>(q.bytes.size()), false});
     } else {
       Fail(*q.node, status);
     }
@@ -196,8 +197,8 @@ void IoScheduler::IssueReadyWrites(bool* progress) {
     IssueBatch(extent, batch);
     if (failed_input && !Poisoned(extent)) {
       const Status input = FirstFailure(queue.front().after);
-      FailQueuedFrom(extent, Status::IOError("a write this one depended on failed: " +
-                                             input.ToString()));
+      FailQueuedFrom(extent,
+                     Status::IOError("a write this one depended on failed: " + input.ToString()));
       *progress = true;
     }
     // FailQueuedFrom may have erased the queue; look it up again.

@@ -8,9 +8,9 @@
 // Group commit: RequestCommit(after) returns the Dependency of the next commit write (the
 // superblock). Everyone who asks before that commit is issued shares it. Its bytes are produced
 // by a CommitSource at the moment it is issued, once all its inputs are settled and the previous
-// commit is settled (flushed, or failed), so commits never overlap. Once a queued write or a commit request depends
-// on a pending commit, that commit is sealed — later requests go to a new commit after it —
-// since joining it would make the commit wait for something that waits for the commit.
+// commit is settled (flushed, or failed), so commits never overlap. Once a queued write or a commit
+// request depends on a pending commit, that commit is sealed — later requests go to a new commit
+// after it — since joining it would make the commit wait for something that waits for the commit.
 //
 // Nothing is issued until someone drives: Dependency::Wait(), DriveAll() or DriveUntil(). Each
 // drive step issues every ready write, then flushes; that is how group commit batches.

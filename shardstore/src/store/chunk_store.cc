@@ -38,8 +38,8 @@ Status ChunkStore::Format(Disk* disk, uint64_t seed) {
   Superblock sb = FreshSuperblock(label);
   for (int slot : {1, 0}) {
     sb.sequence = slot == 1 ? 1 : 2;
-    SS_RETURN_IF_ERROR(disk->Write(0, SuperblockSlotOffset(geometry.extent_count, slot),
-                                   EncodeSuperblock(sb)));
+    SS_RETURN_IF_ERROR(
+        disk->Write(0, SuperblockSlotOffset(geometry.extent_count, slot), EncodeSuperblock(sb)));
   }
   return disk->Flush();
 }
@@ -194,7 +194,8 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
   }
   if (scheduler_.Poisoned(locator.extent) &&
       locator.end() > scheduler_.DurableFrontier(locator.extent)) {
-    return Status::IOError("chunk at " + locator.ToString() + " was never written (a write failed)");
+    return Status::IOError("chunk at " + locator.ToString() +
+                           " was never written (a write failed)");
   }
   if (auto cached = cache_.Lookup(locator)) {
     return Chunk{cached->header, cached->key, cached->payload};
@@ -206,22 +207,21 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
     return Status::Corruption("chunk at " + locator.ToString() + " has a frame of " +
                               std::to_string(view.header.frame_bytes()) + " bytes");
   }
-  auto chunk = std::make_shared<CachedChunk>(
-      CachedChunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())});
+  auto chunk = std::make_shared<CachedChunk>(CachedChunk{
+      view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())});
   cache_.Insert(locator, chunk);
   return Chunk{chunk->header, chunk->key, chunk->payload};
 }
 
-Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit,
-                        const DamagedVisitor& damaged) {
+Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged) {
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   // After a failed write, bytes past the durable frontier may never have been written.
-  const uint32_t write_pointer = scheduler_.Poisoned(extent)
-                                     ? std::min(table_.write_pointer(extent),
-                                                scheduler_.DurableFrontier(extent))
-                                     : table_.write_pointer(extent);
+  const uint32_t write_pointer =
+      scheduler_.Poisoned(extent)
+          ? std::min(table_.write_pointer(extent), scheduler_.DurableFrontier(extent))
+          : table_.write_pointer(extent);
   Bytes window;
   uint32_t window_at = 0;
   // Makes [offset, offset + bytes) available in `window`; returns a view of it.

@@ -7,8 +7,9 @@
 // too — before that, a crash may lose the chunk.
 //
 // Open() is recovery: it reads the label and the newest valid superblock, restores owners and
-// write pointers, and makes a new superblock durable (the boot commit) before any append. Nothing past a persisted write pointer is ever read: those bytes may be stale
-// or torn, and the next append overwrites them.
+// write pointers, and makes a new superblock durable (the boot commit) before any append. Nothing
+// past a persisted write pointer is ever read: those bytes may be stale or torn, and the next
+// append overwrites them.
 //
 // Reset(extent) rewinds an extent so it can be reused. Appends to the extent afterwards wait for
 // the superblock that records the reset, so a crash can never pair an old write pointer with new
@@ -20,20 +21,20 @@
 
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "chunk/chunk_format.h"
 #include "extent/extent_table.h"
 #include "io/io_scheduler.h"
-#include "store/read_cache.h"
 #include "shardstore/dependency.h"
 #include "shardstore/disk.h"
 #include "shardstore/locator.h"
 #include "shardstore/sync.h"
+#include "store/read_cache.h"
 #include "superblock/superblock.h"
 #include "util/random.h"
 
@@ -85,8 +86,8 @@ class ChunkStore final : private CommitSource {
   // its verified header and its key (the header checksum covers it), and the scan steps over
   // the whole frame the header describes.
   using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
-  using DamagedVisitor = std::function<void(const Locator&, const ChunkHeader&,
-                                            std::string_view key, const Status&)>;
+  using DamagedVisitor =
+      std::function<void(const Locator&, const ChunkHeader&, std::string_view key, const Status&)>;
   Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {});
 
   // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update

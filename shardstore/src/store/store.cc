@@ -39,8 +39,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   }
   const uint32_t largest_frame = ChunkFrameBytes(kKeyBytesMax, options.chunk_payload_bytes_max);
   if (largest_frame > options.disk->geometry().extent_bytes) {
-    return Status::InvalidArgument("a chunk of " +
-                                   std::to_string(options.chunk_payload_bytes_max) +
+    return Status::InvalidArgument("a chunk of " + std::to_string(options.chunk_payload_bytes_max) +
                                    " payload bytes does not fit in an extent of " +
                                    std::to_string(options.disk->geometry().extent_bytes) +
                                    " bytes; lower chunk_payload_bytes_max");
@@ -126,9 +125,9 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
     const ByteView slice = value.subspan(begin, std::min<size_t>(part_bytes, value.size() - begin));
     // On failure the parts already appended are garbage nothing points at; reclamation frees
     // them, and the previous value stays visible.
-    SS_ASSIGN_OR_RETURN(ChunkStore::Appended appended,
-                        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(),
-                                        kPutKeepFreeExtents));
+    SS_ASSIGN_OR_RETURN(
+        ChunkStore::Appended appended,
+        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), kPutKeepFreeExtents));
     parts.push_back(appended.locator);
     *persistent = persistent->And(appended.dependency);
     *written = written->And(appended.written);
@@ -142,9 +141,10 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
     return Status::InvalidArgument("value larger than " + std::to_string(kValueBytesMax) +
                                    " bytes");
   }
-  const uint64_t parts_needed =
-      value.empty() ? 1 : (value.size() + options_.chunk_payload_bytes_max - 1) /
-                              options_.chunk_payload_bytes_max;
+  const uint64_t parts_needed = value.empty()
+                                    ? 1
+                                    : (value.size() + options_.chunk_payload_bytes_max - 1) /
+                                          options_.chunk_payload_bytes_max;
   if (parts_needed > kChunkPartsMax) {
     return Status::InvalidArgument("a value of " + std::to_string(value.size()) + " bytes needs " +
                                    std::to_string(parts_needed) + " chunks; the limit is " +
@@ -165,8 +165,8 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   }
   SS_RETURN_IF_ERROR(parts.status());
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
-  const Dependency promise =
-      index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
+  const Dependency promise = index_->Insert(
+      std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
   MaintainIndex();
   return persistent.And(promise);
 }
@@ -382,10 +382,12 @@ StoreStat Store::Stat() {
       ++stat.free_extents;
       continue;
     }
-    stat.extents.push_back({e, std::string(ExtentOwnerName(extents[e].owner)),
-                            extents[e].write_pointer, live[e]});
+    stat.extents.push_back(
+        {e, std::string(ExtentOwnerName(extents[e].owner)), extents[e].write_pointer, live[e]});
     stat.live_bytes += live[e];
-    if (e != 0) stat.reclaimable_bytes += extents[e].write_pointer - std::min<uint64_t>(live[e], extents[e].write_pointer);
+    if (e != 0)
+      stat.reclaimable_bytes +=
+          extents[e].write_pointer - std::min<uint64_t>(live[e], extents[e].write_pointer);
   }
   stat.extents_reclaimed = extents_reclaimed_;
   return stat;

@@ -11,9 +11,7 @@
 namespace shardstore {
 namespace {
 
-Status BadSuperblock(const std::string& what) {
-  return Status::Corruption("superblock: " + what);
-}
+Status BadSuperblock(const std::string& what) { return Status::Corruption("superblock: " + what); }
 
 }  // namespace
 

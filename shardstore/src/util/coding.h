@@ -40,9 +40,15 @@ class Writer {
  public:
   explicit Writer(Bytes* out) : out_(out) {}
   void U8(uint8_t v) { out_->push_back(v); }
-  void U16(uint16_t v) { Grow(2, [&](uint8_t* p) { Put16(p, v); }); }
-  void U32(uint32_t v) { Grow(4, [&](uint8_t* p) { Put32(p, v); }); }
-  void U64(uint64_t v) { Grow(8, [&](uint8_t* p) { Put64(p, v); }); }
+  void U16(uint16_t v) {
+    Grow(2, [&](uint8_t* p) { Put16(p, v); });
+  }
+  void U32(uint32_t v) {
+    Grow(4, [&](uint8_t* p) { Put32(p, v); });
+  }
+  void U64(uint64_t v) {
+    Grow(8, [&](uint8_t* p) { Put64(p, v); });
+  }
   void Raw(ByteView bytes) { out_->insert(out_->end(), bytes.begin(), bytes.end()); }
 
  private:
