@@ -176,7 +176,7 @@ TEST_F(ChunkStoreTest, AppendsAfterResetWaitForTheResetToBeRecorded) {
   const Locator old = Append(*store, "old", Bytes(10, 1)).locator;
   ASSERT_TRUE(store->Flush().ok());
   disk_.RecordEvents(true);
-  const Dependency reset = store->Reset(old.extent);
+  const Dependency reset = *store->Reset(old.extent);
   auto fresh = Append(*store, "new", Bytes(10, 2));
   EXPECT_EQ(fresh.locator.extent, old.extent);  // the lowest free extent is reused
   EXPECT_EQ(fresh.locator.offset, 0u);
@@ -244,7 +244,7 @@ TEST_F(ChunkStoreTest, ReadCacheIsDrainedWhenAnExtentIsReset) {
   const Locator old = Append(*store, "old", Bytes(10, 1)).locator;
   ASSERT_TRUE(store->Flush().ok());
   ASSERT_EQ(store->Read(old)->key, "old");  // now cached
-  store->Reset(old.extent);
+  ASSERT_TRUE(store->Reset(old.extent).ok());
   const Locator fresh = Append(*store, "new", Bytes(10, 2)).locator;
   ASSERT_EQ(fresh, old);  // the same place, a different chunk
   ASSERT_TRUE(store->Flush().ok());

@@ -446,6 +446,26 @@ TEST(ReclamationRegressionTest, FailedCopyOfAnUnflushedPutKeepsThePut) {
   }
 }
 
+// A live chunk whose header is damaged is invisible to the scan; reclamation must still not
+// reset its extent.
+TEST(ReclamationRegressionTest, LiveChunkWithADamagedHeaderKeepsItsExtent) {
+  MemDisk disk({16, 64 * kPageBytes});
+  StoreOptions options = Options(&disk);
+  options.reclaim_free_extents_min = 0;
+  options.read_cache_bytes = 0;
+  auto store = Open(options);
+  ASSERT_TRUE(store->Put("keep", Bytes(3000, 5)).ok());
+  ASSERT_TRUE(store->Put("dead", Bytes(3000, 6)).ok());
+  ASSERT_TRUE(store->Delete("dead").ok());
+  ASSERT_TRUE(store->Flush().ok());
+  const uint32_t extent = store->Stat().extents[1].extent;
+  disk.CorruptByte(extent, 10, 0x01);  // inside "keep"'s header (its UUID)
+  EXPECT_TRUE(store->Reclaim(extent).IsCorruption());
+  EXPECT_TRUE(store->Get("keep").status().IsCorruption());
+  disk.CorruptByte(extent, 10, 0x01);
+  EXPECT_EQ(*store->Get("keep"), Bytes(3000, 5));
+}
+
 // A compaction whose superblock write fails leaves its new root abandoned; no later superblock
 // may make it durable, or reclaiming the abandoned run's extent would break the next open.
 TEST(ReclamationRegressionTest, AbandonedRootNeverBecomesDurable) {
@@ -479,6 +499,52 @@ TEST(ReclamationRegressionTest, AbandonedRootNeverBecomesDurable) {
   auto reopened = Store::Open(options);
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   ExpectContents(**reopened, model);
+}
+
+}  // namespace
+}  // namespace shardstore
+
+namespace shardstore {
+namespace {
+
+// An index flush must not name data whose write is still pending when an earlier write has
+// already failed: here b's new value fails after the flush started, and b must keep V1.
+TEST(ReclamationRegressionTest, FlushSettlesEveryEntrysDataFirst) {
+  MemDisk disk({16, 64 * kPageBytes});
+  StoreOptions options = Options(&disk);
+  options.reclaim_free_extents_min = 0;
+  options.read_cache_bytes = 0;
+  auto store = Open(options);
+  ASSERT_TRUE(store->Put("b", Bytes(100, 1)).ok());
+  ASSERT_TRUE(store->Flush().ok());
+  const uint32_t first = store->Stat().extents[1].extent;
+  disk.FailNext(first, IoKind::kWrite);
+  auto a = store->Put("a", Bytes(100, 2));
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(a->Wait().ok());  // a's data failed; its extent is poisoned
+  auto b2 = store->Put("b", Bytes(100, 3));  // lands on another extent
+  ASSERT_TRUE(b2.ok());
+  // Fail only the write of b's new value (on the data extent opened after `first`); the
+  // index's own writes succeed.
+  bool injected = false;
+  for (const ExtentStat& e : store->Stat().extents) {
+    if (e.owner == "data" && e.extent != first) {
+      disk.FailNext(e.extent, IoKind::kWrite);
+      injected = true;
+    }
+  }
+  ASSERT_TRUE(injected);
+  store->Flush().IgnoreError();
+  disk.ClearFaults();
+  EXPECT_TRUE(b2->Failed());
+  auto got = store->Get("b");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, Bytes(100, 1));
+  ASSERT_TRUE(store->Shutdown().ok());
+  store = Open(options);
+  got = store->Get("b");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, Bytes(100, 1));
 }
 
 }  // namespace

@@ -38,8 +38,12 @@ class Dependency {
   bool Failed() const;
   // The first failure among the writes named, or OK; never blocks.
   Status Failure() const;
-  // Blocks until persistent (OK) or failed (the first failure's Status).
+  // Blocks until persistent (OK) or until some write fails (that failure's Status); writes
+  // after the failed one may still be in flight.
   Status Wait() const;
+  // Blocks until every write named has settled — persistent or failed — and returns the first
+  // failure, or OK.
+  Status Settle() const;
 
   // The number of writes named that are not yet persistent.
   size_t PendingCount() const;

@@ -89,6 +89,9 @@ void ExtentTable::Restore(uint32_t extent, ExtentOwner owner, uint32_t write_poi
   SS_ASSERT(extent != 0 && extent < extents_.size());
   SS_ASSERT(write_pointer <= geometry_.extent_bytes && write_pointer % kPageBytes == 0);
   Extent& e = extents_[extent];
+  // An extent opened just before a crash can be recorded as owned with nothing durable in it:
+  // it holds nothing, so it is free.
+  if (write_pointer == 0) owner = ExtentOwner::kFree;
   e.owner = owner;
   e.write_pointer = owner == ExtentOwner::kFree ? 0 : write_pointer;
   e.sealed = owner == ExtentOwner::kFree || write_pointer == geometry_.extent_bytes;

@@ -37,6 +37,10 @@ LsmIndex::~LsmIndex() {
 Status LsmIndex::Recover(const std::optional<Locator>& root) {
   root_ = root;
   if (!root) return Status::Ok();
+  if (chunks_->owner(root->extent) != ExtentOwner::kMetadata) {
+    return Status::Corruption("the index root " + root->ToString() +
+                              " is not in a metadata extent");
+  }
   SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(*root));
   if (chunk.header.kind != ChunkKind::kIndexMetadata || chunk.key != kMetadataChunkKey) {
     return Status::Corruption("the index root " + root->ToString() + " is not index metadata");
@@ -67,6 +71,10 @@ StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run) {
   Bytes payload;
   const uint32_t parts = static_cast<uint32_t>(run.chunks.size());
   for (uint32_t part = 0; part < parts; ++part) {
+    if (chunks_->owner(run.chunks[part].extent) != ExtentOwner::kIndex) {
+      return Status::Corruption("run " + std::to_string(run.id) + " has a chunk outside the " +
+                                "index extents: " + run.chunks[part].ToString());
+    }
     SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(run.chunks[part]));
     if (chunk.header.kind != ChunkKind::kIndexRun || chunk.key != kRunChunkKey ||
         chunk.header.sequence != run.id || chunk.header.part_index != part ||
@@ -238,7 +246,12 @@ Status LsmIndex::Flush() {
   for (const auto& [key, chain] : memtable_) {
     for (const MemEntry& mem : chain) data = data.And(mem.data);
   }
-  data.Wait().IgnoreError();  // failures are looked at entry by entry below
+  // Every entry's data must be final — durable or failed — before choosing: an entry whose
+  // write is still pending could fail after the run that names it is durable.
+  data.Settle().IgnoreError();  // failures are looked at entry by entry below
+  if (memtable_.size() > kRunEntriesMax) {
+    return Status::NoSpace("the memtable holds more entries than one run can");
+  }
 
   // Per key, the newest entry whose data made it; a key with none keeps its run entry.
   RunEntries entries;
@@ -246,6 +259,9 @@ Status LsmIndex::Flush() {
   for (const auto& [key, chain] : memtable_) {
     for (auto mem = chain.rbegin(); mem != chain.rend(); ++mem) {
       if (mem->data.Failed()) continue;
+      if (!mem->data.IsPersistent()) {
+        return Status::IOError("the data of an index entry for " + key + " cannot be settled");
+      }
       entries.emplace_back(key, mem->entry);
       break;
     }

@@ -50,19 +50,39 @@ size_t Dependency::PendingCount() const {
   }));
 }
 
+namespace {
+
+// Drives `node` to a final state. An error means the driver could not (the node may not be).
+Status DriveToSettled(const WriteNode& node) {
+  if (node.Settled()) return Status::Ok();
+  sync::LockGuard lock(node.link->mu);
+  if (node.Settled()) return Status::Ok();
+  if (node.link->driver == nullptr) {
+    return Status::IOError("the store was closed before this write became persistent");
+  }
+  SS_RETURN_IF_ERROR(node.link->driver->DriveUntilSettled(node));
+  SS_ASSERT(node.Settled());
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Dependency::Wait() const {
   for (const auto& node : nodes_) {
-    if (!node->Settled()) {
-      sync::LockGuard lock(node->link->mu);
-      if (node->link->driver == nullptr && !node->Settled()) {
-        return Status::IOError("the store was closed before this write became persistent");
-      }
-      if (!node->Settled()) SS_RETURN_IF_ERROR(node->link->driver->DriveUntilSettled(*node));
-    }
-    SS_ASSERT(node->Settled());
+    SS_RETURN_IF_ERROR(DriveToSettled(*node));
     if (node->Load() == WriteState::kFailed) return node->error;
   }
   return Status::Ok();
+}
+
+Status Dependency::Settle() const {
+  Status first;
+  for (const auto& node : nodes_) {
+    Status status = DriveToSettled(*node);
+    if (status.ok() && node->Load() == WriteState::kFailed) status = node->error;
+    if (first.ok() && !status.ok()) first = std::move(status);
+  }
+  return first;
 }
 
 }  // namespace shardstore

@@ -261,11 +261,21 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
   return Status::Ok();
 }
 
-Dependency ChunkStore::Reset(uint32_t extent) {
+ExtentOwner ChunkStore::owner(uint32_t extent) const {
+  sync::LockGuard lock(mu_);
+  return table_.owner(extent);
+}
+
+StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
-  if (scheduler_.HasUnsettledWrites(extent)) scheduler_.DriveAll().IgnoreError();
-  SS_ASSERT(!scheduler_.HasUnsettledWrites(extent));
+  if (scheduler_.HasUnsettledWrites(extent)) {
+    const Status drive = scheduler_.DriveAll();
+    if (scheduler_.HasUnsettledWrites(extent)) {
+      return Status::IOError("extent " + std::to_string(extent) +
+                             " has writes that cannot settle: " + drive.ToString());
+    }
+  }
   scheduler_.ResetExtent(extent);
   table_.Reset(extent);
   cache_.DropExtent(extent);  // its locators now name nothing, or new chunks

@@ -91,8 +91,10 @@ class ChunkStore final : private CommitSource {
   Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {});
 
   // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update
-  // that records it. REQUIRES: nothing live remains in the extent.
-  Dependency Reset(uint32_t extent);
+  // that records it. IOError (extent unchanged) when its pending writes cannot be settled.
+  // REQUIRES: nothing live remains in the extent.
+  StatusOr<Dependency> Reset(uint32_t extent);
+  ExtentOwner owner(uint32_t extent) const;
 
   // A fresh engine-wide sequence number (for ordering versions of a key).
   uint64_t NextSequence();

@@ -266,7 +266,7 @@ Status Store::ReclaimLocked(uint32_t extent) {
   if (extent == 0 || extent >= geometry.extent_count) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " cannot be reclaimed");
   }
-  const ExtentOwner owner = chunks_->Extents()[extent].owner;
+  const ExtentOwner owner = chunks_->owner(extent);
   if (owner == ExtentOwner::kFree) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " is free");
   }
@@ -321,8 +321,13 @@ Status Store::ReclaimLocked(uint32_t extent) {
     SS_RETURN_IF_ERROR(index_->Flush());
     SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
   }
-  // Nothing durable points into the extent any more: it can be rewound.
-  chunks_->Reset(extent);
+  // Nothing durable should point into the extent any more. A live chunk whose header was
+  // damaged escapes the scan; the index still names it, so keep the extent rather than lose it.
+  if (const uint64_t live = LiveBytesByExtent()[extent]; live > 0) {
+    return Status::Corruption("extent " + std::to_string(extent) + " still holds " +
+                              std::to_string(live) + " live bytes the scan could not read");
+  }
+  SS_RETURN_IF_ERROR(chunks_->Reset(extent).status());
   ++extents_reclaimed_;
   return Status::Ok();
 }
