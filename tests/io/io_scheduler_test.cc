@@ -194,14 +194,18 @@ TEST_F(IoSchedulerTest, FailureMidQueueFailsTheRestOfTheExtent) {
   EXPECT_EQ(scheduler_->DurableFrontier(1), kPageBytes);
 }
 
-TEST_F(IoSchedulerTest, QueuedWritesAreReadable) {
-  Write(1, 0, 2);
-  Bytes out(kPageBytes);
+TEST_F(IoSchedulerTest, QueuedWritesAreOverlaidOnReads) {
+  Write(1, 0, 2);                   // pages 0-1 of 0xab
+  Write(1, 2 * kPageBytes, 1);      // page 2 of 0xab
+  Bytes out(4 * kPageBytes, 0x11);  // as read from the disk
   sync::LockGuard lock(mu_);
-  EXPECT_TRUE(scheduler_->ReadQueued(1, kPageBytes, out));
+  EXPECT_FALSE(scheduler_->OverlayQueued(1, 0, out));  // page 3 is not queued
   EXPECT_EQ(out[0], 0xab);
-  EXPECT_FALSE(scheduler_->ReadQueued(1, 2 * kPageBytes, out));
-  EXPECT_FALSE(scheduler_->ReadQueued(2, 0, out));
+  EXPECT_EQ(out[3 * kPageBytes - 1], 0xab);
+  EXPECT_EQ(out[3 * kPageBytes], 0x11);  // left as the disk had it
+  Bytes two(2 * kPageBytes);
+  EXPECT_TRUE(scheduler_->OverlayQueued(1, kPageBytes, two));  // spans two queued writes
+  EXPECT_FALSE(scheduler_->OverlayQueued(2, 0, two));
 }
 
 TEST_F(IoSchedulerTest, WaitAfterCloseFails) {

@@ -89,17 +89,22 @@ Dependency IoScheduler::RequestCommit(Dependency after) {
   return Dependency(commit.node);
 }
 
-bool IoScheduler::ReadQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
+bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
   auto it = queues_.find(extent);
   if (it == queues_.end()) return false;
+  const uint64_t begin = offset;
+  const uint64_t end = begin + out.size();
+  uint64_t covered = 0;
   for (const Queued& q : it->second) {
-    if (offset >= q.offset &&
-        uint64_t{offset} + out.size() <= uint64_t{q.offset} + q.bytes.size()) {
-      std::memcpy(out.data(), q.bytes.data() + (offset - q.offset), out.size());
-      return true;
-    }
+    const uint64_t q_begin = q.offset;
+    const uint64_t q_end = q_begin + q.bytes.size();
+    const uint64_t from = std::max(begin, q_begin);
+    const uint64_t to = std::min(end, q_end);
+    if (from >= to) continue;
+    std::memcpy(out.data() + (from - begin), q.bytes.data() + (from - q_begin), to - from);
+    covered += to - from;  // queued writes of one extent never overlap each other
   }
-  return false;
+  return covered == out.size();
 }
 
 uint32_t IoScheduler::DurableFrontier(uint32_t extent) const {

@@ -73,9 +73,10 @@ class IoScheduler final : public internal::IoDriver {
   // The next group commit, which will wait for `after` to settle.
   Dependency RequestCommit(Dependency after);
 
-  // Copies bytes of a queued, not yet issued write. Returns false when [offset, offset+out.size())
-  // is not inside one queued write of `extent`.
-  bool ReadQueued(uint32_t extent, uint32_t offset, MutableByteView out) const;
+  // Copies into `out` every part of a queued, not yet issued write of `extent` that overlaps
+  // [offset, offset + out.size()), oldest first. Returns true when queued writes cover all of
+  // it (the disk need not be read).
+  bool OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const;
 
   // Every byte of `extent` below this offset was written front to back and flushed.
   uint32_t DurableFrontier(uint32_t extent) const;

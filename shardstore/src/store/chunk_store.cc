@@ -176,8 +176,12 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
 }
 
 Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {
-  if (scheduler_.ReadQueued(extent, offset, out)) return Status::Ok();
-  return disk_->Read(extent, offset, out);
+  // Queued writes are newer than anything on the disk at their place (the disk may still hold
+  // an older chunk there, from before a reset): read the disk, then lay them over it.
+  if (scheduler_.OverlayQueued(extent, offset, out)) return Status::Ok();
+  SS_RETURN_IF_ERROR(disk_->Read(extent, offset, out));
+  scheduler_.OverlayQueued(extent, offset, out);
+  return Status::Ok();
 }
 
 StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
