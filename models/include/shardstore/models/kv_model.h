@@ -36,9 +36,6 @@ class KvModel {
     return keys;
   }
 
-  bool Contains(const std::string& key) const { return values_.count(key) != 0; }
-  size_t size() const { return values_.size(); }
-
  private:
   std::map<std::string, Bytes> values_;
 };
