@@ -310,6 +310,7 @@ TEST(ReclamationCrashTest, PersistentChangesSurvivePowerCutsDuringChurn) {
   const char* seeds_env = std::getenv("SHARDSTORE_CRASH_SEEDS");
   const int seeds = seeds_env ? std::atoi(seeds_env) : 40;
   int cuts = 0;
+  // SHARDSTORE_CRASH_SEED_ONLY=N replays seed N alone, tracing every operation and the index.
   const char* only_env = std::getenv("SHARDSTORE_CRASH_SEED_ONLY");
   for (uint64_t seed = 1; seed <= static_cast<uint64_t>(seeds); ++seed) {
     if (only_env && seed != std::strtoull(only_env, nullptr, 10)) continue;
