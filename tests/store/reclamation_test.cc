@@ -29,6 +29,14 @@ StoreOptions Options(Disk* disk) {
   return options;
 }
 
+// Reclamation only when a test asks, and every read from the disk (no cache).
+StoreOptions ExplicitOptions(Disk* disk) {
+  StoreOptions options = Options(disk);
+  options.reclaim_free_extents_min = 0;
+  options.read_cache_bytes = 0;
+  return options;
+}
+
 std::unique_ptr<Store> Open(const StoreOptions& options) {
   auto store = Store::Open(options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -148,9 +156,7 @@ TEST(ReclamationTest, ExtentZeroAndFreeExtentsAreRefused) {
 
 TEST(ReclamationTest, DamagedLiveChunkKeepsItsExtent) {
   MemDisk disk({16, 64 * kPageBytes});
-  StoreOptions options = Options(&disk);
-  options.reclaim_free_extents_min = 0;
-  options.read_cache_bytes = 0;
+  StoreOptions options = ExplicitOptions(&disk);
   auto store = Open(options);
   ASSERT_TRUE(store->Put("keep", Bytes(5000, 1)).ok());
   ASSERT_TRUE(store->Put("dead", Bytes(5000, 2)).ok());
@@ -295,12 +301,6 @@ TEST(ReclamationTest, FourClientsWithABackgroundReclaimer) {
   ExpectContents(*store, all);
 }
 
-}  // namespace
-}  // namespace shardstore
-
-namespace shardstore {
-namespace {
-
 // Power is cut at a random flush in the middle of a churning workload (with reclamation and
 // compaction running), and a random subset of the unflushed pages survives, some torn. Every
 // change whose Dependency had reported persistent must be visible after recovery — or a later
@@ -409,19 +409,11 @@ TEST(ReclamationCrashTest, PersistentChangesSurvivePowerCutsDuringChurn) {
   EXPECT_EQ(cuts, seeds);
 }
 
-}  // namespace
-}  // namespace shardstore
-
-namespace shardstore {
-namespace {
-
 // A reclaim whose copy of a not-yet-flushed Put fails must keep that Put: the index falls back
 // to the original chunk, which stays in its (unreclaimed) extent.
 TEST(ReclamationRegressionTest, FailedCopyOfAnUnflushedPutKeepsThePut) {
   MemDisk disk({16, 64 * kPageBytes});
-  StoreOptions options = Options(&disk);
-  options.reclaim_free_extents_min = 0;
-  options.read_cache_bytes = 0;
+  StoreOptions options = ExplicitOptions(&disk);
   auto store = Open(options);
   ASSERT_TRUE(store->Put("dead", Bytes(20000, 1)).ok());
   ASSERT_TRUE(store->Delete("dead").ok());
@@ -451,9 +443,7 @@ TEST(ReclamationRegressionTest, FailedCopyOfAnUnflushedPutKeepsThePut) {
 // reset its extent.
 TEST(ReclamationRegressionTest, LiveChunkWithADamagedHeaderKeepsItsExtent) {
   MemDisk disk({16, 64 * kPageBytes});
-  StoreOptions options = Options(&disk);
-  options.reclaim_free_extents_min = 0;
-  options.read_cache_bytes = 0;
+  StoreOptions options = ExplicitOptions(&disk);
   auto store = Open(options);
   ASSERT_TRUE(store->Put("keep", Bytes(3000, 5)).ok());
   ASSERT_TRUE(store->Put("dead", Bytes(3000, 6)).ok());
@@ -502,19 +492,11 @@ TEST(ReclamationRegressionTest, AbandonedRootNeverBecomesDurable) {
   ExpectContents(**reopened, model);
 }
 
-}  // namespace
-}  // namespace shardstore
-
-namespace shardstore {
-namespace {
-
 // An index flush must not name data whose write is still pending when an earlier write has
 // already failed: here b's new value fails after the flush started, and b must keep V1.
 TEST(ReclamationRegressionTest, FlushSettlesEveryEntrysDataFirst) {
   MemDisk disk({16, 64 * kPageBytes});
-  StoreOptions options = Options(&disk);
-  options.reclaim_free_extents_min = 0;
-  options.read_cache_bytes = 0;
+  StoreOptions options = ExplicitOptions(&disk);
   auto store = Open(options);
   ASSERT_TRUE(store->Put("b", Bytes(100, 1)).ok());
   ASSERT_TRUE(store->Flush().ok());
@@ -522,7 +504,7 @@ TEST(ReclamationRegressionTest, FlushSettlesEveryEntrysDataFirst) {
   disk.FailNext(first, IoKind::kWrite);
   auto a = store->Put("a", Bytes(100, 2));
   ASSERT_TRUE(a.ok());
-  EXPECT_FALSE(a->Wait().ok());  // a's data failed; its extent is poisoned
+  EXPECT_FALSE(a->Wait().ok());              // a's data failed; its extent is poisoned
   auto b2 = store->Put("b", Bytes(100, 3));  // lands on another extent
   ASSERT_TRUE(b2.ok());
   // Fail only the write of b's new value (on the data extent opened after `first`); the
