@@ -14,6 +14,8 @@ packages=(
   libfmt-dev                # formatting
   libbenchmark-dev          # bench/
   librocksdb-dev            # bench/: the peer of store_vs_rocksdb
+  libcli11-dev              # shardcheck: subcommands, flags and usage errors
+  nlohmann-json3-dev        # shardcheck: --json reports and recorded histories
 )
 
 if [ "$(id -u)" -ne 0 ]; then

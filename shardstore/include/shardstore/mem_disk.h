@@ -65,6 +65,8 @@ class MemDisk : public Disk {
   // The `skip`+1-th future `kind` access touching `extent` fails once with an injected IOError.
   void FailNext(uint32_t extent, IoKind kind, uint32_t skip = 0);
   void ClearFaults();
+  // FailNext faults armed that have not fired yet.
+  size_t faults_armed() const;
 
   // ---- Test helpers ----
 
@@ -88,6 +90,7 @@ class MemDisk : public Disk {
     uint64_t writes = 0;
     uint64_t reads = 0;
     uint64_t flushes = 0;
+    uint64_t faults_injected = 0;  // FailNext faults that fired
   };
   Stats stats() const;
 

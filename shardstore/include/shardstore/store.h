@@ -60,6 +60,7 @@ struct ExtentStat {
   std::string owner;
   uint32_t write_pointer = 0;
   uint64_t live_bytes = 0;  // bytes of chunks the index (or its metadata) still needs
+  uint64_t resets = 0;      // times reset since this Store opened (write pointer back to 0)
 };
 
 struct LevelStat {
@@ -115,6 +116,10 @@ class Store {
   // the extent. InvalidArgument for extent 0 or a free extent; Corruption (extent untouched)
   // when a chunk that is still needed cannot be read.
   Status Reclaim(uint32_t extent);
+  // Checks what the store holds against what the disk holds: reads every chunk the index names,
+  // and the index's own runs and metadata, from the disk (bypassing the read cache). OK, or the
+  // first Corruption or IOError found. Costs a read of every live byte.
+  Status Verify();
   // Refuses further calls, then flushes. After a successful Shutdown every Dependency this store
   // returned is persistent.
   Status Shutdown();

@@ -27,6 +27,7 @@ bool MemDisk::TakeFault(uint32_t extent, IoKind kind) {
       continue;
     }
     faults_.erase(it);
+    ++stats_.faults_injected;
     return true;
   }
   return false;
@@ -116,6 +117,11 @@ void MemDisk::FailNext(uint32_t extent, IoKind kind, uint32_t skip) {
   SS_ASSERT(extent < geometry_.extent_count);
   sync::LockGuard lock(mu_);
   faults_.push_back({extent, kind, skip});
+}
+
+size_t MemDisk::faults_armed() const {
+  sync::LockGuard lock(mu_);
+  return faults_.size();
 }
 
 void MemDisk::ClearFaults() {

@@ -82,7 +82,9 @@ void ExtentTable::Seal(uint32_t extent) {
 void ExtentTable::Reset(uint32_t extent) {
   SS_ASSERT(extent != 0 && extent < extents_.size());
   Seal(extent);
+  const uint64_t resets = extents_[extent].resets + 1;
   extents_[extent] = Extent{};
+  extents_[extent].resets = resets;
 }
 
 void ExtentTable::Restore(uint32_t extent, ExtentOwner owner, uint32_t write_pointer) {

@@ -43,6 +43,7 @@ class ExtentTable {
   const DiskGeometry& geometry() const { return geometry_; }
   ExtentOwner owner(uint32_t extent) const { return extents_.at(extent).owner; }
   uint32_t write_pointer(uint32_t extent) const { return extents_.at(extent).write_pointer; }
+  uint64_t resets(uint32_t extent) const { return extents_.at(extent).resets; }
   uint32_t free_count() const;
 
   // Space for `bytes` at the write pointer of `owner`'s open extent. NoSpace when the open
@@ -67,6 +68,7 @@ class ExtentTable {
     ExtentOwner owner = ExtentOwner::kFree;
     uint32_t write_pointer = 0;
     bool sealed = false;
+    uint64_t resets = 0;  // since this table was built
   };
 
   std::optional<uint32_t>& OpenFor(ExtentOwner owner) { return open_[static_cast<size_t>(owner)]; }

@@ -4,10 +4,22 @@
 #include <string>
 
 #include "index/run_format.h"
+#include "shardstore/coverage.h"
 #include "shardstore/limits.h"
+#include "shardstore/seeded_bug.h"
 
 namespace shardstore {
 namespace {
+
+SS_COVERAGE_POINT(kFlushWroteRun, "index flush wrote a run");
+SS_COVERAGE_POINT(kFlushFellBack, "index flush fell back past an entry whose data failed");
+SS_COVERAGE_POINT(kCompactionDroppedTombstone, "compaction dropped a tombstone");
+SS_COVERAGE_POINT(kCompactionDroppedOverwritten, "compaction dropped an overwritten entry");
+SS_COVERAGE_POINT(kRelocatedRunEntry, "relocation gave a run entry a memtable twin");
+SS_COVERAGE_POINT(kEvacuatedRun, "index evacuation rewrote a run");
+SS_COVERAGE_POINT(kMovedMetadata, "index evacuation wrote new metadata");
+SS_COVERAGE_POINT(kRecoveredRun, "recovery loaded an index run");
+SS_COVERAGE_POINT(kCommitRolledBack, "an index commit failed and rolled back");
 
 constexpr std::string_view kRunChunkKey = "lsm-run";
 constexpr std::string_view kMetadataChunkKey = "lsm-metadata";
@@ -63,11 +75,12 @@ Status LsmIndex::Recover(const std::optional<Locator>& root) {
                                 std::to_string(descriptor.entry_count));
     }
     runs_.push_back(Run{std::move(descriptor), std::move(entries).value()});
+    SS_COVER(kRecoveredRun);
   }
   return Status::Ok();
 }
 
-StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run) {
+StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run, bool use_cache) {
   Bytes payload;
   const uint32_t parts = static_cast<uint32_t>(run.chunks.size());
   for (uint32_t part = 0; part < parts; ++part) {
@@ -75,7 +88,9 @@ StatusOr<Bytes> LsmIndex::ReadRunPayload(const RunDescriptor& run) {
       return Status::Corruption("run " + std::to_string(run.id) + " has a chunk outside the " +
                                 "index extents: " + run.chunks[part].ToString());
     }
-    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(run.chunks[part]));
+    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, use_cache
+                                                     ? chunks_->Read(run.chunks[part])
+                                                     : chunks_->ReadUncached(run.chunks[part]));
     if (chunk.header.kind != ChunkKind::kIndexRun || chunk.key != kRunChunkKey ||
         chunk.header.sequence != run.id || chunk.header.part_index != part ||
         chunk.header.part_count != parts) {
@@ -136,6 +151,12 @@ bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t par
     for (const MemEntry& mem : it->second) {
       if (names(mem.entry)) return true;
     }
+    // The run entry is fallen back to only if every memtable entry's data fails; one whose data
+    // is already persistent (a tombstone has none) never will.
+    if (std::any_of(it->second.begin(), it->second.end(),
+                    [](const MemEntry& mem) { return mem.data.IsPersistent(); })) {
+      return false;
+    }
   }
   const IndexEntry* in_runs = NewestInRuns(key);
   return in_runs && names(*in_runs);
@@ -166,6 +187,7 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
   if (in_runs && names(*in_runs)) {
     IndexEntry moved = *in_runs;
     moved.parts[part] = to;
+    SS_COVER(kRelocatedRunEntry);
     if (!memtable_promise_) {
       memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
     }
@@ -231,6 +253,7 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
     // The new root may already sit in a superblock whose write failed; name the previous root
     // again so that no later superblock makes the abandoned one durable.
     chunks_->SetIndexRoot(root_, Dependency());
+    SS_COVER(kCommitRolledBack);
     return s;
   }
   runs_ = std::move(runs);
@@ -258,7 +281,10 @@ Status LsmIndex::Flush() {
   entries.reserve(memtable_.size());
   for (const auto& [key, chain] : memtable_) {
     for (auto mem = chain.rbegin(); mem != chain.rend(); ++mem) {
-      if (mem->data.Failed()) continue;
+      if (mem->data.Failed()) {
+        SS_COVER(kFlushFellBack);
+        continue;
+      }
       if (!mem->data.IsPersistent()) {
         return Status::IOError("the data of an index entry for " + key + " cannot be settled");
       }
@@ -281,6 +307,7 @@ Status LsmIndex::Flush() {
     runs.push_back(Run{std::move(descriptor), std::move(entries)});
     runs.insert(runs.end(), runs_.begin(), runs_.end());
     SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written));
+    SS_COVER(kFlushWroteRun);
   }
   memtable_.clear();
   if (memtable_promise_) memtable_promise_->MarkDurable();
@@ -295,8 +322,11 @@ Status LsmIndex::Compact() {
   }
   // Newest wins: walk runs newest first and keep the first entry seen per key.
   std::map<std::string, IndexEntry> merged;
-  for (const Run& run : runs_) {
-    for (const auto& [key, entry] : run.entries) merged.emplace(key, entry);
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const Run& run = runs_[SS_SEEDED_BUG(kCompactionKeepsOldestEntry) ? runs_.size() - 1 - i : i];
+    for (const auto& [key, entry] : run.entries) {
+      if (!merged.emplace(key, entry).second) SS_COVER(kCompactionDroppedOverwritten);
+    }
   }
   RunEntries entries;
   RunDescriptor descriptor;
@@ -304,7 +334,10 @@ Status LsmIndex::Compact() {
   descriptor.level = 1;
   for (auto& [key, entry] : merged) {
     // Every run takes part, so nothing older lies below a tombstone: it can go.
-    if (entry.tombstone) continue;
+    if (entry.tombstone) {
+      SS_COVER(kCompactionDroppedTombstone);
+      continue;
+    }
     descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
     entries.emplace_back(key, std::move(entry));
   }
@@ -351,6 +384,36 @@ bool LsmIndex::IsLiveRunChunk(const Locator& locator) const {
   return false;
 }
 
+Status LsmIndex::VerifyStored() {
+  if (!root_) {
+    if (!runs_.empty()) return Status::Corruption("the index holds runs but has no root");
+    return Status::Ok();
+  }
+  SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->ReadUncached(*root_));
+  if (chunk.header.kind != ChunkKind::kIndexMetadata || chunk.key != kMetadataChunkKey) {
+    return Status::Corruption("the index root " + root_->ToString() + " is not index metadata");
+  }
+  SS_ASSIGN_OR_RETURN(LsmMetadata metadata, DecodeLsmMetadata(chunk.payload));
+  if (metadata.runs.size() != runs_.size()) {
+    return Status::Corruption("the stored index lists " + std::to_string(metadata.runs.size()) +
+                              " runs, memory holds " + std::to_string(runs_.size()));
+  }
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    if (!(metadata.runs[i] == runs_[i].descriptor)) {
+      return Status::Corruption("stored run " + std::to_string(metadata.runs[i].id) +
+                                " differs from the one in memory");
+    }
+    SS_ASSIGN_OR_RETURN(Bytes payload, ReadRunPayload(runs_[i].descriptor, /*use_cache=*/false));
+    SS_ASSIGN_OR_RETURN(RunEntries entries, DecodeRun(payload));
+    if (entries != runs_[i].entries) {
+      return Status::Corruption("stored entries of run " +
+                                std::to_string(runs_[i].descriptor.id) +
+                                " differ from the ones in memory");
+    }
+  }
+  return Status::Ok();
+}
+
 std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
   std::map<uint32_t, uint64_t> live;
   for (const Run& run : runs_) {
@@ -361,21 +424,29 @@ std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
 }
 
 Status LsmIndex::EvacuateIndexExtent(uint32_t extent) {
-  std::vector<Run> runs = runs_;
+  std::vector<Run> runs;
   Dependency written;
   bool moved = false;
-  for (Run& run : runs) {
+  for (const Run& old : runs_) {
+    Run run = old;
     auto& chunks = run.descriptor.chunks;
-    if (std::none_of(chunks.begin(), chunks.end(),
-                     [&](const Locator& l) { return l.extent == extent; })) {
-      continue;
+    if (std::any_of(chunks.begin(), chunks.end(),
+                    [&](const Locator& l) { return l.extent == extent; })) {
+      // Rewrite the whole run: its chunks share a sequence and a part count.
+      StatusOr<Bytes> payload = ReadRunPayload(run.descriptor);
+      if (!payload.ok() && SS_SEEDED_BUG(kReclaimForgetsUnreadableRun)) {
+        moved = true;  // as if it had been moved: the run is left out of the new metadata
+        continue;
+      }
+      SS_RETURN_IF_ERROR(payload.status());
+      SS_ASSIGN_OR_RETURN(chunks, WriteRunChunks(run.descriptor.id, *payload, &written));
+      SS_COVER(kEvacuatedRun);
+      moved = true;
     }
-    // Rewrite the whole run: its chunks share a sequence and a part count.
-    SS_ASSIGN_OR_RETURN(Bytes payload, ReadRunPayload(run.descriptor));
-    SS_ASSIGN_OR_RETURN(chunks, WriteRunChunks(run.descriptor.id, payload, &written));
-    moved = true;
+    runs.push_back(std::move(run));
   }
   if (!moved && !(root_ && root_->extent == extent)) return Status::Ok();
+  SS_COVER(kMovedMetadata);
   return CommitRuns(std::move(runs), written);
 }
 

@@ -98,6 +98,9 @@ class LsmIndex {
   bool IsRoot(const Locator& locator) const { return root_ && *root_ == locator; }
   // Moves every live run chunk and the metadata out of `extent` and writes new metadata.
   Status EvacuateIndexExtent(uint32_t extent);
+  // Reads the root and every run it lists from the disk, bypassing the read cache, and checks
+  // that they are exactly the runs held in memory. Corruption (or IOError) otherwise.
+  Status VerifyStored();
   // Bytes of live run and metadata chunks per extent.
   std::map<uint32_t, uint64_t> IndexLiveBytes() const;
 
@@ -126,7 +129,7 @@ class LsmIndex {
   // Makes `runs` the index: writes metadata listing them after `after`, makes it the index
   // root, and waits. On failure the index keeps its previous runs and root.
   Status CommitRuns(std::vector<Run> runs, Dependency after);
-  StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run);
+  StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run, bool use_cache = true);
 
   ChunkStore* const chunks_;
   const LsmOptions options_;

@@ -3,11 +3,19 @@
 #include <algorithm>
 #include <string>
 
+#include "shardstore/coverage.h"
 #include "shardstore/limits.h"
+#include "shardstore/seeded_bug.h"
 #include "util/coding.h"
 
 namespace shardstore {
 namespace {
+
+SS_COVERAGE_POINT(kReadFromCache, "read served from the read cache");
+SS_COVERAGE_POINT(kReadFromQueue, "read served from writes still queued");
+SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
+SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
+SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
 
 Superblock FreshSuperblock(const Label& label) {
   Superblock sb;
@@ -70,15 +78,17 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
   std::optional<Superblock> newest;
   int newest_slot = 0;
   std::string failures;
-  bool read_failed = false;
   const uint32_t slot_bytes = SuperblockSlotBytes(geometry.extent_count);
   for (int slot : {0, 1}) {
     Bytes bytes(slot_bytes);
-    Status read = disk->Read(0, SuperblockSlotOffset(geometry.extent_count, slot), bytes);
-    StatusOr<Superblock> decoded =
-        read.ok() ? DecodeSuperblock(bytes, label) : StatusOr<Superblock>(read);
+    // A slot that cannot be read may hold the newest superblock: recovering from the other one
+    // would silently roll the store back. Only a slot that reads but does not verify (a torn
+    // write) is passed over.
+    SS_RETURN_IF_ERROR(disk->Read(0, SuperblockSlotOffset(geometry.extent_count, slot), bytes)
+                           .WithContext("reading superblock slot " + std::to_string(slot)));
+    StatusOr<Superblock> decoded = DecodeSuperblock(bytes, label);
     if (!decoded.ok()) {
-      read_failed |= !read.ok();
+      SS_COVER(kRecoveryUsedOneSlot);
       failures += " slot " + std::to_string(slot) + ": " + decoded.status().ToString() + ";";
       continue;
     }
@@ -87,7 +97,6 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
       newest_slot = slot;
     }
   }
-  if (!newest && read_failed) return Status::IOError("cannot read a superblock:" + failures);
   if (!newest) return Status::Corruption("no valid superblock:" + failures);
   std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options));
   SS_RETURN_IF_ERROR(store->BootCommit());
@@ -178,13 +187,16 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
 Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {
   // Queued writes are newer than anything on the disk at their place (the disk may still hold
   // an older chunk there, from before a reset): read the disk, then lay them over it.
-  if (scheduler_.OverlayQueued(extent, offset, out)) return Status::Ok();
+  if (scheduler_.OverlayQueued(extent, offset, out)) {
+    SS_COVER(kReadFromQueue);
+    return Status::Ok();
+  }
   SS_RETURN_IF_ERROR(disk_->Read(extent, offset, out));
   scheduler_.OverlayQueued(extent, offset, out);
   return Status::Ok();
 }
 
-StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
+StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
   sync::LockGuard lock(mu_);
   const DiskGeometry g = table_.geometry();
   if (locator.extent == 0 || locator.extent >= g.extent_count || locator.length == 0 ||
@@ -201,7 +213,8 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
     return Status::IOError("chunk at " + locator.ToString() +
                            " was never written (a write failed)");
   }
-  if (auto cached = cache_.Lookup(locator)) {
+  if (auto cached = use_cache ? cache_.Lookup(locator) : nullptr) {
+    SS_COVER(kReadFromCache);
     return Chunk{cached->header, cached->key, cached->payload};
   }
   Bytes frame(locator.length);
@@ -213,7 +226,7 @@ StatusOr<ChunkStore::Chunk> ChunkStore::Read(const Locator& locator) {
   }
   auto chunk = std::make_shared<CachedChunk>(CachedChunk{
       view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())});
-  cache_.Insert(locator, chunk);
+  if (use_cache) cache_.Insert(locator, chunk);
   return Chunk{chunk->header, chunk->key, chunk->payload};
 }
 
@@ -253,13 +266,17 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
       if (chunk.ok()) {
         visit(locator, *chunk);
       } else if (damaged) {
+        SS_COVER(kScanFoundDamagedFrame);
         damaged(locator, *header, ChunkKey(page, *header), chunk.status());
       }
       // The header's checksum held, so its length is trusted even when the body is damaged;
       // stepping over the whole frame keeps frames nested inside a payload from being seen.
-      offset += frame_bytes;
+      offset += SS_SEEDED_BUG(kReclaimScanOffByOne)
+                    ? ChunkFrameBytes(header->key_bytes, header->payload_bytes + 1)
+                    : frame_bytes;
       continue;
     }
+    SS_COVER(kScanSteppedOverPage);
     offset += kPageBytes;
   }
   return Status::Ok();
@@ -282,8 +299,11 @@ StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
   }
   scheduler_.ResetExtent(extent);
   table_.Reset(extent);
-  cache_.DropExtent(extent);  // its locators now name nothing, or new chunks
-  Dependency recorded = scheduler_.RequestCommit(Dependency());
+  // Its locators now name nothing, or new chunks.
+  if (!SS_SEEDED_BUG(kCacheNotDrainedAfterReset)) cache_.DropExtent(extent);
+  Dependency recorded = SS_SEEDED_BUG(kResetNotPersistedAtShutdown)
+                            ? Dependency()
+                            : scheduler_.RequestCommit(Dependency());
   reset_dependencies_[extent] = recorded;
   return recorded;
 }
@@ -369,7 +389,7 @@ std::vector<ChunkStore::ExtentInfo> ChunkStore::Extents() const {
   sync::LockGuard lock(mu_);
   std::vector<ExtentInfo> extents;
   for (uint32_t e = 0; e < table_.geometry().extent_count; ++e) {
-    extents.push_back({table_.owner(e), table_.write_pointer(e)});
+    extents.push_back({table_.owner(e), table_.write_pointer(e), table_.resets(e)});
   }
   return extents;
 }

@@ -78,7 +78,11 @@ class ChunkStore final : private CommitSource {
   };
   // Reads and verifies the chunk at `locator`: Corruption if the bytes there are not that
   // chunk, IOError if they could not be read or were never written.
-  StatusOr<Chunk> Read(const Locator& locator);
+  StatusOr<Chunk> Read(const Locator& locator) { return ReadChunk(locator, /*use_cache=*/true); }
+  // Read from the disk (or the write queue), neither using nor filling the read cache.
+  StatusOr<Chunk> ReadUncached(const Locator& locator) {
+    return ReadChunk(locator, /*use_cache=*/false);
+  }
 
   // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
   // stepping page by page over bytes that hold no frame (torn or foreign). A frame whose header
@@ -120,6 +124,7 @@ class ChunkStore final : private CommitSource {
   struct ExtentInfo {
     ExtentOwner owner;
     uint32_t write_pointer;  // soft: includes appends not yet durable
+    uint64_t resets;         // times reset since this ChunkStore opened
   };
   std::vector<ExtentInfo> Extents() const;
   // Extents owned by `owner`, ascending.
@@ -139,6 +144,7 @@ class ChunkStore final : private CommitSource {
   PageWrite ProduceCommit() override;
   void CommitSettled(bool durable) override;
 
+  StatusOr<Chunk> ReadChunk(const Locator& locator, bool use_cache);
   // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
   Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
   Dependency ResetDependency(uint32_t extent);

@@ -7,9 +7,27 @@
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "io/write_node.h"
+#include "shardstore/coverage.h"
+#include "shardstore/seeded_bug.h"
 #include "store/chunk_store.h"
 
 namespace shardstore {
+namespace {
+
+SS_COVERAGE_POINT(kPutSeveralChunks, "put split a value into several chunks");
+SS_COVERAGE_POINT(kPutEmptyValue, "put stored an empty value");
+SS_COVERAGE_POINT(kPutForcedReclaim, "put found no room and reclaimed by force");
+SS_COVERAGE_POINT(kPutNoSpace, "put failed with NoSpace");
+SS_COVERAGE_POINT(kDeleteNothing, "delete of a durably absent key wrote nothing");
+SS_COVERAGE_POINT(kDeleteTombstone, "delete wrote a tombstone");
+SS_COVERAGE_POINT(kReclaimEvacuatedChunk, "reclaim evacuated a chunk");
+SS_COVERAGE_POINT(kReclaimSkippedDeadChunk, "reclaim skipped a dead chunk");
+SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata extent");
+SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
+SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
+SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+
+}  // namespace
 
 // Lets Dependency::Wait() on a Put's promise reach the Store that can flush its memtable.
 class Store::PromiseDriver final : public internal::IoDriver {
@@ -112,8 +130,10 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
                                                   ByteView value, Dependency* persistent,
                                                   Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
-  const auto part_count =
-      static_cast<uint32_t>(value.empty() ? 1 : (value.size() + part_bytes - 1) / part_bytes);
+  const auto part_count = static_cast<uint32_t>(
+      value.empty() ? 1
+                    : (value.size() + part_bytes - 1 - SS_SEEDED_BUG(kValueSplitDropsLastByte)) /
+                          part_bytes);
   std::vector<Locator> parts;
   for (uint32_t part = 0; part < part_count; ++part) {
     ChunkHeader header;
@@ -129,6 +149,7 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
         ChunkStore::Appended appended,
         chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), kPutKeepFreeExtents));
     parts.push_back(appended.locator);
+    if (part == 1) SS_COVER(kPutSeveralChunks);
     *persistent = persistent->And(appended.dependency);
     *written = written->And(appended.written);
   }
@@ -159,11 +180,14 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
+    SS_COVER(kPutForcedReclaim);
     ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
     parts = AppendValue(key, sequence, value, &persistent, &written);
   }
+  if (parts.status().IsNoSpace()) SS_COVER(kPutNoSpace);
   SS_RETURN_IF_ERROR(parts.status());
+  if (value.empty()) SS_COVER(kPutEmptyValue);
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
   const Dependency promise = index_->Insert(
       std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
@@ -199,7 +223,11 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckOpen());
   // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
   const std::optional<IndexEntry> entry = index_->Lookup(key);
-  if (!entry || (entry->tombstone && !index_->InMemtable(key))) return Dependency();
+  if (!entry || (entry->tombstone && !index_->InMemtable(key))) {
+    SS_COVER(kDeleteNothing);
+    return Dependency();
+  }
+  SS_COVER(kDeleteTombstone);
   reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
@@ -255,6 +283,29 @@ Status Store::Shutdown() {
   return FlushLocked();
 }
 
+Status Store::Verify() {
+  sync::WriterLock lock(mu_);  // reads run through the chunk store's single lock anyway
+  SS_RETURN_IF_ERROR(CheckOpen());
+  Status first;
+  index_->ForEachLive([&](const std::string& key, const IndexEntry& entry) {
+    if (!first.ok()) return;
+    const auto part_count = static_cast<uint32_t>(entry.parts.size());
+    for (uint32_t part = 0; part < part_count && first.ok(); ++part) {
+      StatusOr<ChunkStore::Chunk> chunk = chunks_->ReadUncached(entry.parts[part]);
+      if (!chunk.ok()) {
+        first = chunk.status().WithContext("shard " + key);
+      } else if (chunk->key != key || chunk->header.kind != ChunkKind::kData ||
+                 chunk->header.sequence != entry.sequence || chunk->header.part_index != part ||
+                 chunk->header.part_count != part_count) {
+        first = Status::Corruption("chunk at " + entry.parts[part].ToString() +
+                                   " is not part " + std::to_string(part) + " of shard " + key);
+      }
+    }
+  });
+  SS_RETURN_IF_ERROR(first);
+  return index_->VerifyStored().WithContext("verifying the index");
+}
+
 Status Store::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
@@ -289,7 +340,10 @@ Status Store::ReclaimLocked(uint32_t extent) {
     SS_RETURN_IF_ERROR(chunks_->Scan(
         extent,
         [&](const Locator& locator, const ChunkView& chunk) {
-          if (!is_live(locator, chunk.header, chunk.key)) return;
+          if (!is_live(locator, chunk.header, chunk.key)) {
+            SS_COVER(kReclaimSkippedDeadChunk);
+            return;
+          }
           live.push_back({locator, chunk.header, std::string(chunk.key),
                           Bytes(chunk.payload.begin(), chunk.payload.end())});
         },
@@ -308,6 +362,7 @@ Status Store::ReclaimLocked(uint32_t extent) {
       index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
                        moved.locator, moved.written);
       moved_all = moved_all.And(moved.dependency);
+      SS_COVER(kReclaimEvacuatedChunk);
     }
     // The flush makes every newer entry durable, ours and any user change still in the
     // memtable that shadows a chunk of this extent.
@@ -320,14 +375,17 @@ Status Store::ReclaimLocked(uint32_t extent) {
   } else {
     SS_RETURN_IF_ERROR(index_->Flush());
     SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
+    SS_COVER(kReclaimIndexExtent);
   }
   // Nothing durable should point into the extent any more. A live chunk whose header was
   // damaged escapes the scan; the index still names it, so keep the extent rather than lose it.
   if (const uint64_t live = LiveBytesByExtent()[extent]; live > 0) {
+    SS_COVER(kReclaimKeptLiveExtent);
     return Status::Corruption("extent " + std::to_string(extent) + " still holds " +
                               std::to_string(live) + " live bytes the scan could not read");
   }
   SS_RETURN_IF_ERROR(chunks_->Reset(extent).status());
+  SS_COVER(kReclaimReset);
   ++extents_reclaimed_;
   return Status::Ok();
 }
@@ -349,6 +407,7 @@ void Store::ReclaimIfLow(bool force) {
   const uint32_t free_wanted =
       force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
             : options_.reclaim_free_extents_min;
+  std::vector<bool> failed(extent_count, false);
   for (uint32_t round = 0; round < extent_count; ++round) {
     if (chunks_->free_extents() > free_wanted) return;
     const std::vector<uint64_t> live = LiveBytesByExtent();
@@ -357,16 +416,21 @@ void Store::ReclaimIfLow(bool force) {
     std::optional<uint32_t> best;
     for (uint32_t e = 1; e < extent_count; ++e) {
       const ExtentOwner owner = extents[e].owner;
-      if (owner == ExtentOwner::kFree || chunks_->IsOpen(e)) continue;
+      if (owner == ExtentOwner::kFree || chunks_->IsOpen(e) || failed[e]) continue;
       if (live[e] >= extents[e].write_pointer) continue;
       if (!best || live[e] < live[*best]) best = e;
     }
     if (!best) {
-      reclaim_hopeless_ = true;
+      // Hopeless only when nothing was worth trying; a failed attempt may succeed later.
+      reclaim_hopeless_ = std::find(failed.begin(), failed.end(), true) == failed.end();
       return;
     }
-    // A failed reclaim leaves its extent as it was; stop rather than spin on it.
-    if (!ReclaimLocked(*best).ok()) return;
+    // A failed reclaim leaves its extent as it was; try the next one rather than spin on it.
+    if (!ReclaimLocked(*best).ok()) {
+      failed[*best] = true;
+      continue;
+    }
+    SS_COVER(kBackgroundReclaim);
   }
 }
 
@@ -387,8 +451,8 @@ StoreStat Store::Stat() {
       ++stat.free_extents;
       continue;
     }
-    stat.extents.push_back(
-        {e, std::string(ExtentOwnerName(extents[e].owner)), extents[e].write_pointer, live[e]});
+    stat.extents.push_back({e, std::string(ExtentOwnerName(extents[e].owner)),
+                            extents[e].write_pointer, live[e], extents[e].resets});
     stat.live_bytes += live[e];
     if (e != 0)
       stat.reclaimable_bytes +=

@@ -1,0 +1,63 @@
+// Conformance: RapidCheck stateful testing of a harness against its model, with shrinking.
+//
+// Each generated sequence is a list of rc::state commands, one per op, run on a fresh harness
+// from an empty disk. On the first violation RapidCheck shrinks the sequence (drops steps,
+// simplifies arguments) while it still fails; the report carries the minimized case, its
+// readable steps, a replay token and a GoogleTest. A run is a function of (seed, commit).
+//
+// Coverage: the report counts every op kind run and every engine coverage point hit
+// (shardstore/coverage.h) during the search, so the paths the generators never reach show.
+//
+// Thread-safety: one run at a time per process (seeded bugs and coverage are process-wide).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shardstore/checker/harness.h"
+#include "shardstore/checker/replay.h"
+#include "shardstore/seeded_bug.h"
+
+namespace shardstore::checker {
+
+struct ConformanceOptions {
+  HarnessKind harness = HarnessKind::kStore;
+  uint64_t seed = 1;
+  int iterations = 1000;  // sequences
+  int max_ops = 50;       // sequences are 1 to max_ops ops long, growing over the run
+  seeded::Bug bug = seeded::Bug::kNone;
+  // Called after each sequence of the search with the number run so far.
+  std::function<void(int)> on_progress;
+};
+
+struct Counterexample {
+  Case minimized;
+  size_t original_ops = 0;   // length of the first failing sequence, before shrinking
+  size_t rapidcheck_ops = 0; // length after RapidCheck's shrinking, before Minimize's
+  int shrinks = 0;           // shrinks accepted, RapidCheck's and Minimize's
+  Outcome replayed;         // the minimized case run again, without RapidCheck
+  std::string token;
+  std::string gtest;
+};
+
+struct ConformanceReport {
+  HarnessKind harness = HarnessKind::kStore;
+  uint64_t seed = 0;
+  int sequences = 0;  // run in the search, the failing one included
+  uint64_t ops = 0;   // run in those sequences
+  double search_seconds = 0;
+  double shrink_seconds = 0;
+  std::array<uint64_t, kOpKindCount> op_counts{};
+  std::map<std::string, uint64_t> coverage;  // engine coverage points hit during the search
+  std::optional<Counterexample> counterexample;
+  std::string error;  // RapidCheck gave up or failed outside a harness
+};
+
+ConformanceReport RunConformance(const ConformanceOptions& options);
+
+}  // namespace shardstore::checker

@@ -1,0 +1,67 @@
+// Harness: runs a sequence of Ops on one real component and on its reference model side by
+// side, and says after each step whether what the component did was allowed.
+//
+// A harness owns everything one sequence needs (an in-memory disk, the component, the model)
+// and starts from a freshly formatted disk. Step() runs one op on both, compares every
+// observable result, then checks the component's invariants; the first difference is a
+// violation, described in words. Finish() runs the checks that are too costly after every step
+// (reading every live chunk back from the disk). A harness never special-cases a seeded bug: it
+// only knows what the component promises.
+//
+// Engine assertions are turned into violations (SS_ASSERT throws in checker processes), so a
+// broken invariant inside the engine is shrunk like any other failure.
+//
+// Writing one for a new component is the tutorial in docs/writing-a-harness.md.
+//
+// Thread-safety: not thread-safe; one harness per sequence.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shardstore/checker/op.h"
+
+namespace shardstore::checker {
+
+enum class HarnessKind : uint8_t { kStore, kIndex, kChunkStore };
+
+std::string_view HarnessName(HarnessKind kind);  // "store", "index", "chunk"
+std::optional<HarnessKind> ParseHarness(std::string_view name);
+
+class Harness {
+ public:
+  virtual ~Harness() = default;
+
+  // Runs `op` (which must belong to this harness's alphabet) and records it. Returns the
+  // violation, if any; after one, the harness must not be stepped again.
+  std::optional<std::string> Run(const Op& op);
+  // The end-of-sequence checks.
+  std::optional<std::string> Finish();
+
+  // What the last step resolved at run time ("extent 5"), or empty.
+  const std::string& note() const { return note_; }
+  const std::vector<Op>& executed() const { return executed_; }
+  const std::array<uint64_t, kOpKindCount>& op_counts() const { return op_counts_; }
+
+ protected:
+  virtual std::optional<std::string> Step(const Op& op) = 0;
+  virtual std::optional<std::string> FinishChecks() = 0;
+  void SetNote(std::string note) { note_ = std::move(note); }
+
+ private:
+  std::vector<Op> executed_;
+  std::array<uint64_t, kOpKindCount> op_counts_{};
+  std::string note_;
+};
+
+std::unique_ptr<Harness> MakeHarness(HarnessKind kind);
+
+// Which kinds a harness accepts.
+bool InAlphabet(HarnessKind harness, OpKind kind);
+
+}  // namespace shardstore::checker

@@ -1,0 +1,48 @@
+// Cases, replay tokens and pasted tests: a failing sequence in forms a person can act on.
+//
+// A Case is a harness, the seeded bug that was on (if any) and the concrete ops. Its replay
+// token spells all three out, e.g. `ss1:store:-:P1,4097,7.R0.G1`, so it keeps reproducing
+// after code edits that keep the operation alphabet (a seed alone would not). RunCase runs a
+// case without RapidCheck; GTestFor prints it as a test for tests/regress/.
+//
+// Thread-safety: values; RunCase turns the case's seeded bug on for the process while it runs.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shardstore/checker/harness.h"
+#include "shardstore/checker/op.h"
+#include "shardstore/seeded_bug.h"
+
+namespace shardstore::checker {
+
+struct Case {
+  HarnessKind harness = HarnessKind::kStore;
+  seeded::Bug bug = seeded::Bug::kNone;
+  std::vector<Op> ops;
+};
+
+std::string EncodeToken(const Case& c);
+// nullopt for a token that is malformed, names an unknown harness or bug, or holds an op
+// outside the harness's alphabet.
+std::optional<Case> DecodeToken(std::string_view token);
+
+struct Outcome {
+  bool ok() const { return !violation.has_value(); }
+  std::optional<std::string> violation;
+  size_t failed_step = 0;          // index into ops; ops.size() when Finish() failed
+  std::vector<std::string> steps;  // each op as run, with what it resolved to
+  std::string Describe() const;
+};
+
+// Runs the case's ops on a fresh harness (with its bug on), then Finish(); stops at the first
+// violation.
+Outcome RunCase(const Case& c);
+
+// A GoogleTest reproducing the case without RapidCheck; `name` becomes the test's name.
+std::string GTestFor(const Case& c, std::string_view name, std::string_view violation);
+
+}  // namespace shardstore::checker

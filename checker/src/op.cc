@@ -1,0 +1,166 @@
+#include "shardstore/checker/op.h"
+
+#include <charconv>
+#include <vector>
+
+namespace shardstore::checker {
+namespace {
+
+struct KindInfo {
+  OpKind kind;
+  std::string_view name;
+  char letter;
+};
+
+constexpr KindInfo kKinds[] = {
+    {OpKind::kGet, "Get", 'G'},         {OpKind::kPut, "Put", 'P'},
+    {OpKind::kDelete, "Delete", 'D'},   {OpKind::kList, "List", 'L'},
+    {OpKind::kIndexFlush, "IndexFlush", 'F'}, {OpKind::kCompact, "Compact", 'C'},
+    {OpKind::kReclaim, "Reclaim", 'R'}, {OpKind::kReboot, "Reboot", 'B'},
+    {OpKind::kFailDiskOnce, "FailDiskOnce", 'X'}, {OpKind::kRead, "Read", 'Q'},
+    {OpKind::kAppend, "Append", 'A'},   {OpKind::kReset, "Reset", 'Z'},
+    {OpKind::kFlush, "Flush", 'S'},
+};
+static_assert(std::size(kKinds) == kOpKindCount);
+
+const KindInfo& Info(OpKind kind) { return kKinds[static_cast<int>(kind)]; }
+
+std::string_view IoName(FaultIo io) { return io == FaultIo::kRead ? "read" : "write"; }
+
+// The numeric arguments of each kind, in token order.
+std::vector<uint32_t> Args(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kGet:
+    case OpKind::kDelete:
+      return {op.key};
+    case OpKind::kPut:
+    case OpKind::kAppend:
+      return {op.key, op.size, op.fill};
+    case OpKind::kReclaim:
+    case OpKind::kRead:
+    case OpKind::kReset:
+      return {op.selector};
+    case OpKind::kFailDiskOnce:
+      return {op.selector, static_cast<uint32_t>(op.io), op.skip};
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::string_view OpKindName(OpKind kind) { return Info(kind).name; }
+
+std::string KeyName(uint32_t key) {
+  std::string name;
+  do {
+    name.insert(name.begin(), static_cast<char>('a' + key % 26));
+    key /= 26;
+  } while (key > 0);
+  return name;
+}
+
+std::string Show(const Op& op) {
+  const std::string name(OpKindName(op.kind));
+  switch (op.kind) {
+    case OpKind::kGet:
+    case OpKind::kDelete:
+      return name + "(" + KeyName(op.key) + ")";
+    case OpKind::kPut:
+    case OpKind::kAppend:
+      return name + "(" + KeyName(op.key) + ", " + std::to_string(op.size) + " bytes, fill " +
+             std::to_string(op.fill) + ")";
+    case OpKind::kReclaim:
+    case OpKind::kRead:
+    case OpKind::kReset:
+      return name + "(#" + std::to_string(op.selector) + ")";
+    case OpKind::kFailDiskOnce:
+      return name + "(#" + std::to_string(op.selector) + ", " + std::string(IoName(op.io)) +
+             ", skip " + std::to_string(op.skip) + ")";
+    default:
+      return name;
+  }
+}
+
+std::string Encode(const Op& op) {
+  std::string piece(1, Info(op.kind).letter);
+  const std::vector<uint32_t> args = Args(op);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) piece += ',';
+    piece += std::to_string(args[i]);
+  }
+  return piece;
+}
+
+std::optional<Op> Decode(std::string_view piece) {
+  if (piece.empty()) return std::nullopt;
+  const KindInfo* info = nullptr;
+  for (const KindInfo& k : kKinds) {
+    if (k.letter == piece[0]) info = &k;
+  }
+  if (!info) return std::nullopt;
+  std::vector<uint32_t> args;
+  std::string_view rest = piece.substr(1);
+  while (!rest.empty()) {
+    uint32_t value = 0;
+    auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+    if (error != std::errc()) return std::nullopt;
+    args.push_back(value);
+    rest.remove_prefix(static_cast<size_t>(end - rest.data()));
+    if (!rest.empty()) {
+      if (rest[0] != ',' || rest.size() == 1) return std::nullopt;
+      rest.remove_prefix(1);
+    }
+  }
+  Op op;
+  op.kind = info->kind;
+  auto need = [&](size_t n) { return args.size() == n; };
+  switch (op.kind) {
+    case OpKind::kGet:
+    case OpKind::kDelete:
+      if (!need(1)) return std::nullopt;
+      op.key = args[0];
+      break;
+    case OpKind::kPut:
+    case OpKind::kAppend:
+      if (!need(3) || args[2] > 255) return std::nullopt;
+      op.key = args[0];
+      op.size = args[1];
+      op.fill = static_cast<uint8_t>(args[2]);
+      break;
+    case OpKind::kReclaim:
+    case OpKind::kRead:
+    case OpKind::kReset:
+      if (!need(1)) return std::nullopt;
+      op.selector = args[0];
+      break;
+    case OpKind::kFailDiskOnce:
+      if (!need(3) || args[1] > 1 || args[2] > 255) return std::nullopt;
+      op.selector = args[0];
+      op.io = static_cast<FaultIo>(args[1]);
+      op.skip = static_cast<uint8_t>(args[2]);
+      break;
+    default:
+      if (!need(0)) return std::nullopt;
+      break;
+  }
+  // Round trip, so a token has exactly one spelling per op.
+  if (Encode(op) != piece) return std::nullopt;
+  return op;
+}
+
+std::string ToCpp(const Op& op) {
+  std::string call = "op::" + std::string(OpKindName(op.kind)) + "(";
+  if (op.kind == OpKind::kFailDiskOnce) {
+    return call + std::to_string(op.selector) + ", FaultIo::" +
+           (op.io == FaultIo::kRead ? "kRead" : "kWrite") + ", " + std::to_string(op.skip) + ")";
+  }
+  const std::vector<uint32_t> args = Args(op);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (i > 0) call += ", ";
+    call += std::to_string(args[i]);
+  }
+  return call + ")";
+}
+
+}  // namespace shardstore::checker

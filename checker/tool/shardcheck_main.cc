@@ -1,0 +1,292 @@
+// shardcheck: the checkers' command line.
+//
+//   shardcheck conformance [--iterations N] [--seed S] [--bug NAME] [--harness H] [--json]
+//   shardcheck replay TOKEN [--json]
+//   shardcheck bugs [--json]
+//
+// Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
+// printed), 2 bad usage. With --json the last thing on stdout is one JSON object and the
+// readable report goes to stderr.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "shardstore/assert.h"
+#include "shardstore/checker/conformance.h"
+#include "shardstore/seeded_bug.h"
+
+namespace shardstore::checker {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitViolation = 1;
+constexpr int kExitUsage = 2;
+
+std::string BugName(seeded::Bug bug) {
+  for (const seeded::BugInfo& info : seeded::AllBugs()) {
+    if (info.bug == bug) return std::string(info.name);
+  }
+  return "";
+}
+
+json OutcomeJson(const Outcome& outcome) {
+  return json{{"steps", outcome.steps},
+              {"violation", outcome.violation ? json(*outcome.violation) : json(nullptr)}};
+}
+
+json ReportJson(const ConformanceReport& report) {
+  json ops = json::object();
+  for (int k = 0; k < kOpKindCount; ++k) {
+    if (report.op_counts[k] > 0) ops[std::string(OpKindName(static_cast<OpKind>(k)))] =
+        report.op_counts[k];
+  }
+  json out{{"harness", HarnessName(report.harness)},
+           {"sequences", report.sequences},
+           {"ops", report.ops},
+           {"search_seconds", report.search_seconds},
+           {"coverage", {{"ops", ops}, {"paths", report.coverage}}}};
+  if (report.counterexample) {
+    const Counterexample& c = *report.counterexample;
+    out["shrunk_ops"] = c.minimized.ops.size();
+    out["original_ops"] = c.original_ops;
+    out["shrinks"] = c.shrinks;
+    out["shrink_seconds"] = report.shrink_seconds;
+    out["replay"] = "shardcheck replay " + c.token;
+    out["token"] = c.token;
+    out["case"] = OutcomeJson(c.replayed);
+    out["gtest"] = c.gtest;
+  }
+  return out;
+}
+
+void PrintCoverage(std::ostream& os, const ConformanceReport& report) {
+  os << "  ops:";
+  for (int k = 0; k < kOpKindCount; ++k) {
+    if (report.op_counts[k] > 0) {
+      os << " " << OpKindName(static_cast<OpKind>(k)) << " " << report.op_counts[k];
+    }
+  }
+  os << "\n  engine paths (0 = never reached):\n";
+  for (const auto& [path, hits] : report.coverage) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%10llu  ", static_cast<unsigned long long>(hits));
+    os << "    " << line << path << "\n";
+  }
+}
+
+void PrintReport(std::ostream& os, const ConformanceReport& report, seeded::Bug bug) {
+  const double seconds = report.search_seconds;
+  os << "conformance[" << HarnessName(report.harness) << "] seed " << report.seed;
+  if (bug != seeded::Bug::kNone) os << ", seeded bug " << BugName(bug);
+  os << ": " << report.sequences << " sequences, " << report.ops << " ops in " << seconds
+     << " s";
+  if (seconds > 0) os << " (" << static_cast<uint64_t>(report.sequences / seconds) << " seq/s)";
+  os << "\n";
+  if (!report.error.empty()) os << "  " << report.error << "\n";
+  PrintCoverage(os, report);
+  if (!report.counterexample) return;
+  const Counterexample& c = *report.counterexample;
+  os << "\nVIOLATION in sequence " << report.sequences << "; minimized from " << c.original_ops
+     << " to " << c.minimized.ops.size() << " ops (" << c.shrinks << " shrinks, "
+     << report.shrink_seconds << " s):\n"
+     << c.replayed.Describe();
+  if (c.replayed.ok()) os << "(the minimized case did not fail again when replayed)\n";
+  os << "\nreplay: shardcheck replay " << c.token << "\n\nGoogleTest for tests/regress/:\n"
+     << c.gtest;
+}
+
+int ParseBug(const std::string& name, seeded::Bug* bug) {
+  if (name.empty()) return 0;
+  const std::optional<seeded::BugInfo> info = seeded::FindBug(name);
+  if (!info) {
+    std::cerr << "shardcheck: unknown seeded bug '" << name << "' (see `shardcheck bugs`)\n";
+    return kExitUsage;
+  }
+  if (!seeded::CompiledIn()) {
+    std::cerr << "shardcheck: this build has no seeded bugs; configure with "
+                 "-DSHARDSTORE_SEEDED_BUGS=ON (the debug and release presets do)\n";
+    return kExitUsage;
+  }
+  *bug = info->bug;
+  return 0;
+}
+
+int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
+                const std::string& harness_name, int max_ops, bool as_json) {
+  seeded::Bug bug = seeded::Bug::kNone;
+  if (int rc = ParseBug(bug_name, &bug)) return rc;
+  std::vector<HarnessKind> harnesses;
+  if (harness_name == "all") {
+    harnesses = {HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore};
+  } else if (auto kind = ParseHarness(harness_name)) {
+    harnesses = {*kind};
+  } else {
+    std::cerr << "shardcheck: unknown harness '" << harness_name
+              << "' (store, index, chunk or all)\n";
+    return kExitUsage;
+  }
+  std::ostream& human = as_json ? std::cerr : std::cout;
+  const bool progress = isatty(STDERR_FILENO) != 0;
+  json runs = json::array();
+  int sequences = 0;
+  uint64_t ops = 0;
+  double seconds = 0;
+  const ConformanceReport* failed = nullptr;
+  std::vector<ConformanceReport> reports;
+  reports.reserve(harnesses.size());
+  for (HarnessKind kind : harnesses) {
+    ConformanceOptions options;
+    options.harness = kind;
+    options.seed = seed;
+    options.iterations = iterations;
+    options.max_ops = max_ops;
+    options.bug = bug;
+    if (progress) {
+      options.on_progress = [&](int done) {
+        if (done % 25 == 0 || done == iterations) {
+          std::fprintf(stderr, "\r[%s] %d/%d sequences", std::string(HarnessName(kind)).c_str(),
+                       done, iterations);
+        }
+      };
+    }
+    reports.push_back(RunConformance(options));
+    if (progress) std::fprintf(stderr, "\r\033[K");
+    const ConformanceReport& report = reports.back();
+    PrintReport(human, report, bug);
+    runs.push_back(ReportJson(report));
+    sequences += report.sequences;
+    ops += report.ops;
+    seconds += report.search_seconds + report.shrink_seconds;
+    if (report.counterexample || !report.error.empty()) {
+      failed = &report;
+      break;
+    }
+  }
+  const bool violation = failed && failed->counterexample;
+  if (as_json) {
+    json out{{"suite", "conformance"},
+             {"result", violation ? "violation" : failed ? "error" : "pass"},
+             {"seed", seed},
+             {"iterations", sequences},
+             {"ops", ops},
+             {"seconds", seconds},
+             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
+             {"harnesses", runs}};
+    if (violation) {
+      const Counterexample& c = *failed->counterexample;
+      out["harness"] = HarnessName(failed->harness);
+      out["shrunk_ops"] = c.minimized.ops.size();
+      out["replay"] = "shardcheck replay " + c.token;
+      out["violation"] = c.replayed.violation.value_or("");
+    } else {
+      out["shrunk_ops"] = nullptr;
+      out["replay"] = nullptr;
+    }
+    std::cout << out.dump() << std::endl;
+  }
+  if (failed && !violation) return kExitUsage;  // RapidCheck could not run the property
+  return violation ? kExitViolation : 0;
+}
+
+int Replay(const std::string& token, bool as_json) {
+  const std::optional<Case> c = DecodeToken(token);
+  if (!c) {
+    std::cerr << "shardcheck: not a valid replay token: " << token << "\n";
+    return kExitUsage;
+  }
+  if (c->bug != seeded::Bug::kNone && !seeded::CompiledIn()) {
+    std::cerr << "shardcheck: the token needs seeded bug " << BugName(c->bug)
+              << ", which this build lacks; configure with -DSHARDSTORE_SEEDED_BUGS=ON\n";
+    return kExitUsage;
+  }
+  const Outcome outcome = RunCase(*c);
+  std::ostream& human = as_json ? std::cerr : std::cout;
+  human << "replay[" << HarnessName(c->harness) << "]"
+        << (c->bug == seeded::Bug::kNone ? "" : " with seeded bug " + BugName(c->bug)) << ", "
+        << c->ops.size() << " ops:\n"
+        << outcome.Describe() << (outcome.ok() ? "no violation\n" : "");
+  if (as_json) {
+    json out = OutcomeJson(outcome);
+    out["suite"] = "replay";
+    out["result"] = outcome.ok() ? "pass" : "violation";
+    out["harness"] = HarnessName(c->harness);
+    out["replay"] = "shardcheck replay " + token;
+    out["shrunk_ops"] = c->ops.size();
+    std::cout << out.dump() << std::endl;
+  }
+  return outcome.ok() ? 0 : kExitViolation;
+}
+
+int Bugs(bool as_json) {
+  json list = json::array();
+  for (const seeded::BugInfo& info : seeded::AllBugs()) {
+    if (as_json) {
+      list.push_back({{"name", info.name},
+                      {"class", seeded::BugClassName(info.bug_class)},
+                      {"description", info.description}});
+    } else {
+      std::cout << info.name << "  " << seeded::BugClassName(info.bug_class) << "  "
+                << info.description << "\n";
+    }
+  }
+  if (as_json) {
+    std::cout << json{{"compiled_in", seeded::CompiledIn()}, {"bugs", list}}.dump() << std::endl;
+  } else if (!seeded::CompiledIn()) {
+    std::cerr << "(this build has none compiled in: configure with -DSHARDSTORE_SEEDED_BUGS=ON)\n";
+  }
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  SetAssertMode(AssertMode::kThrow);  // an engine assertion becomes a violation to shrink
+  CLI::App app{"shardcheck: the shardstore checkers"};
+  app.require_subcommand(1);
+
+  int iterations = 1000;
+  uint64_t seed = 1;
+  std::string bug;
+  std::string harness = "all";
+  int max_ops = 50;
+  bool as_json = false;
+  CLI::App* conformance =
+      app.add_subcommand("conformance", "random op sequences against the reference models");
+  conformance->add_option("--iterations", iterations, "sequences per harness")
+      ->check(CLI::Range(1, 1 << 30));
+  conformance->add_option("--seed", seed, "the run is a function of (seed, commit)");
+  conformance->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
+  conformance->add_option("--harness", harness, "store, index, chunk or all");
+  conformance->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
+  conformance->add_flag("--json", as_json, "one JSON object on stdout, last");
+
+  std::string token;
+  CLI::App* replay = app.add_subcommand("replay", "rerun one case from its replay token");
+  replay->add_option("token", token, "as printed by a failing run")->required();
+  replay->add_flag("--json", as_json, "one JSON object on stdout, last");
+
+  CLI::App* bugs = app.add_subcommand("bugs", "list the seeded bugs");
+  bugs->add_flag("--json", as_json, "as one JSON object");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "shardcheck: " << e.what() << "\n" << app.help();
+    return kExitUsage;
+  }
+  if (conformance->parsed()) return Conformance(iterations, seed, bug, harness, max_ops, as_json);
+  if (replay->parsed()) return Replay(token, as_json);
+  if (bugs->parsed()) return Bugs(as_json);
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace shardstore::checker
+
+int main(int argc, char** argv) { return shardstore::checker::Main(argc, argv); }

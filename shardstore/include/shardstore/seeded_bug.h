@@ -1,0 +1,76 @@
+// Seeded bugs: named faults compiled into the engine only when the build option
+// SHARDSTORE_SEEDED_BUGS is ON, each off until a checker turns it on.
+//
+// They exist to prove the checkers: every checker must find the seeded bugs of its class and
+// stay silent when none is on. A site in the engine reads
+//
+//   if (SS_SEEDED_BUG(kCacheNotDrainedAfterReset)) ...
+//
+// which is the constant `false` in a build without the option, so production code pays nothing.
+// Each bug is one line at its site. The registry below is compiled in every build so that
+// tools can list the bugs and say whether this build has them.
+//
+// Thread-safety: the active bug is a process-wide atomic; set it before starting a run.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace shardstore::seeded {
+
+enum class Bug : uint8_t {
+  kNone = 0,
+  // functional
+  kReclaimScanOffByOne,
+  kCacheNotDrainedAfterReset,
+  kResetNotPersistedAtShutdown,
+  kReclaimForgetsUnreadableRun,
+  kValueSplitDropsLastByte,
+  kCompactionKeepsOldestEntry,
+};
+
+enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };
+
+struct BugInfo {
+  Bug bug;
+  std::string_view name;    // snake_case, as `shardcheck --bug` takes it
+  std::string_view symbol;  // the enumerator, for generated code: "kCacheNotDrainedAfterReset"
+  BugClass bug_class;
+  std::string_view description;
+};
+
+// Every seeded bug, in declaration order (kNone excluded).
+std::span<const BugInfo> AllBugs();
+std::optional<BugInfo> FindBug(std::string_view name);
+std::string_view BugClassName(BugClass bug_class);
+
+// True when this build was configured with SHARDSTORE_SEEDED_BUGS=ON.
+bool CompiledIn();
+
+// The bug that SS_SEEDED_BUG sites see as on (kNone: none). REQUIRES: CompiledIn() or kNone.
+void SetActive(Bug bug);
+Bug Active();
+
+// Turns a bug on for a scope and restores the previous one after.
+class Scope {
+ public:
+  explicit Scope(Bug bug) : previous_(Active()) { SetActive(bug); }
+  ~Scope() { SetActive(previous_); }
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  Bug previous_;
+};
+
+}  // namespace shardstore::seeded
+
+#if defined(SHARDSTORE_SEEDED_BUGS) && SHARDSTORE_SEEDED_BUGS
+#define SS_SEEDED_BUG(name) \
+  (::shardstore::seeded::Active() == ::shardstore::seeded::Bug::name)
+#else
+// The name is still checked, so a site cannot rot in builds without the option.
+#define SS_SEEDED_BUG(name) (static_cast<void>(::shardstore::seeded::Bug::name), false)
+#endif

@@ -1,0 +1,77 @@
+#include "shardstore/seeded_bug.h"
+
+#include <array>
+#include <atomic>
+
+#include "shardstore/assert.h"
+
+namespace shardstore::seeded {
+namespace {
+
+constexpr std::array kBugs = {
+    BugInfo{Bug::kReclaimScanOffByOne, "reclaim_scan_off_by_one", "kReclaimScanOffByOne", BugClass::kFunctional,
+            "reclamation's scan steps one page too far past a chunk whose frame is an exact "
+            "number of pages, missing the chunk after it"},
+    BugInfo{Bug::kCacheNotDrainedAfterReset, "cache_not_drained_after_reset", "kCacheNotDrainedAfterReset",
+            BugClass::kFunctional,
+            "resetting an extent keeps its chunks in the read cache, so a new chunk at a reused "
+            "locator reads back as the old one"},
+    BugInfo{Bug::kResetNotPersistedAtShutdown, "reset_not_persisted_at_shutdown", "kResetNotPersistedAtShutdown",
+            BugClass::kFunctional,
+            "a reset does not request its superblock update, so a clean shutdown right after "
+            "it leaves stale extent metadata on disk"},
+    BugInfo{Bug::kReclaimForgetsUnreadableRun, "reclaim_forgets_unreadable_run", "kReclaimForgetsUnreadableRun",
+            BugClass::kFunctional,
+            "evacuating an index extent drops a run whose chunks failed to read (a transient "
+            "error), forgetting every key it held"},
+    BugInfo{Bug::kValueSplitDropsLastByte, "value_split_drops_last_byte", "kValueSplitDropsLastByte", BugClass::kFunctional,
+            "splitting a value into chunks rounds the part count down when the value is one "
+            "byte past a multiple of the chunk limit, dropping that byte"},
+    BugInfo{Bug::kCompactionKeepsOldestEntry, "compaction_keeps_oldest_entry", "kCompactionKeepsOldestEntry",
+            BugClass::kFunctional,
+            "compaction merges runs oldest first, so a key overwritten across runs gets its "
+            "old value back"},
+};
+
+std::atomic<Bug> g_active{Bug::kNone};
+
+}  // namespace
+
+std::span<const BugInfo> AllBugs() { return kBugs; }
+
+std::optional<BugInfo> FindBug(std::string_view name) {
+  for (const BugInfo& info : kBugs) {
+    if (info.name == name) return info;
+  }
+  return std::nullopt;
+}
+
+std::string_view BugClassName(BugClass bug_class) {
+  switch (bug_class) {
+    case BugClass::kFunctional:
+      return "functional";
+    case BugClass::kCrash:
+      return "crash";
+    case BugClass::kConcurrency:
+      return "concurrency";
+  }
+  return "unknown";
+}
+
+bool CompiledIn() {
+#if defined(SHARDSTORE_SEEDED_BUGS) && SHARDSTORE_SEEDED_BUGS
+  return true;
+#else
+  return false;
+#endif
+}
+
+void SetActive(Bug bug) {
+  SS_ASSERT_MSG(bug == Bug::kNone || CompiledIn(),
+                "this build has no seeded bugs (configure with -DSHARDSTORE_SEEDED_BUGS=ON)");
+  g_active.store(bug, std::memory_order_relaxed);
+}
+
+Bug Active() { return g_active.load(std::memory_order_relaxed); }
+
+}  // namespace shardstore::seeded
