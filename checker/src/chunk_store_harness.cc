@@ -25,12 +25,6 @@ void ChunkStoreHarness::Open() {
   store_ = std::move(opened).value();
 }
 
-Bytes ChunkStoreHarness::Payload(uint32_t size, uint8_t fill) {
-  Bytes payload(size);
-  for (uint32_t i = 0; i < size; ++i) payload[i] = static_cast<uint8_t>(fill + i * 7 + (i >> 8));
-  return payload;
-}
-
 std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool uncached) {
   StatusOr<ChunkStore::Chunk> got = uncached ? store_->ReadUncached(at) : store_->Read(at);
   const std::optional<models::ChunkStoreModel::Chunk> want = model_.Read(at);
@@ -68,7 +62,7 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
       ChunkHeader header;
       header.sequence = store_->NextSequence();
       const std::string key = KeyName(op.key);
-      const Bytes payload = Payload(op.size, op.fill);
+      const Bytes payload = ValueBytes(op.size, op.fill);
       StatusOr<ChunkStore::Appended> result =
           store_->Append(ExtentOwner::kData, header, key, payload, Dependency());
       if (result.status().IsNoSpace()) {

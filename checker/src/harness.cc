@@ -1,5 +1,7 @@
 #include "shardstore/checker/harness.h"
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
 
 #include "shardstore/assert.h"
@@ -59,6 +61,18 @@ std::optional<std::string> Harness::Finish() {
   } catch (const std::exception& e) {
     return std::string("exception: ") + e.what();
   }
+}
+
+Bytes ValueBytes(uint32_t size, uint8_t fill) {
+  // Every 8 bytes differ, and values of different fills differ everywhere: a chunk read from
+  // the wrong place or at a shifted offset never matches.
+  Bytes value(size);
+  uint64_t word = (fill + 1) * 0x9E3779B97F4A7C15ull;
+  for (uint32_t i = 0; i < size; i += 8) {
+    word = word * 6364136223846793005ull + 1442695040888963407ull;
+    std::memcpy(value.data() + i, &word, std::min<uint32_t>(8, size - i));
+  }
+  return value;
 }
 
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind) {

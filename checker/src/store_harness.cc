@@ -40,12 +40,6 @@ StoreHarness::StoreHarness() : disk_(kGeometry) {
 
 StoreHarness::~StoreHarness() = default;
 
-Bytes StoreHarness::Value(uint32_t size, uint8_t fill) {
-  Bytes value(size);
-  for (uint32_t i = 0; i < size; ++i) value[i] = static_cast<uint8_t>(fill + i * 131 + (i >> 8));
-  return value;
-}
-
 uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_bytes) const {
   const uint64_t parts = std::max<uint64_t>(1, (value_bytes + kChunkPayloadBytes - 1) /
                                                    kChunkPayloadBytes);
@@ -77,7 +71,7 @@ std::vector<uint32_t> StoreHarness::ReclaimCandidates() {
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key,
                                                   uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
-  const std::optional<Bytes> want = model_.Get(key);
+  const Bytes* want = model_.Get(key);
   if (!got.ok()) {
     if (got.status().IsNotFound() && !want) return std::nullopt;
     // A read that failed may fail the Get; it may never return other bytes.
@@ -160,9 +154,10 @@ std::optional<std::string> StoreHarness::Step(const Op& op) {
       if (auto v = CheckGet(key, faults_before)) return v;
       break;
     case OpKind::kPut: {
-      StatusOr<Dependency> put = store_->Put(key, Value(op.size, op.fill));
+      Bytes value = ValueBytes(op.size, op.fill);
+      StatusOr<Dependency> put = store_->Put(key, value);
       if (put.ok()) {
-        model_.Put(key, Value(op.size, op.fill));
+        model_.Put(key, std::move(value));
       } else if (put.status().IsNoSpace()) {
         SetNote("NoSpace");
         // The disk may be full only when the values really fill it: half the space data may

@@ -102,10 +102,13 @@ class MemDisk : public Disk {
   };
   struct PendingWrite {
     PendingPage page;
-    Bytes bytes;  // kPageBytes
+    size_t at;  // its kPageBytes bytes start here in pending_bytes_
   };
 
   uint8_t* DurablePage(uint32_t extent, uint32_t offset);
+  const uint8_t* PendingBytes(const PendingWrite& write) const {
+    return pending_bytes_.data() + write.at;
+  }
   bool TakeFault(uint32_t extent, IoKind kind);
   void Record(const Event& event);
 
@@ -113,6 +116,8 @@ class MemDisk : public Disk {
   mutable sync::Mutex mu_;
   std::vector<Bytes> durable_;  // per extent, grown lazily to the highest page touched
   std::vector<PendingWrite> pending_;
+  Bytes pending_bytes_;  // every pending page's bytes, in write order (one buffer: no per-page
+                         // allocation)
   std::vector<Fault> faults_;
   bool record_events_ = false;
   std::vector<Event> events_;

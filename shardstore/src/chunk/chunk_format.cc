@@ -40,7 +40,13 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
   header.key_bytes = static_cast<uint32_t>(key.size());
   header.payload_bytes = static_cast<uint32_t>(payload.size());
 
-  Bytes frame(header.frame_bytes(), 0);
+  // Built by appending, so only the padding is ever zero-filled.
+  Bytes frame;
+  frame.reserve(header.frame_bytes());
+  frame.resize(kChunkHeaderBytes);
+  frame.insert(frame.end(), key.begin(), key.end());
+  frame.insert(frame.end(), payload.begin(), payload.end());
+  frame.resize(header.frame_bytes());
   uint8_t* p = frame.data();
   coding::Put64(p + 0, kChunkMagic);
   std::memcpy(p + 8, header.uuid.data(), header.uuid.size());
@@ -51,10 +57,6 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
   coding::Put32(p + 36, header.part_index);
   coding::Put32(p + 40, header.part_count);
   coding::Put64(p + 48, header.sequence);
-  if (!key.empty()) std::memcpy(p + kChunkHeaderBytes, key.data(), key.size());
-  if (!payload.empty()) {
-    std::memcpy(p + kChunkHeaderBytes + key.size(), payload.data(), payload.size());
-  }
   const size_t trailer_at = frame.size() - kChunkTrailerBytes;
   std::memcpy(p + trailer_at, header.uuid.data(), header.uuid.size());
   coding::Put64(p + trailer_at + 16, kChunkMagic);

@@ -43,10 +43,9 @@ Status MemDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
                            std::to_string(offset));
   }
   for (size_t done = 0; done < data.size(); done += kPageBytes) {
-    PendingWrite write;
-    write.page = {extent, static_cast<uint32_t>(offset + done)};
-    write.bytes.assign(data.begin() + done, data.begin() + done + kPageBytes);
-    pending_.push_back(std::move(write));
+    pending_.push_back({{extent, static_cast<uint32_t>(offset + done)}, pending_bytes_.size()});
+    pending_bytes_.insert(pending_bytes_.end(), data.begin() + done,
+                          data.begin() + done + kPageBytes);
   }
   stats_.bytes_written += data.size();
   ++stats_.writes;
@@ -71,7 +70,7 @@ Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   for (const PendingWrite& write : pending_) {
     if (write.page.extent != extent) continue;
     if (write.page.offset < offset || write.page.offset >= offset + out.size()) continue;
-    std::memcpy(out.data() + (write.page.offset - offset), write.bytes.data(), kPageBytes);
+    std::memcpy(out.data() + (write.page.offset - offset), PendingBytes(write), kPageBytes);
   }
   return Status::Ok();
 }
@@ -80,9 +79,10 @@ Status MemDisk::Flush() {
   sync::LockGuard lock(mu_);
   Record({Event::Kind::kFlush, 0, 0, 0, false});
   for (const PendingWrite& write : pending_) {
-    std::memcpy(DurablePage(write.page.extent, write.page.offset), write.bytes.data(), kPageBytes);
+    std::memcpy(DurablePage(write.page.extent, write.page.offset), PendingBytes(write), kPageBytes);
   }
   pending_.clear();
+  pending_bytes_.clear();
   ++stats_.flushes;
   return Status::Ok();
 }
@@ -102,15 +102,17 @@ void MemDisk::Crash(std::span<const SectorsKept> sectors_kept) {
     SS_ASSERT(sectors_kept[i] <= kPageWhole);
     if (sectors_kept[i] == kPageLost) continue;
     const PendingWrite& write = pending_[i];
-    std::memcpy(DurablePage(write.page.extent, write.page.offset), write.bytes.data(),
+    std::memcpy(DurablePage(write.page.extent, write.page.offset), PendingBytes(write),
                 size_t{sectors_kept[i]} * kSectorBytes);
   }
   pending_.clear();
+  pending_bytes_.clear();
 }
 
 void MemDisk::CrashLosingAll() {
   sync::LockGuard lock(mu_);
   pending_.clear();
+  pending_bytes_.clear();
 }
 
 void MemDisk::FailNext(uint32_t extent, IoKind kind, uint32_t skip) {
@@ -134,9 +136,9 @@ void MemDisk::CorruptByte(uint32_t extent, uint32_t offset, uint8_t xor_mask) {
   sync::LockGuard lock(mu_);
   const uint32_t page_offset = offset / kPageBytes * kPageBytes;
   DurablePage(extent, page_offset)[offset - page_offset] ^= xor_mask;
-  for (PendingWrite& write : pending_) {
+  for (const PendingWrite& write : pending_) {
     if (write.page.extent == extent && write.page.offset == page_offset) {
-      write.bytes[offset - page_offset] ^= xor_mask;
+      pending_bytes_[write.at + (offset - page_offset)] ^= xor_mask;
     }
   }
 }

@@ -1,6 +1,7 @@
 #include "store/chunk_store.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "shardstore/coverage.h"
@@ -217,7 +218,10 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
     SS_COVER(kReadFromCache);
     return Chunk{cached->header, cached->key, cached->payload};
   }
-  Bytes frame(locator.length);
+  // Every byte is read over: no need to zero it first.
+  const std::unique_ptr<uint8_t[]> buffer =
+      std::make_unique_for_overwrite<uint8_t[]>(locator.length);
+  const MutableByteView frame(buffer.get(), locator.length);
   SS_RETURN_IF_ERROR(ReadBytes(locator.extent, locator.offset, frame));
   SS_ASSIGN_OR_RETURN(ChunkView view, DecodeChunk(frame));
   if (view.header.frame_bytes() != locator.length) {
@@ -239,13 +243,22 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
       scheduler_.Poisoned(extent)
           ? std::min(table_.write_pointer(extent), scheduler_.DurableFrontier(extent))
           : table_.write_pointer(extent);
-  Bytes window;
+  // Read over whole, so never zeroed first.
+  std::unique_ptr<uint8_t[]> buffer;
+  uint32_t buffer_bytes = 0;
+  MutableByteView window;
   uint32_t window_at = 0;
   // Makes [offset, offset + bytes) available in `window`; returns a view of it.
   auto fetch = [&](uint32_t offset, uint32_t bytes, ByteView* view) -> Status {
     if (offset < window_at || offset + bytes > window_at + window.size()) {
+      const uint32_t window_bytes =
+          std::max(bytes, std::min(kScanWindowBytes, write_pointer - offset));
+      if (window_bytes > buffer_bytes) {
+        buffer = std::make_unique_for_overwrite<uint8_t[]>(window_bytes);
+        buffer_bytes = window_bytes;
+      }
       window_at = offset;
-      window.resize(std::max(bytes, std::min(kScanWindowBytes, write_pointer - offset)));
+      window = MutableByteView(buffer.get(), window_bytes);
       SS_RETURN_IF_ERROR(ReadBytes(extent, offset, window));
     }
     *view = ByteView(window).subspan(offset - window_at, bytes);

@@ -212,6 +212,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
       return Status::Corruption("chunk at " + entry->parts[part].ToString() + " is not part " +
                                 std::to_string(part) + " of shard " + std::string(key));
     }
+    if (part_count == 1) return std::move(chunk.payload);
     value.insert(value.end(), chunk.payload.begin(), chunk.payload.end());
   }
   return value;

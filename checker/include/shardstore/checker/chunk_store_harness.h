@@ -29,8 +29,6 @@ class ChunkStoreHarness final : public Harness {
   ChunkStoreHarness();
   ~ChunkStoreHarness() override;
 
-  static Bytes Payload(uint32_t size, uint8_t fill);
-
  protected:
   std::optional<std::string> Step(const Op& op) override;
   std::optional<std::string> FinishChecks() override;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "shardstore/checker/op.h"
+#include "shardstore/types.h"
 
 namespace shardstore::checker {
 
@@ -60,6 +61,9 @@ class Harness {
 };
 
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind);
+
+// The bytes of a value or payload of `size` bytes generated from `fill`.
+Bytes ValueBytes(uint32_t size, uint8_t fill);
 
 // Which kinds a harness accepts.
 bool InAlphabet(HarnessKind harness, OpKind kind);

@@ -34,9 +34,6 @@ class StoreHarness final : public Harness {
   StoreHarness();
   ~StoreHarness() override;
 
-  // The bytes Put(key, size, fill) writes.
-  static Bytes Value(uint32_t size, uint8_t fill);
-
  protected:
   std::optional<std::string> Step(const Op& op) override;
   std::optional<std::string> FinishChecks() override;

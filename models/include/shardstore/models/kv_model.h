@@ -22,10 +22,10 @@ class KvModel {
   void Put(const std::string& key, Bytes value) { values_[key] = std::move(value); }
   void Delete(const std::string& key) { values_.erase(key); }
 
-  std::optional<Bytes> Get(const std::string& key) const {
+  // The value of `key`, or null; valid until the next change.
+  const Bytes* Get(const std::string& key) const {
     auto it = values_.find(key);
-    if (it == values_.end()) return std::nullopt;
-    return it->second;
+    return it == values_.end() ? nullptr : &it->second;
   }
 
   // Every key with a value, ascending.

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# shardcheck end to end: exit codes (0 pass, 1 violation, 2 bad usage), the JSON contract, and a
+# printed replay token that reproduces the violation.
+set -uo pipefail
+shardcheck="$1"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+expect() {  # expect <wanted exit code> <description> <command...>
+  local want="$1" what="$2"
+  shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    echo "FAIL: $what: exit $got, wanted $want"; tail -n 5 "$work/out" "$work/err"
+    failures=$((failures + 1))
+  fi
+}
+expect_in() {  # expect_in <file> <text> <description>
+  if ! grep -qF -- "$2" "$1"; then echo "FAIL: $3: no '$2' in $1"; failures=$((failures + 1)); fi
+}
+
+expect 2 "no suite" "$shardcheck"
+expect 2 "unknown suite" "$shardcheck" nosuch
+expect 2 "unknown flag" "$shardcheck" conformance --nosuch
+expect 2 "bad iterations" "$shardcheck" conformance --iterations zero
+expect 2 "unknown bug" "$shardcheck" conformance --bug no_such_bug
+expect_in "$work/err" "unknown seeded bug" "unknown bug message"
+expect 2 "unknown harness" "$shardcheck" conformance --harness disk
+expect 2 "bad token" "$shardcheck" replay ss1:store:-:Y9
+expect 0 "help" "$shardcheck" --help
+
+expect 0 "bugs" "$shardcheck" bugs
+expect_in "$work/out" "cache_not_drained_after_reset  functional  " "bugs lists name and class"
+
+expect 0 "clean run" "$shardcheck" conformance --iterations 30 --seed 7 --json
+tail -n 1 "$work/out" >"$work/json"
+for field in '"result":"pass"' '"seed":7' '"iterations":90' '"shrunk_ops":null' '"replay":null'; do
+  expect_in "$work/json" "$field" "clean JSON"
+done
+
+expect 1 "seeded bug" "$shardcheck" conformance --iterations 2000 --seed 7 \
+  --bug value_split_drops_last_byte --json
+tail -n 1 "$work/out" >"$work/json"
+for field in '"result":"violation"' '"seed":7' '"shrunk_ops":' '"replay":"shardcheck replay ss1:'; do
+  expect_in "$work/json" "$field" "violation JSON"
+done
+token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/json" | head -n 1 |
+  sed 's/^"replay":"shardcheck replay //; s/"$//')"
+expect 1 "replay reproduces" "$shardcheck" replay "$token"
+expect_in "$work/out" "violation at" "replay prints the violation"
+
+if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "shardcheck_test: ok"

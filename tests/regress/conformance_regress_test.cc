@@ -1,0 +1,40 @@
+// Engine bugs the conformance checker found on the clean engine, as printed by shardcheck
+// (shardcheck replay <token> reruns each).
+#include <gtest/gtest.h>
+
+#include "shardstore/checker/replay.h"
+
+namespace shardstore::checker {
+namespace {
+
+// ss1:store:-:X0,0,1.P0,0,0.B — recovery read superblock slot 0 with an injected error and
+// recovered from slot 1, the older one: a transient read error rolled the store back to before
+// the Put. A slot that cannot be read now fails the open with IOError (and the next open works).
+TEST(ConformanceRegress, UnreadableSuperblockSlotNeverRollsTheStoreBack) {
+  const Case c{HarnessKind::kStore, shardstore::seeded::Bug::kNone, {
+      op::FailDiskOnce(0, FaultIo::kRead, 1),  // FailDiskOnce(#0, read, skip 1)
+      op::Put(0, 0, 0),                        // Put(a, 0 bytes, fill 0)
+      op::Reboot(),                            // Reboot
+  }};
+  const Outcome outcome = RunCase(c);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
+// ss1:store:-:P2,24583,0.F.R0.P0,4000,0.R0.R2.P0,8193,0.P3,0,0.C.R0.P3,24583,0.P4,49155,0.P0,16288,0.P2,24583,0.D4.P0,0,0
+// Put returned NoSpace with 110,592 bytes of values on a disk with 262,144 usable: reclamation
+// counted as live the chunks of a run entry shadowed by a durable tombstone in the memtable, so
+// it had to move them and found no room; and background reclamation gave up after that first
+// extent instead of trying the next one.
+TEST(ConformanceRegress, PutFindsRoomWhenMostOfTheDiskIsDead) {
+  const Case c{HarnessKind::kStore, shardstore::seeded::Bug::kNone, {
+      op::Put(2, 24583, 0), op::IndexFlush(), op::Reclaim(0), op::Put(0, 4000, 0),
+      op::Reclaim(0), op::Reclaim(2), op::Put(0, 8193, 0), op::Put(3, 0, 0), op::Compact(),
+      op::Reclaim(0), op::Put(3, 24583, 0), op::Put(4, 49155, 0), op::Put(0, 16288, 0),
+      op::Put(2, 24583, 0), op::Delete(4), op::Put(0, 0, 0),
+  }};
+  const Outcome outcome = RunCase(c);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
+}  // namespace
+}  // namespace shardstore::checker
