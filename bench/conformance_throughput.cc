@@ -31,8 +31,7 @@ std::vector<checker::Op> Generate(HarnessKind harness, rc::Random& random) {
   checker::GenState state;
   std::vector<checker::Op> ops;
   for (int i = 0; i < kOpsPerSequence; ++i) {
-    const checker::Op op =
-        checker::GenOp(harness, state)(random.split(), kOpsPerSequence).value();
+    const checker::Op op = checker::GenOp(harness, state)(random.split(), kOpsPerSequence).value();
     state.Apply(op);
     ops.push_back(op);
   }

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --parallel 2
+./build/release/checker/shardcheck conformance --iterations 10000 --max-ops 100 --seed 1
 ./build/release/shardstore/shardstore demo

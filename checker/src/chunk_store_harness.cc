@@ -27,7 +27,7 @@ void ChunkStoreHarness::Open() {
 
 std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool uncached) {
   StatusOr<ChunkStore::Chunk> got = uncached ? store_->ReadUncached(at) : store_->Read(at);
-  const std::optional<models::ChunkStoreModel::Chunk> want = model_.Read(at);
+  const models::Chunk* want = model_.Get(at);
   if (!want) {
     if (got.ok()) {
       return "Read(" + at.ToString() + ") returned chunk " + got->key +
@@ -71,15 +71,23 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
       }
       if (!result.ok()) return "Append failed: " + Describe(result.status());
       SetNote(result->locator.ToString());
-      if (!model_.Append(result->locator, {key, payload})) {
-        return "Append returned " + result->locator.ToString() +
-               ", overlapping a chunk still there";
+      // Appends never overwrite: the new chunk overlaps none still there.
+      for (const auto& [at, chunk] : model_.entries()) {
+        if (at.extent == result->locator.extent && at.offset < result->locator.end() &&
+            result->locator.offset < at.end()) {
+          return "Append returned " + result->locator.ToString() + ", overlapping chunk " +
+                 chunk.key + " still at " + at.ToString();
+        }
       }
+      model_.Put(result->locator, {key, payload});
       appended_.push_back(result->locator);
       break;
     }
     case OpKind::kReset: {
-      const std::vector<uint32_t> extents = model_.Extents();
+      std::vector<uint32_t> extents;  // those holding chunks, ascending
+      for (const auto& [at, chunk] : model_.entries()) {
+        if (extents.empty() || extents.back() != at.extent) extents.push_back(at.extent);
+      }
       if (extents.empty()) {
         SetNote("no extent holds chunks");
         break;
@@ -88,7 +96,7 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
       SetNote("extent " + std::to_string(*reset_extent));
       StatusOr<Dependency> reset = store_->Reset(*reset_extent);
       if (!reset.ok()) return "Reset failed: " + Describe(reset.status());
-      model_.ResetExtent(*reset_extent);
+      models::ResetExtent(model_, *reset_extent);
       break;
     }
     case OpKind::kFlush:

@@ -78,10 +78,9 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
-        return rc::gen::map(GenOp(options.harness, s),
-                            [](Op op) -> std::shared_ptr<const Command> {
-                              return std::make_shared<const OpCommand>(op);
-                            });
+        return rc::gen::map(GenOp(options.harness, s), [](Op op) -> std::shared_ptr<const Command> {
+          return std::make_shared<const OpCommand>(op);
+        });
       });
       if (std::optional<std::string> violation = harness->Finish()) RC_FAIL(*violation);
       account();
@@ -105,9 +104,8 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
   params.maxSuccess = options.iterations;
   params.maxSize = std::max(0, options.max_ops - 1);  // rc::state draws 1..size+1 commands
   Listener listener(options.on_progress);
-  const rc::detail::TestResult result =
-      rc::detail::checkTestable(property, rc::detail::TestMetadata{"conformance", ""}, params,
-                                listener);
+  const rc::detail::TestResult result = rc::detail::checkTestable(
+      property, rc::detail::TestMetadata{"conformance", ""}, params, listener);
 
   rc::detail::FailureResult failure;
   rc::detail::GaveUpResult gave_up;
@@ -129,9 +127,10 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     }
     found.replayed = RunCase(found.minimized);
     found.token = EncodeToken(found.minimized);
-    found.gtest = GTestFor(found.minimized, std::string(HarnessName(options.harness)) + "Seed" +
-                                                std::to_string(options.seed),
-                           found.replayed.violation.value_or(failure.description));
+    found.gtest =
+        GTestFor(found.minimized,
+                 std::string(HarnessName(options.harness)) + "Seed" + std::to_string(options.seed),
+                 found.replayed.violation.value_or(failure.description));
     report.counterexample = std::move(found);
   } else {
     report.sequences = listener.cases();

@@ -47,11 +47,12 @@ rc::Gen<Op> Put(uint32_t keys, uint32_t chunk_bytes) {
                         rc::gen::arbitrary<uint8_t>());
 }
 rc::Gen<Op> FailReadOnce() {
-  return rc::gen::apply([](uint32_t selector,
-                           uint8_t skip) { return op::FailDiskOnce(selector, FaultIo::kRead, skip); },
-                        Selector(),
-                        Weighted<uint8_t>({{3, rc::gen::just<uint8_t>(0)},
-                                           {1, rc::gen::inRange<uint8_t>(0, 4)}}));
+  return rc::gen::apply(
+      [](uint32_t selector, uint8_t skip) {
+        return op::FailDiskOnce(selector, FaultIo::kRead, skip);
+      },
+      Selector(),
+      Weighted<uint8_t>({{3, rc::gen::just<uint8_t>(0)}, {1, rc::gen::inRange<uint8_t>(0, 4)}}));
 }
 
 rc::Gen<Op> KvOp(const GenState& s, uint32_t keys, uint32_t chunk_bytes, bool index_level) {

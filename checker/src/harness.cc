@@ -34,8 +34,7 @@ bool InAlphabet(HarnessKind harness, OpKind kind) {
   const bool chunk_kind = kind == OpKind::kRead || kind == OpKind::kAppend ||
                           kind == OpKind::kReset || kind == OpKind::kFlush ||
                           kind == OpKind::kReboot;
-  return harness == HarnessKind::kChunkStore ? chunk_kind
-                                             : kind <= OpKind::kFailDiskOnce;
+  return harness == HarnessKind::kChunkStore ? chunk_kind : kind <= OpKind::kFailDiskOnce;
 }
 
 std::optional<std::string> Harness::Run(const Op& op) {

@@ -68,7 +68,9 @@ std::optional<std::string> IndexHarness::CheckLookup(const std::string& key) {
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   std::optional<std::vector<Locator>> got;
   if (entry && !entry->tombstone) got = entry->parts;
-  const std::optional<std::vector<Locator>> want = model_.Get(key);
+  const std::vector<Locator>* in_model = model_.Get(key);
+  const std::optional<std::vector<Locator>> want =
+      in_model ? std::optional(*in_model) : std::nullopt;
   if (got != want) {
     return "Lookup(" + key + ") found " + ShowParts(got) + "; the model holds " + ShowParts(want);
   }
@@ -121,7 +123,8 @@ std::optional<std::string> IndexHarness::Reclaim(uint32_t selector, uint64_t fau
            std::to_string(it->second) + " live index bytes";
   }
   StatusOr<Dependency> reset = chunks_->Reset(extent);
-  if (!reset.ok()) return "Reset(" + std::to_string(extent) + ") failed: " + Describe(reset.status());
+  if (!reset.ok())
+    return "Reset(" + std::to_string(extent) + ") failed: " + Describe(reset.status());
   return std::nullopt;
 }
 

@@ -13,12 +13,18 @@ struct KindInfo {
 };
 
 constexpr KindInfo kKinds[] = {
-    {OpKind::kGet, "Get", 'G'},         {OpKind::kPut, "Put", 'P'},
-    {OpKind::kDelete, "Delete", 'D'},   {OpKind::kList, "List", 'L'},
-    {OpKind::kIndexFlush, "IndexFlush", 'F'}, {OpKind::kCompact, "Compact", 'C'},
-    {OpKind::kReclaim, "Reclaim", 'R'}, {OpKind::kReboot, "Reboot", 'B'},
-    {OpKind::kFailDiskOnce, "FailDiskOnce", 'X'}, {OpKind::kRead, "Read", 'Q'},
-    {OpKind::kAppend, "Append", 'A'},   {OpKind::kReset, "Reset", 'Z'},
+    {OpKind::kGet, "Get", 'G'},
+    {OpKind::kPut, "Put", 'P'},
+    {OpKind::kDelete, "Delete", 'D'},
+    {OpKind::kList, "List", 'L'},
+    {OpKind::kIndexFlush, "IndexFlush", 'F'},
+    {OpKind::kCompact, "Compact", 'C'},
+    {OpKind::kReclaim, "Reclaim", 'R'},
+    {OpKind::kReboot, "Reboot", 'B'},
+    {OpKind::kFailDiskOnce, "FailDiskOnce", 'X'},
+    {OpKind::kRead, "Read", 'Q'},
+    {OpKind::kAppend, "Append", 'A'},
+    {OpKind::kReset, "Reset", 'Z'},
     {OpKind::kFlush, "Flush", 'S'},
 };
 static_assert(std::size(kKinds) == kOpKindCount);
@@ -152,8 +158,9 @@ std::optional<Op> Decode(std::string_view piece) {
 std::string ToCpp(const Op& op) {
   std::string call = "op::" + std::string(OpKindName(op.kind)) + "(";
   if (op.kind == OpKind::kFailDiskOnce) {
-    return call + std::to_string(op.selector) + ", FaultIo::" +
-           (op.io == FaultIo::kRead ? "kRead" : "kWrite") + ", " + std::to_string(op.skip) + ")";
+    return call + std::to_string(op.selector) +
+           ", FaultIo::" + (op.io == FaultIo::kRead ? "kRead" : "kWrite") + ", " +
+           std::to_string(op.skip) + ")";
   }
   const std::vector<uint32_t> args = Args(op);
   for (size_t i = 0; i < args.size(); ++i) {

@@ -107,8 +107,8 @@ std::string GTestFor(const Case& c, std::string_view name, std::string_view viol
     bug = info.symbol;
     text += "  // Fails while the seeded bug " + std::string(info.name) + " is on.\n";
   }
-  text += "  const Case c{HarnessKind::" + std::string(harness) + ", shardstore::seeded::Bug::" +
-          std::string(bug) + ", {\n";
+  text += "  const Case c{HarnessKind::" + std::string(harness) +
+          ", shardstore::seeded::Bug::" + std::string(bug) + ", {\n";
   for (const Op& op : c.ops) text += "      " + ToCpp(op) + ",  // " + Show(op) + "\n";
   text += "  }};\n";
   text += "  const Outcome outcome = RunCase(c);\n";

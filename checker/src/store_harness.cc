@@ -41,12 +41,12 @@ StoreHarness::StoreHarness() : disk_(kGeometry) {
 StoreHarness::~StoreHarness() = default;
 
 uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_bytes) const {
-  const uint64_t parts = std::max<uint64_t>(1, (value_bytes + kChunkPayloadBytes - 1) /
-                                                   kChunkPayloadBytes);
+  const uint64_t parts =
+      std::max<uint64_t>(1, (value_bytes + kChunkPayloadBytes - 1) / kChunkPayloadBytes);
   uint64_t bytes = 0;
   for (uint64_t part = 0; part < parts; ++part) {
-    const uint64_t payload = std::min<uint64_t>(kChunkPayloadBytes,
-                                                value_bytes - part * kChunkPayloadBytes);
+    const uint64_t payload =
+        std::min<uint64_t>(kChunkPayloadBytes, value_bytes - part * kChunkPayloadBytes);
     bytes += ChunkFrameBytes(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(payload));
   }
   return bytes;
@@ -54,7 +54,7 @@ uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_byt
 
 uint64_t StoreHarness::ModelFootprintBytes() const {
   uint64_t bytes = 0;
-  for (const std::string& key : model_.List()) bytes += FootprintBytes(key, model_.Get(key)->size());
+  for (const auto& [key, value] : model_.entries()) bytes += FootprintBytes(key, value.size());
   return bytes;
 }
 
@@ -68,8 +68,7 @@ std::vector<uint32_t> StoreHarness::ReclaimCandidates() {
   return live.empty() ? used : live;
 }
 
-std::optional<std::string> StoreHarness::CheckGet(const std::string& key,
-                                                  uint64_t faults_before) {
+std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
   const Bytes* want = model_.Get(key);
   if (!got.ok()) {
@@ -86,9 +85,9 @@ std::optional<std::string> StoreHarness::CheckGet(const std::string& key,
            " bytes; the model holds no value";
   }
   if (*got != *want) {
-    return "Get(" + key + ") returned " + std::to_string(got->size()) +
-           " bytes; the model holds " + std::to_string(want->size()) +
-           " bytes; they first differ at byte " + std::to_string(FirstDifference(*got, *want));
+    return "Get(" + key + ") returned " + std::to_string(got->size()) + " bytes; the model holds " +
+           std::to_string(want->size()) + " bytes; they first differ at byte " +
+           std::to_string(FirstDifference(*got, *want));
   }
   return std::nullopt;
 }
@@ -136,9 +135,9 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   const std::vector<ExtentStat> after = ByExtent(store_->Stat());
   for (uint32_t e = 1; e < after.size(); ++e) {
     if (after[e].owner != before[e].owner || after[e].write_pointer != before[e].write_pointer) {
-      return "after a clean reboot extent " + std::to_string(e) + " is " + after[e].owner +
-             " at " + std::to_string(after[e].write_pointer) + "; before it was " +
-             before[e].owner + " at " + std::to_string(before[e].write_pointer);
+      return "after a clean reboot extent " + std::to_string(e) + " is " + after[e].owner + " at " +
+             std::to_string(after[e].write_pointer) + "; before it was " + before[e].owner +
+             " at " + std::to_string(before[e].write_pointer);
     }
   }
   extents_ = after;

@@ -41,8 +41,8 @@ json OutcomeJson(const Outcome& outcome) {
 json ReportJson(const ConformanceReport& report) {
   json ops = json::object();
   for (int k = 0; k < kOpKindCount; ++k) {
-    if (report.op_counts[k] > 0) ops[std::string(OpKindName(static_cast<OpKind>(k)))] =
-        report.op_counts[k];
+    if (report.op_counts[k] > 0)
+      ops[std::string(OpKindName(static_cast<OpKind>(k)))] = report.op_counts[k];
   }
   json out{{"harness", HarnessName(report.harness)},
            {"sequences", report.sequences},
@@ -82,8 +82,7 @@ void PrintReport(std::ostream& os, const ConformanceReport& report, seeded::Bug 
   const double seconds = report.search_seconds;
   os << "conformance[" << HarnessName(report.harness) << "] seed " << report.seed;
   if (bug != seeded::Bug::kNone) os << ", seeded bug " << BugName(bug);
-  os << ": " << report.sequences << " sequences, " << report.ops << " ops in " << seconds
-     << " s";
+  os << ": " << report.sequences << " sequences, " << report.ops << " ops in " << seconds << " s";
   if (seconds > 0) os << " (" << static_cast<uint64_t>(report.sequences / seconds) << " seq/s)";
   os << "\n";
   if (!report.error.empty()) os << "  " << report.error << "\n";
@@ -169,7 +168,9 @@ int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
   const bool violation = failed && failed->counterexample;
   if (as_json) {
     json out{{"suite", "conformance"},
-             {"result", violation ? "violation" : failed ? "error" : "pass"},
+             {"result", violation ? "violation"
+                        : failed  ? "error"
+                                  : "pass"},
              {"seed", seed},
              {"iterations", sequences},
              {"ops", ops},

@@ -2,11 +2,12 @@
 // functional bug found, minimized to at most 8 ops, replayed from its token, and shown to be
 // the cause (the same case passes with the bug off). The checker never learns a bug's name or
 // site; each run below is the same search with one seeded bug on.
+#include "shardstore/checker/conformance.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "shardstore/checker/conformance.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {

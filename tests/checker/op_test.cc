@@ -12,8 +12,7 @@ rc::Gen<Op> AnyOp() {
   return rc::gen::build<Op>(
       rc::gen::set(&Op::kind, rc::gen::cast<OpKind>(rc::gen::inRange(0, kOpKindCount))),
       rc::gen::set(&Op::key, rc::gen::inRange<uint32_t>(0, 1000)), rc::gen::set(&Op::size),
-      rc::gen::set(&Op::fill), rc::gen::set(&Op::selector),
-      rc::gen::set(&Op::skip),
+      rc::gen::set(&Op::fill), rc::gen::set(&Op::selector), rc::gen::set(&Op::skip),
       rc::gen::set(&Op::io, rc::gen::element(FaultIo::kRead, FaultIo::kWrite)));
 }
 
@@ -66,8 +65,8 @@ TEST(OpTest, ShowsReadableSteps) {
 }
 
 TEST(OpTest, GeneratedTestNamesTheCaseAndTheBug) {
-  const Case c{HarnessKind::kStore, seeded::Bug::kCacheNotDrainedAfterReset,
-               {op::Put(0, 1, 2), op::Get(0)}};
+  const Case c{
+      HarnessKind::kStore, seeded::Bug::kCacheNotDrainedAfterReset, {op::Put(0, 1, 2), op::Get(0)}};
   const std::string test = GTestFor(c, "Example", "Get(a) returned ...");
   EXPECT_NE(test.find("TEST(ConformanceRegress, Example)"), std::string::npos);
   EXPECT_NE(test.find("seeded::Bug::kCacheNotDrainedAfterReset"), std::string::npos);

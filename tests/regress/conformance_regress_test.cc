@@ -11,11 +11,13 @@ namespace {
 // recovered from slot 1, the older one: a transient read error rolled the store back to before
 // the Put. A slot that cannot be read now fails the open with IOError (and the next open works).
 TEST(ConformanceRegress, UnreadableSuperblockSlotNeverRollsTheStoreBack) {
-  const Case c{HarnessKind::kStore, shardstore::seeded::Bug::kNone, {
-      op::FailDiskOnce(0, FaultIo::kRead, 1),  // FailDiskOnce(#0, read, skip 1)
-      op::Put(0, 0, 0),                        // Put(a, 0 bytes, fill 0)
-      op::Reboot(),                            // Reboot
-  }};
+  const Case c{HarnessKind::kStore,
+               shardstore::seeded::Bug::kNone,
+               {
+                   op::FailDiskOnce(0, FaultIo::kRead, 1),  // FailDiskOnce(#0, read, skip 1)
+                   op::Put(0, 0, 0),                        // Put(a, 0 bytes, fill 0)
+                   op::Reboot(),                            // Reboot
+               }};
   const Outcome outcome = RunCase(c);
   EXPECT_TRUE(outcome.ok()) << outcome.Describe();
 }
@@ -26,12 +28,26 @@ TEST(ConformanceRegress, UnreadableSuperblockSlotNeverRollsTheStoreBack) {
 // it had to move them and found no room; and background reclamation gave up after that first
 // extent instead of trying the next one.
 TEST(ConformanceRegress, PutFindsRoomWhenMostOfTheDiskIsDead) {
-  const Case c{HarnessKind::kStore, shardstore::seeded::Bug::kNone, {
-      op::Put(2, 24583, 0), op::IndexFlush(), op::Reclaim(0), op::Put(0, 4000, 0),
-      op::Reclaim(0), op::Reclaim(2), op::Put(0, 8193, 0), op::Put(3, 0, 0), op::Compact(),
-      op::Reclaim(0), op::Put(3, 24583, 0), op::Put(4, 49155, 0), op::Put(0, 16288, 0),
-      op::Put(2, 24583, 0), op::Delete(4), op::Put(0, 0, 0),
-  }};
+  const Case c{HarnessKind::kStore,
+               shardstore::seeded::Bug::kNone,
+               {
+                   op::Put(2, 24583, 0),
+                   op::IndexFlush(),
+                   op::Reclaim(0),
+                   op::Put(0, 4000, 0),
+                   op::Reclaim(0),
+                   op::Reclaim(2),
+                   op::Put(0, 8193, 0),
+                   op::Put(3, 0, 0),
+                   op::Compact(),
+                   op::Reclaim(0),
+                   op::Put(3, 24583, 0),
+                   op::Put(4, 49155, 0),
+                   op::Put(0, 16288, 0),
+                   op::Put(2, 24583, 0),
+                   op::Delete(4),
+                   op::Put(0, 0, 0),
+               }};
   const Outcome outcome = RunCase(c);
   EXPECT_TRUE(outcome.ok()) << outcome.Describe();
 }

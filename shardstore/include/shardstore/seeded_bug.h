@@ -68,8 +68,7 @@ class Scope {
 }  // namespace shardstore::seeded
 
 #if defined(SHARDSTORE_SEEDED_BUGS) && SHARDSTORE_SEEDED_BUGS
-#define SS_SEEDED_BUG(name) \
-  (::shardstore::seeded::Active() == ::shardstore::seeded::Bug::name)
+#define SS_SEEDED_BUG(name) (::shardstore::seeded::Active() == ::shardstore::seeded::Bug::name)
 #else
 // The name is still checked, so a site cannot rot in builds without the option.
 #define SS_SEEDED_BUG(name) (static_cast<void>(::shardstore::seeded::Bug::name), false)

@@ -406,8 +406,7 @@ Status LsmIndex::VerifyStored() {
     SS_ASSIGN_OR_RETURN(Bytes payload, ReadRunPayload(runs_[i].descriptor, /*use_cache=*/false));
     SS_ASSIGN_OR_RETURN(RunEntries entries, DecodeRun(payload));
     if (entries != runs_[i].entries) {
-      return Status::Corruption("stored entries of run " +
-                                std::to_string(runs_[i].descriptor.id) +
+      return Status::Corruption("stored entries of run " + std::to_string(runs_[i].descriptor.id) +
                                 " differ from the ones in memory");
     }
   }

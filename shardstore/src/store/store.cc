@@ -131,9 +131,9 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
                                                   Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count = static_cast<uint32_t>(
-      value.empty() ? 1
-                    : (value.size() + part_bytes - 1 - SS_SEEDED_BUG(kValueSplitDropsLastByte)) /
-                          part_bytes);
+      value.empty()
+          ? 1
+          : (value.size() + part_bytes - 1 - SS_SEEDED_BUG(kValueSplitDropsLastByte)) / part_bytes);
   std::vector<Locator> parts;
   for (uint32_t part = 0; part < part_count; ++part) {
     ChunkHeader header;
@@ -298,8 +298,8 @@ Status Store::Verify() {
       } else if (chunk->key != key || chunk->header.kind != ChunkKind::kData ||
                  chunk->header.sequence != entry.sequence || chunk->header.part_index != part ||
                  chunk->header.part_count != part_count) {
-        first = Status::Corruption("chunk at " + entry.parts[part].ToString() +
-                                   " is not part " + std::to_string(part) + " of shard " + key);
+        first = Status::Corruption("chunk at " + entry.parts[part].ToString() + " is not part " +
+                                   std::to_string(part) + " of shard " + key);
       }
     }
   });

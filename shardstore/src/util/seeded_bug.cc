@@ -9,26 +9,28 @@ namespace shardstore::seeded {
 namespace {
 
 constexpr std::array kBugs = {
-    BugInfo{Bug::kReclaimScanOffByOne, "reclaim_scan_off_by_one", "kReclaimScanOffByOne", BugClass::kFunctional,
+    BugInfo{Bug::kReclaimScanOffByOne, "reclaim_scan_off_by_one", "kReclaimScanOffByOne",
+            BugClass::kFunctional,
             "reclamation's scan steps one page too far past a chunk whose frame is an exact "
             "number of pages, missing the chunk after it"},
-    BugInfo{Bug::kCacheNotDrainedAfterReset, "cache_not_drained_after_reset", "kCacheNotDrainedAfterReset",
-            BugClass::kFunctional,
+    BugInfo{Bug::kCacheNotDrainedAfterReset, "cache_not_drained_after_reset",
+            "kCacheNotDrainedAfterReset", BugClass::kFunctional,
             "resetting an extent keeps its chunks in the read cache, so a new chunk at a reused "
             "locator reads back as the old one"},
-    BugInfo{Bug::kResetNotPersistedAtShutdown, "reset_not_persisted_at_shutdown", "kResetNotPersistedAtShutdown",
-            BugClass::kFunctional,
+    BugInfo{Bug::kResetNotPersistedAtShutdown, "reset_not_persisted_at_shutdown",
+            "kResetNotPersistedAtShutdown", BugClass::kFunctional,
             "a reset does not request its superblock update, so a clean shutdown right after "
             "it leaves stale extent metadata on disk"},
-    BugInfo{Bug::kReclaimForgetsUnreadableRun, "reclaim_forgets_unreadable_run", "kReclaimForgetsUnreadableRun",
-            BugClass::kFunctional,
+    BugInfo{Bug::kReclaimForgetsUnreadableRun, "reclaim_forgets_unreadable_run",
+            "kReclaimForgetsUnreadableRun", BugClass::kFunctional,
             "evacuating an index extent drops a run whose chunks failed to read (a transient "
             "error), forgetting every key it held"},
-    BugInfo{Bug::kValueSplitDropsLastByte, "value_split_drops_last_byte", "kValueSplitDropsLastByte", BugClass::kFunctional,
+    BugInfo{Bug::kValueSplitDropsLastByte, "value_split_drops_last_byte",
+            "kValueSplitDropsLastByte", BugClass::kFunctional,
             "splitting a value into chunks rounds the part count down when the value is one "
             "byte past a multiple of the chunk limit, dropping that byte"},
-    BugInfo{Bug::kCompactionKeepsOldestEntry, "compaction_keeps_oldest_entry", "kCompactionKeepsOldestEntry",
-            BugClass::kFunctional,
+    BugInfo{Bug::kCompactionKeepsOldestEntry, "compaction_keeps_oldest_entry",
+            "kCompactionKeepsOldestEntry", BugClass::kFunctional,
             "compaction merges runs oldest first, so a key overwritten across runs gets its "
             "old value back"},
 };

@@ -37,10 +37,10 @@ struct ConformanceOptions {
 
 struct Counterexample {
   Case minimized;
-  size_t original_ops = 0;   // length of the first failing sequence, before shrinking
-  size_t rapidcheck_ops = 0; // length after RapidCheck's shrinking, before Minimize's
-  int shrinks = 0;           // shrinks accepted, RapidCheck's and Minimize's
-  Outcome replayed;         // the minimized case run again, without RapidCheck
+  size_t original_ops = 0;    // length of the first failing sequence, before shrinking
+  size_t rapidcheck_ops = 0;  // length after RapidCheck's shrinking, before Minimize's
+  int shrinks = 0;            // shrinks accepted, RapidCheck's and Minimize's
+  Outcome replayed;           // the minimized case run again, without RapidCheck
   std::string token;
   std::string gtest;
 };

@@ -41,11 +41,11 @@ enum class FaultIo : uint8_t { kRead, kWrite };
 
 struct Op {
   OpKind kind = OpKind::kList;
-  uint32_t key = 0;       // Get Put Delete Append: index into the harness's key pool
-  uint32_t size = 0;      // Put Append: value bytes
-  uint8_t fill = 0;       // Put Append: the value's bytes derive from it
-  uint32_t selector = 0;  // Reclaim Reset Read FailDiskOnce: resolved at run time
-  uint8_t skip = 0;       // FailDiskOnce: fail the skip+1-th access
+  uint32_t key = 0;             // Get Put Delete Append: index into the harness's key pool
+  uint32_t size = 0;            // Put Append: value bytes
+  uint8_t fill = 0;             // Put Append: the value's bytes derive from it
+  uint32_t selector = 0;        // Reclaim Reset Read FailDiskOnce: resolved at run time
+  uint8_t skip = 0;             // FailDiskOnce: fail the skip+1-th access
   FaultIo io = FaultIo::kRead;  // FailDiskOnce
   friend bool operator==(const Op&, const Op&) = default;
 };
