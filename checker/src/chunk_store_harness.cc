@@ -27,7 +27,8 @@ void ChunkStoreHarness::Open() {
 
 std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool uncached) {
   StatusOr<ChunkStore::Chunk> got = uncached ? store_->ReadUncached(at) : store_->Read(at);
-  const models::Chunk* want = model_.Get(at);
+  auto it = model_.find(at);
+  const models::Chunk* want = it == model_.end() ? nullptr : &it->second;
   if (!want) {
     if (got.ok()) {
       return "Read(" + at.ToString() + ") returned chunk " + got->key +
@@ -72,20 +73,20 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
       if (!result.ok()) return "Append failed: " + Describe(result.status());
       SetNote(result->locator.ToString());
       // Appends never overwrite: the new chunk overlaps none still there.
-      for (const auto& [at, chunk] : model_.entries()) {
+      for (const auto& [at, chunk] : model_) {
         if (at.extent == result->locator.extent && at.offset < result->locator.end() &&
             result->locator.offset < at.end()) {
           return "Append returned " + result->locator.ToString() + ", overlapping chunk " +
                  chunk.key + " still at " + at.ToString();
         }
       }
-      model_.Put(result->locator, {key, payload});
+      model_[result->locator] = {key, payload};
       appended_.push_back(result->locator);
       break;
     }
     case OpKind::kReset: {
       std::vector<uint32_t> extents;  // those holding chunks, ascending
-      for (const auto& [at, chunk] : model_.entries()) {
+      for (const auto& [at, chunk] : model_) {
         if (extents.empty() || extents.back() != at.extent) extents.push_back(at.extent);
       }
       if (extents.empty()) {
@@ -96,7 +97,7 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
       SetNote("extent " + std::to_string(*reset_extent));
       StatusOr<Dependency> reset = store_->Reset(*reset_extent);
       if (!reset.ok()) return "Reset failed: " + Describe(reset.status());
-      models::ResetExtent(model_, *reset_extent);
+      std::erase_if(model_, [&](const auto& item) { return item.first.extent == *reset_extent; });
       break;
     }
     case OpKind::kFlush:

@@ -70,11 +70,13 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
 
   auto property = [&] {
     GenState state;
-    std::unique_ptr<Harness> harness = MakeHarness(options.harness);
+    std::unique_ptr<Harness> harness = MakeHarness(options.harness, options.explore_crashes);
+    auto* store = dynamic_cast<StoreHarness*>(harness.get());
     auto account = [&] {
       if (!searching) return;
       for (int k = 0; k < kOpKindCount; ++k) report.op_counts[k] += harness->op_counts()[k];
       report.ops += harness->executed().size();
+      if (store) report.crash_states += store->crash_states();
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
@@ -95,6 +97,10 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
       // RapidCheck adopts each smaller case that still fails, so the last one recorded is the
       // minimized case.
       last_failure = harness->executed();
+      // A crash state found by the explorer replays as a power cut during the failing step.
+      if (store && store->crash_repro() && !last_failure.empty()) {
+        last_failure.insert(last_failure.end() - 1, *store->crash_repro());
+      }
       throw;
     }
   };

@@ -55,7 +55,34 @@ rc::Gen<Op> FailReadOnce() {
       Weighted<uint8_t>({{3, rc::gen::just<uint8_t>(0)}, {1, rc::gen::inRange<uint8_t>(0, 4)}}));
 }
 
+// A power cut: at once, during a flush, or during the next ops; few pages kept, rarely torn.
+rc::Gen<Op> DirtyReboot() {
+  return rc::gen::apply(
+      [](uint8_t type, uint8_t barrier, uint32_t keep_mask, uint32_t torn_page, uint8_t sectors) {
+        return op::DirtyReboot(static_cast<RebootType>(type), barrier, keep_mask, torn_page,
+                               sectors);
+      },
+      rc::gen::inRange<uint8_t>(0, 3), rc::gen::inRange<uint8_t>(1, 6),
+      rc::gen::arbitrary<uint32_t>(),
+      Weighted<uint32_t>({{3, rc::gen::just<uint32_t>(0)}, {1, rc::gen::inRange<uint32_t>(1, 9)}}),
+      rc::gen::inRange<uint8_t>(1, 8));
+}
+
 rc::Gen<Op> KvOp(const GenState& s, uint32_t keys, uint32_t chunk_bytes, bool index_level) {
+  if (!index_level) {
+    return Weighted<Op>({
+        {4, Get(s, keys)},
+        {6, Put(keys, chunk_bytes)},
+        {2, Delete(s, keys)},
+        {1, rc::gen::just(op::List())},
+        {2, rc::gen::just(op::IndexFlush())},
+        {1, rc::gen::just(op::Compact())},
+        {3, rc::gen::map(Selector(), op::Reclaim)},
+        {1, rc::gen::just(op::Reboot())},
+        {1, FailReadOnce()},
+        {1, DirtyReboot()},
+    });
+  }
   return Weighted<Op>({
       {4, Get(s, keys)},
       {6, Put(keys, chunk_bytes)},

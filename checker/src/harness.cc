@@ -31,10 +31,16 @@ std::optional<HarnessKind> ParseHarness(std::string_view name) {
 }
 
 bool InAlphabet(HarnessKind harness, OpKind kind) {
-  const bool chunk_kind = kind == OpKind::kRead || kind == OpKind::kAppend ||
-                          kind == OpKind::kReset || kind == OpKind::kFlush ||
-                          kind == OpKind::kReboot;
-  return harness == HarnessKind::kChunkStore ? chunk_kind : kind <= OpKind::kFailDiskOnce;
+  switch (harness) {
+    case HarnessKind::kStore:
+      return kind <= OpKind::kDirtyReboot;
+    case HarnessKind::kIndex:
+      return kind <= OpKind::kFailDiskOnce;
+    case HarnessKind::kChunkStore:
+      return kind == OpKind::kRead || kind == OpKind::kAppend || kind == OpKind::kReset ||
+             kind == OpKind::kFlush || kind == OpKind::kReboot;
+  }
+  return false;
 }
 
 std::optional<std::string> Harness::Run(const Op& op) {
@@ -74,10 +80,12 @@ Bytes ValueBytes(uint32_t size, uint8_t fill) {
   return value;
 }
 
-std::unique_ptr<Harness> MakeHarness(HarnessKind kind) {
+std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
+                                     const std::optional<CrashExploration>& explore) {
+  SS_ASSERT(!explore || kind == HarnessKind::kStore);
   switch (kind) {
     case HarnessKind::kStore:
-      return std::make_unique<StoreHarness>();
+      return std::make_unique<StoreHarness>(explore);
     case HarnessKind::kIndex:
       return std::make_unique<IndexHarness>();
     case HarnessKind::kChunkStore:

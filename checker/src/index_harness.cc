@@ -64,13 +64,19 @@ std::optional<std::string> IndexHarness::Open(uint64_t faults_before) {
   }
 }
 
+std::vector<std::string> IndexHarness::ModelKeys() const {
+  std::vector<std::string> keys;
+  for (const auto& [key, parts] : model_) keys.push_back(key);
+  return keys;
+}
+
 std::optional<std::string> IndexHarness::CheckLookup(const std::string& key) {
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   std::optional<std::vector<Locator>> got;
   if (entry && !entry->tombstone) got = entry->parts;
-  const std::vector<Locator>* in_model = model_.Get(key);
+  auto in_model = model_.find(key);
   const std::optional<std::vector<Locator>> want =
-      in_model ? std::optional(*in_model) : std::nullopt;
+      in_model == model_.end() ? std::nullopt : std::optional(in_model->second);
   if (got != want) {
     return "Lookup(" + key + ") found " + ShowParts(got) + "; the model holds " + ShowParts(want);
   }
@@ -80,9 +86,9 @@ std::optional<std::string> IndexHarness::CheckLookup(const std::string& key) {
 std::optional<std::string> IndexHarness::CheckEveryKey() {
   std::vector<std::string> keys;
   index_->ForEachLive([&](const std::string& key, const IndexEntry&) { keys.push_back(key); });
-  if (keys != model_.List()) {
+  if (keys != ModelKeys()) {
     return "the index lists " + std::to_string(keys.size()) + " keys; the model holds " +
-           std::to_string(model_.List().size());
+           std::to_string(model_.size());
   }
   for (uint32_t key = 0; key < kKeyCount; ++key) {
     if (auto v = CheckLookup(KeyName(key))) return v;
@@ -138,19 +144,19 @@ std::optional<std::string> IndexHarness::Step(const Op& op) {
     case OpKind::kPut: {
       std::vector<Locator> parts = Parts(op.size, op.fill);
       index_->Insert(key, IndexEntry{chunks_->NextSequence(), false, parts}, Dependency());
-      model_.Put(key, std::move(parts));
+      model_[key] = std::move(parts);
       break;
     }
     case OpKind::kDelete:
       index_->Insert(key, IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
-      model_.Delete(key);
+      model_.erase(key);
       break;
     case OpKind::kList: {
       std::vector<std::string> keys;
       index_->ForEachLive([&](const std::string& k, const IndexEntry&) { keys.push_back(k); });
-      if (keys != model_.List()) {
+      if (keys != ModelKeys()) {
         return "List found " + std::to_string(keys.size()) + " keys; the model holds " +
-               std::to_string(model_.List().size());
+               std::to_string(model_.size());
       }
       break;
     }

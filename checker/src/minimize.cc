@@ -1,5 +1,7 @@
 #include "shardstore/checker/minimize.h"
 
+#include <algorithm>
+
 #include "shardstore/assert.h"
 
 namespace shardstore::checker {
@@ -62,11 +64,27 @@ class Minimizer {
     return false;
   }
 
-  // Smaller selectors and skips, and empty values: each a plainer case of the same shape.
+  // Smaller selectors and skips, and empty values: each a plainer case of the same shape. A
+  // power cut's plan keeps fewer pages and tears none.
   bool SimplifyArguments() {
     const std::vector<Op>& ops = best_.minimized.ops;
     for (size_t i = 0; i < ops.size(); ++i) {
-      for (uint32_t selector = 0; selector < ops[i].selector; ++selector) {
+      if (ops[i].kind == OpKind::kDirtyReboot) {
+        for (uint32_t bit = 0; bit < 32; ++bit) {
+          if (!(ops[i].selector >> bit & 1)) continue;
+          std::vector<Op> candidate = ops;
+          candidate[i].selector &= ~(uint32_t{1} << bit);
+          if (TryKeep(std::move(candidate))) return true;
+        }
+        if (ops[i].size > 0) {
+          std::vector<Op> candidate = ops;
+          candidate[i].size = 0;
+          candidate[i].fill = 0;
+          if (TryKeep(std::move(candidate))) return true;
+        }
+        continue;
+      }
+      for (uint32_t selector = 0; selector < std::min<uint32_t>(ops[i].selector, 64); ++selector) {
         std::vector<Op> candidate = ops;
         candidate[i].selector = selector;
         if (TryKeep(std::move(candidate))) return true;

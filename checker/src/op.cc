@@ -1,5 +1,6 @@
 #include "shardstore/checker/op.h"
 
+#include <algorithm>
 #include <charconv>
 #include <vector>
 
@@ -22,6 +23,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kReclaim, "Reclaim", 'R'},
     {OpKind::kReboot, "Reboot", 'B'},
     {OpKind::kFailDiskOnce, "FailDiskOnce", 'X'},
+    {OpKind::kDirtyReboot, "DirtyReboot", 'K'},
     {OpKind::kRead, "Read", 'Q'},
     {OpKind::kAppend, "Append", 'A'},
     {OpKind::kReset, "Reset", 'Z'},
@@ -48,6 +50,8 @@ std::vector<uint32_t> Args(const Op& op) {
       return {op.selector};
     case OpKind::kFailDiskOnce:
       return {op.selector, static_cast<uint32_t>(op.io), op.skip};
+    case OpKind::kDirtyReboot:
+      return {op.key, op.skip, op.selector, op.size, op.fill};
     default:
       return {};
   }
@@ -83,6 +87,25 @@ std::string Show(const Op& op) {
     case OpKind::kFailDiskOnce:
       return name + "(#" + std::to_string(op.selector) + ", " + std::string(IoName(op.io)) +
              ", skip " + std::to_string(op.skip) + ")";
+    case OpKind::kDirtyReboot: {
+      static constexpr std::string_view kTypes[] = {"now", "during a flush", "during next ops"};
+      std::string text = name + "(" + std::string(kTypes[std::min<uint32_t>(op.key, 2)]);
+      if (op.key != 0) text += ", barrier " + std::to_string(op.skip);
+      text += ", keep pending pages";
+      bool any = false;
+      for (int i = 0; i < 32; ++i) {
+        if (op.selector >> i & 1) {
+          text += (any ? "," : " ") + std::to_string(i);
+          any = true;
+        }
+      }
+      if (!any) text += " none";
+      if (op.size > 0) {
+        text += ", tear page " + std::to_string(op.size - 1) + " after " + std::to_string(op.fill) +
+                " sectors";
+      }
+      return text + ")";
+    }
     default:
       return name;
   }
@@ -140,6 +163,14 @@ std::optional<Op> Decode(std::string_view piece) {
       if (!need(1)) return std::nullopt;
       op.selector = args[0];
       break;
+    case OpKind::kDirtyReboot:
+      if (!need(5) || args[0] > 2 || args[1] > 255 || args[4] > 8) return std::nullopt;
+      op.key = args[0];
+      op.skip = static_cast<uint8_t>(args[1]);
+      op.selector = args[2];
+      op.size = args[3];
+      op.fill = static_cast<uint8_t>(args[4]);
+      break;
     case OpKind::kFailDiskOnce:
       if (!need(3) || args[1] > 1 || args[2] > 255) return std::nullopt;
       op.selector = args[0];
@@ -157,6 +188,12 @@ std::optional<Op> Decode(std::string_view piece) {
 
 std::string ToCpp(const Op& op) {
   std::string call = "op::" + std::string(OpKindName(op.kind)) + "(";
+  if (op.kind == OpKind::kDirtyReboot) {
+    static constexpr std::string_view kTypes[] = {"kNow", "kDuringFlush", "kDuringNextOp"};
+    return call + "RebootType::" + std::string(kTypes[std::min<uint32_t>(op.key, 2)]) + ", " +
+           std::to_string(op.skip) + ", " + std::to_string(op.selector) + ", " +
+           std::to_string(op.size) + ", " + std::to_string(op.fill) + ")";
+  }
   if (op.kind == OpKind::kFailDiskOnce) {
     return call + std::to_string(op.selector) +
            ", FaultIo::" + (op.io == FaultIo::kRead ? "kRead" : "kWrite") + ", " +

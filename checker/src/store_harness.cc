@@ -1,13 +1,19 @@
 #include "shardstore/checker/store_harness.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "chunk/chunk_format.h"
+#include "util/random.h"
 
 namespace shardstore::checker {
 namespace {
 
 std::string Describe(const Status& status) { return status.ok() ? "OK" : status.ToString(); }
+
+std::string DescribeValue(const models::KvModel::Value& value) {
+  return value ? std::to_string(value->size()) + " bytes" : "no value";
+}
 
 // The first byte where two values differ, for a readable violation.
 size_t FirstDifference(const Bytes& a, const Bytes& b) {
@@ -23,9 +29,30 @@ std::vector<ExtentStat> ByExtent(const StoreStat& stat) {
   return extents;
 }
 
+MemDisk::CrashPlan PlanOf(const Op& op) { return {op.selector, op.size, op.fill}; }
+
+std::string DescribePlan(const MemDisk::CrashPlan& plan, size_t pending) {
+  std::string text = "keeping pending pages";
+  bool any = false;
+  for (size_t i = 0; i < pending && i < 64; ++i) {
+    if (plan.keep_mask >> i & 1) {
+      text += (any ? "," : " ") + std::to_string(i);
+      any = true;
+    }
+  }
+  if (!any) text += " none";
+  text += " of " + std::to_string(pending);
+  if (plan.torn_page > 0) {
+    text += ", page " + std::to_string(plan.torn_page - 1) + " torn after " +
+            std::to_string(plan.torn_sectors) + " sectors";
+  }
+  return text;
+}
+
 }  // namespace
 
-StoreHarness::StoreHarness() : disk_(kGeometry) {
+StoreHarness::StoreHarness(std::optional<CrashExploration> explore)
+    : disk_(kGeometry), explore_(explore) {
   options_.disk = &disk_;
   options_.format_if_blank = true;
   options_.chunk_payload_bytes_max = kChunkPayloadBytes;
@@ -36,9 +63,30 @@ StoreHarness::StoreHarness() : disk_(kGeometry) {
   SS_ASSERT_MSG(opened.ok(), opened.status().ToString());
   store_ = std::move(opened).value();
   extents_ = ByExtent(store_->Stat());
+  if (explore_) {
+    disk_.SetBarrierObserver(
+        [this](std::unique_ptr<MemDisk> snapshot) { ExploreCrashPoint(std::move(snapshot)); });
+  }
 }
 
-StoreHarness::~StoreHarness() = default;
+StoreHarness::~StoreHarness() {
+  disk_.SetBarrierObserver(nullptr);
+  store_.reset();
+}
+
+const models::KvModel::Value& StoreHarness::ModelValue(const std::string& key) const {
+  static const models::KvModel::Value kNone;
+  auto it = model_.writes().find(key);
+  return it == model_.writes().end() ? kNone : it->second.back().value;
+}
+
+std::vector<std::string> StoreHarness::ModelKeys() const {
+  std::vector<std::string> keys;
+  for (const auto& [key, writes] : model_.writes()) {
+    if (writes.back().value) keys.push_back(key);
+  }
+  return keys;
+}
 
 uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_bytes) const {
   const uint64_t parts =
@@ -54,7 +102,9 @@ uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_byt
 
 uint64_t StoreHarness::ModelFootprintBytes() const {
   uint64_t bytes = 0;
-  for (const auto& [key, value] : model_.entries()) bytes += FootprintBytes(key, value.size());
+  for (const auto& [key, writes] : model_.writes()) {
+    if (writes.back().value) bytes += FootprintBytes(key, writes.back().value->size());
+  }
   return bytes;
 }
 
@@ -68,9 +118,23 @@ std::vector<uint32_t> StoreHarness::ReclaimCandidates() {
   return live.empty() ? used : live;
 }
 
+void StoreHarness::SettleWrites() {
+  std::erase_if(unsettled_, [&](const Tracked& t) {
+    if (t.dependency.IsPersistent()) {
+      model_.Persisted(t.id);
+      return true;
+    }
+    if (t.dependency.Failed()) {
+      model_.Failed(t.id);
+      return true;
+    }
+    return false;
+  });
+}
+
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
-  const Bytes* want = model_.Get(key);
+  const models::KvModel::Value& want = ModelValue(key);
   if (!got.ok()) {
     if (got.status().IsNotFound() && !want) return std::nullopt;
     // A read that failed may fail the Get; it may never return other bytes.
@@ -78,7 +142,7 @@ std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64
       return std::nullopt;
     }
     return "Get(" + key + ") returned " + Describe(got.status()) + "; the model holds " +
-           (want ? std::to_string(want->size()) + " bytes" : "no value");
+           DescribeValue(want);
   }
   if (!want) {
     return "Get(" + key + ") returned " + std::to_string(got->size()) +
@@ -95,11 +159,12 @@ std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64
 std::optional<std::string> StoreHarness::CheckEveryKey(uint64_t faults_before) {
   StatusOr<std::vector<std::string>> keys = store_->List();
   if (!keys.ok()) return "List failed: " + Describe(keys.status());
-  if (*keys != model_.List()) {
+  const std::vector<std::string> want = ModelKeys();
+  if (*keys != want) {
     return "List returned " + std::to_string(keys->size()) + " keys; the model holds " +
-           std::to_string(model_.List().size());
+           std::to_string(want.size());
   }
-  for (const std::string& key : model_.List()) {
+  for (const std::string& key : want) {
     if (auto v = CheckGet(key, faults_before)) return v;
   }
   // Reading everything back from the disk would consume an armed fault, changing what the
@@ -129,6 +194,14 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
 
 std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   if (Status s = store_->Shutdown(); !s.ok()) return "Shutdown failed: " + Describe(s);
+  // Forward progress: a clean shutdown makes every change persistent.
+  for (const Tracked& t : unsettled_) {
+    if (!t.dependency.IsPersistent()) {
+      return "after a clean shutdown a write's Dependency is not persistent: " +
+             Describe(t.dependency.Failure());
+    }
+  }
+  SettleWrites();
   const std::vector<ExtentStat> before = ByExtent(store_->Stat());
   store_.reset();
   if (auto v = Open(faults_before)) return v;
@@ -144,64 +217,214 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   return CheckEveryKey(faults_before);
 }
 
+std::optional<std::string> StoreHarness::CheckRecovered(Store* store, bool adopt) {
+  std::vector<std::string> present;
+  for (const auto& [key, writes] : model_.writes()) {
+    StatusOr<Bytes> got = store->Get(key);
+    models::KvModel::Value observed;
+    if (got.ok()) {
+      observed = std::move(got).value();
+    } else if (!got.status().IsNotFound()) {
+      return "after the power cut Get(" + key + ") returned " + Describe(got.status());
+    }
+    if (std::none_of(writes.begin(), writes.end(),
+                     [&](const models::KvModel::Version& w) { return w.value == observed; })) {
+      std::string allowed;
+      for (const models::KvModel::Version& w : writes) {
+        allowed += (allowed.empty() ? "" : " or ") + DescribeValue(w.value);
+      }
+      return "after the power cut Get(" + key + ") returned " + DescribeValue(observed) +
+             "; a crash may leave only " + allowed;
+    }
+    if (observed) present.push_back(key);
+    if (adopt) model_.Recovered(key, std::move(observed));
+  }
+  StatusOr<std::vector<std::string>> keys = store->List();
+  if (!keys.ok()) return "after the power cut List failed: " + Describe(keys.status());
+  if (*keys != present) {
+    return "after the power cut List returned " + std::to_string(keys->size()) +
+           " keys; Get found " + std::to_string(present.size());
+  }
+  if (Status s = store->Verify(); !s.ok()) {
+    return "after the power cut Verify failed: " + Describe(s);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> StoreHarness::RecoverFromPowerCut() {
+  // What became persistent before the cut must survive it. A Dependency failed by the cut
+  // says nothing: its write may or may not have reached the disk.
+  for (const Tracked& t : unsettled_) {
+    if (t.dependency.IsPersistent()) model_.Persisted(t.id);
+  }
+  unsettled_.clear();
+  store_.reset();
+  disk_.Revive();
+  disk_.ClearFaults();
+  if (auto v = Open(disk_.stats().faults_injected)) return "after the power cut, " + *v;
+  if (auto v = CheckRecovered(store_.get(), /*adopt=*/true)) return v;
+  extents_ = ByExtent(store_->Stat());
+  return std::nullopt;
+}
+
+std::optional<std::string> StoreHarness::DirtyReboot(const Op& op) {
+  const MemDisk::CrashPlan plan = PlanOf(op);
+  switch (static_cast<RebootType>(op.key)) {
+    case RebootType::kNow:
+      disk_.CutPower(plan);
+      break;
+    case RebootType::kDuringFlush:
+      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      store_->Flush().IgnoreError();  // the power may go out in the middle
+      if (!disk_.dead()) disk_.CutPower(plan);
+      break;
+    case RebootType::kDuringNextOp:
+      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      SetNote("armed");
+      break;
+  }
+  return std::nullopt;
+}
+
+void StoreHarness::ExploreCrashPoint(std::unique_ptr<MemDisk> snapshot) {
+  ++barrier_in_step_;
+  if (crash_violation_) return;  // one finding per step
+  const size_t pending = snapshot->PendingPages().size();
+  if (pending == 0) return;  // the same state as after the previous flush
+  std::vector<MemDisk::CrashPlan> plans;
+  if (pending <= explore_->exhaustive_pages_max) {
+    // Every subset, fewest surviving pages first (so the first failure is a minimal plan), then
+    // each page torn at its first and last sector boundary after all pages before it.
+    std::vector<uint64_t> masks(uint64_t{1} << pending);
+    for (uint64_t m = 0; m < masks.size(); ++m) masks[m] = m;
+    std::stable_sort(masks.begin(), masks.end(),
+                     [](uint64_t a, uint64_t b) { return std::popcount(a) < std::popcount(b); });
+    for (uint64_t m : masks) plans.push_back({m, 0, 0});
+    for (uint32_t t = 0; t < pending; ++t) {
+      for (uint8_t sectors : {1, 7}) plans.push_back({(uint64_t{1} << t) - 1, t + 1, sectors});
+    }
+  } else {
+    Random random(step_ * 1000003 + barrier_in_step_);
+    const uint64_t all = pending >= 32 ? 0xffffffffull : (uint64_t{1} << pending) - 1;
+    for (uint32_t i = 0; i < explore_->sampled_states; ++i) {
+      const uint64_t mask = random.Next() & all;
+      const bool torn = random.Next() % 2 == 0;
+      plans.push_back(
+          {mask,
+           torn ? static_cast<uint32_t>(random.Next() % std::min<size_t>(pending, 32)) + 1 : 0,
+           static_cast<uint8_t>(1 + random.Next() % 7)});
+    }
+  }
+  auto check = [&](const MemDisk::CrashPlan& plan) -> std::optional<std::string> {
+    std::unique_ptr<MemDisk> disk = snapshot->Snapshot();
+    disk->Crash(MemDisk::SectorsFor(plan, pending));
+    ++crash_states_;
+    StoreOptions options = options_;
+    options.disk = disk.get();
+    StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+    if (!store.ok()) return "recovery failed: " + Describe(store.status());
+    return CheckRecovered(store->get(), /*adopt=*/false);
+  };
+  for (MemDisk::CrashPlan plan : plans) {
+    std::optional<std::string> violation = check(plan);
+    if (!violation) continue;
+    // Fewest surviving pages: drop each kept page while the state still fails.
+    for (uint32_t i = 0; i < 32; ++i) {
+      if (!(plan.keep_mask >> i & 1)) continue;
+      MemDisk::CrashPlan fewer = plan;
+      fewer.keep_mask &= ~(uint64_t{1} << i);
+      if (auto v = check(fewer)) {
+        plan = fewer;
+        violation = v;
+      }
+    }
+    crash_violation_ = "a power cut at disk flush " + std::to_string(barrier_in_step_) +
+                       " of this step, " + DescribePlan(plan, pending) + ": " + *violation;
+    crash_repro_ = op::DirtyReboot(
+        RebootType::kDuringNextOp, static_cast<uint8_t>(std::min<uint32_t>(barrier_in_step_, 255)),
+        static_cast<uint32_t>(plan.keep_mask), plan.torn_page, plan.torn_sectors);
+    return;
+  }
+}
+
 std::optional<std::string> StoreHarness::Step(const Op& op) {
+  ++step_;
+  barrier_in_step_ = 0;
   const uint64_t faults_before = disk_.stats().faults_injected;
+  std::optional<std::string> violation = RunOp(op, faults_before);
+  if (crash_violation_) return crash_violation_;
+  // The op's results mean nothing once the power went out in its middle.
+  if (disk_.dead()) {
+    if (auto v = RecoverFromPowerCut()) return v;
+    if (crash_violation_) return crash_violation_;  // found while recovering
+    return CheckInvariants();
+  }
+  if (violation) return violation;
+  SettleWrites();
+  return CheckInvariants();
+}
+
+std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_before) {
   auto fired = [&] { return disk_.stats().faults_injected > faults_before; };
   const std::string key = KeyName(op.key);
   switch (op.kind) {
     case OpKind::kGet:
-      if (auto v = CheckGet(key, faults_before)) return v;
-      break;
+      return CheckGet(key, faults_before);
     case OpKind::kPut: {
       Bytes value = ValueBytes(op.size, op.fill);
+      const uint64_t id = model_.Write(key, value);
       StatusOr<Dependency> put = store_->Put(key, value);
       if (put.ok()) {
-        model_.Put(key, std::move(value));
-      } else if (put.status().IsNoSpace()) {
-        SetNote("NoSpace");
-        // The disk may be full only when the values really fill it: half the space data may
-        // use (the superblock, index and metadata extents and the reserve kept free excluded).
-        const uint64_t usable =
-            uint64_t{kGeometry.extent_count - 3 - kPutKeepFreeExtents} * kGeometry.extent_bytes;
-        const uint64_t needed = ModelFootprintBytes() + FootprintBytes(key, op.size);
-        if (needed <= usable / 2) {
-          return "Put returned NoSpace while the values need " + std::to_string(needed) +
-                 " bytes of " + std::to_string(usable) + " usable";
-        }
-      } else {
-        return "Put failed: " + Describe(put.status());
+        unsettled_.push_back({id, std::move(put).value()});
+        return std::nullopt;
       }
-      break;
+      model_.Failed(id);
+      if (!put.status().IsNoSpace()) return "Put failed: " + Describe(put.status());
+      SetNote("NoSpace");
+      // The disk may be full only when the values really fill it: half the space data may
+      // use (the superblock, index and metadata extents and the reserve kept free excluded).
+      const uint64_t usable =
+          uint64_t{kGeometry.extent_count - 3 - kPutKeepFreeExtents} * kGeometry.extent_bytes;
+      const uint64_t needed = ModelFootprintBytes() + FootprintBytes(key, op.size);
+      if (needed <= usable / 2) {
+        return "Put returned NoSpace while the values need " + std::to_string(needed) +
+               " bytes of " + std::to_string(usable) + " usable";
+      }
+      return std::nullopt;
     }
     case OpKind::kDelete: {
+      const uint64_t id = model_.Write(key, std::nullopt);
       StatusOr<Dependency> deleted = store_->Delete(key);
-      if (!deleted.ok()) return "Delete failed: " + Describe(deleted.status());
-      model_.Delete(key);
-      break;
+      if (!deleted.ok()) {
+        model_.Failed(id);
+        return "Delete failed: " + Describe(deleted.status());
+      }
+      unsettled_.push_back({id, std::move(deleted).value()});
+      return std::nullopt;
     }
     case OpKind::kList: {
       StatusOr<std::vector<std::string>> keys = store_->List();
       if (!keys.ok()) return "List failed: " + Describe(keys.status());
-      if (*keys != model_.List()) {
+      if (*keys != ModelKeys()) {
         std::string got;
         for (const std::string& k : *keys) got += " " + k;
         std::string want;
-        for (const std::string& k : model_.List()) want += " " + k;
+        for (const std::string& k : ModelKeys()) want += " " + k;
         return "List returned [" + got + " ]; the model holds [" + want + " ]";
       }
-      break;
+      return std::nullopt;
     }
     case OpKind::kIndexFlush:
       if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
-      break;
+      return std::nullopt;
     case OpKind::kCompact:
       if (Status s = store_->Compact(); !s.ok()) return "Compact failed: " + Describe(s);
-      break;
+      return std::nullopt;
     case OpKind::kReclaim: {
       const std::vector<uint32_t> candidates = ReclaimCandidates();
       if (candidates.empty()) {
         SetNote("nothing to reclaim");
-        break;
+        return std::nullopt;
       }
       const uint32_t extent = candidates[op.selector % candidates.size()];
       SetNote("extent " + std::to_string(extent));
@@ -210,27 +433,27 @@ std::optional<std::string> StoreHarness::Step(const Op& op) {
       if (!s.ok() && !s.IsNoSpace() && !(s.IsIOError() && fired())) {
         return "Reclaim(extent " + std::to_string(extent) + ") failed: " + Describe(s);
       }
-      break;
+      return std::nullopt;
     }
     case OpKind::kReboot:
-      if (auto v = Reboot(faults_before)) return v;
-      break;
+      return Reboot(faults_before);
+    case OpKind::kDirtyReboot:
+      return DirtyReboot(op);
     case OpKind::kFailDiskOnce: {
       if (op.io == FaultIo::kWrite) {
-        SetNote("write faults belong to the crash harness; ignored");
-        break;
+        SetNote("write faults are not in this alphabet yet; ignored");
+        return std::nullopt;
       }
       std::vector<uint32_t> used;
       for (const ExtentStat& e : store_->Stat().extents) used.push_back(e.extent);
       const uint32_t extent = used[op.selector % used.size()];
       disk_.FailNext(extent, IoKind::kRead, op.skip);
       SetNote("extent " + std::to_string(extent));
-      break;
+      return std::nullopt;
     }
     default:
       return "the store harness has no " + std::string(OpKindName(op.kind));
   }
-  return CheckInvariants();
 }
 
 std::optional<std::string> StoreHarness::CheckInvariants() {
@@ -253,9 +476,10 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
     if (is.owner == "data") data_live += is.live_bytes;
   }
   extents_ = now;
-  if (stat.keys != model_.List().size()) {
+  const size_t keys = ModelKeys().size();
+  if (stat.keys != keys) {
     return "the store holds " + std::to_string(stat.keys) + " keys; the model holds " +
-           std::to_string(model_.List().size());
+           std::to_string(keys);
   }
   if (const uint64_t want = ModelFootprintBytes(); data_live != want) {
     return "data extents hold " + std::to_string(data_live) +

@@ -1,6 +1,7 @@
 // shardcheck: the checkers' command line.
 //
 //   shardcheck conformance [--iterations N] [--seed S] [--bug NAME] [--harness H] [--json]
+//   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
 //
@@ -48,6 +49,7 @@ json ReportJson(const ConformanceReport& report) {
            {"sequences", report.sequences},
            {"ops", report.ops},
            {"search_seconds", report.search_seconds},
+           {"crash_states", report.crash_states},
            {"coverage", {{"ops", ops}, {"paths", report.coverage}}}};
   if (report.counterexample) {
     const Counterexample& c = *report.counterexample;
@@ -78,13 +80,19 @@ void PrintCoverage(std::ostream& os, const ConformanceReport& report) {
   }
 }
 
-void PrintReport(std::ostream& os, const ConformanceReport& report, seeded::Bug bug) {
+void PrintReport(std::ostream& os, std::string_view suite, const ConformanceReport& report,
+                 seeded::Bug bug) {
   const double seconds = report.search_seconds;
-  os << "conformance[" << HarnessName(report.harness) << "] seed " << report.seed;
+  os << suite << "[" << HarnessName(report.harness) << "] seed " << report.seed;
   if (bug != seeded::Bug::kNone) os << ", seeded bug " << BugName(bug);
   os << ": " << report.sequences << " sequences, " << report.ops << " ops in " << seconds << " s";
   if (seconds > 0) os << " (" << static_cast<uint64_t>(report.sequences / seconds) << " seq/s)";
   os << "\n";
+  if (report.crash_states > 0) {
+    os << "  crash states recovered and checked: " << report.crash_states;
+    if (seconds > 0) os << " (" << static_cast<uint64_t>(report.crash_states / seconds) << "/s)";
+    os << "\n";
+  }
   if (!report.error.empty()) os << "  " << report.error << "\n";
   PrintCoverage(os, report);
   if (!report.counterexample) return;
@@ -114,7 +122,7 @@ int ParseBug(const std::string& name, seeded::Bug* bug) {
   return 0;
 }
 
-int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
+int Conformance(std::string_view suite, int iterations, uint64_t seed, const std::string& bug_name,
                 const std::string& harness_name, int max_ops, bool as_json) {
   seeded::Bug bug = seeded::Bug::kNone;
   if (int rc = ParseBug(bug_name, &bug)) return rc;
@@ -133,6 +141,7 @@ int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
   json runs = json::array();
   int sequences = 0;
   uint64_t ops = 0;
+  uint64_t crash_states = 0;
   double seconds = 0;
   const ConformanceReport* failed = nullptr;
   std::vector<ConformanceReport> reports;
@@ -144,6 +153,7 @@ int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
     options.iterations = iterations;
     options.max_ops = max_ops;
     options.bug = bug;
+    if (suite == "crash") options.explore_crashes = CrashExploration{};
     if (progress) {
       options.on_progress = [&](int done) {
         if (done % 25 == 0 || done == iterations) {
@@ -155,10 +165,11 @@ int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
     reports.push_back(RunConformance(options));
     if (progress) std::fprintf(stderr, "\r\033[K");
     const ConformanceReport& report = reports.back();
-    PrintReport(human, report, bug);
+    PrintReport(human, suite, report, bug);
     runs.push_back(ReportJson(report));
     sequences += report.sequences;
     ops += report.ops;
+    crash_states += report.crash_states;
     seconds += report.search_seconds + report.shrink_seconds;
     if (report.counterexample || !report.error.empty()) {
       failed = &report;
@@ -167,13 +178,12 @@ int Conformance(int iterations, uint64_t seed, const std::string& bug_name,
   }
   const bool violation = failed && failed->counterexample;
   if (as_json) {
-    json out{{"suite", "conformance"},
-             {"result", violation ? "violation"
-                        : failed  ? "error"
-                                  : "pass"},
+    json out{{"suite", suite},
+             {"result", violation ? "violation" : failed ? "error" : "pass"},
              {"seed", seed},
              {"iterations", sequences},
              {"ops", ops},
+             {"crash_states", crash_states},
              {"seconds", seconds},
              {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
              {"harnesses", runs}};
@@ -268,6 +278,14 @@ int Main(int argc, char** argv) {
   replay->add_option("token", token, "as printed by a failing run")->required();
   replay->add_flag("--json", as_json, "one JSON object on stdout, last");
 
+  CLI::App* crash = app.add_subcommand(
+      "crash", "the crash explorer: every disk flush of every sequence is a crash point");
+  crash->add_option("--iterations", iterations, "sequences")->check(CLI::Range(1, 1 << 30));
+  crash->add_option("--seed", seed, "the run is a function of (seed, commit)");
+  crash->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
+  crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
+  crash->add_flag("--json", as_json, "one JSON object on stdout, last");
+
   CLI::App* bugs = app.add_subcommand("bugs", "list the seeded bugs");
   bugs->add_flag("--json", as_json, "as one JSON object");
 
@@ -281,7 +299,11 @@ int Main(int argc, char** argv) {
     std::cerr << "shardcheck: " << e.what() << "\n" << app.help();
     return kExitUsage;
   }
-  if (conformance->parsed()) return Conformance(iterations, seed, bug, harness, max_ops, as_json);
+  if (conformance->parsed()) {
+    return Conformance("conformance", iterations, seed, bug, harness, max_ops, as_json);
+  }
+  if (crash->parsed())
+    return Conformance("crash", iterations, seed, bug, "store", max_ops, as_json);
   if (replay->parsed()) return Replay(token, as_json);
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;

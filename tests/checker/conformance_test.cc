@@ -83,5 +83,56 @@ TEST_P(SeededBugTest, FoundMinimizedAndReplayed) {
 INSTANTIATE_TEST_SUITE_P(Functional, SeededBugTest, testing::ValuesIn(FunctionalBugs()),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// The crash explorer: every disk flush of every sequence is a crash point.
+TEST(CrashExplorerTest, CleanEngineSurvivesEveryExploredCrash) {
+  ConformanceOptions options;
+  options.harness = HarnessKind::kStore;
+  options.seed = kSeed;
+  options.iterations = 60;
+  options.explore_crashes = CrashExploration{};
+  const ConformanceReport report = RunConformance(options);
+  ASSERT_FALSE(report.counterexample)
+      << report.counterexample->replayed.Describe() << "\nreplay: shardcheck replay "
+      << report.counterexample->token;
+  EXPECT_GT(report.crash_states, 1000u);
+}
+
+std::vector<seeded::BugInfo> CrashBugs() {
+  std::vector<seeded::BugInfo> bugs;
+  for (const seeded::BugInfo& info : seeded::AllBugs()) {
+    if (info.bug_class == seeded::BugClass::kCrash) bugs.push_back(info);
+  }
+  return bugs;
+}
+
+class SeededCrashBugTest : public testing::TestWithParam<seeded::BugInfo> {};
+
+TEST_P(SeededCrashBugTest, FoundMinimizedAndReplayed) {
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  ConformanceOptions options;
+  options.harness = HarnessKind::kStore;
+  options.seed = kSeed;
+  options.iterations = 1000;
+  options.explore_crashes = CrashExploration{};
+  options.bug = GetParam().bug;
+  const ConformanceReport report = RunConformance(options);
+  ASSERT_TRUE(report.counterexample)
+      << GetParam().name << " was not found in " << report.sequences << " sequences";
+  const Counterexample& found = *report.counterexample;
+  EXPECT_LE(found.minimized.ops.size(), 10u) << found.replayed.Describe();
+  EXPECT_FALSE(found.replayed.ok()) << "the minimized case no longer fails";
+  // The token replays without the explorer: the crash is a DirtyReboot op in the case.
+  const std::optional<Case> decoded = DecodeToken(found.token);
+  ASSERT_TRUE(decoded);
+  EXPECT_FALSE(RunCase(*decoded).ok());
+  Case clean = *decoded;
+  clean.bug = seeded::Bug::kNone;
+  EXPECT_TRUE(RunCase(clean).ok()) << "the case fails without the bug:\n"
+                                   << RunCase(clean).Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Crash, SeededCrashBugTest, testing::ValuesIn(CrashBugs()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
 }  // namespace
 }  // namespace shardstore::checker

@@ -8,7 +8,20 @@
 namespace shardstore::checker {
 namespace {
 
+rc::Gen<Op> AnyFields();
+
 rc::Gen<Op> AnyOp() {
+  // DirtyReboot's type and sector count have bounds; keep generated ones inside them.
+  return rc::gen::map(AnyFields(), [](Op op) {
+    if (op.kind == OpKind::kDirtyReboot) {
+      op.key %= 3;
+      op.fill %= 9;
+    }
+    return op;
+  });
+}
+
+rc::Gen<Op> AnyFields() {
   return rc::gen::build<Op>(
       rc::gen::set(&Op::kind, rc::gen::cast<OpKind>(rc::gen::inRange(0, kOpKindCount))),
       rc::gen::set(&Op::key, rc::gen::inRange<uint32_t>(0, 1000)), rc::gen::set(&Op::size),
@@ -60,6 +73,12 @@ TEST(OpTest, ShowsReadableSteps) {
   EXPECT_EQ(Show(op::Reclaim(3)), "Reclaim(#3)");
   EXPECT_EQ(Show(op::FailDiskOnce(2, FaultIo::kRead, 1)), "FailDiskOnce(#2, read, skip 1)");
   EXPECT_EQ(ToCpp(op::Put(1, 4097, 7)), "op::Put(1, 4097, 7)");
+  EXPECT_EQ(Show(op::DirtyReboot(RebootType::kDuringNextOp, 2, 5, 3, 4)),
+            "DirtyReboot(during next ops, barrier 2, keep pending pages 0,2, tear page 2 after 4 "
+            "sectors)");
+  EXPECT_EQ(Decode(Encode(op::DirtyReboot(RebootType::kNow, 0, 0, 0, 0))),
+            op::DirtyReboot(RebootType::kNow, 0, 0, 0, 0));
+  EXPECT_FALSE(Decode("K3,0,0,0,0").has_value());  // no such reboot type
   EXPECT_EQ(KeyName(0), "a");
   EXPECT_EQ(KeyName(27), "bb");
 }

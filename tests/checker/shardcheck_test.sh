@@ -51,5 +51,18 @@ token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/json" | head -n
 expect 1 "replay reproduces" "$shardcheck" replay "$token"
 expect_in "$work/out" "violation at" "replay prints the violation"
 
+expect 0 "crash explorer, clean" "$shardcheck" crash --iterations 15 --seed 7 --json
+tail -n 1 "$work/out" >"$work/json"
+expect_in "$work/json" '"suite":"crash"' "crash JSON"
+expect_in "$work/json" '"result":"pass"' "crash JSON"
+expect 1 "crash explorer, seeded bug" "$shardcheck" crash --iterations 2000 --seed 7 \
+  --bug delete_acknowledged_before_tombstone --json
+tail -n 1 "$work/out" >"$work/json"
+expect_in "$work/json" '"result":"violation"' "crash violation JSON"
+token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/json" | head -n 1 |
+  sed 's/^"replay":"shardcheck replay //; s/"$//')"
+expect 1 "crash replay reproduces" "$shardcheck" replay "$token"
+expect_in "$work/out" "DirtyReboot" "the replayed case holds the power cut"
+
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "shardcheck_test: ok"

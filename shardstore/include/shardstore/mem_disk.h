@@ -18,7 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "shardstore/disk.h"
@@ -59,6 +61,35 @@ class MemDisk : public Disk {
   void Crash(std::span<const SectorsKept> sectors_kept);
   // Power loss that keeps no pending page.
   void CrashLosingAll();
+
+  // Which pending pages a power cut keeps: page i (in PendingPages() order) whole when bit i of
+  // keep_mask is set (pages past 64 are lost), and page torn_page - 1 (if torn_page > 0) with
+  // only its first torn_sectors sectors.
+  struct CrashPlan {
+    uint64_t keep_mask = 0;
+    uint32_t torn_page = 0;
+    uint8_t torn_sectors = 0;
+    friend bool operator==(const CrashPlan&, const CrashPlan&) = default;
+  };
+  // The SectorsKept of each of `pending` pages under `plan`.
+  static std::vector<SectorsKept> SectorsFor(const CrashPlan& plan, size_t pending);
+
+  // Arms a power cut at the `barriers`-th Flush from now (1: the next one): that Flush applies
+  // `plan` to the pending pages instead of flushing them, and from then on the disk is dead:
+  // every call fails with an injected IOError until Revive().
+  void CutPowerAtBarrier(uint32_t barriers, const CrashPlan& plan);
+  // Cuts the power now: `plan` applies to the pending pages, and the disk is dead.
+  void CutPower(const CrashPlan& plan);
+  bool dead() const;
+  // Power back on (also disarms a cut not yet reached).
+  void Revive();
+
+  // Called at the start of every Flush with a copy of the disk as it is then (durable image and
+  // pending pages): a crash explorer recovers from each state a power cut there could leave.
+  using BarrierObserver = std::function<void(std::unique_ptr<MemDisk> snapshot)>;
+  void SetBarrierObserver(BarrierObserver observer);
+  // A copy of the durable image and the pending pages (no faults, events or observer).
+  std::unique_ptr<MemDisk> Snapshot() const;
 
   // ---- Fault injection ----
 
@@ -106,6 +137,9 @@ class MemDisk : public Disk {
   };
 
   uint8_t* DurablePage(uint32_t extent, uint32_t offset);
+  std::unique_ptr<MemDisk> SnapshotLocked() const;
+  void CrashLocked(std::span<const SectorsKept> sectors_kept);
+  Status DeadError() const;
   const uint8_t* PendingBytes(const PendingWrite& write) const {
     return pending_bytes_.data() + write.at;
   }
@@ -120,6 +154,10 @@ class MemDisk : public Disk {
                          // allocation)
   std::vector<Fault> faults_;
   bool record_events_ = false;
+  bool dead_ = false;
+  uint32_t barriers_until_cut_ = 0;  // 0: no cut armed
+  CrashPlan cut_plan_;
+  BarrierObserver barrier_observer_;
   std::vector<Event> events_;
   Stats stats_;
 };

@@ -29,6 +29,10 @@ enum class Bug : uint8_t {
   kReclaimForgetsUnreadableRun,
   kValueSplitDropsLastByte,
   kCompactionKeepsOldestEntry,
+  // crash
+  kPutAcknowledgedBeforeIndex,
+  kDeleteAcknowledgedBeforeTombstone,
+  kResetBeforeIndexDurable,
 };
 
 enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };

@@ -36,6 +36,7 @@ bool MemDisk::TakeFault(uint32_t extent, IoKind kind) {
 Status MemDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
   CheckRange(extent, offset, data.size());
   sync::LockGuard lock(mu_);
+  if (dead_) return DeadError();
   const bool failed = TakeFault(extent, IoKind::kWrite);
   Record({Event::Kind::kWrite, extent, offset, static_cast<uint32_t>(data.size()), failed});
   if (failed) {
@@ -55,6 +56,7 @@ Status MemDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
 Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   CheckRange(extent, offset, out.size());
   sync::LockGuard lock(mu_);
+  if (dead_) return DeadError();
   const bool failed = TakeFault(extent, IoKind::kRead);
   Record({Event::Kind::kRead, extent, offset, static_cast<uint32_t>(out.size()), failed});
   if (failed) {
@@ -77,6 +79,14 @@ Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
 
 Status MemDisk::Flush() {
   sync::LockGuard lock(mu_);
+  if (dead_) return DeadError();
+  if (barrier_observer_) barrier_observer_(SnapshotLocked());
+  if (barriers_until_cut_ > 0 && --barriers_until_cut_ == 0) {
+    const std::vector<SectorsKept> kept = SectorsFor(cut_plan_, pending_.size());
+    CrashLocked(kept);
+    dead_ = true;
+    return DeadError();
+  }
   Record({Event::Kind::kFlush, 0, 0, 0, false});
   for (const PendingWrite& write : pending_) {
     std::memcpy(DurablePage(write.page.extent, write.page.offset), PendingBytes(write), kPageBytes);
@@ -97,6 +107,10 @@ std::vector<MemDisk::PendingPage> MemDisk::PendingPages() const {
 
 void MemDisk::Crash(std::span<const SectorsKept> sectors_kept) {
   sync::LockGuard lock(mu_);
+  CrashLocked(sectors_kept);
+}
+
+void MemDisk::CrashLocked(std::span<const SectorsKept> sectors_kept) {
   SS_ASSERT(sectors_kept.size() == pending_.size());
   for (size_t i = 0; i < pending_.size(); ++i) {
     SS_ASSERT(sectors_kept[i] <= kPageWhole);
@@ -162,5 +176,60 @@ MemDisk::Stats MemDisk::stats() const {
   sync::LockGuard lock(mu_);
   return stats_;
 }
+
+std::vector<MemDisk::SectorsKept> MemDisk::SectorsFor(const CrashPlan& plan, size_t pending) {
+  std::vector<SectorsKept> kept(pending, kPageLost);
+  for (size_t i = 0; i < pending && i < 64; ++i) {
+    if (plan.keep_mask >> i & 1) kept[i] = kPageWhole;
+  }
+  if (plan.torn_page > 0 && plan.torn_page <= pending) {
+    kept[plan.torn_page - 1] = std::min<SectorsKept>(plan.torn_sectors, kPageWhole);
+  }
+  return kept;
+}
+
+void MemDisk::CutPowerAtBarrier(uint32_t barriers, const CrashPlan& plan) {
+  SS_ASSERT(barriers > 0);
+  sync::LockGuard lock(mu_);
+  barriers_until_cut_ = barriers;
+  cut_plan_ = plan;
+}
+
+void MemDisk::CutPower(const CrashPlan& plan) {
+  sync::LockGuard lock(mu_);
+  CrashLocked(SectorsFor(plan, pending_.size()));
+  dead_ = true;
+}
+
+bool MemDisk::dead() const {
+  sync::LockGuard lock(mu_);
+  return dead_;
+}
+
+void MemDisk::Revive() {
+  sync::LockGuard lock(mu_);
+  dead_ = false;
+  barriers_until_cut_ = 0;
+}
+
+void MemDisk::SetBarrierObserver(BarrierObserver observer) {
+  sync::LockGuard lock(mu_);
+  barrier_observer_ = std::move(observer);
+}
+
+std::unique_ptr<MemDisk> MemDisk::Snapshot() const {
+  sync::LockGuard lock(mu_);
+  return SnapshotLocked();
+}
+
+std::unique_ptr<MemDisk> MemDisk::SnapshotLocked() const {
+  auto copy = std::make_unique<MemDisk>(geometry_);
+  copy->durable_ = durable_;
+  copy->pending_ = pending_;
+  copy->pending_bytes_ = pending_bytes_;
+  return copy;
+}
+
+Status MemDisk::DeadError() const { return Status::IOError("injected: the disk lost power"); }
 
 }  // namespace shardstore

@@ -373,9 +373,11 @@ PageWrite ChunkStore::ProduceCommit() {
   sb.sequence = durable_superblock_sequence_ + 1;
   sb.next_chunk_sequence = next_sequence_;
   // Adopt the newest root whose metadata is persistent; a root whose metadata failed is dropped.
-  while (!pending_roots_.empty() &&
-         (pending_roots_.front().after.IsPersistent() || pending_roots_.front().after.Failed())) {
-    if (pending_roots_.front().after.IsPersistent()) index_root_ = pending_roots_.front().root;
+  while (!pending_roots_.empty()) {
+    const PendingRoot& next = pending_roots_.front();
+    const bool ready = next.after.IsPersistent();
+    if (!ready && !next.after.Failed()) break;
+    if (ready) index_root_ = next.root;
     pending_roots_.pop_front();
   }
   sb.index_root = index_root_;

@@ -192,7 +192,7 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   const Dependency promise = index_->Insert(
       std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
   MaintainIndex();
-  return persistent.And(promise);
+  return SS_SEEDED_BUG(kPutAcknowledgedBeforeIndex) ? persistent : persistent.And(promise);
 }
 
 StatusOr<Bytes> Store::Get(std::string_view key) {
@@ -233,7 +233,7 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
   MaintainIndex();
-  return promise;
+  return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : promise;
 }
 
 StatusOr<std::vector<std::string>> Store::List() {
@@ -365,6 +365,7 @@ Status Store::ReclaimLocked(uint32_t extent) {
       moved_all = moved_all.And(moved.dependency);
       SS_COVER(kReclaimEvacuatedChunk);
     }
+    if (SS_SEEDED_BUG(kResetBeforeIndexDurable)) chunks_->Reset(extent).IgnoreError();
     // The flush makes every newer entry durable, ours and any user change still in the
     // memtable that shadows a chunk of this extent.
     SS_RETURN_IF_ERROR(index_->Flush());
@@ -404,6 +405,7 @@ void Store::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return;
   const uint32_t extent_count = chunks_->geometry().extent_count;
+  const uint32_t extent_bytes = chunks_->geometry().extent_bytes;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =
       force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
@@ -418,7 +420,9 @@ void Store::ReclaimIfLow(bool force) {
     for (uint32_t e = 1; e < extent_count; ++e) {
       const ExtentOwner owner = extents[e].owner;
       if (owner == ExtentOwner::kFree || chunks_->IsOpen(e) || failed[e]) continue;
-      if (live[e] >= extents[e].write_pointer) continue;
+      // Worth it unless every byte of a full extent is live: an extent sealed short of full
+      // (after a reboot none is open) frees its unwritten room too.
+      if (live[e] >= extent_bytes) continue;
       if (!best || live[e] < live[*best]) best = e;
     }
     if (!best) {

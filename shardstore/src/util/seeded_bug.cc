@@ -33,6 +33,18 @@ constexpr std::array kBugs = {
             "kCompactionKeepsOldestEntry", BugClass::kFunctional,
             "compaction merges runs oldest first, so a key overwritten across runs gets its "
             "old value back"},
+    BugInfo{Bug::kPutAcknowledgedBeforeIndex, "put_acknowledged_before_index",
+            "kPutAcknowledgedBeforeIndex", BugClass::kCrash,
+            "a Put's Dependency covers its chunks and their superblock but not its index entry, "
+            "so a crash can lose a Put reported persistent"},
+    BugInfo{Bug::kDeleteAcknowledgedBeforeTombstone, "delete_acknowledged_before_tombstone",
+            "kDeleteAcknowledgedBeforeTombstone", BugClass::kCrash,
+            "a Delete reports persistent at once, before its tombstone is durable, so a crash "
+            "brings the value back"},
+    BugInfo{Bug::kResetBeforeIndexDurable, "reset_before_index_durable", "kResetBeforeIndexDurable",
+            BugClass::kCrash,
+            "reclamation resets an extent once its live chunks are copied, before the index "
+            "naming the copies is durable: a crash leaves the index pointing into a free extent"},
 };
 
 std::atomic<Bug> g_active{Bug::kNone};

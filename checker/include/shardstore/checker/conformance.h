@@ -21,6 +21,7 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/replay.h"
+#include "shardstore/checker/store_harness.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -31,6 +32,8 @@ struct ConformanceOptions {
   int iterations = 1000;  // sequences
   int max_ops = 50;       // sequences are 1 to max_ops ops long, growing over the run
   seeded::Bug bug = seeded::Bug::kNone;
+  // The crash explorer (store harness only): every disk flush is a crash point.
+  std::optional<CrashExploration> explore_crashes;
   // Called after each sequence of the search with the number run so far.
   std::function<void(int)> on_progress;
 };
@@ -48,8 +51,9 @@ struct Counterexample {
 struct ConformanceReport {
   HarnessKind harness = HarnessKind::kStore;
   uint64_t seed = 0;
-  int sequences = 0;  // run in the search, the failing one included
-  uint64_t ops = 0;   // run in those sequences
+  int sequences = 0;          // run in the search, the failing one included
+  uint64_t ops = 0;           // run in those sequences
+  uint64_t crash_states = 0;  // recovered and checked by the crash explorer in the search
   double search_seconds = 0;
   double shrink_seconds = 0;
   std::array<uint64_t, kOpKindCount> op_counts{};

@@ -60,7 +60,15 @@ class Harness {
   std::string note_;
 };
 
-std::unique_ptr<Harness> MakeHarness(HarnessKind kind);
+// How the crash explorer enumerates the states a power cut at one disk flush can leave.
+struct CrashExploration {
+  uint32_t exhaustive_pages_max = 10;  // every subset up to this many pending pages
+  uint32_t sampled_states = 48;        // states per crash point past that
+};
+
+// With `explore` (store harness only), every disk flush is also explored as a crash point.
+std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
+                                     const std::optional<CrashExploration>& explore = {});
 
 // The bytes of a value or payload of `size` bytes generated from `fill`.
 Bytes ValueBytes(uint32_t size, uint8_t fill);

@@ -41,6 +41,7 @@ class IndexHarness final : public Harness {
 
  private:
   std::optional<std::string> Open(uint64_t faults_before);
+  std::vector<std::string> ModelKeys() const;
   std::optional<std::string> CheckLookup(const std::string& key);
   std::optional<std::string> CheckEveryKey();
   std::optional<std::string> CheckInvariants();

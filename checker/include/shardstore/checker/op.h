@@ -7,8 +7,17 @@
 // three ways: a readable step, a compact token piece (replay tokens) and C++ (pasted tests).
 //
 // Alphabets, simplest first (shrinking prefers earlier kinds):
-//   store, index: Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce
+//   store:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce DirtyReboot
+//   index:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce
 //   chunk store:  Read Append Reset Flush Reboot
+//
+// DirtyReboot(type, barrier, plan) cuts the power. Type kNow: at once — the memtable, queued
+// writes and the read cache are lost, and the plan picks which pages written but not yet flushed
+// survive. Type kDuringFlush: during a flush of everything (memtable, then the superblock), at
+// its `barrier`-th disk flush. Type kDuringNextOp: at the `barrier`-th disk flush from now, in
+// whatever the next ops do (how the crash explorer's findings replay). The plan keeps pending
+// page i whole when bit i of `selector` is set, and page size-1 (if size > 0) torn after `fill`
+// sectors.
 //
 // Thread-safety: values.
 #pragma once
@@ -30,6 +39,7 @@ enum class OpKind : uint8_t {
   kReclaim,
   kReboot,
   kFailDiskOnce,
+  kDirtyReboot,
   kRead,
   kAppend,
   kReset,
@@ -38,14 +48,16 @@ enum class OpKind : uint8_t {
 inline constexpr int kOpKindCount = static_cast<int>(OpKind::kFlush) + 1;
 
 enum class FaultIo : uint8_t { kRead, kWrite };
+enum class RebootType : uint8_t { kNow, kDuringFlush, kDuringNextOp };
 
 struct Op {
   OpKind kind = OpKind::kList;
-  uint32_t key = 0;             // Get Put Delete Append: index into the harness's key pool
-  uint32_t size = 0;            // Put Append: value bytes
-  uint8_t fill = 0;             // Put Append: the value's bytes derive from it
-  uint32_t selector = 0;        // Reclaim Reset Read FailDiskOnce: resolved at run time
-  uint8_t skip = 0;             // FailDiskOnce: fail the skip+1-th access
+  uint32_t key = 0;       // Get Put Delete Append: index into the key pool; DirtyReboot: type
+  uint32_t size = 0;      // Put Append: value bytes; DirtyReboot: torn page + 1 (0: none)
+  uint8_t fill = 0;       // Put Append: the value's bytes derive from it; DirtyReboot: sectors
+  uint32_t selector = 0;  // Reclaim Reset Read FailDiskOnce: resolved at run time;
+                          // DirtyReboot: mask of the pending pages kept
+  uint8_t skip = 0;       // FailDiskOnce: fail the skip+1-th access; DirtyReboot: barrier
   FaultIo io = FaultIo::kRead;  // FailDiskOnce
   friend bool operator==(const Op&, const Op&) = default;
 };
@@ -76,6 +88,15 @@ inline Op Reclaim(uint32_t selector) { return {.kind = OpKind::kReclaim, .select
 inline Op Reboot() { return {.kind = OpKind::kReboot}; }
 inline Op FailDiskOnce(uint32_t selector, FaultIo io, uint8_t skip) {
   return {.kind = OpKind::kFailDiskOnce, .selector = selector, .skip = skip, .io = io};
+}
+inline Op DirtyReboot(RebootType type, uint8_t barrier, uint32_t keep_mask, uint32_t torn_page,
+                      uint8_t torn_sectors) {
+  return {.kind = OpKind::kDirtyReboot,
+          .key = static_cast<uint32_t>(type),
+          .size = torn_page,
+          .fill = torn_sectors,
+          .selector = keep_mask,
+          .skip = barrier};
 }
 inline Op Read(uint32_t selector) { return {.kind = OpKind::kRead, .selector = selector}; }
 inline Op Append(uint32_t key, uint32_t size, uint8_t fill) {

@@ -6,9 +6,18 @@
 //   - a write pointer moves back only when its extent is reset;
 //   - the live bytes of data extents are exactly the frames the model's values need;
 //   - NoSpace only when the model's values fill more than half of the usable data space.
-// After a clean Reboot: the extent table (owners, write pointers) is exactly what it was before
-// the shutdown, and every key reads back. Finish() reads every live chunk and the whole index
-// back from the disk (Store::Verify).
+// After a clean Reboot: every Dependency the store returned is persistent (forward progress),
+// the extent table is what it was before the shutdown, and every key reads back. Finish()
+// reads every live chunk and the whole index back from the disk (Store::Verify).
+//
+// Crashes. Each Put and Delete is a write in KvModel, and its Dependency is reported to the
+// model as it settles. After a power cut (DirtyReboot) the store must open, and each key must
+// read back one of the values the model says a crash may leave: the newest write whose
+// Dependency was persistent, or a later one (persistence; never bytes not put for that key).
+// With crash exploration on, every disk flush the engine issues is a crash point: the harness
+// recovers copies of the disk from the states a power cut there could leave — every subset of
+// the pending pages when few are pending, a sample otherwise, and torn pages — and checks each
+// the same way, without disturbing the run.
 //
 // FailDiskOnce(read) arms a transient read error on one extent. The step in which it fires may
 // fail with IOError (never any other error, never wrong bytes); a reboot retries the open.
@@ -31,31 +40,58 @@ class StoreHarness final : public Harness {
   static constexpr uint32_t kChunkPayloadBytes = 8 * 1024;
   static constexpr uint32_t kKeyCount = 6;
 
-  StoreHarness();
+  // With `explore`, every disk flush is also explored as a crash point.
+  explicit StoreHarness(std::optional<CrashExploration> explore = std::nullopt);
   ~StoreHarness() override;
+
+  uint64_t crash_states() const { return crash_states_; }
+  // When a crash point failed: the op that reproduces it without exploration, to run just
+  // before the step that failed (a DirtyReboot during that step).
+  const std::optional<Op>& crash_repro() const { return crash_repro_; }
 
  protected:
   std::optional<std::string> Step(const Op& op) override;
   std::optional<std::string> FinishChecks() override;
 
  private:
+  std::optional<std::string> RunOp(const Op& op, uint64_t faults_before);
   std::optional<std::string> Open(uint64_t faults_before);
   std::optional<std::string> Reboot(uint64_t faults_before);
-  // A Get may fail with IOError only when an injected fault fired after `faults_before`.
+  std::optional<std::string> DirtyReboot(const Op& op);
+  // After the power was cut: reopen, check every key against what a crash may leave, and make
+  // the model what the store came back with.
+  std::optional<std::string> RecoverFromPowerCut();
+  // Checks a store recovered on `disk` against the crash outcomes; nullopt when allowed.
+  std::optional<std::string> CheckRecovered(Store* store, bool adopt);
+  void ExploreCrashPoint(std::unique_ptr<MemDisk> snapshot);
+  // Reports settled Dependencies to the model.
+  void SettleWrites();
   std::optional<std::string> CheckGet(const std::string& key, uint64_t faults_before);
   std::optional<std::string> CheckEveryKey(uint64_t faults_before);
   std::optional<std::string> CheckInvariants();
-  // Bytes of chunk frames the model's values take on disk.
   uint64_t ModelFootprintBytes() const;
   uint64_t FootprintBytes(const std::string& key, uint64_t value_bytes) const;
-  // Extents a selector may pick: those holding live data, else every used one.
   std::vector<uint32_t> ReclaimCandidates();
+  std::vector<std::string> ModelKeys() const;
+  const models::KvModel::Value& ModelValue(const std::string& key) const;
 
   MemDisk disk_;
   StoreOptions options_;
   std::unique_ptr<Store> store_;
   models::KvModel model_;
+  struct Tracked {
+    uint64_t id;
+    Dependency dependency;
+  };
+  std::vector<Tracked> unsettled_;
   std::vector<ExtentStat> extents_;  // by extent, as last seen; owner "free" when free
+
+  const std::optional<CrashExploration> explore_;
+  uint64_t step_ = 0;
+  uint32_t barrier_in_step_ = 0;
+  uint64_t crash_states_ = 0;
+  std::optional<std::string> crash_violation_;
+  std::optional<Op> crash_repro_;
 };
 
 }  // namespace shardstore::checker
