@@ -7,4 +7,5 @@ bash ci/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --parallel 2
 ./build/release/checker/shardcheck conformance --iterations 10000 --max-ops 100 --seed 1
+./build/release/checker/shardcheck crash --iterations 300 --seed 1
 ./build/release/shardstore/shardstore demo
