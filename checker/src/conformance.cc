@@ -4,6 +4,7 @@
 #include <rapidcheck/state.h>
 
 #include <chrono>
+#include <iostream>
 #include <memory>
 
 #include "shardstore/checker/generators.h"
@@ -50,6 +51,19 @@ class Listener final : public rc::detail::TestListener {
   int shrinks_ = 0;
 };
 
+// RapidCheck announces its own default configuration (a random seed this checker never uses)
+// on first use; load it once with stderr muted so it does not read as the run's seed.
+void LoadRapidCheckConfigurationQuietly() {
+  static const bool loaded = [] {
+    std::streambuf* saved = std::cerr.rdbuf(nullptr);
+    rc::detail::configuration();
+    std::cerr.rdbuf(saved);
+    std::cerr.clear();
+    return true;
+  }();
+  (void)loaded;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -57,6 +71,7 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 ConformanceReport RunConformance(const ConformanceOptions& options) {
+  LoadRapidCheckConfigurationQuietly();
   const seeded::Scope bug(options.bug);
   ConformanceReport report;
   report.harness = options.harness;
