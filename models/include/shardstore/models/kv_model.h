@@ -2,9 +2,9 @@
 //
 // Every Put and Delete is a write with an id. The harness reports each write's Dependency as it
 // settles: Persisted (it survives a crash) or Failed (as if never made). Per key the model keeps
-// the writes since the newest persistent one, the first entry standing for "never durably
-// written" (no value). The newest is what Get must return; a crash may leave any of them, and
-// Recovered() records which one the store came back with.
+// the newest persistent value first (initially: no value) and every write after it. The last is
+// what a Get must return; a crash may leave any of them, and Recovered() records which one the
+// store came back with.
 #pragma once
 
 #include <cstdint>
