@@ -68,32 +68,21 @@ rc::Gen<Op> DirtyReboot() {
       rc::gen::inRange<uint8_t>(1, 8));
 }
 
+// The store's and the index's alphabet; the store's alone has power cuts.
 rc::Gen<Op> KvOp(const GenState& s, uint32_t keys, uint32_t chunk_bytes, bool index_level) {
-  if (!index_level) {
-    return Weighted<Op>({
-        {4, Get(s, keys)},
-        {6, Put(keys, chunk_bytes)},
-        {2, Delete(s, keys)},
-        {1, rc::gen::just(op::List())},
-        {2, rc::gen::just(op::IndexFlush())},
-        {1, rc::gen::just(op::Compact())},
-        {3, rc::gen::map(Selector(), op::Reclaim)},
-        {1, rc::gen::just(op::Reboot())},
-        {1, FailReadOnce()},
-        {1, DirtyReboot()},
-    });
-  }
-  return Weighted<Op>({
+  rc::Gen<Op> common = Weighted<Op>({
       {4, Get(s, keys)},
       {6, Put(keys, chunk_bytes)},
       {2, Delete(s, keys)},
       {1, rc::gen::just(op::List())},
       {2, rc::gen::just(op::IndexFlush())},
       {1, rc::gen::just(op::Compact())},
-      {index_level ? 2u : 3u, rc::gen::map(Selector(), op::Reclaim)},
+      {3, rc::gen::map(Selector(), op::Reclaim)},
       {1, rc::gen::just(op::Reboot())},
       {1, FailReadOnce()},
   });
+  if (index_level) return common;
+  return Weighted<Op>({{21, std::move(common)}, {1, DirtyReboot()}});
 }
 
 }  // namespace

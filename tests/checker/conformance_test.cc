@@ -37,10 +37,10 @@ INSTANTIATE_TEST_SUITE_P(Harnesses, CleanEngineTest,
                                          HarnessKind::kChunkStore),
                          [](const auto& info) { return std::string(HarnessName(info.param)); });
 
-std::vector<seeded::BugInfo> FunctionalBugs() {
+std::vector<seeded::BugInfo> BugsOf(seeded::BugClass bug_class) {
   std::vector<seeded::BugInfo> bugs;
   for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug_class == seeded::BugClass::kFunctional) bugs.push_back(info);
+    if (info.bug_class == bug_class) bugs.push_back(info);
   }
   return bugs;
 }
@@ -80,7 +80,8 @@ TEST_P(SeededBugTest, FoundMinimizedAndReplayed) {
                                    << RunCase(clean).Describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(Functional, SeededBugTest, testing::ValuesIn(FunctionalBugs()),
+INSTANTIATE_TEST_SUITE_P(Functional, SeededBugTest,
+                         testing::ValuesIn(BugsOf(seeded::BugClass::kFunctional)),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // The crash explorer: every disk flush of every sequence is a crash point.
@@ -95,14 +96,6 @@ TEST(CrashExplorerTest, CleanEngineSurvivesEveryExploredCrash) {
       << report.counterexample->replayed.Describe() << "\nreplay: shardcheck replay "
       << report.counterexample->token;
   EXPECT_GT(report.crash_states, 1000u);
-}
-
-std::vector<seeded::BugInfo> CrashBugs() {
-  std::vector<seeded::BugInfo> bugs;
-  for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug_class == seeded::BugClass::kCrash) bugs.push_back(info);
-  }
-  return bugs;
 }
 
 class SeededCrashBugTest : public testing::TestWithParam<seeded::BugInfo> {};
@@ -131,7 +124,8 @@ TEST_P(SeededCrashBugTest, FoundMinimizedAndReplayed) {
                                    << RunCase(clean).Describe();
 }
 
-INSTANTIATE_TEST_SUITE_P(Crash, SeededCrashBugTest, testing::ValuesIn(CrashBugs()),
+INSTANTIATE_TEST_SUITE_P(Crash, SeededCrashBugTest,
+                         testing::ValuesIn(BugsOf(seeded::BugClass::kCrash)),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace
