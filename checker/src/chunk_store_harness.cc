@@ -1,34 +1,86 @@
 #include "shardstore/checker/chunk_store_harness.h"
 
+#include <algorithm>
+
 namespace shardstore::checker {
 namespace {
 
 std::string Describe(const Status& status) { return status.ok() ? "OK" : status.ToString(); }
 
-}  // namespace
-
-ChunkStoreHarness::ChunkStoreHarness()
-    : disk_(kGeometry), write_pointers_(kGeometry.extent_count, 0) {
-  Open();
-}
-
-ChunkStoreHarness::~ChunkStoreHarness() = default;
-
-void ChunkStoreHarness::Open() {
-  store_.reset();
+ChunkStoreOptions OptionsFor(MemDisk* disk) {
   ChunkStoreOptions options;
-  options.disk = &disk_;
+  options.disk = disk;
   options.format_if_blank = true;
   options.read_cache_bytes = 64 * 1024;
-  StatusOr<std::unique_ptr<ChunkStore>> opened = ChunkStore::Open(options);
-  SS_ASSERT_MSG(opened.ok(), opened.status().ToString());
+  return options;
+}
+
+std::string DescribeValue(const models::ChunkStoreModel::Value& value) {
+  if (!value) return "nothing";
+  return "chunk " + value->key + " of " + std::to_string(value->payload.size()) + " bytes";
+}
+
+}  // namespace
+
+ChunkStoreHarness::ChunkStoreHarness(std::optional<CrashExploration> explore)
+    : disk_(kGeometry), write_pointers_(kGeometry.extent_count, 0) {
+  const std::optional<std::string> opened = Open();
+  SS_ASSERT_MSG(!opened, *opened);
+  if (explore) {
+    explorer_.emplace(*explore);
+    disk_.SetBarrierObserver([this](std::unique_ptr<MemDisk> snapshot) {
+      // Writes that became persistent earlier in this step count at this flush already.
+      SettleWrites(/*failures=*/false);
+      explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
+        StatusOr<std::unique_ptr<ChunkStore>> store = ChunkStore::Open(OptionsFor(disk));
+        if (!store.ok()) {
+          return std::optional<std::string>("recovery failed: " + Describe(store.status()));
+        }
+        return CheckRecovered(store->get(), /*adopt=*/false);
+      });
+    });
+  }
+}
+
+ChunkStoreHarness::~ChunkStoreHarness() {
+  disk_.SetBarrierObserver(nullptr);
+  store_.reset();
+}
+
+std::optional<std::string> ChunkStoreHarness::Open() {
+  store_.reset();
+  StatusOr<std::unique_ptr<ChunkStore>> opened = ChunkStore::Open(OptionsFor(&disk_));
+  if (!opened.ok()) return "opening failed: " + Describe(opened.status());
   store_ = std::move(opened).value();
+  return std::nullopt;
+}
+
+std::vector<Locator> ChunkStoreHarness::Held() const {
+  std::vector<Locator> held;
+  for (const auto& [at, writes] : model_.writes()) {
+    if (writes.back().value) held.push_back(at);
+  }
+  return held;
+}
+
+void ChunkStoreHarness::SettleWrites(bool failures) {
+  std::erase_if(unsettled_, [&](const Tracked& t) {
+    if (t.dependency.IsPersistent()) {
+      model_.Persisted(t.id);
+      return true;
+    }
+    if (failures && t.dependency.Failed()) {
+      model_.Failed(t.id);
+      return true;
+    }
+    return false;
+  });
 }
 
 std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool uncached) {
   StatusOr<ChunkStore::Chunk> got = uncached ? store_->ReadUncached(at) : store_->Read(at);
-  auto it = model_.find(at);
-  const models::Chunk* want = it == model_.end() ? nullptr : &it->second;
+  const models::ChunkStoreModel::Value& want = model_.Current(at);
+  const bool damaged = damaged_.contains(at);
   if (!want) {
     if (got.ok()) {
       return "Read(" + at.ToString() + ") returned chunk " + got->key +
@@ -36,28 +88,115 @@ std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool 
     }
     return std::nullopt;
   }
-  if (!got.ok()) return "Read(" + at.ToString() + ") failed: " + Describe(got.status());
+  if (!got.ok()) {
+    // Flipped bits are caught by the checksums.
+    if (damaged && got.status().IsCorruption()) return std::nullopt;
+    return "Read(" + at.ToString() + ") failed: " + Describe(got.status());
+  }
   if (got->key != want->key || got->payload != want->payload) {
     return "Read(" + at.ToString() + ") returned chunk " + got->key + " of " +
-           std::to_string(got->payload.size()) + " bytes; the model holds chunk " + want->key +
-           " of " + std::to_string(want->payload.size()) + " bytes" +
-           (got->key == want->key ? " with other bytes" : "");
+           std::to_string(got->payload.size()) + " bytes; the model holds " + DescribeValue(want) +
+           (got->key == want->key ? " with other bytes" : "") +
+           (damaged ? " (a bit of it was flipped on the disk)" : "");
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ChunkStoreHarness::CheckRecovered(ChunkStore* store, bool adopt) {
+  for (const auto& [at, writes] : model_.writes()) {
+    StatusOr<ChunkStore::Chunk> got = store->ReadUncached(at);
+    models::ChunkStoreModel::Value observed;
+    if (got.ok()) {
+      observed = models::Chunk{got->key, std::move(got->payload)};
+    } else if (!got.status().IsCorruption()) {
+      // Nothing there reads as Corruption (past the write pointer, or not a frame); any other
+      // error after a clean open is the store's.
+      return "after the power cut Read(" + at.ToString() + ") failed: " + Describe(got.status());
+    }
+    const bool allowed = std::any_of(writes.begin(), writes.end(),
+                                     [&](const models::ChunkStoreModel::Version& w) {
+                                       return w.value == observed;
+                                     }) ||
+                         (!observed && damaged_.contains(at));
+    if (!allowed) {
+      std::string may;
+      for (const models::ChunkStoreModel::Version& w : writes) {
+        may += (may.empty() ? "" : " or ") + DescribeValue(w.value);
+      }
+      return "after the power cut Read(" + at.ToString() + ") returned " + DescribeValue(observed) +
+             "; a crash may leave only " + may;
+    }
+    if (adopt) model_.Recovered(at, std::move(observed));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ChunkStoreHarness::RecoverFromPowerCut() {
+  // What became persistent before the cut must survive it; a Dependency failed by the cut says
+  // nothing (its write may or may not have reached the disk).
+  SettleWrites(/*failures=*/false);
+  unsettled_.clear();
+  store_.reset();
+  disk_.Revive();
+  if (auto v = Open()) return "after the power cut, " + *v;
+  if (auto v = CheckRecovered(store_.get(), /*adopt=*/true)) return v;
+  // A power cut may roll write pointers back to what the last superblock recorded.
+  const std::vector<ChunkStore::ExtentInfo> extents = store_->Extents();
+  for (uint32_t e = 0; e < extents.size(); ++e) write_pointers_[e] = extents[e].write_pointer;
+  return std::nullopt;
+}
+
+std::optional<std::string> ChunkStoreHarness::DirtyReboot(const Op& op) {
+  const MemDisk::CrashPlan plan{op.selector, op.size, op.fill};
+  switch (static_cast<RebootType>(op.key)) {
+    case RebootType::kNow:
+      disk_.CutPower(plan);
+      break;
+    case RebootType::kDuringFlush:
+      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      store_->Flush().IgnoreError();  // the power may go out in the middle
+      if (!disk_.dead()) disk_.CutPower(plan);
+      break;
+    case RebootType::kDuringNextOp:
+      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      SetNote("armed");
+      break;
   }
   return std::nullopt;
 }
 
 std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
-  std::optional<uint32_t> reset_extent;
+  if (explorer_) explorer_->BeginStep();
+  const std::vector<ChunkStore::ExtentInfo> before = store_->Extents();
+  std::optional<std::string> violation = RunOp(op);
+  if (explorer_ && explorer_->violation()) return explorer_->violation();
+  // The op's results mean nothing once the power went out in its middle.
+  if (disk_.dead()) return RecoverFromPowerCut();
+  if (violation) return violation;
+  SettleWrites(/*failures=*/true);
+  // Write pointers only move back on reset.
+  const std::vector<ChunkStore::ExtentInfo> extents = store_->Extents();
+  for (uint32_t e = 1; e < kGeometry.extent_count; ++e) {
+    if (extents[e].resets == before[e].resets && extents[e].write_pointer < write_pointers_[e]) {
+      return "the write pointer of extent " + std::to_string(e) + " moved back from " +
+             std::to_string(write_pointers_[e]) + " to " +
+             std::to_string(extents[e].write_pointer) + " without a reset";
+    }
+    write_pointers_[e] = extents[e].write_pointer;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
   switch (op.kind) {
     case OpKind::kRead: {
       if (appended_.empty()) {
         SetNote("nothing appended yet");
-        break;
+        return std::nullopt;
       }
       const Locator at = appended_[op.selector % appended_.size()];
       SetNote(at.ToString());
-      if (auto v = CheckRead(at, /*uncached=*/false)) return v;
-      break;
+      return CheckRead(at, /*uncached=*/false);
     }
     case OpKind::kAppend: {
       ChunkHeader header;
@@ -68,60 +207,76 @@ std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
           store_->Append(ExtentOwner::kData, header, key, payload, Dependency());
       if (result.status().IsNoSpace()) {
         SetNote("NoSpace");  // a full disk may refuse
-        break;
+        return std::nullopt;
       }
       if (!result.ok()) return "Append failed: " + Describe(result.status());
       SetNote(result->locator.ToString());
       // Appends never overwrite: the new chunk overlaps none still there.
-      for (const auto& [at, chunk] : model_) {
+      for (const Locator& at : Held()) {
         if (at.extent == result->locator.extent && at.offset < result->locator.end() &&
             result->locator.offset < at.end()) {
           return "Append returned " + result->locator.ToString() + ", overlapping chunk " +
-                 chunk.key + " still at " + at.ToString();
+                 model_.Current(at)->key + " still at " + at.ToString();
         }
       }
-      model_[result->locator] = {key, payload};
+      const uint64_t id = model_.Write(result->locator, models::Chunk{key, payload});
+      unsettled_.push_back({id, result->dependency});
       appended_.push_back(result->locator);
-      break;
+      return std::nullopt;
     }
     case OpKind::kReset: {
       std::vector<uint32_t> extents;  // those holding chunks, ascending
-      for (const auto& [at, chunk] : model_) {
+      for (const Locator& at : Held()) {
         if (extents.empty() || extents.back() != at.extent) extents.push_back(at.extent);
       }
       if (extents.empty()) {
         SetNote("no extent holds chunks");
-        break;
+        return std::nullopt;
       }
-      reset_extent = extents[op.selector % extents.size()];
-      SetNote("extent " + std::to_string(*reset_extent));
-      StatusOr<Dependency> reset = store_->Reset(*reset_extent);
+      const uint32_t extent = extents[op.selector % extents.size()];
+      SetNote("extent " + std::to_string(extent));
+      StatusOr<Dependency> reset = store_->Reset(extent);
       if (!reset.ok()) return "Reset failed: " + Describe(reset.status());
-      std::erase_if(model_, [&](const auto& item) { return item.first.extent == *reset_extent; });
-      break;
+      for (const Locator& at : Held()) {
+        if (at.extent != extent) continue;
+        unsettled_.push_back({model_.Write(at, std::nullopt), *reset});
+        damaged_.erase(at);
+      }
+      return std::nullopt;
+    }
+    case OpKind::kCorrupt: {
+      const std::vector<Locator> held = Held();
+      if (held.empty()) {
+        SetNote("no chunk held");
+        return std::nullopt;
+      }
+      const Locator at = held[op.selector % held.size()];
+      const uint32_t bit = op.size % (at.length * 8);
+      disk_.CorruptByte(at.extent, at.offset + bit / 8, static_cast<uint8_t>(1u << bit % 8));
+      damaged_.insert(at);
+      SetNote(at.ToString() + " byte " + std::to_string(bit / 8));
+      return std::nullopt;
     }
     case OpKind::kFlush:
       if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
-      break;
-    case OpKind::kReboot:
+      return std::nullopt;
+    case OpKind::kReboot: {
       if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
-      Open();
-      if (auto v = FinishChecks()) return v;
-      break;
+      // Forward progress: a flush makes every append and reset persistent.
+      for (const Tracked& t : unsettled_) {
+        if (!t.dependency.IsPersistent()) {
+          return "after a flush a Dependency is not persistent: " +
+                 Describe(t.dependency.Failure());
+        }
+      }
+      if (auto v = Open()) return v;
+      return FinishChecks();
+    }
+    case OpKind::kDirtyReboot:
+      return DirtyReboot(op);
     default:
       return "the chunk store harness has no " + std::string(OpKindName(op.kind));
   }
-  // Write pointers only move back on reset.
-  const std::vector<ChunkStore::ExtentInfo> extents = store_->Extents();
-  for (uint32_t e = 1; e < kGeometry.extent_count; ++e) {
-    if (reset_extent != e && extents[e].write_pointer < write_pointers_[e]) {
-      return "the write pointer of extent " + std::to_string(e) + " moved back from " +
-             std::to_string(write_pointers_[e]) + " to " +
-             std::to_string(extents[e].write_pointer) + " without a reset";
-    }
-    write_pointers_[e] = extents[e].write_pointer;
-  }
-  return std::nullopt;
 }
 
 std::optional<std::string> ChunkStoreHarness::FinishChecks() {

@@ -86,12 +86,12 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
   auto property = [&] {
     GenState state;
     std::unique_ptr<Harness> harness = MakeHarness(options.harness, options.explore_crashes);
-    auto* store = dynamic_cast<StoreHarness*>(harness.get());
+    const CrashExplorer* explorer = harness->crash_explorer();
     auto account = [&] {
       if (!searching) return;
       for (int k = 0; k < kOpKindCount; ++k) report.op_counts[k] += harness->op_counts()[k];
       report.ops += harness->executed().size();
-      if (store) report.crash_states += store->crash_states();
+      if (explorer) report.crash_states += explorer->states();
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
@@ -113,8 +113,8 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
       // minimized case.
       last_failure = harness->executed();
       // A crash state found by the explorer replays as a power cut during the failing step.
-      if (store && store->crash_repro() && !last_failure.empty()) {
-        last_failure.insert(last_failure.end() - 1, *store->crash_repro());
+      if (explorer && explorer->repro() && !last_failure.empty()) {
+        last_failure.insert(last_failure.end() - 1, *explorer->repro());
       }
       throw;
     }

@@ -106,6 +106,8 @@ rc::Gen<Op> GenOp(HarnessKind harness, const GenState& state) {
           {1, rc::gen::map(Selector(), op::Reset)},
           {1, rc::gen::just(op::Flush())},
           {1, rc::gen::just(op::Reboot())},
+          {1, rc::gen::apply(op::Corrupt, Selector(), rc::gen::arbitrary<uint32_t>())},
+          {1, DirtyReboot()},
       });
   }
   return rc::gen::just(op::List());

@@ -38,7 +38,8 @@ bool InAlphabet(HarnessKind harness, OpKind kind) {
       return kind <= OpKind::kFailDiskOnce;
     case HarnessKind::kChunkStore:
       return kind == OpKind::kRead || kind == OpKind::kAppend || kind == OpKind::kReset ||
-             kind == OpKind::kFlush || kind == OpKind::kReboot;
+             kind == OpKind::kFlush || kind == OpKind::kReboot || kind == OpKind::kCorrupt ||
+             kind == OpKind::kDirtyReboot;
   }
   return false;
 }
@@ -82,14 +83,14 @@ Bytes ValueBytes(uint32_t size, uint8_t fill) {
 
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
                                      const std::optional<CrashExploration>& explore) {
-  SS_ASSERT(!explore || kind == HarnessKind::kStore);
+  SS_ASSERT(!explore || kind != HarnessKind::kIndex);
   switch (kind) {
     case HarnessKind::kStore:
       return std::make_unique<StoreHarness>(explore);
     case HarnessKind::kIndex:
       return std::make_unique<IndexHarness>();
     case HarnessKind::kChunkStore:
-      return std::make_unique<ChunkStoreHarness>();
+      return std::make_unique<ChunkStoreHarness>(explore);
   }
   return nullptr;
 }

@@ -28,6 +28,7 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kAppend, "Append", 'A'},
     {OpKind::kReset, "Reset", 'Z'},
     {OpKind::kFlush, "Flush", 'S'},
+    {OpKind::kCorrupt, "Corrupt", 'V'},
 };
 static_assert(std::size(kKinds) == kOpKindCount);
 
@@ -50,6 +51,8 @@ std::vector<uint32_t> Args(const Op& op) {
       return {op.selector};
     case OpKind::kFailDiskOnce:
       return {op.selector, static_cast<uint32_t>(op.io), op.skip};
+    case OpKind::kCorrupt:
+      return {op.selector, op.size};
     case OpKind::kDirtyReboot:
       return {op.key, op.skip, op.selector, op.size, op.fill};
     default:
@@ -87,6 +90,8 @@ std::string Show(const Op& op) {
     case OpKind::kFailDiskOnce:
       return name + "(#" + std::to_string(op.selector) + ", " + std::string(IoName(op.io)) +
              ", skip " + std::to_string(op.skip) + ")";
+    case OpKind::kCorrupt:
+      return name + "(#" + std::to_string(op.selector) + ", bit " + std::to_string(op.size) + ")";
     case OpKind::kDirtyReboot: {
       static constexpr std::string_view kTypes[] = {"now", "during a flush", "during next ops"};
       std::string text = name + "(" + std::string(kTypes[std::min<uint32_t>(op.key, 2)]);
@@ -162,6 +167,11 @@ std::optional<Op> Decode(std::string_view piece) {
     case OpKind::kReset:
       if (!need(1)) return std::nullopt;
       op.selector = args[0];
+      break;
+    case OpKind::kCorrupt:
+      if (!need(2)) return std::nullopt;
+      op.selector = args[0];
+      op.size = args[1];
       break;
     case OpKind::kDirtyReboot:
       if (!need(5) || args[0] > 2 || args[1] > 255 || args[4] > 8) return std::nullopt;

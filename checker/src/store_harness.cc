@@ -1,10 +1,8 @@
 #include "shardstore/checker/store_harness.h"
 
 #include <algorithm>
-#include <bit>
 
 #include "chunk/chunk_format.h"
-#include "util/random.h"
 
 namespace shardstore::checker {
 namespace {
@@ -31,28 +29,9 @@ std::vector<ExtentStat> ByExtent(const StoreStat& stat) {
 
 MemDisk::CrashPlan PlanOf(const Op& op) { return {op.selector, op.size, op.fill}; }
 
-std::string DescribePlan(const MemDisk::CrashPlan& plan, size_t pending) {
-  std::string text = "keeping pending pages";
-  bool any = false;
-  for (size_t i = 0; i < pending && i < 64; ++i) {
-    if (plan.keep_mask >> i & 1) {
-      text += (any ? "," : " ") + std::to_string(i);
-      any = true;
-    }
-  }
-  if (!any) text += " none";
-  text += " of " + std::to_string(pending);
-  if (plan.torn_page > 0) {
-    text += ", page " + std::to_string(plan.torn_page - 1) + " torn after " +
-            std::to_string(plan.torn_sectors) + " sectors";
-  }
-  return text;
-}
-
 }  // namespace
 
-StoreHarness::StoreHarness(std::optional<CrashExploration> explore)
-    : disk_(kGeometry), explore_(explore) {
+StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeometry) {
   options_.disk = &disk_;
   options_.format_if_blank = true;
   options_.chunk_payload_bytes_max = kChunkPayloadBytes;
@@ -63,21 +42,27 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore)
   SS_ASSERT_MSG(opened.ok(), opened.status().ToString());
   store_ = std::move(opened).value();
   extents_ = ByExtent(store_->Stat());
-  if (explore_) {
-    disk_.SetBarrierObserver(
-        [this](std::unique_ptr<MemDisk> snapshot) { ExploreCrashPoint(std::move(snapshot)); });
+  if (explore) {
+    explorer_.emplace(*explore);
+    disk_.SetBarrierObserver([this](std::unique_ptr<MemDisk> snapshot) {
+      // Writes that became persistent earlier in this step count at this flush already.
+      SettleWrites(/*failures=*/false);
+      explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
+        StoreOptions options = options_;
+        options.disk = disk;
+        StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+        if (!store.ok()) {
+          return std::optional<std::string>("recovery failed: " + Describe(store.status()));
+        }
+        return CheckRecovered(store->get(), /*adopt=*/false);
+      });
+    });
   }
 }
 
 StoreHarness::~StoreHarness() {
   disk_.SetBarrierObserver(nullptr);
   store_.reset();
-}
-
-const models::KvModel::Value& StoreHarness::ModelValue(const std::string& key) const {
-  static const models::KvModel::Value kNone;
-  auto it = model_.writes().find(key);
-  return it == model_.writes().end() ? kNone : it->second.back().value;
 }
 
 std::vector<std::string> StoreHarness::ModelKeys() const {
@@ -118,13 +103,13 @@ std::vector<uint32_t> StoreHarness::ReclaimCandidates() {
   return live.empty() ? used : live;
 }
 
-void StoreHarness::SettleWrites() {
+void StoreHarness::SettleWrites(bool failures) {
   std::erase_if(unsettled_, [&](const Tracked& t) {
     if (t.dependency.IsPersistent()) {
       model_.Persisted(t.id);
       return true;
     }
-    if (t.dependency.Failed()) {
+    if (failures && t.dependency.Failed()) {
       model_.Failed(t.id);
       return true;
     }
@@ -134,7 +119,7 @@ void StoreHarness::SettleWrites() {
 
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
-  const models::KvModel::Value& want = ModelValue(key);
+  const models::KvModel::Value& want = model_.Current(key);
   if (!got.ok()) {
     if (got.status().IsNotFound() && !want) return std::nullopt;
     // A read that failed may fail the Get; it may never return other bytes.
@@ -201,7 +186,7 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
              Describe(t.dependency.Failure());
     }
   }
-  SettleWrites();
+  SettleWrites(/*failures=*/true);
   const std::vector<ExtentStat> before = ByExtent(store_->Stat());
   store_.reset();
   if (auto v = Open(faults_before)) return v;
@@ -286,81 +271,19 @@ std::optional<std::string> StoreHarness::DirtyReboot(const Op& op) {
   return std::nullopt;
 }
 
-void StoreHarness::ExploreCrashPoint(std::unique_ptr<MemDisk> snapshot) {
-  ++barrier_in_step_;
-  if (crash_violation_) return;  // one finding per step
-  const size_t pending = snapshot->PendingPages().size();
-  if (pending == 0) return;  // the same state as after the previous flush
-  std::vector<MemDisk::CrashPlan> plans;
-  if (pending <= explore_->exhaustive_pages_max) {
-    // Every subset, fewest surviving pages first (so the first failure is a minimal plan), then
-    // each page torn at its first and last sector boundary after all pages before it.
-    std::vector<uint64_t> masks(uint64_t{1} << pending);
-    for (uint64_t m = 0; m < masks.size(); ++m) masks[m] = m;
-    std::stable_sort(masks.begin(), masks.end(),
-                     [](uint64_t a, uint64_t b) { return std::popcount(a) < std::popcount(b); });
-    for (uint64_t m : masks) plans.push_back({m, 0, 0});
-    for (uint32_t t = 0; t < pending; ++t) {
-      for (uint8_t sectors : {1, 7}) plans.push_back({(uint64_t{1} << t) - 1, t + 1, sectors});
-    }
-  } else {
-    Random random(step_ * 1000003 + barrier_in_step_);
-    const uint64_t all = pending >= 32 ? 0xffffffffull : (uint64_t{1} << pending) - 1;
-    for (uint32_t i = 0; i < explore_->sampled_states; ++i) {
-      const uint64_t mask = random.Next() & all;
-      const bool torn = random.Next() % 2 == 0;
-      plans.push_back(
-          {mask,
-           torn ? static_cast<uint32_t>(random.Next() % std::min<size_t>(pending, 32)) + 1 : 0,
-           static_cast<uint8_t>(1 + random.Next() % 7)});
-    }
-  }
-  auto check = [&](const MemDisk::CrashPlan& plan) -> std::optional<std::string> {
-    std::unique_ptr<MemDisk> disk = snapshot->Snapshot();
-    disk->Crash(MemDisk::SectorsFor(plan, pending));
-    ++crash_states_;
-    StoreOptions options = options_;
-    options.disk = disk.get();
-    StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
-    if (!store.ok()) return "recovery failed: " + Describe(store.status());
-    return CheckRecovered(store->get(), /*adopt=*/false);
-  };
-  for (MemDisk::CrashPlan plan : plans) {
-    std::optional<std::string> violation = check(plan);
-    if (!violation) continue;
-    // Fewest surviving pages: drop each kept page while the state still fails.
-    for (uint32_t i = 0; i < 32; ++i) {
-      if (!(plan.keep_mask >> i & 1)) continue;
-      MemDisk::CrashPlan fewer = plan;
-      fewer.keep_mask &= ~(uint64_t{1} << i);
-      if (auto v = check(fewer)) {
-        plan = fewer;
-        violation = v;
-      }
-    }
-    crash_violation_ = "a power cut at disk flush " + std::to_string(barrier_in_step_) +
-                       " of this step, " + DescribePlan(plan, pending) + ": " + *violation;
-    crash_repro_ = op::DirtyReboot(
-        RebootType::kDuringNextOp, static_cast<uint8_t>(std::min<uint32_t>(barrier_in_step_, 255)),
-        static_cast<uint32_t>(plan.keep_mask), plan.torn_page, plan.torn_sectors);
-    return;
-  }
-}
-
 std::optional<std::string> StoreHarness::Step(const Op& op) {
-  ++step_;
-  barrier_in_step_ = 0;
+  if (explorer_) explorer_->BeginStep();
   const uint64_t faults_before = disk_.stats().faults_injected;
   std::optional<std::string> violation = RunOp(op, faults_before);
-  if (crash_violation_) return crash_violation_;
+  if (explorer_ && explorer_->violation()) return explorer_->violation();
   // The op's results mean nothing once the power went out in its middle.
   if (disk_.dead()) {
     if (auto v = RecoverFromPowerCut()) return v;
-    if (crash_violation_) return crash_violation_;  // found while recovering
+    if (explorer_ && explorer_->violation()) return explorer_->violation();  // while recovering
     return CheckInvariants();
   }
   if (violation) return violation;
-  SettleWrites();
+  SettleWrites(/*failures=*/true);
   return CheckInvariants();
 }
 

@@ -1,7 +1,7 @@
 // shardcheck: the checkers' command line.
 //
 //   shardcheck conformance [--iterations N] [--seed S] [--bug NAME] [--harness H] [--json]
-//   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--json]
+//   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
 //
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -126,14 +127,21 @@ int Conformance(std::string_view suite, int iterations, uint64_t seed, const std
                 const std::string& harness_name, int max_ops, bool as_json) {
   seeded::Bug bug = seeded::Bug::kNone;
   if (int rc = ParseBug(bug_name, &bug)) return rc;
+  const bool crash = suite == "crash";
+  // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's,
+  // bottom layer first.
+  const std::vector<HarnessKind> all =
+      crash ? std::vector{HarnessKind::kChunkStore, HarnessKind::kStore}
+            : std::vector{HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore};
   std::vector<HarnessKind> harnesses;
   if (harness_name == "all") {
-    harnesses = {HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore};
-  } else if (auto kind = ParseHarness(harness_name)) {
+    harnesses = all;
+  } else if (auto kind = ParseHarness(harness_name);
+             kind && std::find(all.begin(), all.end(), *kind) != all.end()) {
     harnesses = {*kind};
   } else {
-    std::cerr << "shardcheck: unknown harness '" << harness_name
-              << "' (store, index, chunk or all)\n";
+    std::cerr << "shardcheck: unknown harness '" << harness_name << "' ("
+              << (crash ? "chunk, store" : "store, index, chunk") << " or all)\n";
     return kExitUsage;
   }
   std::ostream& human = as_json ? std::cerr : std::cout;
@@ -153,7 +161,7 @@ int Conformance(std::string_view suite, int iterations, uint64_t seed, const std
     options.iterations = iterations;
     options.max_ops = max_ops;
     options.bug = bug;
-    if (suite == "crash") options.explore_crashes = CrashExploration{};
+    if (crash) options.explore_crashes = CrashExploration{};
     if (progress) {
       options.on_progress = [&](int done) {
         if (done % 25 == 0 || done == iterations) {
@@ -283,6 +291,7 @@ int Main(int argc, char** argv) {
   crash->add_option("--iterations", iterations, "sequences")->check(CLI::Range(1, 1 << 30));
   crash->add_option("--seed", seed, "the run is a function of (seed, commit)");
   crash->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
+  crash->add_option("--harness", harness, "chunk, store or all");
   crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_flag("--json", as_json, "one JSON object on stdout, last");
 
@@ -302,8 +311,9 @@ int Main(int argc, char** argv) {
   if (conformance->parsed()) {
     return Conformance("conformance", iterations, seed, bug, harness, max_ops, as_json);
   }
-  if (crash->parsed())
-    return Conformance("crash", iterations, seed, bug, "store", max_ops, as_json);
+  if (crash->parsed()) {
+    return Conformance("crash", iterations, seed, bug, harness, max_ops, as_json);
+  }
   if (replay->parsed()) return Replay(token, as_json);
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;

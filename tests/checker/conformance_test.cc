@@ -85,9 +85,11 @@ INSTANTIATE_TEST_SUITE_P(Functional, SeededBugTest,
                          [](const auto& info) { return std::string(info.param.name); });
 
 // The crash explorer: every disk flush of every sequence is a crash point.
-TEST(CrashExplorerTest, CleanEngineSurvivesEveryExploredCrash) {
+class CrashExplorerTest : public testing::TestWithParam<HarnessKind> {};
+
+TEST_P(CrashExplorerTest, CleanEngineSurvivesEveryExploredCrash) {
   ConformanceOptions options;
-  options.harness = HarnessKind::kStore;
+  options.harness = GetParam();
   options.seed = kSeed;
   options.iterations = 60;
   options.explore_crashes = CrashExploration{};
@@ -98,24 +100,36 @@ TEST(CrashExplorerTest, CleanEngineSurvivesEveryExploredCrash) {
   EXPECT_GT(report.crash_states, 1000u);
 }
 
+INSTANTIATE_TEST_SUITE_P(Harnesses, CrashExplorerTest,
+                         testing::Values(HarnessKind::kChunkStore, HarnessKind::kStore),
+                         [](const auto& info) { return std::string(HarnessName(info.param)); });
+
 class SeededCrashBugTest : public testing::TestWithParam<seeded::BugInfo> {};
 
 TEST_P(SeededCrashBugTest, FoundMinimizedAndReplayed) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
-  ConformanceOptions options;
-  options.harness = HarnessKind::kStore;
-  options.seed = kSeed;
-  options.iterations = 1000;
-  options.explore_crashes = CrashExploration{};
-  options.bug = GetParam().bug;
-  const ConformanceReport report = RunConformance(options);
-  ASSERT_TRUE(report.counterexample)
-      << GetParam().name << " was not found in " << report.sequences << " sequences";
-  const Counterexample& found = *report.counterexample;
-  EXPECT_LE(found.minimized.ops.size(), 10u) << found.replayed.Describe();
-  EXPECT_FALSE(found.replayed.ok()) << "the minimized case no longer fails";
+  // As `shardcheck crash` searches: the chunk store, then the whole store.
+  std::optional<Counterexample> found;
+  int sequences = 0;
+  for (HarnessKind harness : {HarnessKind::kChunkStore, HarnessKind::kStore}) {
+    ConformanceOptions options;
+    options.harness = harness;
+    options.seed = kSeed;
+    options.iterations = 1000;
+    options.explore_crashes = CrashExploration{};
+    options.bug = GetParam().bug;
+    ConformanceReport report = RunConformance(options);
+    sequences += report.sequences;
+    if (report.counterexample) {
+      found = std::move(report.counterexample);
+      break;
+    }
+  }
+  ASSERT_TRUE(found) << GetParam().name << " was not found in " << sequences << " sequences";
+  EXPECT_LE(found->minimized.ops.size(), 10u) << found->replayed.Describe();
+  EXPECT_FALSE(found->replayed.ok()) << "the minimized case no longer fails";
   // The token replays without the explorer: the crash is a DirtyReboot op in the case.
-  const std::optional<Case> decoded = DecodeToken(found.token);
+  const std::optional<Case> decoded = DecodeToken(found->token);
   ASSERT_TRUE(decoded);
   EXPECT_FALSE(RunCase(*decoded).ok());
   Case clean = *decoded;

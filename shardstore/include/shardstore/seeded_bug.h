@@ -33,6 +33,9 @@ enum class Bug : uint8_t {
   kPutAcknowledgedBeforeIndex,
   kDeleteAcknowledgedBeforeTombstone,
   kResetBeforeIndexDurable,
+  kAppendAcknowledgedBeforeWritePointer,
+  kSuperblockRecordsSoftWritePointer,
+  kChunkTrailerVouchesForBody,
 };
 
 enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };

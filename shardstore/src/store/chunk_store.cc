@@ -182,6 +182,8 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
     // Bound memory: drain now. Failures are reported through each write's Dependency.
     scheduler_.DriveAll().IgnoreError();
   }
+  if (SS_SEEDED_BUG(kAppendAcknowledgedBeforeWritePointer))
+    return Appended{locator, written, written};
   return Appended{locator, written.And(committed), written};
 }
 
@@ -385,8 +387,9 @@ PageWrite ChunkStore::ProduceCommit() {
     ExtentRecord& record = sb.extents[e];
     record.owner = table_.owner(e);
     // Only the durable prefix: a crash must never expose a write pointer past unflushed bytes.
-    record.write_pointer = record.owner == ExtentOwner::kFree
-                               ? 0
+    record.write_pointer = record.owner == ExtentOwner::kFree ? 0
+                           : SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)
+                               ? table_.write_pointer(e)
                                : std::min(scheduler_.DurableFrontier(e), table_.write_pointer(e));
   }
   produced_superblock_sequence_ = sb.sequence;

@@ -45,6 +45,21 @@ constexpr std::array kBugs = {
             BugClass::kCrash,
             "reclamation resets an extent once its live chunks are copied, before the index "
             "naming the copies is durable: a crash leaves the index pointing into a free extent"},
+    BugInfo{Bug::kAppendAcknowledgedBeforeWritePointer, "append_acknowledged_before_write_pointer",
+            "kAppendAcknowledgedBeforeWritePointer", BugClass::kCrash,
+            "an append's Dependency waits for the chunk's bytes but not for the superblock that "
+            "moves its extent's write pointer past them: a crash leaves an acknowledged chunk "
+            "beyond the persisted write pointer"},
+    BugInfo{Bug::kSuperblockRecordsSoftWritePointer, "superblock_records_soft_write_pointer",
+            "kSuperblockRecordsSoftWritePointer", BugClass::kCrash,
+            "the superblock records each extent's soft write pointer (appends not yet durable) "
+            "instead of the durable one: after a crash while a reset extent is reused, chunks "
+            "from before the reset resurface"},
+    BugInfo{Bug::kChunkTrailerVouchesForBody, "chunk_trailer_vouches_for_body",
+            "kChunkTrailerVouchesForBody", BugClass::kCrash,
+            "the chunk decoder takes a trailer that repeats the header's UUID as proof the whole "
+            "frame is intact and skips the body checksum: a torn or bit-flipped chunk is "
+            "returned as data"},
 };
 
 std::atomic<Bug> g_active{Bug::kNone};

@@ -6,11 +6,25 @@
 // resets the n-th extent holding chunks. Reboot flushes and reopens.
 //
 // Checked after every step: appends never overlap a chunk still there; a write pointer moves
-// back only when its extent is reset. After a reboot and in Finish(): every chunk the model
-// holds reads back, from the disk.
+// back only when its extent is reset. After a clean Reboot every append's and reset's
+// Dependency is persistent (forward progress), and in Finish() every chunk the model holds
+// reads back from the disk.
+//
+// Crashes. An append writes a chunk at its locator in the model, a reset writes absence at every
+// locator of its extent, and each write's Dependency is reported to the model as it settles.
+// After a power cut (DirtyReboot) the chunk store must open, and each locator must read back one
+// of the values a crash may leave (the newest persistent one or a later one): a chunk appended
+// there, or an error (Corruption) where absence is allowed. So a chunk whose append was
+// acknowledged persistent survives, and a chunk reset durably never resurfaces. With crash
+// exploration on, every disk flush is also a crash point (CrashExplorer).
+//
+// Corrupt(#n, bit) flips a bit of a chunk on the disk. From then on reading it must fail with
+// Corruption or return exactly the chunk (a copy cached before the flip): never other bytes.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "shardstore/checker/harness.h"
@@ -26,22 +40,41 @@ class ChunkStoreHarness final : public Harness {
   static constexpr DiskGeometry kGeometry{10, 16 * kPageBytes};
   static constexpr uint32_t kKeyCount = 4;
 
-  ChunkStoreHarness();
+  explicit ChunkStoreHarness(std::optional<CrashExploration> explore = std::nullopt);
   ~ChunkStoreHarness() override;
+
+  const CrashExplorer* crash_explorer() const override { return explorer_ ? &*explorer_ : nullptr; }
 
  protected:
   std::optional<std::string> Step(const Op& op) override;
   std::optional<std::string> FinishChecks() override;
 
  private:
-  void Open();
+  std::optional<std::string> RunOp(const Op& op);
+  std::optional<std::string> Open();
   std::optional<std::string> CheckRead(const Locator& at, bool uncached);
+  // Checks what a chunk store recovered after a power cut holds at every locator; with
+  // `adopt`, the model becomes that.
+  std::optional<std::string> CheckRecovered(ChunkStore* store, bool adopt);
+  std::optional<std::string> RecoverFromPowerCut();
+  std::optional<std::string> DirtyReboot(const Op& op);
+  // Reports settled Dependencies to the model; failures too when `failures`.
+  void SettleWrites(bool failures);
+  // Locators whose newest write is a chunk, in order.
+  std::vector<Locator> Held() const;
 
   MemDisk disk_;
   std::unique_ptr<ChunkStore> store_;
   models::ChunkStoreModel model_;
   std::vector<Locator> appended_;  // every locator ever returned, reset or not
+  std::set<Locator> damaged_;      // chunks a bit was flipped in (until their extent is reset)
   std::vector<uint32_t> write_pointers_;
+  struct Tracked {
+    uint64_t id;
+    Dependency dependency;
+  };
+  std::vector<Tracked> unsettled_;
+  std::optional<CrashExplorer> explorer_;
 };
 
 }  // namespace shardstore::checker

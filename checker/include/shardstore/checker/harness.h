@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shardstore/checker/crash_explorer.h"
 #include "shardstore/checker/op.h"
 #include "shardstore/types.h"
 
@@ -48,6 +49,8 @@ class Harness {
   const std::string& note() const { return note_; }
   const std::vector<Op>& executed() const { return executed_; }
   const std::array<uint64_t, kOpKindCount>& op_counts() const { return op_counts_; }
+  // The crash explorer, when this harness runs one.
+  virtual const CrashExplorer* crash_explorer() const { return nullptr; }
 
  protected:
   virtual std::optional<std::string> Step(const Op& op) = 0;
@@ -60,13 +63,8 @@ class Harness {
   std::string note_;
 };
 
-// How the crash explorer enumerates the states a power cut at one disk flush can leave.
-struct CrashExploration {
-  uint32_t exhaustive_pages_max = 10;  // every subset up to this many pending pages
-  uint32_t sampled_states = 48;        // states per crash point past that
-};
-
-// With `explore` (store harness only), every disk flush is also explored as a crash point.
+// With `explore` (harnesses with power cuts: store and chunk), every disk flush is also explored
+// as a crash point.
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
                                      const std::optional<CrashExploration>& explore = {});
 

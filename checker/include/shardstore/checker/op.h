@@ -9,7 +9,7 @@
 // Alphabets, simplest first (shrinking prefers earlier kinds):
 //   store:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce DirtyReboot
 //   index:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce
-//   chunk store:  Read Append Reset Flush Reboot
+//   chunk store:  Read Append Reset Flush Reboot Corrupt DirtyReboot
 //
 // DirtyReboot(type, barrier, plan) cuts the power. Type kNow: at once — the memtable, queued
 // writes and the read cache are lost, and the plan picks which pages written but not yet flushed
@@ -18,6 +18,9 @@
 // whatever the next ops do (how the crash explorer's findings replay). The plan keeps pending
 // page i whole when bit i of `selector` is set, and page size-1 (if size > 0) torn after `fill`
 // sectors.
+//
+// Corrupt(#n, bit) flips one bit of the n-th chunk still held, at `bit` (modulo the frame's bits)
+// counted from the frame's first byte, on the disk: media corruption.
 //
 // Thread-safety: values.
 #pragma once
@@ -44,8 +47,9 @@ enum class OpKind : uint8_t {
   kAppend,
   kReset,
   kFlush,
+  kCorrupt,
 };
-inline constexpr int kOpKindCount = static_cast<int>(OpKind::kFlush) + 1;
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kCorrupt) + 1;
 
 enum class FaultIo : uint8_t { kRead, kWrite };
 enum class RebootType : uint8_t { kNow, kDuringFlush, kDuringNextOp };
@@ -53,9 +57,10 @@ enum class RebootType : uint8_t { kNow, kDuringFlush, kDuringNextOp };
 struct Op {
   OpKind kind = OpKind::kList;
   uint32_t key = 0;       // Get Put Delete Append: index into the key pool; DirtyReboot: type
-  uint32_t size = 0;      // Put Append: value bytes; DirtyReboot: torn page + 1 (0: none)
+  uint32_t size = 0;      // Put Append: value bytes; DirtyReboot: torn page + 1 (0: none);
+                          // Corrupt: the bit flipped
   uint8_t fill = 0;       // Put Append: the value's bytes derive from it; DirtyReboot: sectors
-  uint32_t selector = 0;  // Reclaim Reset Read FailDiskOnce: resolved at run time;
+  uint32_t selector = 0;  // Reclaim Reset Read FailDiskOnce Corrupt: resolved at run time;
                           // DirtyReboot: mask of the pending pages kept
   uint8_t skip = 0;       // FailDiskOnce: fail the skip+1-th access; DirtyReboot: barrier
   FaultIo io = FaultIo::kRead;  // FailDiskOnce
@@ -104,6 +109,9 @@ inline Op Append(uint32_t key, uint32_t size, uint8_t fill) {
 }
 inline Op Reset(uint32_t selector) { return {.kind = OpKind::kReset, .selector = selector}; }
 inline Op Flush() { return {.kind = OpKind::kFlush}; }
+inline Op Corrupt(uint32_t selector, uint32_t bit) {
+  return {.kind = OpKind::kCorrupt, .size = bit, .selector = selector};
+}
 }  // namespace op
 
 }  // namespace shardstore::checker

@@ -44,10 +44,7 @@ class StoreHarness final : public Harness {
   explicit StoreHarness(std::optional<CrashExploration> explore = std::nullopt);
   ~StoreHarness() override;
 
-  uint64_t crash_states() const { return crash_states_; }
-  // When a crash point failed: the op that reproduces it without exploration, to run just
-  // before the step that failed (a DirtyReboot during that step).
-  const std::optional<Op>& crash_repro() const { return crash_repro_; }
+  const CrashExplorer* crash_explorer() const override { return explorer_ ? &*explorer_ : nullptr; }
 
  protected:
   std::optional<std::string> Step(const Op& op) override;
@@ -63,9 +60,8 @@ class StoreHarness final : public Harness {
   std::optional<std::string> RecoverFromPowerCut();
   // Checks a store recovered on `disk` against the crash outcomes; nullopt when allowed.
   std::optional<std::string> CheckRecovered(Store* store, bool adopt);
-  void ExploreCrashPoint(std::unique_ptr<MemDisk> snapshot);
-  // Reports settled Dependencies to the model.
-  void SettleWrites();
+  // Reports settled Dependencies to the model; failures too when `failures`.
+  void SettleWrites(bool failures);
   std::optional<std::string> CheckGet(const std::string& key, uint64_t faults_before);
   std::optional<std::string> CheckEveryKey(uint64_t faults_before);
   std::optional<std::string> CheckInvariants();
@@ -73,7 +69,6 @@ class StoreHarness final : public Harness {
   uint64_t FootprintBytes(const std::string& key, uint64_t value_bytes) const;
   std::vector<uint32_t> ReclaimCandidates();
   std::vector<std::string> ModelKeys() const;
-  const models::KvModel::Value& ModelValue(const std::string& key) const;
 
   MemDisk disk_;
   StoreOptions options_;
@@ -86,12 +81,7 @@ class StoreHarness final : public Harness {
   std::vector<Tracked> unsettled_;
   std::vector<ExtentStat> extents_;  // by extent, as last seen; owner "free" when free
 
-  const std::optional<CrashExploration> explore_;
-  uint64_t step_ = 0;
-  uint32_t barrier_in_step_ = 0;
-  uint64_t crash_states_ = 0;
-  std::optional<std::string> crash_violation_;
-  std::optional<Op> crash_repro_;
+  std::optional<CrashExplorer> explorer_;
 };
 
 }  // namespace shardstore::checker

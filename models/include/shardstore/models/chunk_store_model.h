@@ -1,23 +1,23 @@
-// ChunkStoreModel: the reference model of the chunk store — locator → the chunk appended there.
-// The store chooses locators; a harness records each one as the store returns it. A read must
-// return the chunk last appended at its locator, or nothing once its extent was reset (the
-// harness erases the extent's chunks).
+// ChunkStoreModel: the reference model of the chunk store — locator → the chunk appended there,
+// and what a crash may leave (see CrashHistory). The store chooses locators; a harness records
+// each one as the store returns it. A Reset writes absence to every locator of its extent.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "shardstore/locator.h"
+#include "shardstore/models/crash_history.h"
 
 namespace shardstore::models {
 
 struct Chunk {
   std::string key;
   std::vector<uint8_t> payload;
+  friend bool operator==(const Chunk&, const Chunk&) = default;
 };
 
-using ChunkStoreModel = std::map<Locator, Chunk>;
+using ChunkStoreModel = CrashHistory<Locator, Chunk>;
 
 }  // namespace shardstore::models
