@@ -46,12 +46,13 @@ rc::Gen<Op> Put(uint32_t keys, uint32_t chunk_bytes) {
   return rc::gen::apply(op::Put, AnyKey(keys), ValueSize(chunk_bytes),
                         rc::gen::arbitrary<uint8_t>());
 }
-rc::Gen<Op> FailReadOnce() {
+// Transient IO errors: reads only when `writes` is false.
+rc::Gen<Op> FailDiskOnce(bool writes) {
   return rc::gen::apply(
-      [](uint32_t selector, uint8_t skip) {
-        return op::FailDiskOnce(selector, FaultIo::kRead, skip);
+      [](uint32_t selector, bool write, uint8_t skip) {
+        return op::FailDiskOnce(selector, write ? FaultIo::kWrite : FaultIo::kRead, skip);
       },
-      Selector(),
+      Selector(), writes ? rc::gen::arbitrary<bool>() : rc::gen::just(false),
       Weighted<uint8_t>({{3, rc::gen::just<uint8_t>(0)}, {1, rc::gen::inRange<uint8_t>(0, 4)}}));
 }
 
@@ -79,7 +80,7 @@ rc::Gen<Op> KvOp(const GenState& s, uint32_t keys, uint32_t chunk_bytes, bool in
       {1, rc::gen::just(op::Compact())},
       {3, rc::gen::map(Selector(), op::Reclaim)},
       {1, rc::gen::just(op::Reboot())},
-      {1, FailReadOnce()},
+      {1, FailDiskOnce(!index_level)},
   });
   if (index_level) return common;
   return Weighted<Op>({{21, std::move(common)}, {1, DirtyReboot()}});

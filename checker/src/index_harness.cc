@@ -178,7 +178,7 @@ std::optional<std::string> IndexHarness::Step(const Op& op) {
     }
     case OpKind::kFailDiskOnce: {
       if (op.io == FaultIo::kWrite) {
-        SetNote("write faults belong to the crash harness; ignored");
+        SetNote("write faults are the store harness's; ignored");
         break;
       }
       std::vector<uint32_t> used = {0};

@@ -1,6 +1,8 @@
 #include "shardstore/checker/store_harness.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "chunk/chunk_format.h"
 
@@ -27,6 +29,16 @@ std::vector<ExtentStat> ByExtent(const StoreStat& stat) {
   return extents;
 }
 
+// Get, read again while an injected read fault fires in it (each fires once).
+StatusOr<Bytes> GetThroughFaults(Store* store, const MemDisk& disk, const std::string& key) {
+  for (uint64_t fired = disk.stats().faults_injected;;) {
+    StatusOr<Bytes> got = store->Get(key);
+    const uint64_t now = disk.stats().faults_injected;
+    if (!got.status().IsIOError() || now == fired) return got;
+    fired = now;
+  }
+}
+
 MemDisk::CrashPlan PlanOf(const Op& op) { return {op.selector, op.size, op.fill}; }
 
 }  // namespace
@@ -46,7 +58,7 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
     explorer_.emplace(*explore);
     disk_.SetBarrierObserver([this](std::unique_ptr<MemDisk> snapshot) {
       // Writes that became persistent earlier in this step count at this flush already.
-      SettleWrites(/*failures=*/false);
+      SettlePersistent();
       explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
         StoreOptions options = options_;
         options.disk = disk;
@@ -54,7 +66,7 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
         if (!store.ok()) {
           return std::optional<std::string>("recovery failed: " + Describe(store.status()));
         }
-        return CheckRecovered(store->get(), /*adopt=*/false);
+        return CheckRecovered(store->get(), *disk, /*adopt=*/false, "after the power cut");
       });
     });
   }
@@ -103,18 +115,45 @@ std::vector<uint32_t> StoreHarness::ReclaimCandidates() {
   return live.empty() ? used : live;
 }
 
-void StoreHarness::SettleWrites(bool failures) {
+void StoreHarness::SettlePersistent() {
   std::erase_if(unsettled_, [&](const Tracked& t) {
-    if (t.dependency.IsPersistent()) {
-      model_.Persisted(t.id);
-      return true;
-    }
-    if (failures && t.dependency.Failed()) {
-      model_.Failed(t.id);
-      return true;
-    }
-    return false;
+    if (!t.dependency.IsPersistent()) return false;
+    model_.Persisted(t.id);
+    return true;
   });
+}
+
+std::optional<std::string> StoreHarness::SettleWrites() {
+  SettlePersistent();
+  std::map<std::string, std::set<uint64_t>> failed;  // by key
+  std::erase_if(unsettled_, [&](const Tracked& t) {
+    if (!t.dependency.Failed()) return false;
+    failed[t.key].insert(t.id);
+    return true;
+  });
+  // A write that failed (an injected write error) is wholly present or wholly absent, and the
+  // store says which: reading the key must find, newest first, failed writes that are absent
+  // and then one that is present, a write still pending, or the persistent value.
+  for (const auto& [key, ids] : failed) {
+    StatusOr<Bytes> got = GetThroughFaults(store_.get(), disk_, key);
+    models::KvModel::Value observed;
+    if (got.ok()) {
+      observed = std::move(got).value();
+    } else if (!got.status().IsNotFound()) {
+      return "after a write failed, Get(" + key + ") returned " + Describe(got.status());
+    }
+    const std::vector<models::KvModel::Version> writes = model_.writes().at(key);
+    for (size_t i = writes.size(); i-- > 0;) {
+      if (writes[i].value == observed) break;
+      if (i == 0 || !ids.contains(writes[i].id)) {
+        return "after a write failed, Get(" + key + ") returned " + DescribeValue(observed) +
+               "; the model holds " + DescribeValue(writes[i].value) +
+               (i == 0 ? " durably" : " from a write that did not fail");
+      }
+      model_.Failed(writes[i].id);
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
@@ -167,6 +206,7 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
     StatusOr<std::unique_ptr<Store>> opened = Store::Open(options_);
     if (opened.ok()) {
       store_ = std::move(opened).value();
+      faults_at_open_ = disk_.stats().faults_injected;
       return std::nullopt;
     }
     const uint64_t now = disk_.stats().faults_injected;
@@ -178,7 +218,22 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
 }
 
 std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
-  if (Status s = store_->Shutdown(); !s.ok()) return "Shutdown failed: " + Describe(s);
+  const Status shutdown = store_->Shutdown();
+  const std::vector<ExtentStat> before = ByExtent(store_->Stat());
+  if (!shutdown.ok()) {
+    // An injected write error may fail the shutdown (and nothing else may). What it did not make
+    // persistent may or may not survive, as after a power cut.
+    if (!shutdown.IsIOError() || disk_.stats().faults_injected == faults_at_clean_flush_) {
+      return "Shutdown failed: " + Describe(shutdown);
+    }
+    SettlePersistent();
+    unsettled_.clear();
+    store_.reset();
+    if (auto v = Open(faults_before)) return v;
+    extents_ = ByExtent(store_->Stat());
+    return CheckRecovered(store_.get(), disk_, /*adopt=*/true, "after the failed shutdown");
+  }
+  faults_at_clean_flush_ = disk_.stats().faults_injected;
   // Forward progress: a clean shutdown makes every change persistent.
   for (const Tracked& t : unsettled_) {
     if (!t.dependency.IsPersistent()) {
@@ -186,12 +241,14 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
              Describe(t.dependency.Failure());
     }
   }
-  SettleWrites(/*failures=*/true);
-  const std::vector<ExtentStat> before = ByExtent(store_->Stat());
+  SettlePersistent();
+  // A failed write leaves a hole its extent's write pointer had already passed: the table then
+  // comes back as the superblock recorded it, without the hole.
+  const bool faultless = disk_.stats().faults_injected == faults_at_open_;
   store_.reset();
   if (auto v = Open(faults_before)) return v;
   const std::vector<ExtentStat> after = ByExtent(store_->Stat());
-  for (uint32_t e = 1; e < after.size(); ++e) {
+  for (uint32_t e = 1; e < after.size() && faultless; ++e) {
     if (after[e].owner != before[e].owner || after[e].write_pointer != before[e].write_pointer) {
       return "after a clean reboot extent " + std::to_string(e) + " is " + after[e].owner + " at " +
              std::to_string(after[e].write_pointer) + "; before it was " + before[e].owner +
@@ -202,15 +259,16 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   return CheckEveryKey(faults_before);
 }
 
-std::optional<std::string> StoreHarness::CheckRecovered(Store* store, bool adopt) {
+std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemDisk& disk,
+                                                        bool adopt, std::string_view after) {
   std::vector<std::string> present;
   for (const auto& [key, writes] : model_.writes()) {
-    StatusOr<Bytes> got = store->Get(key);
+    StatusOr<Bytes> got = GetThroughFaults(store, disk, key);
     models::KvModel::Value observed;
     if (got.ok()) {
       observed = std::move(got).value();
     } else if (!got.status().IsNotFound()) {
-      return "after the power cut Get(" + key + ") returned " + Describe(got.status());
+      return std::string(after) + " Get(" + key + ") returned " + Describe(got.status());
     }
     if (std::none_of(writes.begin(), writes.end(),
                      [&](const models::KvModel::Version& w) { return w.value == observed; })) {
@@ -218,20 +276,22 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, bool adopt
       for (const models::KvModel::Version& w : writes) {
         allowed += (allowed.empty() ? "" : " or ") + DescribeValue(w.value);
       }
-      return "after the power cut Get(" + key + ") returned " + DescribeValue(observed) +
+      return std::string(after) + " Get(" + key + ") returned " + DescribeValue(observed) +
              "; a crash may leave only " + allowed;
     }
     if (observed) present.push_back(key);
     if (adopt) model_.Recovered(key, std::move(observed));
   }
   StatusOr<std::vector<std::string>> keys = store->List();
-  if (!keys.ok()) return "after the power cut List failed: " + Describe(keys.status());
+  if (!keys.ok()) return std::string(after) + " List failed: " + Describe(keys.status());
   if (*keys != present) {
-    return "after the power cut List returned " + std::to_string(keys->size()) +
+    return std::string(after) + " List returned " + std::to_string(keys->size()) +
            " keys; Get found " + std::to_string(present.size());
   }
+  // Reading everything back would consume armed faults; skip it then.
+  if (disk.faults_armed() > 0) return std::nullopt;
   if (Status s = store->Verify(); !s.ok()) {
-    return "after the power cut Verify failed: " + Describe(s);
+    return std::string(after) + " Verify failed: " + Describe(s);
   }
   return std::nullopt;
 }
@@ -247,7 +307,7 @@ std::optional<std::string> StoreHarness::RecoverFromPowerCut() {
   disk_.Revive();
   disk_.ClearFaults();
   if (auto v = Open(disk_.stats().faults_injected)) return "after the power cut, " + *v;
-  if (auto v = CheckRecovered(store_.get(), /*adopt=*/true)) return v;
+  if (auto v = CheckRecovered(store_.get(), disk_, /*adopt=*/true, "after the power cut")) return v;
   extents_ = ByExtent(store_->Stat());
   return std::nullopt;
 }
@@ -283,12 +343,19 @@ std::optional<std::string> StoreHarness::Step(const Op& op) {
     return CheckInvariants();
   }
   if (violation) return violation;
-  SettleWrites(/*failures=*/true);
+  if (auto v = SettleWrites()) return v;
   return CheckInvariants();
 }
 
 std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_before) {
-  auto fired = [&] { return disk_.stats().faults_injected > faults_before; };
+  // An injected fault may fail the step it fires in, and every later one until a flush
+  // succeeds (the store reports failed writes at its next flush), with IOError and nothing else.
+  auto fired = [&] { return disk_.stats().faults_injected > faults_at_clean_flush_; };
+  auto unexpected = [&](const Status& s) { return !s.ok() && !(s.IsIOError() && fired()); };
+  auto flushed = [&](const Status& s) {
+    if (s.ok()) faults_at_clean_flush_ = disk_.stats().faults_injected;
+    return s;
+  };
   const std::string key = KeyName(op.key);
   switch (op.kind) {
     case OpKind::kGet:
@@ -298,10 +365,12 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       const uint64_t id = model_.Write(key, value);
       StatusOr<Dependency> put = store_->Put(key, value);
       if (put.ok()) {
-        unsettled_.push_back({id, std::move(put).value()});
+        unsettled_.push_back({id, key, std::move(put).value()});
         return std::nullopt;
       }
       model_.Failed(id);
+      // A Put that fails is wholly absent; an injected write error may fail it.
+      if (put.status().IsIOError() && fired()) return std::nullopt;
       if (!put.status().IsNoSpace()) return "Put failed: " + Describe(put.status());
       SetNote("NoSpace");
       // The disk may be full only when the values really fill it: half the space data may
@@ -320,14 +389,17 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       StatusOr<Dependency> deleted = store_->Delete(key);
       if (!deleted.ok()) {
         model_.Failed(id);
+        if (deleted.status().IsIOError() && fired()) return std::nullopt;
         return "Delete failed: " + Describe(deleted.status());
       }
-      unsettled_.push_back({id, std::move(deleted).value()});
+      unsettled_.push_back({id, key, std::move(deleted).value()});
       return std::nullopt;
     }
     case OpKind::kList: {
       StatusOr<std::vector<std::string>> keys = store_->List();
-      if (!keys.ok()) return "List failed: " + Describe(keys.status());
+      if (!keys.ok())
+        return unexpected(keys.status()) ? "List failed: " + Describe(keys.status())
+                                         : std::optional<std::string>();
       if (*keys != ModelKeys()) {
         std::string got;
         for (const std::string& k : *keys) got += " " + k;
@@ -338,10 +410,12 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       return std::nullopt;
     }
     case OpKind::kIndexFlush:
-      if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
+      if (Status s = flushed(store_->Flush()); unexpected(s)) return "Flush failed: " + Describe(s);
       return std::nullopt;
     case OpKind::kCompact:
-      if (Status s = store_->Compact(); !s.ok()) return "Compact failed: " + Describe(s);
+      if (Status s = store_->Compact(); unexpected(s)) {
+        return "Compact failed: " + Describe(s);
+      }
       return std::nullopt;
     case OpKind::kReclaim: {
       const std::vector<uint32_t> candidates = ReclaimCandidates();
@@ -353,7 +427,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       SetNote("extent " + std::to_string(extent));
       const Status s = store_->Reclaim(extent);
       // NoSpace: no room to move the live chunks to; the extent stays as it was.
-      if (!s.ok() && !s.IsNoSpace() && !(s.IsIOError() && fired())) {
+      if (unexpected(s) && !s.IsNoSpace()) {
         return "Reclaim(extent " + std::to_string(extent) + ") failed: " + Describe(s);
       }
       return std::nullopt;
@@ -363,14 +437,10 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     case OpKind::kDirtyReboot:
       return DirtyReboot(op);
     case OpKind::kFailDiskOnce: {
-      if (op.io == FaultIo::kWrite) {
-        SetNote("write faults are not in this alphabet yet; ignored");
-        return std::nullopt;
-      }
       std::vector<uint32_t> used;
       for (const ExtentStat& e : store_->Stat().extents) used.push_back(e.extent);
       const uint32_t extent = used[op.selector % used.size()];
-      disk_.FailNext(extent, IoKind::kRead, op.skip);
+      disk_.FailNext(extent, op.io == FaultIo::kRead ? IoKind::kRead : IoKind::kWrite, op.skip);
       SetNote("extent " + std::to_string(extent));
       return std::nullopt;
     }

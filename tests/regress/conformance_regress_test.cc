@@ -52,5 +52,23 @@ TEST(ConformanceRegress, PutFindsRoomWhenMostOfTheDiskIsDead) {
   EXPECT_TRUE(outcome.ok()) << outcome.Describe();
 }
 
+// ss1:store:-:X0,1,2.P0,0,0.R0.F.F.R0 — the superblock write recording a reset failed, and
+// every later append to the reset extent waited on that failed write: they all failed, so the
+// evacuation in the last Reclaim (and any Put landing there) failed for good. Appends now wait
+// on the next superblock instead, which records the reset too.
+TEST(ConformanceRegress, AFailedResetCommitDoesNotPoisonTheExtent) {
+  const Case c{HarnessKind::kStore,
+               shardstore::seeded::Bug::kNone,
+               {
+                   op::FailDiskOnce(0, FaultIo::kWrite, 2),  // FailDiskOnce(#0, write, skip 2)
+                   op::Put(0, 0, 0),                         // Put(a, 0 bytes, fill 0)
+                   op::Reclaim(0),                           // Reclaim(#0)  → extent 1
+                   op::IndexFlush(), op::IndexFlush(),
+                   op::Reclaim(0),  // Reclaim(#0)  → extent 2
+               }};
+  const Outcome outcome = RunCase(c);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
 }  // namespace
 }  // namespace shardstore::checker

@@ -148,6 +148,9 @@ Dependency ChunkStore::ResetDependency(uint32_t extent) {
     reset_dependencies_.erase(it);
     return Dependency();
   }
+  // The superblock that was to record the reset failed; the next one records it as well (it
+  // writes the table as it is then). Waiting on the failed one would fail every append here.
+  if (it->second.Failed()) it->second = scheduler_.RequestCommit(Dependency());
   return it->second;
 }
 

@@ -19,8 +19,9 @@
 // the pending pages when few are pending, a sample otherwise, and torn pages — and checks each
 // the same way, without disturbing the run.
 //
-// FailDiskOnce(read) arms a transient read error on one extent. The step in which it fires may
-// fail with IOError (never any other error, never wrong bytes); a reboot retries the open.
+// FailDiskOnce(read|write) arms a transient IO error on one extent. The step in which it fires
+// may fail with IOError (never any other error, never wrong bytes); a reboot retries the open. A
+// write whose Dependency failed is wholly present or wholly absent, and the store keeps serving.
 #pragma once
 
 #include <memory>
@@ -58,10 +59,15 @@ class StoreHarness final : public Harness {
   // After the power was cut: reopen, check every key against what a crash may leave, and make
   // the model what the store came back with.
   std::optional<std::string> RecoverFromPowerCut();
-  // Checks a store recovered on `disk` against the crash outcomes; nullopt when allowed.
-  std::optional<std::string> CheckRecovered(Store* store, bool adopt);
-  // Reports settled Dependencies to the model; failures too when `failures`.
-  void SettleWrites(bool failures);
+  // Checks a store that came back from a power cut (or a failed shutdown: `after` says which)
+  // against what the model says it may hold; nullopt when allowed. With `adopt` the model
+  // becomes what it holds.
+  std::optional<std::string> CheckRecovered(Store* store, const MemDisk& disk, bool adopt,
+                                            std::string_view after);
+  // Reports Dependencies that became persistent to the model.
+  void SettlePersistent();
+  // Reports every settled Dependency to the model; a failed write's outcome is read back.
+  std::optional<std::string> SettleWrites();
   std::optional<std::string> CheckGet(const std::string& key, uint64_t faults_before);
   std::optional<std::string> CheckEveryKey(uint64_t faults_before);
   std::optional<std::string> CheckInvariants();
@@ -76,10 +82,13 @@ class StoreHarness final : public Harness {
   models::KvModel model_;
   struct Tracked {
     uint64_t id;
+    std::string key;
     Dependency dependency;
   };
   std::vector<Tracked> unsettled_;
-  std::vector<ExtentStat> extents_;  // by extent, as last seen; owner "free" when free
+  uint64_t faults_at_clean_flush_ = 0;  // faults fired when a flush last succeeded
+  uint64_t faults_at_open_ = 0;         // faults fired when the store was last opened
+  std::vector<ExtentStat> extents_;     // by extent, as last seen; owner "free" when free
 
   std::optional<CrashExplorer> explorer_;
 };
