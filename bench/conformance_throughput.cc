@@ -95,17 +95,21 @@ int Main(int argc, char** argv) {
   }
   // The crash explorer: every disk flush of every sequence is a crash point; each state a power
   // cut there could leave is recovered on a copy of the disk and checked.
-  checker::ConformanceOptions crash;
-  crash.harness = HarnessKind::kStore;
-  crash.seed = seed;
-  crash.iterations = static_cast<int>(std::max<uint64_t>(1, sequences / 10));
-  crash.max_ops = kOpsPerSequence;
-  crash.explore_crashes = checker::CrashExploration{};
-  const checker::ConformanceReport explored = checker::RunConformance(crash);
-  if (explored.counterexample) Die(argv[0], "crash violation on the clean engine");
-  fmt::print("\ncrash explorer (store): {} sequences, {} crash states in {:.1f} s: {:.0f} states/s\n",
-             explored.sequences, explored.crash_states, explored.search_seconds,
-             explored.crash_states / explored.search_seconds);
+  for (HarnessKind harness : {HarnessKind::kChunkStore, HarnessKind::kStore}) {
+    checker::ConformanceOptions crash;
+    crash.harness = harness;
+    crash.seed = seed;
+    crash.iterations = static_cast<int>(std::max<uint64_t>(1, sequences / 10));
+    crash.max_ops = kOpsPerSequence;
+    crash.explore_crashes = checker::CrashExploration{};
+    const checker::ConformanceReport explored = checker::RunConformance(crash);
+    if (explored.counterexample) Die(argv[0], "crash violation on the clean engine");
+    fmt::print(
+        "{}crash explorer ({}): {} sequences, {} crash states in {:.1f} s: {:.0f} states/s\n",
+        harness == HarnessKind::kChunkStore ? "\n" : "", checker::HarnessName(harness),
+        explored.sequences, explored.crash_states, explored.search_seconds,
+        explored.crash_states / explored.search_seconds);
+  }
   return 0;
 }
 
