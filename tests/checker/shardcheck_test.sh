@@ -56,9 +56,10 @@ tail -n 1 "$work/out" >"$work/json"
 expect_in "$work/json" '"suite":"crash"' "crash JSON"
 expect_in "$work/json" '"result":"pass"' "crash JSON"
 expect 1 "crash explorer, seeded bug" "$shardcheck" crash --iterations 2000 --seed 7 \
-  --bug delete_acknowledged_before_tombstone --json
+  --harness store --bug delete_acknowledged_before_tombstone --json
 tail -n 1 "$work/out" >"$work/json"
 expect_in "$work/json" '"result":"violation"' "crash violation JSON"
+expect 2 "crash refuses the index harness" "$shardcheck" crash --harness index
 token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/json" | head -n 1 |
   sed 's/^"replay":"shardcheck replay //; s/"$//')"
 expect 1 "crash replay reproduces" "$shardcheck" replay "$token"
