@@ -1,15 +1,20 @@
 // shardstore::sync: the only synchronization primitives the engine uses.
 //
 // Every mutex, condition variable, atomic and thread in the engine goes through these wrappers.
-// Outside a checker they are plain std primitives with no added cost beyond an inlined call.
-// The deterministic-scheduler checker (checker/) hooks them so that each operation becomes a
-// scheduling point; that hook lives behind this interface, so engine code never changes.
+// Outside a checker they are plain std primitives; the only added cost is one test of a
+// thread-local pointer. A deterministic scheduler (checker/) installs Hooks on its OS thread:
+// from then on, on that thread, every operation below is a scheduling point and the scheduler
+// implements it (its threads are fibers, so nothing may block the OS thread). One build, no
+// macros: engine code never changes.
 //
-// Thread-safety: the same as the std type each wraps.
+// Thread-safety: the same as the std type each wraps. Under Hooks, all of it runs on the one OS
+// thread the scheduler owns.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
@@ -17,15 +22,58 @@
 
 namespace shardstore::sync {
 
+// What a deterministic scheduler provides. Objects are named by address; a scheduler keeps its
+// own state for each (who holds a mutex, who waits on a condition variable).
+class Hooks {
+ public:
+  enum class Access : uint8_t { kExclusive, kShared };
+  virtual void Lock(const void* mutex, Access access) = 0;
+  virtual bool TryLock(const void* mutex) = 0;
+  virtual void Unlock(const void* mutex, Access access) = 0;
+  // Releases `mutex` (held exclusively), waits for a notify of `cv`, then reacquires it.
+  virtual void Wait(const void* cv, const void* mutex) = 0;
+  virtual void Notify(const void* cv, bool all) = 0;
+  // Before an atomic operation on `object`, or a yield: another thread may run first.
+  virtual void Point(const void* object) = 0;
+  virtual uint64_t Spawn(std::function<void()> fn) = 0;
+  virtual void Join(uint64_t thread) = 0;
+
+ protected:
+  ~Hooks() = default;
+};
+
+// The Hooks installed on this OS thread, or null (always, outside a checker).
+Hooks* InstalledHooks();
+// Installs `hooks` on this OS thread (null removes them). The checker's scheduler does this.
+void InstallHooks(Hooks* hooks);
+
+// Lets another thread run.
+inline void Yield() {
+  if (Hooks* hooks = InstalledHooks()) {
+    hooks->Point(nullptr);
+  } else {
+    std::this_thread::yield();
+  }
+}
+
 class Mutex {
  public:
   Mutex() = default;
   Mutex(const Mutex&) = delete;
   Mutex& operator=(const Mutex&) = delete;
 
-  void lock() { mu_.lock(); }
-  void unlock() { mu_.unlock(); }
-  bool try_lock() { return mu_.try_lock(); }
+  void lock() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Lock(this, Hooks::Access::kExclusive);
+    mu_.lock();
+  }
+  void unlock() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Unlock(this, Hooks::Access::kExclusive);
+    mu_.unlock();
+  }
+  bool try_lock() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->TryLock(this);
+    return mu_.try_lock();
+  }
 
  private:
   std::mutex mu_;
@@ -41,10 +89,22 @@ class SharedMutex {
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
 
-  void lock() { mu_.lock(); }
-  void unlock() { mu_.unlock(); }
-  void lock_shared() { mu_.lock_shared(); }
-  void unlock_shared() { mu_.unlock_shared(); }
+  void lock() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Lock(this, Hooks::Access::kExclusive);
+    mu_.lock();
+  }
+  void unlock() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Unlock(this, Hooks::Access::kExclusive);
+    mu_.unlock();
+  }
+  void lock_shared() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Lock(this, Hooks::Access::kShared);
+    mu_.lock_shared();
+  }
+  void unlock_shared() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Unlock(this, Hooks::Access::kShared);
+    mu_.unlock_shared();
+  }
 
  private:
   std::shared_mutex mu_;
@@ -55,13 +115,22 @@ using ReaderLock = std::shared_lock<SharedMutex>;
 
 class CondVar {
  public:
-  void Wait(UniqueLock& lock) { cv_.wait(lock); }
+  void Wait(UniqueLock& lock) {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Wait(this, lock.mutex());
+    cv_.wait(lock);
+  }
   template <typename Predicate>
   void Wait(UniqueLock& lock, Predicate predicate) {
-    cv_.wait(lock, std::move(predicate));
+    while (!predicate()) Wait(lock);
   }
-  void NotifyOne() { cv_.notify_one(); }
-  void NotifyAll() { cv_.notify_all(); }
+  void NotifyOne() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Notify(this, false);
+    cv_.notify_one();
+  }
+  void NotifyAll() {
+    if (Hooks* hooks = InstalledHooks()) return hooks->Notify(this, true);
+    cv_.notify_all();
+  }
 
  private:
   std::condition_variable_any cv_;
@@ -72,31 +141,57 @@ class Atomic {
  public:
   Atomic() = default;
   explicit Atomic(T value) : value_(value) {}
-  T Load(std::memory_order order = std::memory_order_seq_cst) const { return value_.load(order); }
+  T Load(std::memory_order order = std::memory_order_seq_cst) const {
+    Point();
+    return value_.load(order);
+  }
   void Store(T value, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
     value_.store(value, order);
   }
   T FetchAdd(T delta, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
     return value_.fetch_add(delta, order);
   }
   bool CompareExchange(T& expected, T desired) {
+    Point();
     return value_.compare_exchange_strong(expected, desired);
   }
 
  private:
+  void Point() const {
+    if (Hooks* hooks = InstalledHooks()) hooks->Point(this);
+  }
+
   std::atomic<T> value_{};
 };
 
+// Under Hooks a Thread is one of the scheduler's fibers.
 class Thread {
  public:
   Thread() = default;
   template <typename Fn>
-  explicit Thread(Fn&& fn) : thread_(std::forward<Fn>(fn)) {}
-  bool Joinable() const { return thread_.joinable(); }
-  void Join() { thread_.join(); }
+  explicit Thread(Fn&& fn) {
+    if (Hooks* hooks = InstalledHooks()) {
+      fiber_ = hooks->Spawn(std::function<void()>(std::forward<Fn>(fn)));
+    } else {
+      thread_ = std::thread(std::forward<Fn>(fn));
+    }
+  }
+  bool Joinable() const { return fiber_ != kNoFiber || thread_.joinable(); }
+  void Join() {
+    if (fiber_ != kNoFiber) {
+      InstalledHooks()->Join(fiber_);
+      fiber_ = kNoFiber;
+      return;
+    }
+    thread_.join();
+  }
 
  private:
+  static constexpr uint64_t kNoFiber = ~uint64_t{0};
   std::thread thread_;
+  uint64_t fiber_ = kNoFiber;
 };
 
 }  // namespace shardstore::sync
