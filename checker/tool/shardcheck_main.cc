@@ -4,6 +4,7 @@
 //   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
+//   shardcheck linearize FILE --model register|kv [--json]
 //
 // Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
 // printed), 2 bad usage. With --json the last thing on stdout is one JSON object and the
@@ -12,12 +13,16 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "shardstore/assert.h"
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/linearizability.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -240,6 +245,57 @@ int Replay(const std::string& token, bool as_json) {
   return outcome.ok() ? 0 : kExitViolation;
 }
 
+// Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
+// 2: the file cannot be read or parsed.
+int Linearize(const std::string& path, const std::string& model_name, bool as_json) {
+  const std::optional<LinearizabilityModel> model = ParseLinearizabilityModel(model_name);
+  if (!model) {
+    std::cerr << "shardcheck: unknown model '" << model_name << "' (register or kv)\n";
+    return kExitUsage;
+  }
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << "shardcheck: cannot read " << path << "\n";
+    return kExitUsage;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  StatusOr<History> history = ParseHistory(text.str());
+  if (!history.ok()) {
+    std::cerr << "shardcheck: " << path << ": " << history.status().message() << "\n";
+    return kExitUsage;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const LinearizabilityReport report = CheckLinearizability(*history, *model);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ostream& human = as_json ? std::cerr : std::cout;
+  human << "linearize[" << model_name << "]: " << report.operations << " operations on "
+        << report.keys << (report.keys == 1 ? " key" : " keys") << ", " << report.states
+        << " search states in " << seconds
+        << " s: " << (report.linearizable ? "linearizable" : "NOT linearizable") << "\n";
+  if (!report.linearizable) {
+    human << "key " << report.key << ": a minimal non-linearizable sub-history ("
+          << report.minimal.size() << " events):\n"
+          << FormatHistory(report.minimal);
+  }
+  if (as_json) {
+    json minimal = json::array();
+    std::istringstream lines(FormatHistory(report.minimal));
+    for (std::string line; std::getline(lines, line);) minimal.push_back(json::parse(line));
+    json out{{"suite", "linearize"}, {"result", report.linearizable ? "pass" : "violation"},
+             {"model", model_name},  {"operations", report.operations},
+             {"keys", report.keys},  {"states", report.states},
+             {"seconds", seconds}};
+    if (!report.linearizable) {
+      out["key"] = report.key;
+      out["minimal"] = minimal;
+    }
+    std::cout << out.dump() << std::endl;
+  }
+  return report.linearizable ? 0 : kExitViolation;
+}
+
 int Bugs(bool as_json) {
   json list = json::array();
   for (const seeded::BugInfo& info : seeded::AllBugs()) {
@@ -295,6 +351,13 @@ int Main(int argc, char** argv) {
   crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_flag("--json", as_json, "one JSON object on stdout, last");
 
+  std::string history_path, model = "kv";
+  CLI::App* linearize =
+      app.add_subcommand("linearize", "check a recorded history (JSON lines) for linearizability");
+  linearize->add_option("file", history_path, "one event a line (see docs)")->required();
+  linearize->add_option("--model", model, "register or kv");
+  linearize->add_flag("--json", as_json, "one JSON object on stdout, last");
+
   CLI::App* bugs = app.add_subcommand("bugs", "list the seeded bugs");
   bugs->add_flag("--json", as_json, "as one JSON object");
 
@@ -315,6 +378,7 @@ int Main(int argc, char** argv) {
     return Conformance("crash", iterations, seed, bug, harness, max_ops, as_json);
   }
   if (replay->parsed()) return Replay(token, as_json);
+  if (linearize->parsed()) return Linearize(history_path, model, as_json);
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;
 }

@@ -65,5 +65,30 @@ token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/json" | head -n
 expect 1 "crash replay reproduces" "$shardcheck" replay "$token"
 expect_in "$work/out" "DirtyReboot" "the replayed case holds the power cut"
 
+
+# linearize: a recorded history in, exit 0 / 1 / 2.
+cat >"$work/good.jsonl" <<'JSONL'
+{"process":0,"type":"invoke","f":"write","key":"x","value":1}
+{"process":1,"type":"invoke","f":"read","key":"x","value":null}
+{"process":0,"type":"ok","f":"write","key":"x","value":1}
+{"process":1,"type":"ok","f":"read","key":"x","value":1}
+{"process":2,"type":"invoke","f":"cas","key":"x","value":[1,2]}
+{"process":2,"type":"info","f":"cas","key":"x","value":[1,2]}
+JSONL
+cat >"$work/bad.jsonl" <<'JSONL'
+{"process":0,"type":"invoke","f":"write","key":"x","value":1}
+{"process":0,"type":"ok","f":"write","key":"x","value":1}
+{"process":1,"type":"invoke","f":"read","key":"x","value":null}
+{"process":1,"type":"ok","f":"read","key":"x","value":null}
+JSONL
+expect 0 "linearize, linearizable" "$shardcheck" linearize "$work/good.jsonl" --model kv --json
+expect_in "$work/out" '"result":"pass"' "linearize JSON"
+expect 1 "linearize, not linearizable" "$shardcheck" linearize "$work/bad.jsonl" --model register
+expect_in "$work/out" 'minimal non-linearizable sub-history' "linearize report"
+echo '{"process":0,"type":"ok","f":"read"}' >"$work/broken.jsonl"
+expect 2 "linearize, bad input" "$shardcheck" linearize "$work/broken.jsonl"
+expect 2 "linearize, unknown model" "$shardcheck" linearize "$work/good.jsonl" --model queue
+expect 2 "linearize, missing file" "$shardcheck" linearize "$work/none.jsonl"
+
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "shardcheck_test: ok"

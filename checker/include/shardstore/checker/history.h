@@ -1,0 +1,70 @@
+// History: what concurrent clients did, as events — each operation's invocation and its
+// completion — in the order they happened. The input of the linearizability checker.
+//
+// An operation is a read, a write or a compare-and-set of one key's value. It completes ok (it
+// took effect; a read carries the value it saw), fail (it did not take effect) or info (unknown:
+// it may take effect at any point after its invocation, or never — a client timed out, or its
+// process crashed). Values are opaque strings; nullopt is "no value" (a register never written,
+// a key deleted).
+//
+// The JSON-lines form (DESIGN.md), one event a line:
+//   {"process":0,"type":"invoke","f":"write","key":"k","value":3}
+//   {"process":0,"type":"ok","f":"write","key":"k","value":3}
+//   {"process":1,"type":"invoke","f":"cas","key":"k","value":[3,4]}
+//   {"process":1,"type":"fail","f":"cas","key":"k","value":[3,4]}
+// "key" may be absent (one register). A value is any JSON value; null is "no value". A read's
+// invoke may carry any value; its ok carries what was read.
+//
+// HistoryRecorder records events from clients running under the deterministic scheduler (one OS
+// thread), so it needs no lock.
+//
+// Thread-safety: values; HistoryRecorder is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shardstore/status.h"
+
+namespace shardstore::checker {
+
+enum class OpFunction : uint8_t { kRead, kWrite, kCas };
+enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
+
+using Value = std::optional<std::string>;
+
+struct Event {
+  uint32_t process = 0;
+  EventType type = EventType::kInvoke;
+  OpFunction f = OpFunction::kRead;
+  std::string key;
+  Value value;     // write: the value; read ok: what was read; cas: the new value
+  Value expected;  // cas: the value it expects
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+using History = std::vector<Event>;
+
+// Parses JSON lines; InvalidArgument naming the line on bad input (including an ok/fail/info
+// with no open invocation of its process, or a second invocation while one is open).
+StatusOr<History> ParseHistory(std::string_view json_lines);
+// One JSON line per event.
+std::string FormatHistory(const History& history);
+
+class HistoryRecorder {
+ public:
+  // Returns the operation's handle for Complete().
+  size_t Invoke(uint32_t process, OpFunction f, std::string key, Value value = std::nullopt,
+                Value expected = std::nullopt);
+  // `value`: what a read saw (ignored for writes and cas).
+  void Complete(size_t operation, EventType outcome, Value value = std::nullopt);
+  const History& history() const { return history_; }
+
+ private:
+  History history_;
+};
+
+}  // namespace shardstore::checker

@@ -1,0 +1,115 @@
+#include "shardstore/checker/history.h"
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace shardstore::checker {
+namespace {
+
+using nlohmann::json;
+
+Value ValueOf(const json& v) {
+  if (v.is_null()) return std::nullopt;
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+json JsonOf(const Value& v) {
+  if (!v) return nullptr;
+  // Numbers and other JSON values were kept as their JSON text; strings as themselves.
+  json parsed = json::parse(*v, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_discarded() && !parsed.is_string()) return parsed;
+  return *v;
+}
+
+constexpr const char* kTypes[] = {"invoke", "ok", "fail", "info"};
+constexpr const char* kFunctions[] = {"read", "write", "cas"};
+
+}  // namespace
+
+StatusOr<History> ParseHistory(std::string_view json_lines) {
+  History history;
+  std::map<uint32_t, size_t> open;  // process → its open invocation
+  size_t line_number = 0;
+  while (!json_lines.empty()) {
+    const size_t end = json_lines.find('\n');
+    const std::string_view line = json_lines.substr(0, end);
+    json_lines.remove_prefix(end == std::string_view::npos ? json_lines.size() : end + 1);
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto bad = [&](const std::string& why) {
+      return Status::InvalidArgument("line " + std::to_string(line_number) + ": " + why);
+    };
+    const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    if (!j.contains("process") || !j["process"].is_number_unsigned()) {
+      return bad("\"process\" must be a non-negative integer");
+    }
+    Event e;
+    e.process = j["process"].get<uint32_t>();
+    const std::string type = j.value("type", "");
+    const std::string f = j.value("f", "");
+    bool known_type = false, known_f = false;
+    for (int i = 0; i < 4; ++i) {
+      if (type == kTypes[i]) e.type = static_cast<EventType>(i), known_type = true;
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (f == kFunctions[i]) e.f = static_cast<OpFunction>(i), known_f = true;
+    }
+    if (!known_type) return bad("\"type\" must be invoke, ok, fail or info");
+    if (!known_f) return bad("\"f\" must be read, write or cas");
+    if (j.contains("key")) {
+      const json& key = j["key"];
+      e.key = key.is_string() ? key.get<std::string>() : key.dump();
+    }
+    const json value = j.contains("value") ? j["value"] : json(nullptr);
+    if (e.f == OpFunction::kCas) {
+      if (!value.is_array() || value.size() != 2) return bad("a cas value is [expected, new]");
+      e.expected = ValueOf(value[0]);
+      e.value = ValueOf(value[1]);
+    } else {
+      e.value = ValueOf(value);
+    }
+    auto it = open.find(e.process);
+    if (e.type == EventType::kInvoke) {
+      if (it != open.end()) return bad("process " + std::to_string(e.process) + " invokes twice");
+      open[e.process] = history.size();
+    } else {
+      if (it == open.end()) return bad("a completion with no open invocation of its process");
+      const Event& call = history[it->second];
+      if (call.f != e.f || call.key != e.key) return bad("a completion of another operation");
+      open.erase(it);
+    }
+    history.push_back(std::move(e));
+  }
+  return history;
+}
+
+std::string FormatHistory(const History& history) {
+  std::string text;
+  for (const Event& e : history) {
+    json j{{"process", e.process},
+           {"type", kTypes[static_cast<int>(e.type)]},
+           {"f", kFunctions[static_cast<int>(e.f)]}};
+    if (!e.key.empty()) j["key"] = e.key;
+    j["value"] = e.f == OpFunction::kCas ? json::array({JsonOf(e.expected), JsonOf(e.value)})
+                                         : JsonOf(e.value);
+    text += j.dump() + "\n";
+  }
+  return text;
+}
+
+size_t HistoryRecorder::Invoke(uint32_t process, OpFunction f, std::string key, Value value,
+                               Value expected) {
+  history_.push_back(
+      {process, EventType::kInvoke, f, std::move(key), std::move(value), std::move(expected)});
+  return history_.size() - 1;
+}
+
+void HistoryRecorder::Complete(size_t operation, EventType outcome, Value value) {
+  Event done = history_[operation];
+  done.type = outcome;
+  if (done.f == OpFunction::kRead) done.value = std::move(value);
+  history_.push_back(std::move(done));
+}
+
+}  // namespace shardstore::checker
