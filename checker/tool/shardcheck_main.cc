@@ -4,6 +4,8 @@
 //   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
+//   shardcheck concurrency [--iterations N] [--seed S] [--strategy random|pct|dfs] [--depth D]
+//                          [--bug NAME] [--schedule SCHED] [--json]
 //   shardcheck linearize FILE --model register|kv [--json]
 //
 // Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
@@ -23,6 +25,7 @@
 #include "shardstore/assert.h"
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/linearizability.h"
+#include "shardstore/checker/store_concurrency.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -245,6 +248,60 @@ int Replay(const std::string& token, bool as_json) {
   return outcome.ok() ? 0 : kExitViolation;
 }
 
+// The store under the deterministic scheduler (StoreConcurrencyBody): clients and maintenance,
+// checked for linearizability. With --schedule, one replay of that schedule.
+int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint32_t depth,
+                const std::string& bug_name, const std::string& schedule, bool as_json) {
+  seeded::Bug bug = seeded::Bug::kNone;
+  if (int rc = ParseBug(bug_name, &bug)) return rc;
+  if (strategy != "random" && strategy != "pct" && strategy != "dfs") {
+    std::cerr << "shardcheck: unknown strategy '" << strategy << "' (random, pct or dfs)\n";
+    return kExitUsage;
+  }
+  if (!schedule.empty() && !DecodeSchedule(schedule)) {
+    std::cerr << "shardcheck: not a schedule: " << schedule << "\n";
+    return kExitUsage;
+  }
+  const seeded::Scope scope(bug);
+  const Body body = StoreConcurrencyBody(seed);
+  const ConcurrencyReport report = !schedule.empty()   ? checker::Replay(body, schedule)
+                                   : strategy == "pct" ? CheckPct(body, iterations, depth, seed)
+                                   : strategy == "dfs"
+                                       ? CheckDfs(body, depth, static_cast<uint64_t>(iterations))
+                                       : CheckRandom(body, iterations, seed);
+  std::ostream& human = as_json ? std::cerr : std::cout;
+  human << "concurrency[store] seed " << seed << ": " << report << "\n";
+  if (!report.ok()) {
+    human << "replay: shardcheck concurrency --seed " << seed
+          << (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) << " --schedule '"
+          << report.minimized << "'\n";
+  }
+  if (as_json) {
+    json out{{"suite", "concurrency"},
+             {"result", report.ok() ? "pass" : "violation"},
+             {"seed", seed},
+             {"iterations", report.schedules},
+             {"seconds", report.seconds},
+             {"strategy", report.strategy},
+             {"exhausted", report.exhausted},
+             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))}};
+    if (report.ok()) {
+      out["schedule"] = nullptr;
+    } else {
+      out["violation"] = *report.failure;
+      out["schedule"] = report.minimized;
+      out["steps"] = {{"found", report.steps}, {"minimized", report.minimized_steps}};
+      out["preemptions"] = {{"found", report.preemptions},
+                            {"minimized", report.minimized_preemptions}};
+      out["replay"] = "shardcheck concurrency --seed " + std::to_string(seed) +
+                      (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) +
+                      " --schedule '" + report.minimized + "'";
+    }
+    std::cout << out.dump() << std::endl;
+  }
+  return report.ok() ? 0 : kExitViolation;
+}
+
 // Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
 // 2: the file cannot be read or parsed.
 int Linearize(const std::string& path, const std::string& model_name, bool as_json) {
@@ -351,6 +408,19 @@ int Main(int argc, char** argv) {
   crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_flag("--json", as_json, "one JSON object on stdout, last");
 
+  std::string strategy = "pct", schedule;
+  uint32_t depth = 3;
+  CLI::App* concurrency = app.add_subcommand(
+      "concurrency", "the store under the deterministic scheduler, checked for linearizability");
+  concurrency->add_option("--iterations", iterations, "schedules")->check(CLI::Range(1, 1 << 30));
+  concurrency->add_option("--seed", seed, "draws the clients' operations and the strategy");
+  concurrency->add_option("--strategy", strategy, "random, pct or dfs");
+  concurrency->add_option("--depth", depth, "pct: bug depth; dfs: preemption bound")
+      ->check(CLI::Range(0, 64));
+  concurrency->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
+  concurrency->add_option("--schedule", schedule, "replay one schedule (as printed)");
+  concurrency->add_flag("--json", as_json, "one JSON object on stdout, last");
+
   std::string history_path, model = "kv";
   CLI::App* linearize =
       app.add_subcommand("linearize", "check a recorded history (JSON lines) for linearizability");
@@ -379,6 +449,9 @@ int Main(int argc, char** argv) {
   }
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(history_path, model, as_json);
+  if (concurrency->parsed()) {
+    return Concurrency(iterations, seed, strategy, depth, bug, schedule, as_json);
+  }
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;
 }

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "shardstore/checker/concurrency_check.h"
+#include "shardstore/checker/store_concurrency.h"
+#include "shardstore/seeded_bug.h"
 #include "shardstore/sync.h"
 
 namespace shardstore::checker {
@@ -148,6 +150,32 @@ TEST(ScheduleTest, EncodesAndDecodes) {
   for (const char* bad :
        {"0*3", "sched1:0*", "sched1:0*0", "sched1:0.", "sched1:x", "sched1:0..1"}) {
     EXPECT_FALSE(DecodeSchedule(bad)) << bad;
+  }
+}
+
+// The engine under the scheduler: the clean store's histories are linearizable.
+TEST(StoreConcurrencyTest, CleanStoreIsLinearizable) {
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    const ConcurrencyReport random = CheckRandom(StoreConcurrencyBody(seed), 50, seed);
+    EXPECT_TRUE(random.ok()) << random;
+    const ConcurrencyReport pct = CheckPct(StoreConcurrencyBody(seed), 50, 3, seed);
+    EXPECT_TRUE(pct.ok()) << pct;
+  }
+}
+
+TEST(StoreConcurrencyTest, FindsTheSeededConcurrencyBugs) {
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  for (const seeded::BugInfo& bug : seeded::AllBugs()) {
+    if (bug.bug_class != seeded::BugClass::kConcurrency) continue;
+    const seeded::Scope scope(bug.bug);
+    std::optional<ConcurrencyReport> found;
+    for (uint64_t seed = 1; seed <= 20 && !found; ++seed) {
+      ConcurrencyReport report = CheckPct(StoreConcurrencyBody(seed), 200, 3, seed);
+      if (!report.ok()) found = std::move(report);
+    }
+    ASSERT_TRUE(found) << bug.name << " was not found";
+    EXPECT_LE(found->minimized_preemptions, found->preemptions) << *found;
+    std::cout << bug.name << ": " << *found << "\n";
   }
 }
 

@@ -90,5 +90,18 @@ expect 2 "linearize, bad input" "$shardcheck" linearize "$work/broken.jsonl"
 expect 2 "linearize, unknown model" "$shardcheck" linearize "$work/good.jsonl" --model queue
 expect 2 "linearize, missing file" "$shardcheck" linearize "$work/none.jsonl"
 
+# concurrency: the store under the deterministic scheduler.
+expect 0 "concurrency, clean" "$shardcheck" concurrency --iterations 200 --seed 1 --json
+expect_in "$work/out" '"suite":"concurrency"' "concurrency JSON"
+expect 2 "concurrency, unknown strategy" "$shardcheck" concurrency --strategy fifo
+expect 2 "concurrency, bad schedule" "$shardcheck" concurrency --schedule 'sched1:x'
+if "$shardcheck" bugs | grep -q get_reads_chunks_unlocked && "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
+  expect 1 "concurrency, seeded bug" "$shardcheck" concurrency --iterations 2000 --seed 1 \
+    --bug get_reads_chunks_unlocked --json
+  schedule="$(grep -o '"schedule":"sched1:[^"]*"' "$work/out" | sed 's/^"schedule":"//; s/"$//')"
+  expect 1 "concurrency replay reproduces" "$shardcheck" concurrency --seed 1 \
+    --bug get_reads_chunks_unlocked --schedule "$schedule"
+fi
+
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi
 echo "shardcheck_test: ok"

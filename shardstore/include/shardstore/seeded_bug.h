@@ -36,6 +36,8 @@ enum class Bug : uint8_t {
   kAppendAcknowledgedBeforeWritePointer,
   kSuperblockRecordsSoftWritePointer,
   kChunkTrailerVouchesForBody,
+  // concurrency
+  kGetReadsChunksUnlocked,
 };
 
 enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };

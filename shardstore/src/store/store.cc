@@ -201,6 +201,8 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckOpen());
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   if (!entry || entry->tombstone) return Status::NotFound("no shard " + std::string(key));
+  // The lock also keeps the entry's locators valid: reclamation may move and reset them.
+  if (SS_SEEDED_BUG(kGetReadsChunksUnlocked)) lock.unlock();
   Bytes value;
   const auto part_count = static_cast<uint32_t>(entry->parts.size());
   for (uint32_t part = 0; part < part_count; ++part) {

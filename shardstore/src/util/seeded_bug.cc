@@ -60,6 +60,11 @@ constexpr std::array kBugs = {
             "the chunk decoder takes a trailer that repeats the header's UUID as proof the whole "
             "frame is intact and skips the body checksum: a torn or bit-flipped chunk is "
             "returned as data"},
+    BugInfo{Bug::kGetReadsChunksUnlocked, "get_reads_chunks_unlocked", "kGetReadsChunksUnlocked",
+            BugClass::kConcurrency,
+            "Get looks the key up under the store lock but reads its chunks after releasing it: "
+            "a reclamation in between moves them and resets the extent, so the locator is "
+            "invalid (a write/flush race)"},
 };
 
 std::atomic<Bug> g_active{Bug::kNone};
