@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/context/fiber.hpp>
+#include <exception>
 
 #include "shardstore/assert.h"
 
@@ -89,6 +90,7 @@ struct Scheduler::Fiber {
   uint64_t blocked_since = 0;  // FIFO order for condition variables
   const void* stack_bottom = nullptr;
   size_t stack_bytes = 0;
+  bool unwind_pending = false;  // torn down; throws FiberUnwind at its next point
 #ifdef SS_FIBERS_UNDER_ASAN
   void* fake_stack = nullptr;
 #endif
@@ -134,7 +136,7 @@ void Scheduler::Resume(FiberId id) {
   switch_->in_fiber = false;
 }
 
-void Scheduler::Yield() {
+void Scheduler::Yield(bool may_unwind) {
 #ifdef SS_FIBERS_UNDER_ASAN
   Fiber& fiber = Current();
   __sanitizer_start_switch_fiber(&fiber.fake_stack, switch_->main_bottom, switch_->main_bytes);
@@ -143,7 +145,20 @@ void Scheduler::Yield() {
 #ifdef SS_FIBERS_UNDER_ASAN
   __sanitizer_finish_switch_fiber(fiber.fake_stack, &switch_->main_bottom, &switch_->main_bytes);
 #endif
-  if (tearing_down_) throw FiberUnwind{};
+  if (tearing_down_) {
+    Current().unwind_pending = true;
+    if (may_unwind) UnwindIfPending();
+  }
+}
+
+void Scheduler::UnwindIfPending() {
+  // Never while an exception is in flight (a destructor running during unwinding): it would
+  // terminate the process. The fiber then unwinds at its next point.
+  if (tearing_down_ && switch_->in_fiber && Current().unwind_pending &&
+      std::uncaught_exceptions() == 0) {
+    Current().unwind_pending = false;
+    throw FiberUnwind{};
+  }
 }
 
 void Scheduler::FiberMain(FiberId id) {
@@ -192,6 +207,7 @@ uint64_t Scheduler::Spawn(std::function<void()> fn) {
 }
 
 void Scheduler::Join(uint64_t thread) {
+  UnwindIfPending();
   SS_ASSERT(thread < fibers_.size());
   Fiber& target = *fibers_[thread];
   if (tearing_down_ || !switch_->in_fiber) return;
@@ -225,6 +241,7 @@ bool Scheduler::CanLock(const MutexState& m, Access access, FiberId) const {
 }
 
 void Scheduler::Lock(const void* mutex, Access access) {
+  UnwindIfPending();
   Name(mutex, "mutex");
   MutexState& state = mutexes_[mutex];
   if (!tearing_down_ && switch_->in_fiber) {
@@ -239,6 +256,7 @@ void Scheduler::Lock(const void* mutex, Access access) {
 }
 
 bool Scheduler::TryLock(const void* mutex) {
+  UnwindIfPending();
   Name(mutex, "mutex");
   MutexState& state = mutexes_[mutex];
   if (!tearing_down_ && switch_->in_fiber) Yield();
@@ -260,10 +278,12 @@ void Scheduler::Unlock(const void* mutex, Access access) {
     state.writer.reset();
   }
   Wake(Blocked::kMutex, mutex, /*all=*/true);
-  if (!tearing_down_ && switch_->in_fiber) Yield();  // a waiter may take it first
+  // Called from lock guards' destructors: never unwinds from here.
+  if (!tearing_down_ && switch_->in_fiber) Yield(/*may_unwind=*/false);  // a waiter may go first
 }
 
 void Scheduler::Wait(const void* cv, const void* mutex) {
+  UnwindIfPending();
   Name(cv, "condition variable");
   if (tearing_down_ || !switch_->in_fiber) return;
   Yield();  // the notify may come between the caller's check and this wait
@@ -277,11 +297,12 @@ void Scheduler::Wait(const void* cv, const void* mutex) {
 
 void Scheduler::Notify(const void* cv, bool all) {
   Name(cv, "condition variable");
-  if (!tearing_down_ && switch_->in_fiber) Yield();
+  if (!tearing_down_ && switch_->in_fiber) Yield(/*may_unwind=*/false);
   Wake(Blocked::kCondVar, cv, all);
 }
 
 void Scheduler::Point(const void*) {
+  UnwindIfPending();
   if (!tearing_down_ && switch_->in_fiber) Yield();
 }
 

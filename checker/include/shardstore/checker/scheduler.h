@@ -11,7 +11,10 @@
 // A run fails when a fiber throws (SS_ASSERT throws in test binaries), when every fiber left is
 // blocked (a deadlock: the report says who waits on what), or after `steps_max` scheduling points
 // (a livelock, or a body that never ends). On a failure the remaining fibers are unwound (their
-// destructors run; sync operations then no longer schedule) and the run stops.
+// destructors run; sync operations then no longer schedule) and the run stops. A fiber
+// suspended in a point that runs in destructors (an unlock, a notify) unwinds at its next point
+// instead; one suspended in a lock taken inside a destructor would end the process, so bodies
+// should not lock in destructors of objects that outlive a failing thread.
 //
 // Objects are named in reports by first use ("mutex 1"), never by address, so a report is the
 // same in every run of the same schedule.
@@ -75,8 +78,11 @@ class Scheduler final : public sync::Hooks {
     uint32_t readers = 0;
   };
 
-  // From a fiber: back to the scheduler loop, which resumes this fiber when it is picked.
-  void Yield();
+  // From a fiber: back to the scheduler loop, which resumes this fiber when it is picked. If
+  // the run is being torn down meanwhile, the fiber unwinds (FiberUnwind) — here when
+  // `may_unwind`, else at its next scheduling point (Unlock and Notify run in destructors).
+  void Yield(bool may_unwind = true);
+  void UnwindIfPending();
   // From a fiber: blocks it on `object` until woken, then returns.
   void Block(Blocked kind, const void* object);
   void Wake(Blocked kind, const void* object, bool all);
