@@ -136,7 +136,8 @@ class Store {
   Status FlushLocked();
   Status ReclaimLocked(uint32_t extent);
   // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
-  void ReclaimIfLow(bool force = false);
+  // The first reclamation failure, if any (each failed extent is skipped and the next tried).
+  Status ReclaimIfLow(bool force = false);
   // Flushes and compacts the index when it has grown enough.
   void MaintainIndex();
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;

@@ -173,7 +173,8 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   }
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
-  ReclaimIfLow();
+  // A failure here only means less room; it matters if the value then does not fit.
+  const Status background = ReclaimIfLow();
   const uint64_t sequence = chunks_->NextSequence();
   Dependency persistent, written;
   StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &persistent, &written);
@@ -181,9 +182,14 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
-    ReclaimIfLow(/*force=*/true);
+    const Status reclaimed = ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
     parts = AppendValue(key, sequence, value, &persistent, &written);
+    // Out of room because reclamation hit an IO error: that error is the cause, not a full disk.
+    const Status& io = reclaimed.IsIOError() ? reclaimed : background;
+    if (parts.status().IsNoSpace() && io.IsIOError()) {
+      return Status::IOError("no room for the value: reclamation failed: " + io.ToString());
+    }
   }
   if (parts.status().IsNoSpace()) SS_COVER(kPutNoSpace);
   SS_RETURN_IF_ERROR(parts.status());
@@ -403,9 +409,9 @@ std::vector<uint64_t> Store::LiveBytesByExtent() const {
   return live;
 }
 
-void Store::ReclaimIfLow(bool force) {
+Status Store::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
-  if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return;
+  if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
   const uint32_t extent_bytes = chunks_->geometry().extent_bytes;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
@@ -413,8 +419,9 @@ void Store::ReclaimIfLow(bool force) {
       force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
             : options_.reclaim_free_extents_min;
   std::vector<bool> failed(extent_count, false);
+  Status first_failure;
   for (uint32_t round = 0; round < extent_count; ++round) {
-    if (chunks_->free_extents() > free_wanted) return;
+    if (chunks_->free_extents() > free_wanted) return Status::Ok();
     const std::vector<uint64_t> live = LiveBytesByExtent();
     const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
     // The emptiest sealed extent that would free something.
@@ -430,15 +437,17 @@ void Store::ReclaimIfLow(bool force) {
     if (!best) {
       // Hopeless only when nothing was worth trying; a failed attempt may succeed later.
       reclaim_hopeless_ = std::find(failed.begin(), failed.end(), true) == failed.end();
-      return;
+      return first_failure;
     }
     // A failed reclaim leaves its extent as it was; try the next one rather than spin on it.
-    if (!ReclaimLocked(*best).ok()) {
+    if (Status s = ReclaimLocked(*best); !s.ok()) {
+      if (first_failure.ok()) first_failure = s;
       failed[*best] = true;
       continue;
     }
     SS_COVER(kBackgroundReclaim);
   }
+  return first_failure;
 }
 
 StoreStat Store::Stat() {
