@@ -32,7 +32,7 @@ struct ConformanceOptions {
   int iterations = 1000;  // sequences
   int max_ops = 50;       // sequences are 1 to max_ops ops long, growing over the run
   seeded::Bug bug = seeded::Bug::kNone;
-  // The crash explorer (store harness only): every disk flush is a crash point.
+  // The crash explorer (chunk and store harnesses): every disk flush is a crash point.
   std::optional<CrashExploration> explore_crashes;
   // Called after each sequence of the search with the number run so far.
   std::function<void(int)> on_progress;
