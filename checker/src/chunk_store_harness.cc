@@ -146,25 +146,6 @@ std::optional<std::string> ChunkStoreHarness::RecoverFromPowerCut() {
   return std::nullopt;
 }
 
-std::optional<std::string> ChunkStoreHarness::DirtyReboot(const Op& op) {
-  const MemDisk::CrashPlan plan{op.selector, op.size, op.fill};
-  switch (static_cast<RebootType>(op.key)) {
-    case RebootType::kNow:
-      disk_.CutPower(plan);
-      break;
-    case RebootType::kDuringFlush:
-      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
-      store_->Flush().IgnoreError();  // the power may go out in the middle
-      if (!disk_.dead()) disk_.CutPower(plan);
-      break;
-    case RebootType::kDuringNextOp:
-      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
-      SetNote("armed");
-      break;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> ChunkStoreHarness::Step(const Op& op) {
   if (explorer_) explorer_->BeginStep();
   const std::vector<ChunkStore::ExtentInfo> before = store_->Extents();
@@ -273,7 +254,8 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       return FinishChecks();
     }
     case OpKind::kDirtyReboot:
-      return DirtyReboot(op);
+      if (CutPowerAsOp(disk_, op, [&] { store_->Flush().IgnoreError(); })) SetNote("armed");
+      return std::nullopt;
     default:
       return "the chunk store harness has no " + std::string(OpKindName(op.kind));
   }

@@ -29,6 +29,24 @@ std::string DescribePlan(const MemDisk::CrashPlan& plan, size_t pending) {
 
 }  // namespace
 
+bool CutPowerAsOp(MemDisk& disk, const Op& op, const std::function<void()>& flush_everything) {
+  const MemDisk::CrashPlan plan{op.selector, op.size, op.fill};
+  switch (static_cast<RebootType>(op.key)) {
+    case RebootType::kNow:
+      disk.CutPower(plan);
+      return false;
+    case RebootType::kDuringFlush:
+      disk.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      flush_everything();  // the power may go out in the middle
+      if (!disk.dead()) disk.CutPower(plan);
+      return false;
+    case RebootType::kDuringNextOp:
+      disk.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
+      return true;
+  }
+  return false;
+}
+
 void CrashExplorer::BeginStep() {
   ++step_;
   barrier_in_step_ = 0;

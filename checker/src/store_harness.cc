@@ -39,8 +39,6 @@ StatusOr<Bytes> GetThroughFaults(Store* store, const MemDisk& disk, const std::s
   }
 }
 
-MemDisk::CrashPlan PlanOf(const Op& op) { return {op.selector, op.size, op.fill}; }
-
 }  // namespace
 
 StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeometry) {
@@ -317,25 +315,6 @@ std::optional<std::string> StoreHarness::RecoverFromPowerCut() {
   return std::nullopt;
 }
 
-std::optional<std::string> StoreHarness::DirtyReboot(const Op& op) {
-  const MemDisk::CrashPlan plan = PlanOf(op);
-  switch (static_cast<RebootType>(op.key)) {
-    case RebootType::kNow:
-      disk_.CutPower(plan);
-      break;
-    case RebootType::kDuringFlush:
-      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
-      store_->Flush().IgnoreError();  // the power may go out in the middle
-      if (!disk_.dead()) disk_.CutPower(plan);
-      break;
-    case RebootType::kDuringNextOp:
-      disk_.CutPowerAtBarrier(std::max<uint32_t>(1, op.skip), plan);
-      SetNote("armed");
-      break;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> StoreHarness::Step(const Op& op) {
   if (explorer_) explorer_->BeginStep();
   const uint64_t faults_before = disk_.stats().faults_injected;
@@ -443,7 +422,8 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     case OpKind::kReboot:
       return Reboot(faults_before);
     case OpKind::kDirtyReboot:
-      return DirtyReboot(op);
+      if (CutPowerAsOp(disk_, op, [&] { store_->Flush().IgnoreError(); })) SetNote("armed");
+      return std::nullopt;
     case OpKind::kFailDiskOnce: {
       std::vector<uint32_t> used;
       for (const ExtentStat& e : store_->Stat().extents) used.push_back(e.extent);

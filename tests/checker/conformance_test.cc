@@ -45,25 +45,39 @@ std::vector<seeded::BugInfo> BugsOf(seeded::BugClass bug_class) {
   return bugs;
 }
 
+// Searches the harnesses in order with `bug` on, as shardcheck does, until one finds it.
+struct Search {
+  std::optional<Counterexample> found;
+  int sequences = 0;
+};
+Search SearchHarnesses(seeded::Bug bug, std::initializer_list<std::pair<HarnessKind, int>> plan,
+                       bool explore_crashes) {
+  Search search;
+  for (const auto& [harness, iterations] : plan) {
+    ConformanceOptions options;
+    options.harness = harness;
+    options.seed = kSeed;
+    options.iterations = iterations;
+    options.bug = bug;
+    if (explore_crashes) options.explore_crashes = CrashExploration{};
+    ConformanceReport report = RunConformance(options);
+    search.sequences += report.sequences;
+    if (report.counterexample) {
+      search.found = std::move(report.counterexample);
+      break;
+    }
+  }
+  return search;
+}
+
 class SeededBugTest : public testing::TestWithParam<seeded::BugInfo> {};
 
 TEST_P(SeededBugTest, FoundMinimizedAndReplayed) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
-  std::optional<Counterexample> found;
-  int sequences = 0;
-  for (HarnessKind harness : {HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore}) {
-    ConformanceOptions options;
-    options.harness = harness;
-    options.seed = kSeed;
-    options.iterations = 5000;
-    options.bug = GetParam().bug;
-    ConformanceReport report = RunConformance(options);
-    sequences += report.sequences;
-    if (report.counterexample) {
-      found = std::move(report.counterexample);
-      break;
-    }
-  }
+  auto [found, sequences] = SearchHarnesses(
+      GetParam().bug,
+      {{HarnessKind::kStore, 5000}, {HarnessKind::kIndex, 5000}, {HarnessKind::kChunkStore, 5000}},
+      /*explore_crashes=*/false);
   ASSERT_TRUE(found) << GetParam().name << " was not found in " << sequences << " sequences";
   EXPECT_LE(found->minimized.ops.size(), 8u) << found->replayed.Describe();
   EXPECT_FALSE(found->replayed.ok()) << "the minimized case no longer fails";
@@ -110,22 +124,9 @@ TEST_P(SeededCrashBugTest, FoundMinimizedAndReplayed) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
   // As `shardcheck crash` searches: the chunk store, then the whole store (the chunk store's
   // bugs show within a hundred sequences; its search is kept short for CI).
-  std::optional<Counterexample> found;
-  int sequences = 0;
-  for (HarnessKind harness : {HarnessKind::kChunkStore, HarnessKind::kStore}) {
-    ConformanceOptions options;
-    options.harness = harness;
-    options.seed = kSeed;
-    options.iterations = harness == HarnessKind::kChunkStore ? 200 : 1000;
-    options.explore_crashes = CrashExploration{};
-    options.bug = GetParam().bug;
-    ConformanceReport report = RunConformance(options);
-    sequences += report.sequences;
-    if (report.counterexample) {
-      found = std::move(report.counterexample);
-      break;
-    }
-  }
+  auto [found, sequences] = SearchHarnesses(
+      GetParam().bug, {{HarnessKind::kChunkStore, 200}, {HarnessKind::kStore, 1000}},
+      /*explore_crashes=*/true);
   ASSERT_TRUE(found) << GetParam().name << " was not found in " << sequences << " sequences";
   EXPECT_LE(found->minimized.ops.size(), 10u) << found->replayed.Describe();
   EXPECT_FALSE(found->replayed.ok()) << "the minimized case no longer fails";

@@ -57,7 +57,6 @@ class ChunkStoreHarness final : public Harness {
   // `adopt`, the model becomes that.
   std::optional<std::string> CheckRecovered(ChunkStore* store, bool adopt);
   std::optional<std::string> RecoverFromPowerCut();
-  std::optional<std::string> DirtyReboot(const Op& op);
   // Reports settled Dependencies to the model; failures too when `failures`.
   void SettleWrites(bool failures);
   // Locators whose newest write is a chunk, in order.

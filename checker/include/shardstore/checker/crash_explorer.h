@@ -29,6 +29,10 @@ struct CrashExploration {
   uint32_t sampled_states = 48;        // states per crash point past that
 };
 
+// Cuts `disk`'s power as the DirtyReboot `op` says: now, during `flush_everything` (the
+// component's full flush), or armed for a later flush. Returns true when it is only armed.
+bool CutPowerAsOp(MemDisk& disk, const Op& op, const std::function<void()>& flush_everything);
+
 class CrashExplorer {
  public:
   // Recovers the component from `disk`, a crash state, and checks it: nullopt when allowed.

@@ -56,7 +56,6 @@ class StoreHarness final : public Harness {
   std::optional<std::string> RunOp(const Op& op, uint64_t faults_before);
   std::optional<std::string> Open(uint64_t faults_before);
   std::optional<std::string> Reboot(uint64_t faults_before);
-  std::optional<std::string> DirtyReboot(const Op& op);
   // After the power was cut: reopen, check every key against what a crash may leave, and make
   // the model what the store came back with.
   std::optional<std::string> RecoverFromPowerCut();
