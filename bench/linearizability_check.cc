@@ -43,6 +43,9 @@ checker::History Simulate(uint64_t operations, uint32_t clients, uint32_t keys, 
       case OpFunction::kWrite:
         v = *o.invoke.value;
         break;
+      case OpFunction::kExists:
+        o.invoke.value = v.empty() ? "false" : "true";
+        break;
       case OpFunction::kCas:
         break;
     }

@@ -110,6 +110,15 @@ ConcurrencyReport CheckPct(const Body& body, int iterations, uint32_t depth, uin
                 "pct(" + std::to_string(depth) + ")", options);
 }
 
+ConcurrencyReport CheckPortfolio(const Body& body, int iterations, uint64_t seed,
+                                 SchedulerOptions options) {
+  PortfolioStrategy strategy = PortfolioStrategy::Default(seed);
+  ConcurrencyReport report =
+      Search(body, strategy, static_cast<uint64_t>(iterations), "portfolio", options);
+  if (!report.ok()) report.strategy += ": " + strategy.current_name();
+  return report;
+}
+
 ConcurrencyReport CheckDfs(const Body& body, uint32_t preemption_bound, uint64_t schedules_max,
                            SchedulerOptions options) {
   DfsStrategy strategy(preemption_bound);

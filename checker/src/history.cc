@@ -22,7 +22,7 @@ json JsonOf(const Value& v) {
 }
 
 constexpr const char* kTypes[] = {"invoke", "ok", "fail", "info"};
-constexpr const char* kFunctions[] = {"read", "write", "cas"};
+constexpr const char* kFunctions[] = {"read", "write", "cas", "exists"};
 
 }  // namespace
 
@@ -52,11 +52,11 @@ StatusOr<History> ParseHistory(std::string_view json_lines) {
     for (int i = 0; i < 4; ++i) {
       if (type == kTypes[i]) e.type = static_cast<EventType>(i), known_type = true;
     }
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 4; ++i) {
       if (f == kFunctions[i]) e.f = static_cast<OpFunction>(i), known_f = true;
     }
     if (!known_type) return bad("\"type\" must be invoke, ok, fail or info");
-    if (!known_f) return bad("\"f\" must be read, write or cas");
+    if (!known_f) return bad("\"f\" must be read, write, cas or exists");
     if (j.contains("key")) {
       const json& key = j["key"];
       e.key = key.is_string() ? key.get<std::string>() : key.dump();
@@ -66,6 +66,9 @@ StatusOr<History> ParseHistory(std::string_view json_lines) {
       if (!value.is_array() || value.size() != 2) return bad("a cas value is [expected, new]");
       e.expected = ValueOf(value[0]);
       e.value = ValueOf(value[1]);
+    } else if (e.f == OpFunction::kExists && e.type == EventType::kOk) {
+      if (!value.is_boolean()) return bad("an exists completes with true or false");
+      e.value = ValueOf(value);
     } else {
       e.value = ValueOf(value);
     }
@@ -108,7 +111,7 @@ size_t HistoryRecorder::Invoke(uint32_t process, OpFunction f, std::string key, 
 void HistoryRecorder::Complete(size_t operation, EventType outcome, Value value) {
   Event done = history_[operation];
   done.type = outcome;
-  if (done.f == OpFunction::kRead) done.value = std::move(value);
+  if (IsRead(done.f)) done.value = std::move(value);
   history_.push_back(std::move(done));
 }
 

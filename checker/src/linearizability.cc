@@ -58,6 +58,9 @@ bool Step(const Operation& op, int state, int* next) {
     case OpFunction::kCas:
       *next = op.value;
       return op.expected == state;
+    case OpFunction::kExists:  // value 1: the key has one; 0: it has none
+      *next = state;
+      return (state != 0) == (op.value != 0);
   }
   return false;
 }
@@ -175,15 +178,17 @@ KeyHistory Build(const History& history, const std::vector<size_t>& events,
     open.erase(it);
     if (e.type == EventType::kFail) continue;
     const bool info = e.type == EventType::kInfo;
-    if (info && e.f == OpFunction::kRead) continue;  // constrains nothing
+    if (info && IsRead(e.f)) continue;  // constrains nothing
     const Event& invoke = history[call];
-    key.ops.push_back({e.f, intern(e.f == OpFunction::kRead ? e.value : invoke.value),
-                       intern(invoke.expected), info, call, info ? kNever : position});
+    const int value = e.f == OpFunction::kExists ? (e.value == "true" ? 1 : 0)
+                      : e.f == OpFunction::kRead ? intern(e.value)
+                                                 : intern(invoke.value);
+    key.ops.push_back({e.f, value, intern(invoke.expected), info, call, info ? kNever : position});
   }
   // An invocation never completed is an info operation.
   for (const auto& [process, call] : open) {
     const Event& invoke = history[call];
-    if (invoke.f == OpFunction::kRead) continue;
+    if (IsRead(invoke.f)) continue;
     key.ops.push_back(
         {invoke.f, intern(invoke.value), intern(invoke.expected), true, call, kNever});
   }
@@ -236,7 +241,7 @@ std::vector<size_t> Minimize(const History& history, std::vector<size_t> events)
       std::set<Value> gone;
       for (auto it = first; it != last; ++it) {
         const Event& invoke = history[it->front()];
-        if (invoke.f != OpFunction::kRead) gone.insert(invoke.value);
+        if (!IsRead(invoke.f)) gone.insert(invoke.value);
       }
       fewer.erase(first, last);
       std::erase_if(fewer, [&](const std::vector<size_t>& pair) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "shardstore/assert.h"
+
 namespace shardstore::checker {
 namespace {
 
@@ -157,6 +159,32 @@ FiberId ReplayStrategy::Pick(std::span<const FiberId> runnable, FiberId current,
   if (step < schedule_.size() && Contains(runnable, schedule_[step])) return schedule_[step];
   if (Contains(runnable, current)) return current;
   return runnable[0];
+}
+
+PortfolioStrategy::PortfolioStrategy(std::vector<Member> members) : members_(std::move(members)) {
+  SS_ASSERT(!members_.empty());
+}
+
+PortfolioStrategy PortfolioStrategy::Default(uint64_t seed) {
+  std::vector<Member> members;
+  members.push_back({"random", std::make_unique<RandomStrategy>(seed)});
+  for (uint32_t depth = 1; depth <= 3; ++depth) {
+    members.push_back(
+        {"pct(" + std::to_string(depth) + ")", std::make_unique<PctStrategy>(seed + depth, depth)});
+  }
+  return PortfolioStrategy(std::move(members));
+}
+
+bool PortfolioStrategy::NextRun() {
+  // A member with no more runs (an exhausted DFS) drops out; the portfolio ends with the last.
+  if (!Turn().NextRun()) {
+    members_.erase(members_.begin() + static_cast<std::ptrdiff_t>(turn_));
+    if (members_.empty()) return false;
+    turn_ %= members_.size();
+    return true;
+  }
+  turn_ = (turn_ + 1) % members_.size();
+  return true;
 }
 
 }  // namespace shardstore::checker

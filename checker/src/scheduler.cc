@@ -380,8 +380,11 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
   }
 
   // Unwind what is left: each fiber resumes once more and throws FiberUnwind from its point.
+  // Newest first: a fiber's stack may hold what the fibers it started use (the body's store),
+  // so theirs must unwind before it.
   tearing_down_ = true;
-  for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+  for (auto it = fibers_.rbegin(); it != fibers_.rend(); ++it) {
+    const std::unique_ptr<Fiber>& fiber = *it;
     if (fiber->done) continue;
     current_ = fiber->id;
     Resume(fiber->id);

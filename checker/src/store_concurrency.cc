@@ -1,8 +1,11 @@
 #include "shardstore/checker/store_concurrency.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "shardstore/checker/harness.h"
@@ -17,134 +20,251 @@ namespace shardstore::checker {
 namespace {
 
 constexpr DiskGeometry kGeometry{10, 16 * kPageBytes};
+constexpr uint32_t kKeys = 3;
+// Around page and chunk boundaries (chunks carry 8 KiB here): 9000 takes two chunks.
+constexpr uint32_t kSizes[] = {0, 1, 4000, 4097, 9000};
+constexpr uint32_t kListProcessBase = 100;
+constexpr uint32_t kFinalProcess = 99;
 
-enum class ClientOp : uint8_t { kPut, kGet, kDelete };
-struct Planned {
-  ClientOp op;
-  uint32_t key;
-  uint32_t size;
+enum class Action : uint8_t {
+  kPut,
+  kDurablePut,  // then waits for the Put's Dependency
+  kGet,
+  kDelete,
+  kList,
+  kFlush,
+  kCompact,
+  kReclaim,
 };
-enum class Maintenance : uint8_t { kFlush, kCompact, kReclaim };
+struct Step {
+  Action action;
+  uint32_t key = 0;
+  uint32_t size = 0;
+};
+using Script = std::vector<Step>;
+struct Program {
+  Script setup;  // run alone, before the threads start
+  std::vector<Script> threads;
+};
+
+constexpr std::array kWorkloads = {StoreWorkload::kClients, StoreWorkload::kReclaimCompact,
+                                   StoreWorkload::kListDelete};
+constexpr std::array<std::string_view, 3> kWorkloadNames = {"clients", "reclaim-compact",
+                                                            "list-delete"};
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
-}  // namespace
+Step Draw(Random& random, std::initializer_list<Action> actions) {
+  const uint64_t r = random.Next();
+  return Step{*(actions.begin() + r % actions.size()), static_cast<uint32_t>((r >> 8) % kKeys),
+              kSizes[(r >> 16) % std::size(kSizes)]};
+}
 
-Body StoreConcurrencyBody(uint64_t seed, StoreConcurrencyOptions options) {
+// Every key put with a two-chunk value (in the index runs, after a flush); one overwritten, so
+// an extent holds dead bytes for reclamation to skip.
+Script Populated(Random& random) {
+  constexpr uint32_t kTwoChunks = kSizes[std::size(kSizes) - 1];
+  Script setup;
+  for (uint32_t key = 0; key < kKeys; ++key) setup.push_back({Action::kPut, key, kTwoChunks});
+  setup.push_back({Action::kFlush});
+  setup.push_back({Action::kPut, static_cast<uint32_t>(random.Next() % kKeys), kTwoChunks});
+  setup.push_back({Action::kFlush});
+  return setup;
+}
+
+Program MakeProgram(StoreWorkload workload, uint64_t seed) {
   Random random(seed);
-  std::vector<std::vector<Planned>> plans(options.clients);
-  static constexpr uint32_t kSizes[] = {0, 1, 4000, 4097, 9000};
-  for (auto& plan : plans) {
-    for (uint32_t i = 0; i < options.ops_per_client; ++i) {
-      const uint64_t r = random.Next();
-      plan.push_back({static_cast<ClientOp>(r % 3), static_cast<uint32_t>(r >> 8) % options.keys,
-                      kSizes[(r >> 16) % std::size(kSizes)]});
+  Program program;
+  auto script = [&](size_t steps, std::initializer_list<Action> actions) {
+    Script s;
+    for (size_t i = 0; i < steps; ++i) s.push_back(Draw(random, actions));
+    return s;
+  };
+  using A = Action;
+  switch (workload) {
+    case StoreWorkload::kClients:
+      for (int c = 0; c < 3; ++c) {
+        program.threads.push_back(
+            script(4, {A::kPut, A::kPut, A::kDurablePut, A::kGet, A::kGet, A::kDelete, A::kList}));
+      }
+      program.threads.push_back(script(3, {A::kFlush, A::kCompact, A::kReclaim}));
+      break;
+    case StoreWorkload::kReclaimCompact: {
+      program.setup = Populated(random);
+      program.threads.push_back({{A::kReclaim}, {A::kReclaim}});
+      program.threads.push_back({{A::kCompact}, {A::kCompact}});
+      Script put_then_get;
+      for (int i = 0; i < 2; ++i) {
+        Step put = Draw(random, {A::kDurablePut});
+        put_then_get.push_back(put);
+        put_then_get.push_back({A::kGet, put.key});
+      }
+      program.threads.push_back(put_then_get);
+      program.threads.push_back(script(3, {A::kGet}));
+      break;
     }
+    case StoreWorkload::kListDelete:
+      program.setup = Populated(random);
+      program.threads.push_back(script(4, {A::kDelete, A::kDelete, A::kPut}));
+      program.threads.push_back({{A::kList}, {A::kList}, {A::kList}});
+      program.threads.push_back({{A::kFlush}, Draw(random, {A::kPut}), {A::kFlush}});
+      break;
   }
-  std::vector<Maintenance> maintenance;
-  for (uint32_t i = 0; i < options.maintenance_ops; ++i) {
-    maintenance.push_back(static_cast<Maintenance>(random.Next() % 3));
-  }
-  return [plans, maintenance] {
-    MemDisk disk(kGeometry);
-    StoreOptions store_options;
-    store_options.disk = &disk;
-    store_options.format_if_blank = true;
-    store_options.chunk_payload_bytes_max = 8 * 1024;
-    store_options.memtable_entries_max = 4;
-    store_options.level0_runs_max = 2;
-    store_options.read_cache_bytes = 64 * 1024;
+  return program;
+}
+
+// One run of a program against a fresh store.
+class Run {
+ public:
+  Run() {
+    StoreOptions options;
+    options.disk = &disk_;
+    options.format_if_blank = true;
+    options.chunk_payload_bytes_max = 8 * 1024;
+    options.memtable_entries_max = 4;
+    options.level0_runs_max = 2;
+    options.read_cache_bytes = 64 * 1024;
+    // Two frames of the largest kind (12 KiB each): two Gets of 9000 bytes contend for it.
+    options.read_buffer_bytes = 24 * 1024;
     // Puts reclaim in the background from the start: six of ten extents are free then.
-    store_options.reclaim_free_extents_min = 6;
-    StatusOr<std::unique_ptr<Store>> opened = Store::Open(store_options);
+    options.reclaim_free_extents_min = 6;
+    StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
     if (!opened.ok()) Fail("open: " + opened.status().ToString());
-    Store& store = **opened;
+    store_ = std::move(opened).value();
+  }
 
-    HistoryRecorder recorder;
-    // Every value written, so a read's bytes name the write they came from.
-    std::map<Bytes, std::string> written;
-    uint32_t next_fill = 0;
-    auto client = [&](uint32_t process) {
-      for (const Planned& p : plans[process]) {
-        const std::string key = KeyName(p.key);
-        switch (p.op) {
-          case ClientOp::kPut: {
-            const uint8_t fill = static_cast<uint8_t>(next_fill++);
-            const Bytes value = ValueBytes(p.size, fill);
-            // Equal bytes (every empty value) are one value: the first name given them.
-            const std::string& name =
-                written.emplace(value, std::to_string(p.size) + "/" + std::to_string(fill))
-                    .first->second;
-            const size_t id = recorder.Invoke(process, OpFunction::kWrite, key, name);
-            const StatusOr<Dependency> put = store.Put(key, value);
-            if (!put.ok() && !put.status().IsNoSpace()) Fail("Put: " + put.status().ToString());
-            recorder.Complete(id, put.ok() ? EventType::kOk : EventType::kFail);
-            break;
-          }
-          case ClientOp::kDelete: {
-            const size_t id = recorder.Invoke(process, OpFunction::kWrite, key);
-            const StatusOr<Dependency> deleted = store.Delete(key);
-            if (!deleted.ok()) Fail("Delete: " + deleted.status().ToString());
-            recorder.Complete(id, EventType::kOk);
-            break;
-          }
-          case ClientOp::kGet: {
-            const size_t id = recorder.Invoke(process, OpFunction::kRead, key);
-            const StatusOr<Bytes> got = store.Get(key);
-            if (!got.ok() && !got.status().IsNotFound()) {
-              Fail("Get(" + key + "): " + got.status().ToString());
-            }
-            Value seen;
-            if (got.ok()) {
-              auto it = written.find(*got);
-              seen = it == written.end() ? "bytes never written" : it->second;
-            }
-            recorder.Complete(id, EventType::kOk, seen);
-            break;
-          }
+  void Execute(uint32_t process, const Step& step) {
+    const std::string key = KeyName(step.key);
+    switch (step.action) {
+      case Action::kPut:
+      case Action::kDurablePut: {
+        const uint32_t fill = next_fill_++;
+        const Bytes value = ValueBytes(step.size, static_cast<uint8_t>(fill));
+        // Equal bytes (every empty value) are one value: the first name given them.
+        const std::string name =
+            written_.emplace(value, std::to_string(step.size) + "/" + std::to_string(fill))
+                .first->second;
+        const size_t id = recorder_.Invoke(process, OpFunction::kWrite, key, name);
+        const StatusOr<Dependency> put = store_->Put(key, value);
+        if (!put.ok() && !put.status().IsNoSpace()) Fail("Put: " + put.status().ToString());
+        recorder_.Complete(id, put.ok() ? EventType::kOk : EventType::kFail);
+        if (put.ok() && step.action == Action::kDurablePut) {
+          if (Status s = put->Wait(); !s.ok())
+            Fail("waiting for Put(" + key + "): " + s.ToString());
         }
+        return;
       }
-    };
-    std::vector<std::unique_ptr<sync::Thread>> threads;
-    for (uint32_t c = 0; c < plans.size(); ++c) {
-      threads.push_back(std::make_unique<sync::Thread>([&client, c] { client(c); }));
+      case Action::kDelete: {
+        const size_t id = recorder_.Invoke(process, OpFunction::kWrite, key);
+        const StatusOr<Dependency> deleted = store_->Delete(key);
+        if (!deleted.ok()) Fail("Delete: " + deleted.status().ToString());
+        recorder_.Complete(id, EventType::kOk);
+        return;
+      }
+      case Action::kGet: {
+        const size_t id = recorder_.Invoke(process, OpFunction::kRead, key);
+        const StatusOr<Bytes> got = store_->Get(key);
+        if (!got.ok() && !got.status().IsNotFound()) {
+          Fail("Get(" + key + "): " + got.status().ToString());
+        }
+        Value seen;
+        if (got.ok()) {
+          auto it = written_.find(*got);
+          seen = it == written_.end() ? "bytes never written" : it->second;
+        }
+        recorder_.Complete(id, EventType::kOk, seen);
+        return;
+      }
+      case Action::kList: {
+        std::array<size_t, kKeys> ids;
+        for (uint32_t k = 0; k < kKeys; ++k) {
+          ids[k] = recorder_.Invoke(kListProcessBase + 16 * process + k, OpFunction::kExists,
+                                    KeyName(k));
+        }
+        const StatusOr<std::vector<std::string>> listed = store_->List();
+        if (!listed.ok()) Fail("List: " + listed.status().ToString());
+        for (uint32_t k = 0; k < kKeys; ++k) {
+          const bool present =
+              std::find(listed->begin(), listed->end(), KeyName(k)) != listed->end();
+          recorder_.Complete(ids[k], EventType::kOk, present ? "true" : "false");
+        }
+        return;
+      }
+      case Action::kFlush:
+        if (Status s = store_->Flush(); !s.ok()) Fail("Flush: " + s.ToString());
+        return;
+      case Action::kCompact:
+        if (Status s = store_->Compact(); !s.ok() && !s.IsNoSpace()) {
+          Fail("Compact: " + s.ToString());
+        }
+        return;
+      case Action::kReclaim: {
+        std::vector<uint32_t> used;
+        for (const ExtentStat& e : store_->Stat().extents) {
+          if (e.extent != 0 && e.write_pointer > 0) used.push_back(e.extent);
+        }
+        if (used.empty()) return;
+        const Status s = store_->Reclaim(used[reclaim_turn_++ % used.size()]);
+        // Another thread's Put may have reclaimed it meanwhile (InvalidArgument: it is free), or
+        // its live chunks find no room elsewhere.
+        if (!s.ok() && !s.IsNoSpace() && !s.IsInvalidArgument()) Fail("Reclaim: " + s.ToString());
+        return;
+      }
     }
-    sync::Thread background([&] {
-      uint32_t turn = 0;
-      for (Maintenance m : maintenance) {
-        Status s;
-        switch (m) {
-          case Maintenance::kFlush:
-            s = store.Flush();
-            break;
-          case Maintenance::kCompact:
-            s = store.Compact();
-            break;
-          case Maintenance::kReclaim: {
-            const StoreStat stat = store.Stat();
-            std::vector<uint32_t> used;
-            for (const ExtentStat& e : stat.extents) {
-              if (e.extent != 0 && e.write_pointer > 0) used.push_back(e.extent);
-            }
-            if (!used.empty()) s = store.Reclaim(used[turn++ % used.size()]);
-            if (s.IsNoSpace()) s = Status::Ok();
-            break;
-          }
-        }
-        if (!s.ok()) Fail("maintenance: " + s.ToString());
-      }
-    });
-    for (auto& t : threads) t->Join();
-    background.Join();
+  }
 
+  // After every thread: each key read once more, then the history checked, the store verified
+  // and shut down.
+  void Finish() {
+    for (uint32_t k = 0; k < kKeys; ++k) Execute(kFinalProcess, {Action::kGet, k});
     const LinearizabilityReport report =
-        CheckLinearizability(recorder.history(), LinearizabilityModel::kKv);
+        CheckLinearizability(recorder_.history(), LinearizabilityModel::kKv);
     if (!report.linearizable) {
       Fail("the history is not linearizable; key " + report.key + ", minimal sub-history:\n" +
            FormatHistory(report.minimal));
     }
-    if (Status s = store.Verify(); !s.ok()) Fail("Verify: " + s.ToString());
-    if (Status s = store.Shutdown(); !s.ok()) Fail("Shutdown: " + s.ToString());
+    if (Status s = store_->Verify(); !s.ok()) Fail("Verify: " + s.ToString());
+    if (Status s = store_->Shutdown(); !s.ok()) Fail("Shutdown: " + s.ToString());
+  }
+
+ private:
+  MemDisk disk_{kGeometry};
+  std::unique_ptr<Store> store_;
+  HistoryRecorder recorder_;
+  // Every value written, so a read's bytes name the write they came from.
+  std::map<Bytes, std::string> written_;
+  uint32_t next_fill_ = 0;
+  uint32_t reclaim_turn_ = 0;
+};
+
+}  // namespace
+
+std::span<const StoreWorkload> AllStoreWorkloads() { return kWorkloads; }
+
+std::string_view StoreWorkloadName(StoreWorkload workload) {
+  return kWorkloadNames[static_cast<size_t>(workload)];
+}
+
+std::optional<StoreWorkload> FindStoreWorkload(std::string_view name) {
+  for (StoreWorkload workload : kWorkloads) {
+    if (StoreWorkloadName(workload) == name) return workload;
+  }
+  return std::nullopt;
+}
+
+Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed) {
+  return [program = MakeProgram(workload, seed)] {
+    Run run;
+    // The setup is history too: the threads' operations follow it.
+    for (const Step& step : program.setup) run.Execute(kFinalProcess, step);
+    std::vector<std::unique_ptr<sync::Thread>> threads;
+    for (uint32_t t = 0; t < program.threads.size(); ++t) {
+      threads.push_back(std::make_unique<sync::Thread>([&run, &program, t] {
+        for (const Step& step : program.threads[t]) run.Execute(t, step);
+      }));
+    }
+    for (auto& thread : threads) thread->Join();
+    run.Finish();
   };
 }
 

@@ -4,7 +4,8 @@
 //   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
-//   shardcheck concurrency [--iterations N] [--seed S] [--strategy random|pct|dfs] [--depth D]
+//   shardcheck concurrency [--iterations N] [--seed S] [--strategy portfolio|random|pct|dfs]
+//                          [--depth D] [--harness clients|reclaim-compact|list-delete|all]
 //                          [--bug NAME] [--schedule SCHED] [--json]
 //   shardcheck linearize FILE --model register|kv [--json]
 //
@@ -20,7 +21,9 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "shardstore/assert.h"
 #include "shardstore/checker/conformance.h"
@@ -248,58 +251,97 @@ int Replay(const std::string& token, bool as_json) {
   return outcome.ok() ? 0 : kExitViolation;
 }
 
-// The store under the deterministic scheduler (StoreConcurrencyBody): clients and maintenance,
-// checked for linearizability. With --schedule, one replay of that schedule.
+// The store's concurrency harnesses (StoreConcurrencyBody) under the deterministic scheduler,
+// one after another until one fails. With --schedule, one replay of that schedule (one harness).
 int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint32_t depth,
-                const std::string& bug_name, const std::string& schedule, bool as_json) {
+                const std::string& bug_name, const std::string& harness_name,
+                const std::string& schedule, bool as_json) {
   seeded::Bug bug = seeded::Bug::kNone;
   if (int rc = ParseBug(bug_name, &bug)) return rc;
-  if (strategy != "random" && strategy != "pct" && strategy != "dfs") {
-    std::cerr << "shardcheck: unknown strategy '" << strategy << "' (random, pct or dfs)\n";
+  if (strategy != "portfolio" && strategy != "random" && strategy != "pct" && strategy != "dfs") {
+    std::cerr << "shardcheck: unknown strategy '" << strategy
+              << "' (portfolio, random, pct or dfs)\n";
+    return kExitUsage;
+  }
+  std::vector<StoreWorkload> workloads;
+  if (harness_name == "all") {
+    workloads.assign(AllStoreWorkloads().begin(), AllStoreWorkloads().end());
+  } else if (auto workload = FindStoreWorkload(harness_name)) {
+    workloads = {*workload};
+  } else {
+    std::cerr << "shardcheck: unknown harness '" << harness_name
+              << "' (clients, reclaim-compact, list-delete or all)\n";
     return kExitUsage;
   }
   if (!schedule.empty() && !DecodeSchedule(schedule)) {
     std::cerr << "shardcheck: not a schedule: " << schedule << "\n";
     return kExitUsage;
   }
+  if (!schedule.empty() && workloads.size() != 1) {
+    std::cerr << "shardcheck: --schedule replays one harness; name it with --harness\n";
+    return kExitUsage;
+  }
   const seeded::Scope scope(bug);
-  const Body body = StoreConcurrencyBody(seed);
-  const ConcurrencyReport report = !schedule.empty()   ? checker::Replay(body, schedule)
-                                   : strategy == "pct" ? CheckPct(body, iterations, depth, seed)
-                                   : strategy == "dfs"
-                                       ? CheckDfs(body, depth, static_cast<uint64_t>(iterations))
-                                       : CheckRandom(body, iterations, seed);
   std::ostream& human = as_json ? std::cerr : std::cout;
-  human << "concurrency[store] seed " << seed << ": " << report << "\n";
-  if (!report.ok()) {
-    human << "replay: shardcheck concurrency --seed " << seed
-          << (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) << " --schedule '"
-          << report.minimized << "'\n";
+  json runs = json::array();
+  uint64_t schedules = 0;
+  double seconds = 0;
+  std::optional<std::pair<StoreWorkload, ConcurrencyReport>> failed;
+  for (StoreWorkload workload : workloads) {
+    const Body body = StoreConcurrencyBody(workload, seed);
+    const ConcurrencyReport report =
+        !schedule.empty()         ? checker::Replay(body, schedule)
+        : strategy == "portfolio" ? CheckPortfolio(body, iterations, seed)
+        : strategy == "pct"       ? CheckPct(body, iterations, depth, seed)
+        : strategy == "dfs"       ? CheckDfs(body, depth, static_cast<uint64_t>(iterations))
+                                  : CheckRandom(body, iterations, seed);
+    const std::string name(StoreWorkloadName(workload));
+    human << "concurrency[" << name << "] seed " << seed << ": " << report << "\n";
+    schedules += report.schedules;
+    seconds += report.seconds;
+    runs.push_back({{"harness", name},
+                    {"schedules", report.schedules},
+                    {"seconds", report.seconds},
+                    {"exhausted", report.exhausted},
+                    {"result", report.ok() ? "pass" : "violation"}});
+    if (!report.ok()) {
+      failed.emplace(workload, report);
+      break;
+    }
+  }
+  std::string replay;
+  if (failed) {
+    replay = "shardcheck concurrency --harness " + std::string(StoreWorkloadName(failed->first)) +
+             " --seed " + std::to_string(seed) +
+             (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) + " --schedule '" +
+             failed->second.minimized + "'";
+    human << "replay: " << replay << "\n";
   }
   if (as_json) {
     json out{{"suite", "concurrency"},
-             {"result", report.ok() ? "pass" : "violation"},
+             {"result", failed ? "violation" : "pass"},
              {"seed", seed},
-             {"iterations", report.schedules},
-             {"seconds", report.seconds},
-             {"strategy", report.strategy},
-             {"exhausted", report.exhausted},
-             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))}};
-    if (report.ok()) {
+             {"iterations", schedules},
+             {"seconds", seconds},
+             {"strategy", failed ? failed->second.strategy : strategy},
+             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
+             {"harnesses", runs}};
+    if (!failed) {
       out["schedule"] = nullptr;
+      out["replay"] = nullptr;
     } else {
+      const ConcurrencyReport& report = failed->second;
+      out["harness"] = StoreWorkloadName(failed->first);
       out["violation"] = *report.failure;
       out["schedule"] = report.minimized;
       out["steps"] = {{"found", report.steps}, {"minimized", report.minimized_steps}};
       out["preemptions"] = {{"found", report.preemptions},
                             {"minimized", report.minimized_preemptions}};
-      out["replay"] = "shardcheck concurrency --seed " + std::to_string(seed) +
-                      (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) +
-                      " --schedule '" + report.minimized + "'";
+      out["replay"] = replay;
     }
     std::cout << out.dump() << std::endl;
   }
-  return report.ok() ? 0 : kExitViolation;
+  return failed ? kExitViolation : 0;
 }
 
 // Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
@@ -408,13 +450,16 @@ int Main(int argc, char** argv) {
   crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_flag("--json", as_json, "one JSON object on stdout, last");
 
-  std::string strategy = "pct", schedule;
+  std::string strategy = "portfolio", schedule;
   uint32_t depth = 3;
   CLI::App* concurrency = app.add_subcommand(
       "concurrency", "the store under the deterministic scheduler, checked for linearizability");
-  concurrency->add_option("--iterations", iterations, "schedules")->check(CLI::Range(1, 1 << 30));
+  concurrency->add_option("--iterations", iterations, "schedules per harness")
+      ->check(CLI::Range(1, 1 << 30));
   concurrency->add_option("--seed", seed, "draws the clients' operations and the strategy");
-  concurrency->add_option("--strategy", strategy, "random, pct or dfs");
+  concurrency->add_option("--strategy", strategy,
+                          "portfolio (random and pct at depths 1-3 in turn), random, pct or dfs");
+  concurrency->add_option("--harness", harness, "clients, reclaim-compact, list-delete or all");
   concurrency->add_option("--depth", depth, "pct: bug depth; dfs: preemption bound")
       ->check(CLI::Range(0, 64));
   concurrency->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
@@ -450,7 +495,7 @@ int Main(int argc, char** argv) {
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(history_path, model, as_json);
   if (concurrency->parsed()) {
-    return Concurrency(iterations, seed, strategy, depth, bug, schedule, as_json);
+    return Concurrency(iterations, seed, strategy, depth, bug, harness, schedule, as_json);
   }
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;

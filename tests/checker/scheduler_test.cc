@@ -153,29 +153,42 @@ TEST(ScheduleTest, EncodesAndDecodes) {
   }
 }
 
-// The engine under the scheduler: the clean store's histories are linearizable.
+// The engine under the scheduler: the clean store's histories are linearizable, in every
+// harness, under every strategy.
 TEST(StoreConcurrencyTest, CleanStoreIsLinearizable) {
-  for (uint64_t seed = 1; seed <= 4; ++seed) {
-    const ConcurrencyReport random = CheckRandom(StoreConcurrencyBody(seed), 50, seed);
-    EXPECT_TRUE(random.ok()) << random;
-    const ConcurrencyReport pct = CheckPct(StoreConcurrencyBody(seed), 50, 3, seed);
-    EXPECT_TRUE(pct.ok()) << pct;
+  for (StoreWorkload workload : AllStoreWorkloads()) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      const Body body = StoreConcurrencyBody(workload, seed);
+      const ConcurrencyReport portfolio = CheckPortfolio(body, 40, seed);
+      EXPECT_TRUE(portfolio.ok()) << StoreWorkloadName(workload) << ": " << portfolio;
+    }
+    const ConcurrencyReport dfs = CheckDfs(StoreConcurrencyBody(workload, 1), 1, 40);
+    EXPECT_TRUE(dfs.ok()) << StoreWorkloadName(workload) << ": " << dfs;
   }
 }
 
+// Each seeded concurrency bug is found by some harness, and its minimized schedule replays the
+// failure.
 TEST(StoreConcurrencyTest, FindsTheSeededConcurrencyBugs) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
   for (const seeded::BugInfo& bug : seeded::AllBugs()) {
     if (bug.bug_class != seeded::BugClass::kConcurrency) continue;
     const seeded::Scope scope(bug.bug);
     std::optional<ConcurrencyReport> found;
-    for (uint64_t seed = 1; seed <= 20 && !found; ++seed) {
-      ConcurrencyReport report = CheckPct(StoreConcurrencyBody(seed), 200, 3, seed);
-      if (!report.ok()) found = std::move(report);
+    std::optional<StoreWorkload> where;
+    for (uint64_t seed = 1; seed <= 10 && !found; ++seed) {
+      for (StoreWorkload workload : AllStoreWorkloads()) {
+        ConcurrencyReport report = CheckPortfolio(StoreConcurrencyBody(workload, seed), 100, seed);
+        if (!report.ok()) {
+          found = std::move(report);
+          where = workload;
+          break;
+        }
+      }
     }
     ASSERT_TRUE(found) << bug.name << " was not found";
     EXPECT_LE(found->minimized_preemptions, found->preemptions) << *found;
-    std::cout << bug.name << ": " << *found << "\n";
+    std::cout << bug.name << " [" << StoreWorkloadName(*where) << "]: " << *found << "\n";
   }
 }
 

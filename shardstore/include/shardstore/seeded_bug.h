@@ -38,6 +38,10 @@ enum class Bug : uint8_t {
   kChunkTrailerVouchesForBody,
   // concurrency
   kGetReadsChunksUnlocked,
+  kReadOverlaysQueueAfterDiskRead,
+  kGetReservesReadBufferPerPart,
+  kListSnapshotsRunsAndMemtableApart,
+  kCompactionDropsRunsFlushedMeanwhile,
 };
 
 enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };

@@ -15,7 +15,8 @@
 // NoSpace and every acknowledged change stays readable.
 //
 // Thread-safety: thread-safe. Readers (Get, List, Stat) share a lock; writers take it alone.
-// Dependency::Wait() must not be called from inside a Store method.
+// Compact merges runs without the lock, so Puts and Gets go on meanwhile. Dependency::Wait()
+// must not be called from inside a Store method.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,7 @@ namespace shardstore {
 
 class ChunkStore;
 class LsmIndex;
+class ReadBudget;
 namespace internal {
 struct DriverLink;
 struct WriteNode;
@@ -51,6 +53,9 @@ struct StoreOptions {
   uint32_t memtable_entries_max = 4096;  // index entries kept in memory before a flush
   uint32_t level0_runs_max = 6;          // flushed runs before the index is compacted
   uint64_t read_cache_bytes = 8ull << 20;
+  // Bytes of chunk frames that concurrent Gets may hold in memory at once; a Get waits for room
+  // (a value larger than this takes all of it). At least one largest chunk frame.
+  uint64_t read_buffer_bytes = 32ull << 20;
   // Put reclaims extents while this many or fewer extents are free (0 turns it off).
   uint32_t reclaim_free_extents_min = 4;
 };
@@ -110,7 +115,9 @@ class Store {
   // Makes every change so far persistent. IOError when some write failed since the last Flush
   // (its Dependency says which); the store keeps serving.
   Status Flush();
-  // Merges the index's runs into one, dropping overwritten entries and tombstones.
+  // Merges the index's runs into one, dropping overwritten entries and tombstones. The merge
+  // runs without the store lock; runs flushed meanwhile stay above the result. If the runs it
+  // merged were rewritten meanwhile (reclamation moved them), it gives up: OK, nothing changed.
   Status Compact();
   // Copies the live chunks of `extent` elsewhere, makes the index update durable, and resets
   // the extent. InvalidArgument for extent 0 or a free extent; Corruption (extent untouched)
@@ -153,6 +160,7 @@ class Store {
   std::unique_ptr<ChunkStore> chunks_;
   const std::shared_ptr<internal::DriverLink> promise_link_;
   std::unique_ptr<PromiseDriver> promise_driver_;
+  const std::unique_ptr<ReadBudget> read_budget_;
   mutable sync::SharedMutex mu_;
   std::unique_ptr<LsmIndex> index_;  // guarded by mu_
   bool shut_down_ = false;           // guarded by mu_

@@ -20,6 +20,8 @@ SS_COVERAGE_POINT(kEvacuatedRun, "index evacuation rewrote a run");
 SS_COVERAGE_POINT(kMovedMetadata, "index evacuation wrote new metadata");
 SS_COVERAGE_POINT(kRecoveredRun, "recovery loaded an index run");
 SS_COVERAGE_POINT(kCommitRolledBack, "an index commit failed and rolled back");
+SS_COVERAGE_POINT(kCompactionKeptNewerRuns, "a compaction kept runs flushed while it merged");
+SS_COVERAGE_POINT(kCompactionAbandoned, "a compaction found its inputs rewritten and gave up");
 
 constexpr std::string_view kRunChunkKey = "lsm-run";
 constexpr std::string_view kMetadataChunkKey = "lsm-metadata";
@@ -316,45 +318,98 @@ Status LsmIndex::Flush() {
 }
 
 Status LsmIndex::Compact() {
+  SS_ASSIGN_OR_RETURN(std::optional<CompactionPlan> plan, PlanCompaction());
+  if (!plan) return Status::Ok();
+  return InstallCompaction(*plan, Merge(*plan));
+}
+
+StatusOr<std::optional<LsmIndex::CompactionPlan>> LsmIndex::PlanCompaction() {
   SS_RETURN_IF_ERROR(Flush());
   if (runs_.empty() || (runs_.size() == 1 && runs_.front().descriptor.level == 1)) {
-    return Status::Ok();
+    return std::optional<CompactionPlan>();
   }
+  return std::optional<CompactionPlan>(CompactionPlan{runs_, next_run_id_++});
+}
+
+RunEntries LsmIndex::Merge(const CompactionPlan& plan) {
+  const std::vector<Run>& runs = plan.inputs;
   // Newest wins: walk runs newest first and keep the first entry seen per key.
   std::map<std::string, IndexEntry> merged;
-  for (size_t i = 0; i < runs_.size(); ++i) {
-    const Run& run = runs_[SS_SEEDED_BUG(kCompactionKeepsOldestEntry) ? runs_.size() - 1 - i : i];
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const Run& run = runs[SS_SEEDED_BUG(kCompactionKeepsOldestEntry) ? runs.size() - 1 - i : i];
     for (const auto& [key, entry] : run.entries) {
       if (!merged.emplace(key, entry).second) SS_COVER(kCompactionDroppedOverwritten);
     }
   }
   RunEntries entries;
-  RunDescriptor descriptor;
-  descriptor.id = next_run_id_++;
-  descriptor.level = 1;
   for (auto& [key, entry] : merged) {
-    // Every run takes part, so nothing older lies below a tombstone: it can go.
+    // Every run older than the merged ones takes part, so nothing lies below a tombstone.
     if (entry.tombstone) {
       SS_COVER(kCompactionDroppedTombstone);
       continue;
     }
-    descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
     entries.emplace_back(key, std::move(entry));
   }
-  descriptor.entry_count = static_cast<uint32_t>(entries.size());
+  return entries;
+}
+
+Status LsmIndex::InstallCompaction(const CompactionPlan& plan, RunEntries entries) {
+  // Only flushes may have changed the runs since the plan: they add runs above its inputs.
+  const std::vector<Run>& inputs = plan.inputs;
+  size_t newer = runs_.size() - std::min(runs_.size(), inputs.size());
+  const bool intact =
+      runs_.size() >= inputs.size() &&
+      std::equal(inputs.begin(), inputs.end(), runs_.begin() + static_cast<std::ptrdiff_t>(newer),
+                 [](const Run& a, const Run& b) { return a.descriptor == b.descriptor; });
+  if (SS_SEEDED_BUG(kCompactionDropsRunsFlushedMeanwhile)) {
+    newer = 0;
+  } else if (!intact) {
+    SS_COVER(kCompactionAbandoned);
+    return Status::Ok();
+  }
+  if (newer > 0) SS_COVER(kCompactionKeptNewerRuns);
   if (entries.size() > kRunEntriesMax) {
     return Status::NoSpace("a compacted run of " + std::to_string(entries.size()) +
                            " entries exceeds the run limit");
   }
-  std::vector<Run> runs;
+  std::vector<Run> runs(runs_.begin(), runs_.begin() + static_cast<std::ptrdiff_t>(newer));
+  Dependency run_written;
   if (!entries.empty()) {
-    Dependency run_written;
+    RunDescriptor descriptor;
+    descriptor.id = plan.run_id;
+    descriptor.level = 1;
+    descriptor.entry_count = static_cast<uint32_t>(entries.size());
+    for (const auto& [key, entry] : entries) {
+      descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
+    }
     SS_ASSIGN_OR_RETURN(descriptor.chunks,
                         WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
     runs.push_back(Run{std::move(descriptor), std::move(entries)});
-    return CommitRuns(std::move(runs), run_written);
   }
-  return CommitRuns(std::move(runs), Dependency());
+  return CommitRuns(std::move(runs), run_written);
+}
+
+LsmIndex::KeyVersions LsmIndex::NewestInRunsByKey() const {
+  std::map<std::string_view, KeyVersion> newest;
+  for (const Run& run : runs_) {  // newest first: the first seen wins
+    for (const auto& [key, entry] : run.entries) {
+      newest.emplace(key, KeyVersion{entry.sequence, entry.tombstone});
+    }
+  }
+  KeyVersions out;
+  out.reserve(newest.size());
+  for (const auto& [key, version] : newest) out.emplace_back(std::string(key), version);
+  return out;
+}
+
+LsmIndex::KeyVersions LsmIndex::NewestInMemtableByKey() const {
+  KeyVersions out;
+  for (const auto& [key, chain] : memtable_) {
+    if (const MemEntry* mem = NewestInMemtable(key)) {
+      out.emplace_back(key, KeyVersion{mem->entry.sequence, mem->entry.tombstone});
+    }
+  }
+  return out;
 }
 
 Status LsmIndex::SettlePromise(const internal::WriteNode& node) {

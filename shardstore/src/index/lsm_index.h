@@ -89,6 +89,35 @@ class LsmIndex {
   // Flushes, then merges every run into one level-1 run, durably.
   Status Compact();
 
+  // ---- Compaction in three steps, so that the merge can run without the Store's lock ----
+  struct Run {
+    RunDescriptor descriptor;
+    RunEntries entries;
+  };
+  struct CompactionPlan {
+    std::vector<Run> inputs;  // every run when planned, newest first
+    uint64_t run_id = 0;      // the merged run's: above the inputs', below any flushed later
+  };
+  // Flushes, then plans merging every run; nullopt when there is nothing to merge.
+  StatusOr<std::optional<CompactionPlan>> PlanCompaction();
+  // The plan's inputs merged: the newest entry per key, tombstones dropped (nothing older lies
+  // below them). Pure: needs no lock.
+  static RunEntries Merge(const CompactionPlan& plan);
+  // Writes `merged` as a run and makes it replace the plan's inputs, below the runs flushed
+  // since the plan. OK with nothing changed when the inputs are no longer the oldest runs as
+  // planned (another compaction, or reclamation rewrote one).
+  Status InstallCompaction(const CompactionPlan& plan, RunEntries merged);
+
+  // ---- For List: per key, in key order, the newest version of one part of the index ----
+  struct KeyVersion {
+    uint64_t sequence = 0;
+    bool tombstone = false;
+  };
+  using KeyVersions = std::vector<std::pair<std::string, KeyVersion>>;
+  KeyVersions NewestInRunsByKey() const;
+  // Newer than anything in the runs.
+  KeyVersions NewestInMemtableByKey() const;
+
   // For the promise driver: flushes if `node` is the current memtable's promise.
   Status SettlePromise(const internal::WriteNode& node);
 
@@ -113,11 +142,6 @@ class LsmIndex {
   size_t memtable_entries() const { return memtable_.size(); }
 
  private:
-  struct Run {
-    RunDescriptor descriptor;
-    RunEntries entries;
-  };
-
   struct MemEntry {
     IndexEntry entry;
     Dependency data;  // what the entry points at

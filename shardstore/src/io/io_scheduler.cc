@@ -43,6 +43,10 @@ IoScheduler::~IoScheduler() {
     for (Queued& q : queue) q.node->MarkFailed(closed);
   }
   for (Issued& i : issued_) i.node->MarkFailed(closed);
+  // Left only by a driver unwound mid-flush (a checker tearing down a failed run).
+  for (Issued& i : flushing_) {
+    if (!i.node->Settled()) i.node->MarkFailed(closed);
+  }
   for (PendingCommit& commit : pending_commits_) commit.node->MarkFailed(closed);
 }
 
@@ -107,6 +111,23 @@ bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteVie
   return covered == out.size();
 }
 
+std::vector<PageWrite> IoScheduler::QueuedOverlapping(uint32_t extent, uint32_t offset,
+                                                      uint32_t bytes) const {
+  std::vector<PageWrite> pieces;
+  auto it = queues_.find(extent);
+  if (it == queues_.end()) return pieces;
+  const uint64_t end = uint64_t{offset} + bytes;
+  for (const Queued& q : it->second) {
+    const uint64_t from = std::max<uint64_t>(offset, q.offset);
+    const uint64_t to = std::min<uint64_t>(end, q.offset + q.bytes.size());
+    if (from >= to) continue;
+    const auto first = q.bytes.begin() + static_cast<std::ptrdiff_t>(from - q.offset);
+    pieces.push_back(PageWrite{extent, static_cast<uint32_t>(from),
+                               Bytes(first, first + static_cast<std::ptrdiff_t>(to - from))});
+  }
+  return pieces;
+}
+
 uint32_t IoScheduler::DurableFrontier(uint32_t extent) const {
   auto it = frontier_.find(extent);
   return it == frontier_.end() ? 0 : it->second;
@@ -115,8 +136,9 @@ uint32_t IoScheduler::DurableFrontier(uint32_t extent) const {
 bool IoScheduler::HasUnsettledWrites(uint32_t extent) const {
   auto it = queues_.find(extent);
   if (it != queues_.end() && !it->second.empty()) return true;
-  return std::any_of(issued_.begin(), issued_.end(),
-                     [&](const Issued& i) { return !i.is_commit && i.extent == extent; });
+  auto names = [&](const Issued& i) { return !i.is_commit && i.extent == extent; };
+  return std::any_of(issued_.begin(), issued_.end(), names) ||
+         std::any_of(flushing_.begin(), flushing_.end(), names);
 }
 
 void IoScheduler::RestoreFrontier(uint32_t extent, uint32_t frontier) {
@@ -237,10 +259,17 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
 }
 
 Status IoScheduler::FlushIssued() {
+  SS_ASSERT(flushing_.empty());
+  flushing_ = std::move(issued_);
+  issued_.clear();
+  // The flush completes without the mutex: readers and appenders go on meanwhile. Writes issued
+  // meanwhile may be made durable by it too, but are only settled by the next one.
+  mu_->unlock();
   const Status status = disk_->Flush();
+  mu_->lock();
   ++stats_.flushes;
   std::set<uint32_t> broken;
-  for (Issued& i : issued_) {
+  for (Issued& i : flushing_) {
     if (!status.ok()) {
       Fail(*i.node, status);
       if (i.is_commit) commit_source_->CommitSettled(false);
@@ -255,7 +284,8 @@ Status IoScheduler::FlushIssued() {
     uint32_t& frontier = frontier_[i.extent];
     if (i.offset <= frontier) frontier = std::max(frontier, i.offset + i.bytes);
   }
-  issued_.clear();
+  flushing_.clear();
+  flush_done_.NotifyAll();
   for (uint32_t extent : broken) {
     FailQueuedFrom(extent, Status::IOError("a flush covering extent " + std::to_string(extent) +
                                            " failed: " + status.ToString()));
@@ -263,8 +293,21 @@ Status IoScheduler::FlushIssued() {
   return status;
 }
 
+void IoScheduler::AwaitFlush() {
+  sync::UniqueLock lock(*mu_, std::adopt_lock);  // held by the caller, and still on return
+  while (!flushing_.empty()) flush_done_.Wait(lock);
+  lock.release();
+}
+
 Status IoScheduler::Step(bool* progress) {
   *progress = false;
+  if (!flushing_.empty()) {
+    // Another driver's flush is in flight; what it settles is this step's progress. Writes
+    // issued now would wait for it anyway before a flush of their own.
+    AwaitFlush();
+    *progress = true;
+    return Status::Ok();
+  }
   IssueReadyWrites(progress);
   IssueCommitIfReady(progress);
   if (issued_.empty()) return Status::Ok();

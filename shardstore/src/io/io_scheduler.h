@@ -13,7 +13,11 @@
 // after it — since joining it would make the commit wait for something that waits for the commit.
 //
 // Nothing is issued until someone drives: Dependency::Wait(), DriveAll() or DriveUntil(). Each
-// drive step issues every ready write, then flushes; that is how group commit batches.
+// drive step issues every ready write, then flushes; that is how group commit batches. The disk
+// flush runs with the owner's mutex released, so reads and appends go on while it completes;
+// one flush is in flight at a time, and a driver that finds one waits for it (its completion is
+// that driver's progress). Under the deterministic scheduler the completion is thus a point where
+// other threads may run.
 //
 // If a write fails, every later write queued on that extent fails too (the extent would have a
 // hole) and the extent is "poisoned" until ResetExtent(); a poisoned extent must not be appended
@@ -21,6 +25,8 @@
 //
 // Thread-safety: not internally locked. The owner passes the mutex that guards it; every method
 // requires that mutex held, except DriveUntilSettled (called by Dependency::Wait), which takes it.
+// The drive methods (DriveAll, DriveUntil) release and retake it around a disk flush: state the
+// caller read before the call may have changed after it.
 #pragma once
 
 #include <cstdint>
@@ -77,6 +83,9 @@ class IoScheduler final : public internal::IoDriver {
   // [offset, offset + out.size()), oldest first. Returns true when queued writes cover all of
   // it (the disk need not be read).
   bool OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const;
+  // The same parts, copied out: laid over a disk read made after the mutex is released, they
+  // give the bytes as they were now, even if a drive issues those writes meanwhile.
+  std::vector<PageWrite> QueuedOverlapping(uint32_t extent, uint32_t offset, uint32_t bytes) const;
 
   // Every byte of `extent` below this offset was written front to back and flushed.
   uint32_t DurableFrontier(uint32_t extent) const;
@@ -100,8 +109,10 @@ class IoScheduler final : public internal::IoDriver {
   Status DriveUntilSettled(const internal::WriteNode& node) override;
 
   uint64_t queued_bytes() const { return queued_bytes_; }
-  // Nothing queued, issued or waiting to commit.
-  bool Idle() const { return queues_.empty() && issued_.empty() && pending_commits_.empty(); }
+  // Nothing queued, issued, being flushed or waiting to commit.
+  bool Idle() const {
+    return queues_.empty() && issued_.empty() && flushing_.empty() && pending_commits_.empty();
+  }
 
   struct Stats {
     uint64_t writes_queued = 0;
@@ -138,7 +149,10 @@ class IoScheduler final : public internal::IoDriver {
   void IssueReadyWrites(bool* progress);
   void IssueBatch(uint32_t extent, std::vector<Queued>& batch);
   void IssueCommitIfReady(bool* progress);
+  // Flushes the disk with the mutex released, then settles what was issued before it.
   Status FlushIssued();
+  // Waits (the mutex released) until no flush is in flight.
+  void AwaitFlush();
 
   Disk* const disk_;
   sync::Mutex* const mu_;
@@ -148,6 +162,8 @@ class IoScheduler final : public internal::IoDriver {
   uint64_t next_node_id_ = 1;
   std::map<uint32_t, std::deque<Queued>> queues_;  // ordered: issue order is deterministic
   std::vector<Issued> issued_;                     // issued, not yet flushed, in issue order
+  std::vector<Issued> flushing_;                   // issued, under the flush in flight
+  sync::CondVar flush_done_;                       // a flush in flight completed
   std::map<uint32_t, uint32_t> frontier_;
   std::set<uint32_t> poisoned_;
   uint64_t queued_bytes_ = 0;

@@ -1,6 +1,7 @@
 #include "store/chunk_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -203,7 +204,7 @@ Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView o
 }
 
 StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
-  sync::LockGuard lock(mu_);
+  sync::UniqueLock lock(mu_);
   const DiskGeometry g = table_.geometry();
   if (locator.extent == 0 || locator.extent >= g.extent_count || locator.length == 0 ||
       locator.offset % kPageBytes != 0 || locator.length % kPageBytes != 0) {
@@ -227,7 +228,35 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
   const std::unique_ptr<uint8_t[]> buffer =
       std::make_unique_for_overwrite<uint8_t[]>(locator.length);
   const MutableByteView frame(buffer.get(), locator.length);
-  SS_RETURN_IF_ERROR(ReadBytes(locator.extent, locator.offset, frame));
+  if (SS_SEEDED_BUG(kReadOverlaysQueueAfterDiskRead)) {
+    // Optimistic: the disk first, then whatever is still queued laid over it.
+    lock.unlock();
+    const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    lock.lock();
+    SS_RETURN_IF_ERROR(read);
+    scheduler_.OverlayQueued(locator.extent, locator.offset, frame);
+  } else if (scheduler_.OverlayQueued(locator.extent, locator.offset, frame)) {
+    SS_COVER(kReadFromQueue);
+  } else {
+    // The disk is read without the lock. Bytes still queued now are copied first: a drive may
+    // issue them meanwhile, and they are newer than what the disk holds there (an older chunk,
+    // from before a reset). Everything else was issued, so the disk has it.
+    const std::vector<PageWrite> queued =
+        scheduler_.QueuedOverlapping(locator.extent, locator.offset, locator.length);
+    const uint64_t resets = table_.resets(locator.extent);
+    lock.unlock();
+    const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    for (const PageWrite& piece : queued) {
+      std::memcpy(frame.data() + (piece.offset - locator.offset), piece.bytes.data(),
+                  piece.bytes.size());
+    }
+    lock.lock();
+    SS_RETURN_IF_ERROR(read);
+    if (table_.resets(locator.extent) != resets) {
+      return Status::Corruption("extent " + std::to_string(locator.extent) +
+                                " was reset while chunk " + locator.ToString() + " was read");
+    }
+  }
   SS_ASSIGN_OR_RETURN(ChunkView view, DecodeChunk(frame));
   if (view.header.frame_bytes() != locator.length) {
     return Status::Corruption("chunk at " + locator.ToString() + " has a frame of " +

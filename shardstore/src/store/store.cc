@@ -10,6 +10,7 @@
 #include "shardstore/coverage.h"
 #include "shardstore/seeded_bug.h"
 #include "store/chunk_store.h"
+#include "store/read_budget.h"
 
 namespace shardstore {
 namespace {
@@ -66,6 +67,10 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
     return Status::InvalidArgument("memtable_entries_max must be in [1, " +
                                    std::to_string(kRunEntriesMax) + "]");
   }
+  if (options.read_buffer_bytes < largest_frame) {
+    return Status::InvalidArgument("read_buffer_bytes must hold one chunk frame of " +
+                                   std::to_string(largest_frame) + " bytes");
+  }
   if (options.level0_runs_max == 0 || options.level0_runs_max > kRunsMax / 2) {
     return Status::InvalidArgument("level0_runs_max must be in [1, " +
                                    std::to_string(kRunsMax / 2) + "]");
@@ -86,7 +91,8 @@ Store::Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks)
     : options_(options),
       chunks_(std::move(chunks)),
       promise_link_(std::make_shared<internal::DriverLink>()),
-      promise_driver_(std::make_unique<PromiseDriver>(this)) {
+      promise_driver_(std::make_unique<PromiseDriver>(this)),
+      read_budget_(std::make_unique<ReadBudget>(options.read_buffer_bytes)) {
   LsmOptions lsm;
   lsm.chunk_payload_bytes_max = options.chunk_payload_bytes_max;
   lsm.memtable_entries_max = options.memtable_entries_max;
@@ -209,9 +215,18 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
   if (!entry || entry->tombstone) return Status::NotFound("no shard " + std::string(key));
   // The lock also keeps the entry's locators valid: reclamation may move and reset them.
   if (SS_SEEDED_BUG(kGetReadsChunksUnlocked)) lock.unlock();
+  // Room for every frame at once (all of the budget for a value larger than it): taking it
+  // piece by piece while holding the rest can deadlock two Gets.
+  ReadReservation reservation(read_budget_.get());
+  uint64_t frame_bytes = 0;
+  for (const Locator& part : entry->parts) frame_bytes += part.length;
+  if (!SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) {
+    reservation.Add(std::min(frame_bytes, read_budget_->capacity()));
+  }
   Bytes value;
   const auto part_count = static_cast<uint32_t>(entry->parts.size());
   for (uint32_t part = 0; part < part_count; ++part) {
+    if (SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) reservation.Add(entry->parts[part].length);
     SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(entry->parts[part]));
     // The frame verified; make sure it is the frame the index meant.
     if (chunk.key != key || chunk.header.kind != ChunkKind::kData ||
@@ -247,8 +262,29 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
 StatusOr<std::vector<std::string>> Store::List() {
   sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
+  // Both parts of the index under one hold of the lock: a flush moves entries from the
+  // memtable into a run, so parts taken apart may miss them (a Delete's tombstone included).
+  const LsmIndex::KeyVersions in_runs = index_->NewestInRunsByKey();
+  if (SS_SEEDED_BUG(kListSnapshotsRunsAndMemtableApart)) {
+    lock.unlock();
+    lock.lock();
+  }
+  const LsmIndex::KeyVersions in_memtable = index_->NewestInMemtableByKey();
+  lock.unlock();
+  // Merge the two key-ordered lists; the memtable's version is the newer.
   std::vector<std::string> keys;
-  index_->ForEachLive([&](const std::string& key, const IndexEntry&) { keys.push_back(key); });
+  auto run = in_runs.begin();
+  auto mem = in_memtable.begin();
+  while (run != in_runs.end() || mem != in_memtable.end()) {
+    if (mem == in_memtable.end() || (run != in_runs.end() && run->first < mem->first)) {
+      if (!run->second.tombstone) keys.push_back(run->first);
+      ++run;
+      continue;
+    }
+    if (run != in_runs.end() && run->first == mem->first) ++run;
+    if (!mem->second.tombstone) keys.push_back(mem->first);
+    ++mem;
+  }
   return keys;
 }
 
@@ -282,7 +318,15 @@ Status Store::Compact() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;  // the merged runs are dead now
-  return index_->Compact();
+  SS_ASSIGN_OR_RETURN(std::optional<LsmIndex::CompactionPlan> plan, index_->PlanCompaction());
+  if (!plan) return Status::Ok();
+  // The merge is the costly part; Puts, Gets, flushes and reclamation go on meanwhile.
+  lock.unlock();
+  RunEntries merged = LsmIndex::Merge(*plan);
+  lock.lock();
+  SS_RETURN_IF_ERROR(CheckOpen());
+  reclaim_hopeless_ = false;
+  return index_->InstallCompaction(*plan, std::move(merged));
 }
 
 Status Store::Shutdown() {

@@ -62,9 +62,28 @@ constexpr std::array kBugs = {
             "returned as data"},
     BugInfo{Bug::kGetReadsChunksUnlocked, "get_reads_chunks_unlocked", "kGetReadsChunksUnlocked",
             BugClass::kConcurrency,
-            "Get looks the key up under the store lock but reads its chunks after releasing it: "
-            "a reclamation in between moves them and resets the extent, so the locator is "
-            "invalid (a write/flush race)"},
+            "Get looks the key up under the store lock but reads its chunks after releasing it "
+            "(a missing lock): a reclamation in between moves them and resets the extent"},
+    BugInfo{Bug::kReadOverlaysQueueAfterDiskRead, "read_overlays_queue_after_disk_read",
+            "kReadOverlaysQueueAfterDiskRead", BugClass::kConcurrency,
+            "a chunk read goes to the disk without the lock first, then lays over it the writes "
+            "still queued: a drive in between issues the chunk's write, which is then in "
+            "neither place it looked, and a fresh locator reads as garbage (a write/flush race)"},
+    BugInfo{Bug::kGetReservesReadBufferPerPart, "get_reserves_read_buffer_per_part",
+            "kGetReservesReadBufferPerPart", BugClass::kConcurrency,
+            "Get reserves read-buffer room one chunk at a time while holding what it has: two "
+            "Gets of multi-chunk values each hold part of the pool and wait for the rest (a "
+            "pool-exhaustion deadlock)"},
+    BugInfo{Bug::kListSnapshotsRunsAndMemtableApart, "list_snapshots_runs_and_memtable_apart",
+            "kListSnapshotsRunsAndMemtableApart", BugClass::kConcurrency,
+            "List copies the index runs and the memtable under two lock holds: a flush in "
+            "between moves a Delete's tombstone into a run it did not copy, and List returns the "
+            "deleted key (list racing delete)"},
+    BugInfo{Bug::kCompactionDropsRunsFlushedMeanwhile, "compaction_drops_runs_flushed_meanwhile",
+            "kCompactionDropsRunsFlushedMeanwhile", BugClass::kConcurrency,
+            "compaction merges without the store lock, then installs its result as the whole "
+            "index: runs flushed meanwhile, such as a reclamation's relocations, are lost "
+            "(reclamation racing compaction loses index entries)"},
 };
 
 std::atomic<Bug> g_active{Bug::kNone};

@@ -34,7 +34,7 @@ namespace shardstore::checker {
 using Body = std::function<void()>;
 
 struct ConcurrencyReport {
-  std::string strategy;    // "random", "pct(3)", "dfs(2)", "replay"
+  std::string strategy;    // "random", "pct(3)", "dfs(2)", "portfolio: pct(2)", "replay"
   uint64_t schedules = 0;  // run in the search, the failing one included
   double seconds = 0;      // of the search
   bool exhausted = false;  // DFS: every schedule within the bound ran
@@ -56,6 +56,10 @@ ConcurrencyReport CheckRandom(const Body& body, int iterations, uint64_t seed = 
                               SchedulerOptions options = {});
 ConcurrencyReport CheckPct(const Body& body, int iterations, uint32_t depth, uint64_t seed = 1,
                            SchedulerOptions options = {});
+// Takes turns among random and PCT at depths 1 to 3 (PortfolioStrategy::Default); the report's
+// strategy names the member that found the failure.
+ConcurrencyReport CheckPortfolio(const Body& body, int iterations, uint64_t seed = 1,
+                                 SchedulerOptions options = {});
 // Every schedule with at most `preemption_bound` preemptions, up to `schedules_max`.
 ConcurrencyReport CheckDfs(const Body& body, uint32_t preemption_bound,
                            uint64_t schedules_max = 1'000'000, SchedulerOptions options = {});

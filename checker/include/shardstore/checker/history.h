@@ -1,7 +1,8 @@
 // History: what concurrent clients did, as events — each operation's invocation and its
 // completion — in the order they happened. The input of the linearizability checker.
 //
-// An operation is a read, a write or a compare-and-set of one key's value. It completes ok (it
+// An operation is a read, a write or a compare-and-set of one key's value, or an exists (does
+// the key have a value). It completes ok (it
 // took effect; a read carries the value it saw), fail (it did not take effect) or info (unknown:
 // it may take effect at any point after its invocation, or never — a client timed out, or its
 // process crashed). Values are opaque strings; nullopt is "no value" (a register never written,
@@ -12,6 +13,7 @@
 //   {"process":0,"type":"ok","f":"write","key":"k","value":3}
 //   {"process":1,"type":"invoke","f":"cas","key":"k","value":[3,4]}
 //   {"process":1,"type":"fail","f":"cas","key":"k","value":[3,4]}
+//   {"process":2,"type":"ok","f":"exists","key":"k","value":true}
 // "key" may be absent (one register). A value is any JSON value; null is "no value". A read's
 // invoke may carry any value; its ok carries what was read.
 //
@@ -31,7 +33,10 @@
 
 namespace shardstore::checker {
 
-enum class OpFunction : uint8_t { kRead, kWrite, kCas };
+// kExists reads only whether the key has a value ("true" or "false"): a List's answer, one key
+// at a time.
+enum class OpFunction : uint8_t { kRead, kWrite, kCas, kExists };
+inline bool IsRead(OpFunction f) { return f == OpFunction::kRead || f == OpFunction::kExists; }
 enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
 
 using Value = std::optional<std::string>;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -98,6 +99,33 @@ class DfsStrategy final : public Strategy {
   std::vector<Decision> stack_;
   size_t depth_ = 0;  // decisions made in this run
   uint32_t preemptions_ = 0;
+};
+
+// Takes turns among several strategies, one run each: bugs that one strategy finds slowly
+// another may find at once (random for shallow races, PCT at several depths for ordered ones).
+class PortfolioStrategy final : public Strategy {
+ public:
+  struct Member {
+    std::string name;
+    std::unique_ptr<Strategy> strategy;
+  };
+  // REQUIRES: members not empty.
+  explicit PortfolioStrategy(std::vector<Member> members);
+  // Random, then PCT at depths 1, 2 and 3, each seeded from `seed`.
+  static PortfolioStrategy Default(uint64_t seed);
+  void BeginRun() override { Turn().BeginRun(); }
+  void OnSpawn(FiberId fiber) override { Turn().OnSpawn(fiber); }
+  FiberId Pick(std::span<const FiberId> runnable, FiberId current, uint64_t step) override {
+    return Turn().Pick(runnable, current, step);
+  }
+  bool NextRun() override;
+  // The member whose turn it is (during a run: the one running it).
+  const std::string& current_name() const { return members_[turn_].name; }
+
+ private:
+  Strategy& Turn() { return *members_[turn_].strategy; }
+  std::vector<Member> members_;
+  size_t turn_ = 0;
 };
 
 // Replays runs of fibers rather than single steps: fiber f for up to n scheduling points, or

@@ -1,9 +1,20 @@
-// The Store under the deterministic scheduler: client threads put, get and delete on a small key
-// pool while a maintenance thread flushes the index, compacts and reclaims. Every client
-// operation is recorded (HistoryRecorder) and the history must be linearizable against the kv
-// model; no operation may fail (a Put may refuse with NoSpace: recorded as failed); at the end
-// the store verifies (Store::Verify). A violation is thrown, so the scheduler reports it with
-// its schedule.
+// The Store under the deterministic scheduler: harnesses whose threads call the Store at once,
+// each checked for linearizability and invariants.
+//
+//   clients          three clients put (some waiting for durability), get, delete and list on a
+//                    small key pool while a maintenance thread flushes, compacts and reclaims;
+//   reclaim-compact  reclamation ‖ compaction ‖ a client that puts, waits, then gets ‖ a reader,
+//                    over keys already in the index runs;
+//   list-delete      a client deleting and re-putting ‖ a client listing ‖ a flushing thread,
+//                    over keys already in the index runs.
+//
+// Every client operation is recorded (HistoryRecorder) and the history must be linearizable
+// against the kv model, per key. A List is recorded as one `exists` operation per key of the pool
+// (by a process of its own per key: 100 + 16 × client + key). No operation may fail (a Put may
+// refuse with NoSpace, recorded as failed; Reclaim may find its extent already free or too
+// full), every Dependency waited for must become persistent, and at the end the store verifies
+// (Store::Verify) and shuts down cleanly. A violation is thrown, so the scheduler reports it
+// with its schedule; a deadlock or livelock is the scheduler's own report.
 //
 // The operations each thread performs are drawn from `seed` when the body is made, so a body is
 // a fixed program and the schedule is the only other input: Random, PCT, DFS and Replay all
@@ -13,18 +24,20 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
 
 #include "shardstore/checker/concurrency_check.h"
 
 namespace shardstore::checker {
 
-struct StoreConcurrencyOptions {
-  uint32_t clients = 3;
-  uint32_t ops_per_client = 4;
-  uint32_t keys = 3;
-  uint32_t maintenance_ops = 3;  // flushes, compactions and reclaims by the background thread
-};
+enum class StoreWorkload : uint8_t { kClients, kReclaimCompact, kListDelete };
 
-Body StoreConcurrencyBody(uint64_t seed, StoreConcurrencyOptions options = {});
+std::span<const StoreWorkload> AllStoreWorkloads();
+std::string_view StoreWorkloadName(StoreWorkload workload);
+std::optional<StoreWorkload> FindStoreWorkload(std::string_view name);
+
+Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed);
 
 }  // namespace shardstore::checker
