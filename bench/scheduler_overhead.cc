@@ -1,9 +1,11 @@
 // Scheduler overhead: the cost of one scheduling point of the deterministic scheduler next to a
 // bare Boost.Context fiber switch, both measured in this run. Target: a point costs <= 10x a
-// bare switch. Also schedules per second on small concurrent bodies (two threads, a shared
-// counter under a mutex), the rate at which CheckRandom/CheckPct explore.
+// bare switch. Also schedules per second on a small concurrent body (two threads, a shared
+// counter under a mutex) and on the engine's concurrency harnesses (store_concurrency.h: a
+// fresh store, its threads and the linearizability check of the history, per schedule), the
+// rate at which CheckRandom/CheckPct/CheckPortfolio explore.
 //
-//   scheduler_overhead [--switches N] [--schedules N] [--rounds R]
+//   scheduler_overhead [--switches N] [--schedules N] [--engine-schedules N] [--rounds R]
 //
 // One core, one thread. The best of R rounds is reported (worst in parentheses).
 #include <fmt/core.h>
@@ -14,6 +16,7 @@
 
 #include "bench_util.h"
 #include "shardstore/checker/concurrency_check.h"
+#include "shardstore/checker/store_concurrency.h"
 #include "shardstore/sync.h"
 
 namespace shardstore::bench {
@@ -71,7 +74,7 @@ void TwoThreadCounter() {
 }
 
 int Main(int argc, char** argv) {
-  uint64_t switches = 2'000'000, schedules = 20'000, rounds = 3;
+  uint64_t switches = 2'000'000, schedules = 20'000, engine_schedules = 5'000, rounds = 3;
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
     if (!std::strcmp(argv[i], "--switches") && has_value) {
@@ -80,11 +83,16 @@ int Main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--schedules") && has_value) {
       schedules = ParseNumber(argv[0], argv[i], argv[i + 1]);
       ++i;
+    } else if (!std::strcmp(argv[i], "--engine-schedules") && has_value) {
+      engine_schedules = ParseNumber(argv[0], argv[i], argv[i + 1]);
+      ++i;
     } else if (!std::strcmp(argv[i], "--rounds") && has_value) {
       rounds = ParseNumber(argv[0], argv[i], argv[i + 1]);
       ++i;
     } else {
-      fmt::print(stderr, "usage: {} [--switches N] [--schedules N] [--rounds R]\n", argv[0]);
+      fmt::print(stderr,
+                 "usage: {} [--switches N] [--schedules N] [--engine-schedules N] [--rounds R]\n",
+                 argv[0]);
       return 2;
     }
   }
@@ -114,6 +122,19 @@ int Main(int argc, char** argv) {
       "schedules/s, 2 threads x 4 locked increments: random {:.0f} ({:.0f}), pct(3) {:.0f} "
       "({:.0f})\n",
       random_best, random_worst, pct_best, pct_worst);
+  for (checker::StoreWorkload workload : checker::AllStoreWorkloads()) {
+    double best = 0, worst = 1e18;
+    for (uint64_t r = 0; r < rounds; ++r) {
+      const checker::ConcurrencyReport report =
+          checker::CheckPortfolio(checker::StoreConcurrencyBody(workload, r + 1),
+                                  static_cast<int>(engine_schedules), r + 1);
+      if (!report.ok()) Die(argv[0], "the clean engine failed a concurrency harness");
+      best = std::max(best, report.schedules / report.seconds);
+      worst = std::min(worst, report.schedules / report.seconds);
+    }
+    fmt::print("schedules/s, engine harness {:<16} portfolio {:.0f} ({:.0f})\n",
+               checker::StoreWorkloadName(workload), best, worst);
+  }
   return 0;
 }
 

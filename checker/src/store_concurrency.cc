@@ -100,7 +100,8 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
         put_then_get.push_back({A::kGet, put.key});
       }
       program.threads.push_back(put_then_get);
-      program.threads.push_back(script(3, {A::kGet}));
+      program.threads.push_back(script(2, {A::kGet}));
+      program.threads.push_back(script(2, {A::kGet}));
       break;
     }
     case StoreWorkload::kListDelete:

@@ -283,31 +283,59 @@ int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint
   }
   const seeded::Scope scope(bug);
   std::ostream& human = as_json ? std::cerr : std::cout;
+  // The harnesses take turns in batches, so a bug only one of them reaches is found as soon as
+  // that one has had its share. DFS and a replay run each harness whole.
+  const bool batched = schedule.empty() && strategy != "dfs";
+  const uint64_t per_harness = static_cast<uint64_t>(iterations);
+  const uint64_t batch = batched ? std::min<uint64_t>(per_harness, 1000) : per_harness;
+  struct Tally {
+    uint64_t schedules = 0;
+    double seconds = 0;
+    bool exhausted = false;
+  };
+  std::vector<Tally> tallies(workloads.size());
+  std::optional<std::pair<StoreWorkload, ConcurrencyReport>> failed;
+  for (uint64_t round = 0; !failed; ++round) {
+    bool ran = false;
+    for (size_t w = 0; w < workloads.size() && !failed; ++w) {
+      Tally& tally = tallies[w];
+      if (tally.exhausted || tally.schedules >= per_harness) continue;
+      ran = true;
+      const int count = static_cast<int>(std::min(batch, per_harness - tally.schedules));
+      // Each batch is its own seeded search; the run stays a function of (seed, commit).
+      const uint64_t batch_seed = seed + round * 1'000'003;
+      const Body body = StoreConcurrencyBody(workloads[w], seed);
+      ConcurrencyReport report = !schedule.empty()         ? checker::Replay(body, schedule)
+                                 : strategy == "portfolio" ? CheckPortfolio(body, count, batch_seed)
+                                 : strategy == "pct" ? CheckPct(body, count, depth, batch_seed)
+                                 : strategy == "dfs"
+                                     ? CheckDfs(body, depth, static_cast<uint64_t>(count))
+                                     : CheckRandom(body, count, batch_seed);
+      tally.schedules += report.schedules;
+      tally.seconds += report.seconds;
+      tally.exhausted = report.exhausted || !batched;
+      if (!report.ok()) failed.emplace(workloads[w], std::move(report));
+    }
+    if (!ran) break;
+  }
   json runs = json::array();
   uint64_t schedules = 0;
   double seconds = 0;
-  std::optional<std::pair<StoreWorkload, ConcurrencyReport>> failed;
-  for (StoreWorkload workload : workloads) {
-    const Body body = StoreConcurrencyBody(workload, seed);
-    const ConcurrencyReport report =
-        !schedule.empty()         ? checker::Replay(body, schedule)
-        : strategy == "portfolio" ? CheckPortfolio(body, iterations, seed)
-        : strategy == "pct"       ? CheckPct(body, iterations, depth, seed)
-        : strategy == "dfs"       ? CheckDfs(body, depth, static_cast<uint64_t>(iterations))
-                                  : CheckRandom(body, iterations, seed);
-    const std::string name(StoreWorkloadName(workload));
-    human << "concurrency[" << name << "] seed " << seed << ": " << report << "\n";
-    schedules += report.schedules;
-    seconds += report.seconds;
+  for (size_t w = 0; w < workloads.size(); ++w) {
+    const std::string name(StoreWorkloadName(workloads[w]));
+    const Tally& tally = tallies[w];
+    const bool this_failed = failed && failed->first == workloads[w];
+    human << "concurrency[" << name << "] seed " << seed << ": "
+          << (this_failed ? failed->second.Describe()
+                          : (schedule.empty() ? strategy : std::string("replay")) + ": " +
+                                std::to_string(tally.schedules) + " schedules, no failure")
+          << "\n";
+    schedules += tally.schedules;
+    seconds += tally.seconds;
     runs.push_back({{"harness", name},
-                    {"schedules", report.schedules},
-                    {"seconds", report.seconds},
-                    {"exhausted", report.exhausted},
-                    {"result", report.ok() ? "pass" : "violation"}});
-    if (!report.ok()) {
-      failed.emplace(workload, report);
-      break;
-    }
+                    {"schedules", tally.schedules},
+                    {"seconds", tally.seconds},
+                    {"result", this_failed ? "violation" : "pass"}});
   }
   std::string replay;
   if (failed) {

@@ -91,16 +91,24 @@ expect 2 "linearize, unknown model" "$shardcheck" linearize "$work/good.jsonl" -
 expect 2 "linearize, missing file" "$shardcheck" linearize "$work/none.jsonl"
 
 # concurrency: the store under the deterministic scheduler.
-expect 0 "concurrency, clean" "$shardcheck" concurrency --iterations 200 --seed 1 --json
+expect 0 "concurrency, clean" "$shardcheck" concurrency --iterations 100 --seed 1 --json
 expect_in "$work/out" '"suite":"concurrency"' "concurrency JSON"
+expect_in "$work/out" '"harness":"list-delete"' "concurrency runs every harness"
+expect 0 "concurrency, one harness, dfs" "$shardcheck" concurrency --harness reclaim-compact \
+  --strategy dfs --depth 1 --iterations 100
 expect 2 "concurrency, unknown strategy" "$shardcheck" concurrency --strategy fifo
-expect 2 "concurrency, bad schedule" "$shardcheck" concurrency --schedule 'sched1:x'
-if "$shardcheck" bugs | grep -q get_reads_chunks_unlocked && "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
+expect 2 "concurrency, unknown harness" "$shardcheck" concurrency --harness queue
+expect 2 "concurrency, bad schedule" "$shardcheck" concurrency --harness clients --schedule 'sched1:x'
+expect 2 "concurrency, schedule without a harness" "$shardcheck" concurrency --schedule 'sched1:0'
+if "$shardcheck" bugs | grep -q list_snapshots_runs_and_memtable_apart && "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
   expect 1 "concurrency, seeded bug" "$shardcheck" concurrency --iterations 2000 --seed 1 \
-    --bug get_reads_chunks_unlocked --json
+    --bug list_snapshots_runs_and_memtable_apart --json
+  expect_in "$work/out" '"harness":"list-delete"' "concurrency names the failing harness"
   schedule="$(grep -o '"schedule":"sched1:[^"]*"' "$work/out" | sed 's/^"schedule":"//; s/"$//')"
-  expect 1 "concurrency replay reproduces" "$shardcheck" concurrency --seed 1 \
-    --bug get_reads_chunks_unlocked --schedule "$schedule"
+  expect 1 "concurrency replay reproduces" "$shardcheck" concurrency --seed 1 --harness list-delete \
+    --bug list_snapshots_runs_and_memtable_apart --schedule "$schedule"
+  expect 0 "concurrency replay, bug off" "$shardcheck" concurrency --seed 1 --harness list-delete \
+    --schedule "$schedule"
 fi
 
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi

@@ -103,11 +103,11 @@ void GetWhileThePutIsDriven() {
 }
 
 TEST(StoreConcurrencyTest, ReadsRaceDrivesSafely) {
-  const ConcurrencyReport report = CheckDfs(GetWhileThePutIsDriven, 2, 20'000);
+  const ConcurrencyReport report = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
   EXPECT_TRUE(report.ok()) << report;
   if (!seeded::CompiledIn()) return;
   const seeded::Scope bug(seeded::Bug::kReadOverlaysQueueAfterDiskRead);
-  const ConcurrencyReport buggy = CheckDfs(GetWhileThePutIsDriven, 2, 20'000);
+  const ConcurrencyReport buggy = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
   EXPECT_FALSE(buggy.ok()) << "reading the disk before the queue went unnoticed";
 }
 
@@ -129,11 +129,11 @@ void CompactWhileFlushing() {
 }
 
 TEST(StoreConcurrencyTest, CompactionKeepsRunsFlushedWhileItMerged) {
-  const ConcurrencyReport report = CheckDfs(CompactWhileFlushing, 2, 20'000);
+  const ConcurrencyReport report = CheckDfs(CompactWhileFlushing, 1, 20'000);
   EXPECT_TRUE(report.ok()) << report;
   if (!seeded::CompiledIn()) return;
   const seeded::Scope bug(seeded::Bug::kCompactionDropsRunsFlushedMeanwhile);
-  const ConcurrencyReport buggy = CheckDfs(CompactWhileFlushing, 2, 20'000);
+  const ConcurrencyReport buggy = CheckDfs(CompactWhileFlushing, 1, 20'000);
   EXPECT_FALSE(buggy.ok()) << "a run flushed during the merge was dropped unnoticed";
 }
 

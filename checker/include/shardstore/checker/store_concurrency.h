@@ -3,8 +3,8 @@
 //
 //   clients          three clients put (some waiting for durability), get, delete and list on a
 //                    small key pool while a maintenance thread flushes, compacts and reclaims;
-//   reclaim-compact  reclamation ‖ compaction ‖ a client that puts, waits, then gets ‖ a reader,
-//                    over keys already in the index runs;
+//   reclaim-compact  reclamation ‖ compaction ‖ a client that puts, waits, then gets ‖ two
+//                    readers, over keys already in the index runs;
 //   list-delete      a client deleting and re-putting ‖ a client listing ‖ a flushing thread,
 //                    over keys already in the index runs.
 //
