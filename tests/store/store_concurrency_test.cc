@@ -3,6 +3,7 @@
 // budget, reads racing the IO scheduler's drives, and compaction merging without the lock.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -79,6 +80,7 @@ void TwoGetsOfTwoChunkValues() {
 TEST(StoreConcurrencyTest, GetsTakeTheirReadBudgetWhole) {
   const ConcurrencyReport report = CheckDfs(TwoGetsOfTwoChunkValues, 2, 20'000);
   EXPECT_TRUE(report.ok()) << report;
+  EXPECT_TRUE(report.exhausted) << report;
   if (!seeded::CompiledIn()) return;
   const seeded::Scope bug(seeded::Bug::kGetReservesReadBufferPerPart);
   const ConcurrencyReport buggy = CheckDfs(TwoGetsOfTwoChunkValues, 2, 20'000);
@@ -105,10 +107,40 @@ void GetWhileThePutIsDriven() {
 TEST(StoreConcurrencyTest, ReadsRaceDrivesSafely) {
   const ConcurrencyReport report = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
   EXPECT_TRUE(report.ok()) << report;
+  EXPECT_TRUE(report.exhausted) << report;
+  std::cout << report << "\n";
   if (!seeded::CompiledIn()) return;
   const seeded::Scope bug(seeded::Bug::kReadOverlaysQueueAfterDiskRead);
   const ConcurrencyReport buggy = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
   EXPECT_FALSE(buggy.ok()) << "reading the disk before the queue went unnoticed";
+}
+
+// Two clients wait for their Puts at once: two drivers of one IO scheduler, whose disk flushes
+// run without its mutex, one at a time. Both become persistent, and the store closes clean.
+void TwoDriversAtOnce() {
+  MemDisk disk({8, 16 * kPageBytes});
+  std::unique_ptr<Store> store = OpenStore(&disk, 32ull << 20);
+  auto durable_put = [&](const char* key, uint8_t fill) {
+    StatusOr<Dependency> put = store->Put(key, Filled(5000, fill));
+    Require(put.ok() && put->Wait().ok() && put->IsPersistent(), std::string("Put(") + key + ")");
+  };
+  sync::Thread a([&] { durable_put("a", 1); }), b([&] { durable_put("b", 2); });
+  a.Join();
+  b.Join();
+  Require(store->Shutdown().ok(), "shutdown");
+  std::unique_ptr<Store> reopened = OpenStore(&disk, 32ull << 20);
+  for (auto [key, fill] : {std::pair{"a", 1}, std::pair{"b", 2}}) {
+    StatusOr<Bytes> got = reopened->Get(key);
+    Require(got.ok() && *got == Filled(5000, static_cast<uint8_t>(fill)),
+            std::string("after reopening, Get(") + key + ")");
+  }
+}
+
+TEST(StoreConcurrencyTest, DriversShareTheDiskFlushes) {
+  const ConcurrencyReport report = CheckDfs(TwoDriversAtOnce, 1, 20'000);
+  EXPECT_TRUE(report.ok()) << report;
+  EXPECT_TRUE(report.exhausted) << report;
+  std::cout << report << "\n";
 }
 
 // Compaction merges without the lock while a Put lands and its memtable is flushed: the run
@@ -131,6 +163,8 @@ void CompactWhileFlushing() {
 TEST(StoreConcurrencyTest, CompactionKeepsRunsFlushedWhileItMerged) {
   const ConcurrencyReport report = CheckDfs(CompactWhileFlushing, 1, 20'000);
   EXPECT_TRUE(report.ok()) << report;
+  EXPECT_TRUE(report.exhausted) << report;
+  std::cout << report << "\n";
   if (!seeded::CompiledIn()) return;
   const seeded::Scope bug(seeded::Bug::kCompactionDropsRunsFlushedMeanwhile);
   const ConcurrencyReport buggy = CheckDfs(CompactWhileFlushing, 1, 20'000);

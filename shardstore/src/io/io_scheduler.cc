@@ -262,11 +262,14 @@ Status IoScheduler::FlushIssued() {
   SS_ASSERT(flushing_.empty());
   flushing_ = std::move(issued_);
   issued_.clear();
-  // The flush completes without the mutex: readers and appenders go on meanwhile. Writes issued
-  // meanwhile may be made durable by it too, but are only settled by the next one.
+  // The flush completes without the mutex: readers and appenders go on meanwhile (appends only
+  // queue; no driver issues until this flush has settled).
   mu_->unlock();
   const Status status = disk_->Flush();
   mu_->lock();
+  // Nothing was issued meanwhile (Step waits for a flush in flight), so no write of a broken
+  // extent lies past the hole a failure leaves without being failed below.
+  SS_ASSERT(issued_.empty());
   ++stats_.flushes;
   std::set<uint32_t> broken;
   for (Issued& i : flushing_) {
