@@ -291,7 +291,8 @@ int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint
   struct Tally {
     uint64_t schedules = 0;
     double seconds = 0;
-    bool exhausted = false;
+    bool done = false;       // its share ran, or its search has no more schedules
+    bool exhausted = false;  // DFS: every schedule within the bound ran
   };
   std::vector<Tally> tallies(workloads.size());
   std::optional<std::pair<StoreWorkload, ConcurrencyReport>> failed;
@@ -299,7 +300,7 @@ int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint
     bool ran = false;
     for (size_t w = 0; w < workloads.size() && !failed; ++w) {
       Tally& tally = tallies[w];
-      if (tally.exhausted || tally.schedules >= per_harness) continue;
+      if (tally.done || tally.schedules >= per_harness) continue;
       ran = true;
       const int count = static_cast<int>(std::min(batch, per_harness - tally.schedules));
       // Each batch is its own seeded search; the run stays a function of (seed, commit).
@@ -313,7 +314,8 @@ int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint
                                      : CheckRandom(body, count, batch_seed);
       tally.schedules += report.schedules;
       tally.seconds += report.seconds;
-      tally.exhausted = report.exhausted || !batched;
+      tally.exhausted = report.exhausted;
+      tally.done = report.exhausted || !batched;
       if (!report.ok()) failed.emplace(workloads[w], std::move(report));
     }
     if (!ran) break;
@@ -326,15 +328,18 @@ int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint
     const Tally& tally = tallies[w];
     const bool this_failed = failed && failed->first == workloads[w];
     human << "concurrency[" << name << "] seed " << seed << ": "
-          << (this_failed ? failed->second.Describe()
-                          : (schedule.empty() ? strategy : std::string("replay")) + ": " +
-                                std::to_string(tally.schedules) + " schedules, no failure")
+          << (this_failed
+                  ? failed->second.Describe()
+                  : (schedule.empty() ? strategy : std::string("replay")) + ": " +
+                        std::to_string(tally.schedules) + " schedules" +
+                        (tally.exhausted ? " (every one within the bound)" : "") + ", no failure")
           << "\n";
     schedules += tally.schedules;
     seconds += tally.seconds;
     runs.push_back({{"harness", name},
                     {"schedules", tally.schedules},
                     {"seconds", tally.seconds},
+                    {"exhausted", tally.exhausted},
                     {"result", this_failed ? "violation" : "pass"}});
   }
   std::string replay;

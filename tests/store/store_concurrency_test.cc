@@ -5,6 +5,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +37,24 @@ std::unique_ptr<Store> OpenStore(MemDisk* disk, uint64_t read_buffer_bytes) {
   StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   Require(store.ok(), "open: " + store.status().ToString());
   return std::move(store).value();
+}
+
+constexpr uint64_t kSchedulesMax = 20'000;
+
+// Every schedule of `body` within `bound` preemptions passes, and there are no more than that.
+void ExpectCleanWithin(const checker::Body& body, uint32_t bound) {
+  const ConcurrencyReport report = CheckDfs(body, bound, kSchedulesMax);
+  EXPECT_TRUE(report.ok()) << report;
+  EXPECT_TRUE(report.exhausted) << report;
+  std::cout << report << "\n";
+}
+
+// The same search with `bug` on; nullopt in a build without seeded bugs.
+std::optional<ConcurrencyReport> SearchWithBug(const checker::Body& body, uint32_t bound,
+                                               seeded::Bug bug) {
+  if (!seeded::CompiledIn()) return std::nullopt;
+  const seeded::Scope scope(bug);
+  return CheckDfs(body, bound, kSchedulesMax);
 }
 
 TEST(ReadBudgetTest, WaitersGetRoomAsItIsReleased) {
@@ -78,14 +97,12 @@ void TwoGetsOfTwoChunkValues() {
 }
 
 TEST(StoreConcurrencyTest, GetsTakeTheirReadBudgetWhole) {
-  const ConcurrencyReport report = CheckDfs(TwoGetsOfTwoChunkValues, 2, 20'000);
-  EXPECT_TRUE(report.ok()) << report;
-  EXPECT_TRUE(report.exhausted) << report;
-  if (!seeded::CompiledIn()) return;
-  const seeded::Scope bug(seeded::Bug::kGetReservesReadBufferPerPart);
-  const ConcurrencyReport buggy = CheckDfs(TwoGetsOfTwoChunkValues, 2, 20'000);
-  ASSERT_FALSE(buggy.ok()) << "piecewise reservations did not deadlock";
-  EXPECT_NE(buggy.failure->find("deadlock"), std::string::npos) << buggy;
+  ExpectCleanWithin(TwoGetsOfTwoChunkValues, 2);
+  const auto buggy =
+      SearchWithBug(TwoGetsOfTwoChunkValues, 2, seeded::Bug::kGetReservesReadBufferPerPart);
+  if (!buggy) return;
+  ASSERT_FALSE(buggy->ok()) << "piecewise reservations did not deadlock";
+  EXPECT_NE(buggy->failure->find("deadlock"), std::string::npos) << *buggy;
 }
 
 // A Put's chunk is still queued when a Get reads it, while its writer drives it to the disk.
@@ -105,14 +122,11 @@ void GetWhileThePutIsDriven() {
 }
 
 TEST(StoreConcurrencyTest, ReadsRaceDrivesSafely) {
-  const ConcurrencyReport report = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
-  EXPECT_TRUE(report.ok()) << report;
-  EXPECT_TRUE(report.exhausted) << report;
-  std::cout << report << "\n";
-  if (!seeded::CompiledIn()) return;
-  const seeded::Scope bug(seeded::Bug::kReadOverlaysQueueAfterDiskRead);
-  const ConcurrencyReport buggy = CheckDfs(GetWhileThePutIsDriven, 1, 20'000);
-  EXPECT_FALSE(buggy.ok()) << "reading the disk before the queue went unnoticed";
+  ExpectCleanWithin(GetWhileThePutIsDriven, 1);
+  if (const auto buggy =
+          SearchWithBug(GetWhileThePutIsDriven, 1, seeded::Bug::kReadOverlaysQueueAfterDiskRead)) {
+    EXPECT_FALSE(buggy->ok()) << "reading the disk before the queue went unnoticed";
+  }
 }
 
 // Two clients wait for their Puts at once: two drivers of one IO scheduler, whose disk flushes
@@ -136,12 +150,7 @@ void TwoDriversAtOnce() {
   }
 }
 
-TEST(StoreConcurrencyTest, DriversShareTheDiskFlushes) {
-  const ConcurrencyReport report = CheckDfs(TwoDriversAtOnce, 1, 20'000);
-  EXPECT_TRUE(report.ok()) << report;
-  EXPECT_TRUE(report.exhausted) << report;
-  std::cout << report << "\n";
-}
+TEST(StoreConcurrencyTest, DriversShareTheDiskFlushes) { ExpectCleanWithin(TwoDriversAtOnce, 1); }
 
 // Compaction merges without the lock while a Put lands and its memtable is flushed: the run
 // flushed meanwhile stays above the merged one.
@@ -161,14 +170,11 @@ void CompactWhileFlushing() {
 }
 
 TEST(StoreConcurrencyTest, CompactionKeepsRunsFlushedWhileItMerged) {
-  const ConcurrencyReport report = CheckDfs(CompactWhileFlushing, 1, 20'000);
-  EXPECT_TRUE(report.ok()) << report;
-  EXPECT_TRUE(report.exhausted) << report;
-  std::cout << report << "\n";
-  if (!seeded::CompiledIn()) return;
-  const seeded::Scope bug(seeded::Bug::kCompactionDropsRunsFlushedMeanwhile);
-  const ConcurrencyReport buggy = CheckDfs(CompactWhileFlushing, 1, 20'000);
-  EXPECT_FALSE(buggy.ok()) << "a run flushed during the merge was dropped unnoticed";
+  ExpectCleanWithin(CompactWhileFlushing, 1);
+  if (const auto buggy = SearchWithBug(CompactWhileFlushing, 1,
+                                       seeded::Bug::kCompactionDropsRunsFlushedMeanwhile)) {
+    EXPECT_FALSE(buggy->ok()) << "a run flushed during the merge was dropped unnoticed";
+  }
 }
 
 }  // namespace

@@ -7,8 +7,9 @@
 //   if (SS_SEEDED_BUG(kCacheNotDrainedAfterReset)) ...
 //
 // which is the constant `false` in a build without the option, so production code pays nothing.
-// Each bug is one line at its site. The registry below is compiled in every build so that
-// tools can list the bugs and say whether this build has them.
+// Each bug is one line at its site (a few where a concurrency bug reorders a protocol). The
+// registry below is compiled in every build so that tools can list the bugs and say whether this
+// build has them.
 //
 // Thread-safety: the active bug is a process-wide atomic; set it before starting a run.
 #pragma once
