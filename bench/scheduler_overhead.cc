@@ -54,7 +54,7 @@ double SchedulingPointNs(uint64_t points) {
       },
       strategy);
   const double seconds = Seconds(start);
-  if (run.failure) Die("scheduler_overhead", *run.failure);
+  if (run.failure) Die("scheduler_overhead", run.failure->ToString());
   return seconds * 1e9 / static_cast<double>(run.steps());
 }
 

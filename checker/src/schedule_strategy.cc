@@ -22,42 +22,97 @@ std::string EncodeSchedule(const Schedule& schedule) {
     size_t run = 1;
     while (i + run < schedule.size() && schedule[i + run] == schedule[i]) ++run;
     if (i > 0) text += '.';
-    text += std::to_string(schedule[i]);
+    if (IsChoice(schedule[i])) {
+      text += 'c' + std::to_string(schedule[i] & ~kChoiceMark);
+    } else {
+      text += std::to_string(schedule[i]);
+    }
     if (run > 1) text += "*" + std::to_string(run);
     i += run;
   }
   return text;
 }
 
-std::optional<Schedule> DecodeSchedule(std::string_view text) {
-  if (!text.starts_with(kSchedulePrefix)) return std::nullopt;
+std::optional<std::string> ScheduleError(std::string_view text) {
+  if (!text.starts_with(kSchedulePrefix)) {
+    return "a schedule starts with \"" + std::string(kSchedulePrefix) + "\"";
+  }
   text.remove_prefix(kSchedulePrefix.size());
-  Schedule schedule;
+  uint64_t entries = 0;
   auto number = [&](uint64_t* value) {
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
     if (error != std::errc()) return false;
     text.remove_prefix(static_cast<size_t>(end - text.data()));
     return true;
   };
-  constexpr uint64_t kStepsMax = uint64_t{1} << 32;
+  constexpr uint64_t kEntriesMax = uint64_t{1} << 32;
   while (!text.empty()) {
-    uint64_t fiber = 0, run = 1;
-    if (!number(&fiber) || fiber > UINT32_MAX) return std::nullopt;
+    const bool choice = text[0] == 'c';
+    if (choice) text.remove_prefix(1);
+    uint64_t value = 0, run = 1;
+    if (!number(&value)) return "expected a fiber id or c<choice> at \"" + std::string(text) + "\"";
+    if (value >= kChoiceMark)
+      return "fiber id or choice " + std::to_string(value) + " is too large";
     if (!text.empty() && text[0] == '*') {
       text.remove_prefix(1);
-      if (!number(&run) || run == 0 || schedule.size() + run > kStepsMax) return std::nullopt;
+      if (!number(&run) || run == 0) return "a repeat count after '*' must be a positive number";
     }
-    schedule.insert(schedule.end(), run, static_cast<FiberId>(fiber));
+    entries += run;
+    if (entries > kEntriesMax) return "more than 2^32 entries";
     if (!text.empty()) {
-      if (text[0] != '.' || text.size() == 1) return std::nullopt;
+      if (text[0] != '.' || text.size() == 1) {
+        return "expected '.' between entries at \"" + std::string(text) + "\"";
+      }
       text.remove_prefix(1);
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<Schedule> DecodeSchedule(std::string_view text) {
+  if (ScheduleError(text)) return std::nullopt;
+  text.remove_prefix(kSchedulePrefix.size());
+  Schedule schedule;
+  while (!text.empty()) {
+    const bool choice = text[0] == 'c';
+    if (choice) text.remove_prefix(1);
+    uint64_t value = 0, run = 1;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    text.remove_prefix(static_cast<size_t>(end - text.data()));
+    if (!text.empty() && text[0] == '*') {
+      auto [run_end, run_error] = std::from_chars(text.data() + 1, text.data() + text.size(), run);
+      text.remove_prefix(static_cast<size_t>(run_end - text.data()));
+    }
+    const FiberId entry = static_cast<FiberId>(value) | (choice ? kChoiceMark : 0);
+    schedule.insert(schedule.end(), run, entry);
+    if (!text.empty()) text.remove_prefix(1);  // '.'
   }
   return schedule;
 }
 
-FiberId RandomStrategy::Pick(std::span<const FiberId> runnable, FiberId, uint64_t) {
-  return runnable[random_.Next() % runnable.size()];
+std::string_view PointKindName(PointKind kind) {
+  constexpr std::string_view kNames[] = {"start",  "lock",  "unlock",        "wait", "notify",
+                                         "atomic", "yield", "io-completion", "join", "blocked"};
+  return kNames[static_cast<size_t>(kind)];
+}
+
+FiberId RandomStrategy::Pick(const PickPoint& point) {
+  return point.runnable[random_.Next() % point.runnable.size()];
+}
+
+namespace {
+
+// The randomized strategies' choices: a NotifyOne wakes any waiter; the rare outcomes (a wake-up
+// without a notify, a weak compare-exchange failing) one time in kUnusualChoiceOdds.
+uint32_t RandomChoice(Random& random, ChoiceKind kind, uint32_t count) {
+  if (kind == ChoiceKind::kNotifyWhich) return static_cast<uint32_t>(random.Next() % count);
+  return random.Next() % kUnusualChoiceOdds == 0 ? 1 : 0;
+}
+
+}  // namespace
+
+uint32_t RandomStrategy::Choose(ChoiceKind kind, uint32_t count, uint64_t) {
+  return RandomChoice(random_, kind, count);
 }
 
 PctStrategy::PctStrategy(uint64_t seed, uint32_t depth, uint64_t steps_estimate)
@@ -66,26 +121,23 @@ PctStrategy::PctStrategy(uint64_t seed, uint32_t depth, uint64_t steps_estimate)
 void PctStrategy::BeginRun() {
   priority_.clear();
   change_steps_.clear();
+  // Unordered: which change point comes first in the run says nothing about which priority it
+  // gives, so a fiber lowered later may rank above one lowered earlier.
   for (uint32_t i = 1; i < depth_; ++i) {
     change_steps_.push_back(random_.Next() % std::max<uint64_t>(1, steps_estimate_));
   }
-  std::sort(change_steps_.begin(), change_steps_.end());
-  next_low_ = depth_ - 1;  // change point i gives priority depth - i: below every initial one
+  yield_low_ = 0;
   longest_ = 0;
 }
 
 void PctStrategy::OnSpawn(FiberId fiber) {
   if (priority_.size() <= fiber) priority_.resize(fiber + 1, 0);
-  // Initial priorities lie above every change-point priority and are distinct (ties, which
-  // the 40 random bits make rare, go to the lower id).
+  // Initial priorities lie above every change-point priority (1 .. depth-1) and are distinct
+  // (ties, which the 40 random bits make rare, go to the lower id).
   priority_[fiber] = static_cast<int64_t>(depth_) + static_cast<int64_t>(random_.Next() >> 24);
 }
 
-FiberId PctStrategy::Pick(std::span<const FiberId> runnable, FiberId current, uint64_t step) {
-  longest_ = std::max(longest_, step + 1);
-  for (uint64_t change : change_steps_) {
-    if (change == step && current < priority_.size()) priority_[current] = next_low_--;
-  }
+FiberId PctStrategy::Highest(std::span<const FiberId> runnable) const {
   FiberId best = runnable[0];
   for (FiberId fiber : runnable) {
     if (priority_[fiber] > priority_[best]) best = fiber;
@@ -93,30 +145,81 @@ FiberId PctStrategy::Pick(std::span<const FiberId> runnable, FiberId current, ui
   return best;
 }
 
+FiberId PctStrategy::Pick(const PickPoint& point) {
+  longest_ = std::max(longest_, point.step + 1);
+  // A yield asks the others to go first: below every priority, the change points' too.
+  if (point.kind == PointKind::kYield && point.current < priority_.size()) {
+    priority_[point.current] = --yield_low_;
+  }
+  FiberId best = Highest(point.runnable);
+  // Change point i lowers the fiber about to run, never one that is blocked or done.
+  for (size_t i = 0; i < change_steps_.size(); ++i) {
+    if (change_steps_[i] != point.step) continue;
+    priority_[best] = static_cast<int64_t>(depth_) - 1 - static_cast<int64_t>(i);
+    best = Highest(point.runnable);
+  }
+  return best;
+}
+
+uint32_t PctStrategy::Choose(ChoiceKind kind, uint32_t count, uint64_t) {
+  return RandomChoice(random_, kind, count);
+}
+
 bool PctStrategy::NextRun() {
-  steps_estimate_ = std::max(steps_estimate_, longest_);
+  // k is the length of the runs this body makes: the longest seen, from the second run on.
+  steps_estimate_ = ran_ ? std::max(steps_estimate_, longest_) : longest_;
+  ran_ = true;
   return true;
 }
 
 void DfsStrategy::BeginRun() {
   depth_ = 0;
-  preemptions_ = 0;
+  spent_ = 0;
 }
 
-FiberId DfsStrategy::Pick(std::span<const FiberId> runnable, FiberId current, uint64_t) {
+uint32_t DfsStrategy::Take(Decision d) {
   if (depth_ == stack_.size()) {
-    Decision d;
-    d.current_runnable = Contains(runnable, current);
-    if (d.current_runnable) d.options.push_back(current);
-    for (FiberId fiber : runnable) {
-      if (fiber != current) d.options.push_back(fiber);
-    }
-    d.preemptions_before = preemptions_;
+    d.spent_before = spent_;
     stack_.push_back(std::move(d));
   }
-  const Decision& d = stack_[depth_++];
-  if (IsPreemption(d, d.tried)) ++preemptions_;
-  return d.options[d.tried];
+  const Decision& taken = stack_[depth_++];
+  spent_ += taken.costs[taken.tried];
+  return taken.options[taken.tried];
+}
+
+FiberId DfsStrategy::Pick(const PickPoint& point) {
+  if (depth_ < stack_.size()) return Take({});
+  Decision d;
+  const bool current_runnable = Contains(point.runnable, point.current);
+  if (cost_ == Cost::kPreemptions) {
+    if (current_runnable) d.options.push_back(point.current);
+    for (FiberId fiber : point.runnable) {
+      if (fiber != point.current) d.options.push_back(fiber);
+    }
+    for (size_t i = 0; i < d.options.size(); ++i) {
+      d.costs.push_back(current_runnable && i > 0 ? 1 : 0);
+    }
+  } else {
+    // Round-robin: the current fiber while it can run, else the next id after it, cyclically.
+    const auto first = std::lower_bound(point.runnable.begin(), point.runnable.end(),
+                                        current_runnable ? point.current : point.current + 1);
+    for (size_t i = 0; i < point.runnable.size(); ++i) {
+      const size_t at = static_cast<size_t>(first - point.runnable.begin()) + i;
+      d.options.push_back(point.runnable[at % point.runnable.size()]);
+      d.costs.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  return Take(std::move(d));
+}
+
+uint32_t DfsStrategy::Choose(ChoiceKind, uint32_t count, uint64_t) {
+  if (depth_ < stack_.size()) return Take({});
+  Decision d;
+  for (uint32_t value = 0; value < count; ++value) {
+    d.options.push_back(value);
+    d.costs.push_back(value == 0 ? 0 : 1);  // an unusual outcome costs like a preemption
+  }
+  return Take(std::move(d));
 }
 
 bool DfsStrategy::NextRun() {
@@ -124,7 +227,7 @@ bool DfsStrategy::NextRun() {
   while (!stack_.empty()) {
     Decision& d = stack_.back();
     for (size_t i = d.tried + 1; i < d.options.size(); ++i) {
-      if (d.preemptions_before + (IsPreemption(d, i) ? 1 : 0) <= bound_) {
+      if (d.spent_before + d.costs[i] <= bound_) {
         d.tried = i;
         return true;
       }
@@ -132,6 +235,16 @@ bool DfsStrategy::NextRun() {
     stack_.pop_back();
   }
   return false;
+}
+
+IterativeDfsStrategy::IterativeDfsStrategy(uint32_t bound_max, DfsStrategy::Cost cost)
+    : bound_max_(bound_max), cost_(cost), dfs_(std::make_unique<DfsStrategy>(0, cost)) {}
+
+bool IterativeDfsStrategy::NextRun() {
+  if (dfs_->NextRun()) return true;
+  if (bound_ >= bound_max_) return false;
+  dfs_ = std::make_unique<DfsStrategy>(++bound_, cost_);
+  return true;
 }
 
 std::vector<RunListStrategy::Run> RunListStrategy::RunsOf(const Schedule& schedule) {
@@ -143,22 +256,41 @@ std::vector<RunListStrategy::Run> RunListStrategy::RunsOf(const Schedule& schedu
   return runs;
 }
 
-FiberId RunListStrategy::Pick(std::span<const FiberId> runnable, FiberId current, uint64_t) {
+FiberId RunListStrategy::Pick(const PickPoint& point) {
   for (; next_ < runs_.size(); ++next_, used_ = 0) {
     const Run& run = runs_[next_];
-    if (used_ < run.steps && Contains(runnable, run.fiber)) {
+    if (used_ < run.steps && Contains(point.runnable, run.fiber)) {
       ++used_;
       return run.fiber;
     }
   }
-  if (Contains(runnable, current)) return current;
-  return runnable[0];
+  if (Contains(point.runnable, point.current)) return point.current;
+  return point.runnable[0];
 }
 
-FiberId ReplayStrategy::Pick(std::span<const FiberId> runnable, FiberId current, uint64_t step) {
-  if (step < schedule_.size() && Contains(runnable, schedule_[step])) return schedule_[step];
-  if (Contains(runnable, current)) return current;
-  return runnable[0];
+uint32_t RunListStrategy::Choose(ChoiceKind, uint32_t count, uint64_t) {
+  while (next_ < runs_.size() && used_ >= runs_[next_].steps) {
+    ++next_;
+    used_ = 0;
+  }
+  if (next_ == runs_.size() || !IsChoice(runs_[next_].fiber)) return 0;
+  ++used_;
+  const uint32_t value = runs_[next_].fiber & ~kChoiceMark;
+  return value < count ? value : 0;
+}
+
+FiberId ReplayStrategy::Pick(const PickPoint& point) {
+  if (point.step < schedule_.size() && Contains(point.runnable, schedule_[point.step])) {
+    return schedule_[point.step];
+  }
+  if (Contains(point.runnable, point.current)) return point.current;
+  return point.runnable[0];
+}
+
+uint32_t ReplayStrategy::Choose(ChoiceKind, uint32_t count, uint64_t step) {
+  if (step >= schedule_.size() || !IsChoice(schedule_[step])) return 0;
+  const uint32_t value = schedule_[step] & ~kChoiceMark;
+  return value < count ? value : 0;
 }
 
 PortfolioStrategy::PortfolioStrategy(std::vector<Member> members) : members_(std::move(members)) {

@@ -85,6 +85,7 @@ struct Scheduler::Fiber {
   std::function<void()> fn;
   context::fiber context;
   bool done = false;
+  bool parked = false;  // yielded; not offered again until another fiber has made a step
   Blocked blocked = Blocked::kNo;
   const void* blocked_on = nullptr;
   uint64_t blocked_since = 0;  // FIFO order for condition variables
@@ -151,6 +152,11 @@ void Scheduler::Yield(bool may_unwind) {
   }
 }
 
+void Scheduler::PointYield(checker::PointKind kind, bool may_unwind) {
+  point_kind_ = kind;
+  Yield(may_unwind);
+}
+
 void Scheduler::UnwindIfPending() {
   // Never while an exception is in flight (a destructor running during unwinding): it would
   // terminate the process. The fiber then unwinds at its next point.
@@ -161,25 +167,67 @@ void Scheduler::UnwindIfPending() {
   }
 }
 
+uint32_t Scheduler::Choose(ChoiceKind kind, uint32_t count) {
+  if (count < 2 || !options_.choices || tearing_down_ || !switch_->in_fiber) return 0;
+  const uint32_t choice = strategy_->Choose(kind, count, run_.schedule.size());
+  SS_ASSERT(choice < count);
+  if (choice != 0) run_.schedule.push_back(kChoiceMark | choice);
+  return choice;
+}
+
+void Scheduler::Misuse(const std::string& what) {
+  if (!run_.failure) run_.failure = Failure{FailureKind::kMisuse, what};
+}
+
+void Scheduler::CheckExit(FiberId id) {
+  std::string held;
+  for (const auto& [mutex, state] : mutexes_) {
+    const bool shared =
+        std::find(state.readers.begin(), state.readers.end(), id) != state.readers.end();
+    if (state.writer == id || shared) {
+      held += (held.empty() ? "" : ", ") + names_[mutex] + (shared ? " (shared)" : "");
+    }
+  }
+  if (!held.empty()) Misuse(FiberName(id) + " ended holding " + held);
+  if (id != 0) return;
+  std::string running;
+  for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+    if (fiber->id != 0 && !fiber->done) {
+      running += (running.empty() ? "" : ", ") + FiberName(fiber->id);
+    }
+  }
+  if (!running.empty()) {
+    Misuse("the body (fiber 0) returned while " + running +
+           " still run: join every thread before the state they use goes out of scope");
+  }
+}
+
 void Scheduler::FiberMain(FiberId id) {
   Fiber& fiber = *fibers_[id];
   if (!tearing_down_) {
     try {
       fiber.fn();
+      if (!tearing_down_) CheckExit(id);
     } catch (const FiberUnwind&) {
       // torn down
+    } catch (const Violation& e) {
+      if (!run_.failure) run_.failure = Failure{e.kind(), FiberName(id) + ": " + e.what()};
     } catch (const std::exception& e) {
-      if (!run_.failure) run_.failure = "fiber " + std::to_string(id) + " failed: " + e.what();
+      if (!run_.failure) {
+        run_.failure = Failure{FailureKind::kAssertion, FiberName(id) + " failed: " + e.what()};
+      }
     } catch (...) {
-      if (!run_.failure) run_.failure = "fiber " + std::to_string(id) + " threw";
+      if (!run_.failure) run_.failure = Failure{FailureKind::kAssertion, FiberName(id) + " threw"};
     }
   }
   fiber.fn = nullptr;
   fiber.done = true;
+  point_kind_ = checker::PointKind::kBlocked;
   Wake(Blocked::kJoin, &fiber, /*all=*/true);
 }
 
 uint64_t Scheduler::Spawn(std::function<void()> fn) {
+  UnwindIfPending();
   SS_ASSERT_MSG(!tearing_down_, "a thread started while a failed run unwinds");
   const FiberId id = static_cast<FiberId>(fibers_.size());
   auto fiber = std::make_unique<Fiber>();
@@ -202,7 +250,7 @@ uint64_t Scheduler::Spawn(std::function<void()> fn) {
   fiber->stack_bytes = stack.size;
   fibers_.push_back(std::move(fiber));
   strategy_->OnSpawn(id);
-  if (switch_->in_fiber) Yield();  // the new fiber may run first
+  if (switch_->in_fiber) PointYield(checker::PointKind::kStart);  // the new fiber may run first
   return id;
 }
 
@@ -211,56 +259,70 @@ void Scheduler::Join(uint64_t thread) {
   SS_ASSERT(thread < fibers_.size());
   Fiber& target = *fibers_[thread];
   if (tearing_down_ || !switch_->in_fiber) return;
-  Yield();
+  PointYield(checker::PointKind::kJoin);
   while (!target.done) Block(Blocked::kJoin, &target);
 }
 
-void Scheduler::Block(Blocked kind, const void* object) {
+void Scheduler::Block(Blocked kind, const void* object, bool may_unwind) {
   Fiber& fiber = Current();
   fiber.blocked = kind;
   fiber.blocked_on = object;
   fiber.blocked_since = ++switch_->blocks;
-  Yield();  // picked again only once woken
+  PointYield(checker::PointKind::kBlocked, may_unwind);  // picked again only once woken
 }
 
 void Scheduler::Wake(Blocked kind, const void* object, bool all) {
-  Fiber* first = nullptr;
+  std::vector<Fiber*> waiters;  // longest waiting first
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-    if (fiber->blocked != kind || fiber->blocked_on != object) continue;
-    if (all) {
-      fiber->blocked = Blocked::kNo;
-    } else if (!first || fiber->blocked_since < first->blocked_since) {
-      first = fiber.get();
-    }
+    if (fiber->blocked == kind && fiber->blocked_on == object) waiters.push_back(fiber.get());
   }
-  if (first) first->blocked = Blocked::kNo;
+  if (waiters.empty()) return;
+  if (all) {
+    for (Fiber* fiber : waiters) fiber->blocked = Blocked::kNo;
+    return;
+  }
+  std::sort(waiters.begin(), waiters.end(),
+            [](const Fiber* a, const Fiber* b) { return a->blocked_since < b->blocked_since; });
+  // Only condition variables wake one: std::condition_variable promises no order.
+  const uint32_t which = Choose(ChoiceKind::kNotifyWhich, static_cast<uint32_t>(waiters.size()));
+  if (which != 0) {
+    run_.unusual.push_back("a NotifyOne of " + Name(object, "condition variable") + " woke " +
+                           FiberName(waiters[which]->id) + ", not the longest waiting " +
+                           FiberName(waiters[0]->id));
+  }
+  waiters[which]->blocked = Blocked::kNo;
 }
 
-bool Scheduler::CanLock(const MutexState& m, Access access, FiberId) const {
-  return access == Access::kShared ? !m.writer : !m.writer && m.readers == 0;
+bool Scheduler::CanLock(const MutexState& m, Access access) {
+  return access == Access::kShared ? !m.writer : !m.writer && m.readers.empty();
 }
 
+// Locks may be taken in destructors, where unwinding would end the process: a fiber torn down
+// while it locks takes the lock and unwinds at its next point that never runs in a destructor
+// (an atomic, a yield, an IO completion, a wait, a join, a spawn), or simply ends.
 void Scheduler::Lock(const void* mutex, Access access) {
-  UnwindIfPending();
   Name(mutex, "mutex");
   MutexState& state = mutexes_[mutex];
   if (!tearing_down_ && switch_->in_fiber) {
-    Yield();
-    while (!CanLock(state, access, current_)) Block(Blocked::kMutex, mutex);
+    PointYield(checker::PointKind::kLock, /*may_unwind=*/false);
+    while (!tearing_down_ && !CanLock(state, access)) {
+      Block(Blocked::kMutex, mutex, /*may_unwind=*/false);
+    }
   }
   if (access == Access::kShared) {
-    ++state.readers;
+    state.readers.push_back(current_);
   } else {
     state.writer = current_;
   }
 }
 
 bool Scheduler::TryLock(const void* mutex) {
-  UnwindIfPending();
   Name(mutex, "mutex");
   MutexState& state = mutexes_[mutex];
-  if (!tearing_down_ && switch_->in_fiber) Yield();
-  if (!CanLock(state, Access::kExclusive, current_)) return false;
+  if (!tearing_down_ && switch_->in_fiber) {
+    PointYield(checker::PointKind::kLock, /*may_unwind=*/false);
+  }
+  if (!tearing_down_ && !CanLock(state, Access::kExclusive)) return false;
   state.writer = current_;
   return true;
 }
@@ -269,54 +331,102 @@ void Scheduler::Unlock(const void* mutex, Access access) {
   MutexState& state = mutexes_[mutex];
   // While a failed run unwinds, a lock guard may release a mutex its fiber gave up in a Wait.
   if (access == Access::kShared) {
-    SS_ASSERT_MSG(state.readers > 0 || tearing_down_,
-                  "unlock_shared of " + Name(mutex, "mutex") + " not held");
-    if (state.readers > 0) --state.readers;
-  } else {
-    SS_ASSERT_MSG(state.writer.has_value() || tearing_down_,
-                  "unlock of " + Name(mutex, "mutex") + " not held");
+    auto held = std::find(state.readers.begin(), state.readers.end(), current_);
+    if (held != state.readers.end()) {
+      state.readers.erase(held);
+    } else if (!tearing_down_) {
+      Misuse(FiberName(current_) + " releases a shared hold of " + Name(mutex, "mutex") +
+             " that it does not have");
+    }
+  } else if (state.writer == current_) {
     state.writer.reset();
+  } else if (tearing_down_) {
+    state.writer.reset();
+  } else {
+    Misuse(FiberName(current_) + " unlocks " + Name(mutex, "mutex") +
+           (state.writer ? ", held by " + FiberName(*state.writer) : ", which no fiber holds"));
   }
   Wake(Blocked::kMutex, mutex, /*all=*/true);
   // Called from lock guards' destructors: never unwinds from here.
-  if (!tearing_down_ && switch_->in_fiber) Yield(/*may_unwind=*/false);  // a waiter may go first
+  if (!tearing_down_ && switch_->in_fiber) {
+    PointYield(checker::PointKind::kUnlock, /*may_unwind=*/false);  // a waiter may go first
+  }
 }
 
 void Scheduler::Wait(const void* cv, const void* mutex) {
   UnwindIfPending();
-  Name(cv, "condition variable");
+  const std::string cv_name = Name(cv, "condition variable");
   if (tearing_down_ || !switch_->in_fiber) return;
-  Yield();  // the notify may come between the caller's check and this wait
+  PointYield(checker::PointKind::kWait);  // the notify may come between the check and the wait
   MutexState& state = mutexes_[mutex];
-  SS_ASSERT_MSG(state.writer == current_, "waiting on a condition variable without its mutex");
+  if (state.writer != current_) {
+    Misuse(FiberName(current_) + " waits on " + cv_name + " without holding its " +
+           Name(mutex, "mutex"));
+    PointYield(checker::PointKind::kBlocked);  // the run ends; this fiber unwinds here
+    return;
+  }
   state.writer.reset();
   Wake(Blocked::kMutex, mutex, /*all=*/true);
-  Block(Blocked::kCondVar, cv);
+  if (Choose(ChoiceKind::kSpuriousWakeup, 2) == 1) {
+    run_.unusual.push_back(FiberName(current_) + " woke from " + cv_name + " without a notify");
+    PointYield(checker::PointKind::kWait);
+  } else {
+    Block(Blocked::kCondVar, cv);
+  }
   Lock(mutex, Access::kExclusive);
 }
 
 void Scheduler::Notify(const void* cv, bool all) {
   Name(cv, "condition variable");
-  if (!tearing_down_ && switch_->in_fiber) Yield(/*may_unwind=*/false);
+  if (!tearing_down_ && switch_->in_fiber) {
+    PointYield(checker::PointKind::kNotify, /*may_unwind=*/false);
+  }
   Wake(Blocked::kCondVar, cv, all);
 }
 
-void Scheduler::Point(const void*) {
+void Scheduler::Point(const void* object, sync::Hooks::PointKind kind) {
   UnwindIfPending();
-  if (!tearing_down_ && switch_->in_fiber) Yield();
+  if (tearing_down_ || !switch_->in_fiber) return;
+  switch (kind) {
+    case sync::Hooks::PointKind::kAtomic:
+      Name(object, "atomic");
+      PointYield(checker::PointKind::kAtomic);
+      return;
+    case sync::Hooks::PointKind::kYield:
+      Current().parked = true;
+      PointYield(checker::PointKind::kYield);
+      return;
+    case sync::Hooks::PointKind::kIoCompletion:
+      PointYield(checker::PointKind::kIoCompletion);
+      return;
+  }
+}
+
+bool Scheduler::FailsSpuriously(const void* object) {
+  if (Choose(ChoiceKind::kWeakCasFailure, 2) == 0) return false;
+  run_.unusual.push_back("a compare_exchange_weak of " + Name(object, "atomic") + " by " +
+                         FiberName(current_) + " failed spuriously");
+  return true;
 }
 
 std::string Scheduler::DeadlockReport() {
-  std::string report = "deadlock: every fiber left is blocked:";
+  std::string report = "every fiber left is blocked:";
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
     if (fiber->done) continue;
     report += "\n  fiber " + std::to_string(fiber->id);
     switch (fiber->blocked) {
       case Blocked::kMutex: {
         const MutexState& m = mutexes_[fiber->blocked_on];
+        std::vector<FiberId> sorted = m.readers;
+        std::sort(sorted.begin(), sorted.end());
+        std::string readers;
+        for (FiberId reader : sorted) {
+          readers += (readers.empty() ? "" : ", ") + std::to_string(reader);
+        }
         report += " waits for " + Name(fiber->blocked_on, "mutex") +
                   (m.writer ? ", held by fiber " + std::to_string(*m.writer)
-                            : ", held shared by " + std::to_string(m.readers) + " readers");
+                            : ", held shared by " + std::to_string(m.readers.size()) +
+                                  " readers (fibers " + readers + ")");
         break;
       }
       case Blocked::kCondVar:
@@ -335,6 +445,27 @@ std::string Scheduler::DeadlockReport() {
   return report;
 }
 
+void Scheduler::CollectRunnable(std::vector<FiberId>* runnable) {
+  runnable->clear();
+  bool any_parked = false;
+  for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+    if (fiber->done || fiber->blocked != Blocked::kNo) continue;
+    if (fiber->parked) {
+      any_parked = true;
+    } else {
+      runnable->push_back(fiber->id);
+    }
+  }
+  if (!runnable->empty() || !any_parked) return;
+  // Every fiber that can run yielded and none has made a step since: let them all go again (a
+  // real livelock then runs into the step bound).
+  for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+    if (fiber->done || fiber->blocked != Blocked::kNo) continue;
+    fiber->parked = false;
+    runnable->push_back(fiber->id);
+  }
+}
+
 ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy) {
   SS_ASSERT_MSG(sync::InstalledHooks() == nullptr, "scheduler runs cannot nest");
   sync::InstallHooks(this);
@@ -346,29 +477,27 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
   tearing_down_ = false;
   strategy_ = &strategy;
   current_ = 0;
+  point_kind_ = checker::PointKind::kStart;
   strategy.BeginRun();
   Spawn(body);
 
   std::vector<FiberId> runnable;
   while (!run_.failure) {
-    runnable.clear();
-    bool all_done = true;
-    for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-      if (fiber->done) continue;
-      all_done = false;
-      if (fiber->blocked == Blocked::kNo) runnable.push_back(fiber->id);
-    }
-    if (all_done) break;
+    CollectRunnable(&runnable);
     if (runnable.empty()) {
-      run_.failure = DeadlockReport();
+      const bool all_done = std::all_of(fibers_.begin(), fibers_.end(),
+                                        [](const std::unique_ptr<Fiber>& f) { return f->done; });
+      if (!all_done) run_.failure = Failure{FailureKind::kDeadlock, DeadlockReport()};
       break;
     }
     if (run_.schedule.size() >= options_.steps_max) {
-      run_.failure = "no end after " + std::to_string(options_.steps_max) +
-                     " scheduling points (a livelock, or a body that never finishes)";
+      run_.failure = Failure{FailureKind::kLivelock,
+                             "no end after " + std::to_string(options_.steps_max) +
+                                 " scheduling points (a livelock, or a body that never finishes)"};
       break;
     }
-    const FiberId next = strategy.Pick(runnable, current_, run_.schedule.size());
+    const PickPoint point{runnable, current_, run_.schedule.size(), point_kind_};
+    const FiberId next = strategy.Pick(point);
     SS_ASSERT(std::find(runnable.begin(), runnable.end(), next) != runnable.end());
     if (next != current_ &&
         std::find(runnable.begin(), runnable.end(), current_) != runnable.end()) {
@@ -377,6 +506,10 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
     run_.schedule.push_back(next);
     current_ = next;
     Resume(next);
+    // `next` made a step: whoever yielded before it may run again.
+    for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+      if (fiber->id != next) fiber->parked = false;
+    }
   }
 
   // Unwind what is left: each fiber resumes once more and throws FiberUnwind from its point.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "shardstore/checker/failure.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/history.h"
 #include "shardstore/checker/linearizability.h"
@@ -221,8 +222,9 @@ class Run {
     const LinearizabilityReport report =
         CheckLinearizability(recorder_.history(), LinearizabilityModel::kKv);
     if (!report.linearizable) {
-      Fail("the history is not linearizable; key " + report.key + ", minimal sub-history:\n" +
-           FormatHistory(report.minimal));
+      throw Violation(FailureKind::kLinearizability, "the history is not linearizable; key " +
+                                                         report.key + ", minimal sub-history:\n" +
+                                                         FormatHistory(report.minimal));
     }
     if (Status s = store_->Verify(); !s.ok()) Fail("Verify: " + s.ToString());
     if (Status s = store_->Shutdown(); !s.ok()) Fail("Shutdown: " + s.ToString());

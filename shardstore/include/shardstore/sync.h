@@ -27,14 +27,20 @@ namespace shardstore::sync {
 class Hooks {
  public:
   enum class Access : uint8_t { kExclusive, kShared };
+  // What a scheduling point is, so a strategy can treat kinds differently (a yield asks to let
+  // the others run; an IO completion is where a real disk would let time pass).
+  enum class PointKind : uint8_t { kAtomic, kYield, kIoCompletion };
   virtual void Lock(const void* mutex, Access access) = 0;
   virtual bool TryLock(const void* mutex) = 0;
   virtual void Unlock(const void* mutex, Access access) = 0;
   // Releases `mutex` (held exclusively), waits for a notify of `cv`, then reacquires it.
   virtual void Wait(const void* cv, const void* mutex) = 0;
   virtual void Notify(const void* cv, bool all) = 0;
-  // Before an atomic operation on `object`, or a yield: another thread may run first.
-  virtual void Point(const void* object) = 0;
+  // Before an atomic operation on `object`, at a yield, or after an IO completes: another thread
+  // may run first.
+  virtual void Point(const void* object, PointKind kind) = 0;
+  // A compare_exchange_weak on `object` may fail although the value matched; true: it does.
+  virtual bool FailsSpuriously(const void* object) = 0;
   virtual uint64_t Spawn(std::function<void()> fn) = 0;
   virtual void Join(uint64_t thread) = 0;
 
@@ -47,13 +53,20 @@ Hooks* InstalledHooks();
 // Installs `hooks` on this OS thread (null removes them). The checker's scheduler does this.
 void InstallHooks(Hooks* hooks);
 
-// Lets another thread run.
+// Lets another thread run. Under a scheduler the caller waits until another thread has made
+// progress, so a spin-wait loop that yields ends as soon as what it waits for can happen.
 inline void Yield() {
   if (Hooks* hooks = InstalledHooks()) {
-    hooks->Point(nullptr);
+    hooks->Point(nullptr, Hooks::PointKind::kYield);
   } else {
     std::this_thread::yield();
   }
+}
+
+// The engine calls this when a disk operation it waited for without a lock has completed: under
+// a scheduler, other threads may run between the completion and what the caller does next.
+inline void IoCompleted(const void* device) {
+  if (Hooks* hooks = InstalledHooks()) hooks->Point(device, Hooks::PointKind::kIoCompletion);
 }
 
 class Mutex {
@@ -136,11 +149,16 @@ class CondVar {
   std::condition_variable_any cv_;
 };
 
+// An atomic variable. Every operation is sequentially consistent under a scheduler (which runs
+// one fiber at a time) and takes the given order outside one.
 template <typename T>
 class Atomic {
  public:
   Atomic() = default;
   explicit Atomic(T value) : value_(value) {}
+  Atomic(const Atomic&) = delete;
+  Atomic& operator=(const Atomic&) = delete;
+
   T Load(std::memory_order order = std::memory_order_seq_cst) const {
     Point();
     return value_.load(order);
@@ -149,18 +167,54 @@ class Atomic {
     Point();
     value_.store(value, order);
   }
+  T Exchange(T value, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
+    return value_.exchange(value, order);
+  }
   T FetchAdd(T delta, std::memory_order order = std::memory_order_seq_cst) {
     Point();
     return value_.fetch_add(delta, order);
   }
-  bool CompareExchange(T& expected, T desired) {
+  T FetchSub(T delta, std::memory_order order = std::memory_order_seq_cst) {
     Point();
-    return value_.compare_exchange_strong(expected, desired);
+    return value_.fetch_sub(delta, order);
+  }
+  T FetchAnd(T mask, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
+    return value_.fetch_and(mask, order);
+  }
+  T FetchOr(T mask, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
+    return value_.fetch_or(mask, order);
+  }
+  T FetchXor(T mask, std::memory_order order = std::memory_order_seq_cst) {
+    Point();
+    return value_.fetch_xor(mask, order);
+  }
+  // On failure `expected` receives the value seen.
+  bool CompareExchange(T& expected, T desired,
+                       std::memory_order order = std::memory_order_seq_cst) {
+    Point();
+    return value_.compare_exchange_strong(expected, desired, order);
+  }
+  // May fail although the value equals `expected` (as on LL/SC hardware); under a scheduler the
+  // strategy decides when, so a loop that relies on the weak form never failing is found.
+  bool CompareExchangeWeak(T& expected, T desired,
+                           std::memory_order order = std::memory_order_seq_cst) {
+    if (Hooks* hooks = InstalledHooks()) {
+      hooks->Point(this, Hooks::PointKind::kAtomic);
+      if (hooks->FailsSpuriously(this)) {
+        expected = value_.load(std::memory_order_relaxed);
+        return false;
+      }
+      return value_.compare_exchange_strong(expected, desired, order);
+    }
+    return value_.compare_exchange_weak(expected, desired, order);
   }
 
  private:
   void Point() const {
-    if (Hooks* hooks = InstalledHooks()) hooks->Point(this);
+    if (Hooks* hooks = InstalledHooks()) hooks->Point(this, Hooks::PointKind::kAtomic);
   }
 
   std::atomic<T> value_{};

@@ -266,6 +266,7 @@ Status IoScheduler::FlushIssued() {
   // queue; no driver issues until this flush has settled).
   mu_->unlock();
   const Status status = disk_->Flush();
+  sync::IoCompleted(disk_);
   mu_->lock();
   // Nothing was issued meanwhile (Step waits for a flush in flight), so no write of a broken
   // extent lies past the hole a failure leaves without being failed below.

@@ -232,6 +232,7 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
     // Optimistic: the disk first, then whatever is still queued laid over it.
     lock.unlock();
     const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    sync::IoCompleted(disk_);
     lock.lock();
     SS_RETURN_IF_ERROR(read);
     scheduler_.OverlayQueued(locator.extent, locator.offset, frame);
@@ -246,6 +247,7 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
     const uint64_t resets = table_.resets(locator.extent);
     lock.unlock();
     const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    sync::IoCompleted(disk_);
     for (const PageWrite& piece : queued) {
       std::memcpy(frame.data() + (piece.offset - locator.offset), piece.bytes.data(),
                   piece.bytes.size());

@@ -8,13 +8,25 @@
 // scheduler loop, which asks the Strategy for the next fiber among the runnable ones and resumes
 // it. Fibers run on Boost.Context (`boost::context::fiber`) with stacks from a pool.
 //
-// A run fails when a fiber throws (SS_ASSERT throws in test binaries), when every fiber left is
-// blocked (a deadlock: the report says who waits on what), or after `steps_max` scheduling points
-// (a livelock, or a body that never ends). On a failure the remaining fibers are unwound (their
+// A run fails, with a kind (failure.h), when a fiber throws (an assertion: SS_ASSERT throws in
+// test binaries; or a harness's own Violation), when every fiber left is blocked (a deadlock: the
+// report says who waits on what), after `steps_max` scheduling points (a livelock, or a body that
+// never ends), or on a misuse of the primitives: unlocking a mutex the fiber does not hold,
+// waiting on a condition variable without its mutex, a thread ending while it holds a mutex, or
+// the body returning while threads it started still run (they may use its locals).
+//
+// The scheduler leaves open what the primitives leave open, as choices the strategy makes and the
+// schedule records: a condition-variable wait may return without a notify (a spurious wake-up),
+// a NotifyOne may wake any waiter, and a compare_exchange_weak may fail. The run lists every
+// unusual choice it took (`unusual`), so a failure that needs one can be told apart.
+//
+// Yields are fair: a fiber that yields is not offered to the strategy again until another fiber
+// has made a step, unless no other fiber can run.
+//
+// On a failure the remaining fibers are unwound (their
 // destructors run; sync operations then no longer schedule) and the run stops. A fiber
-// suspended in a point that runs in destructors (an unlock, a notify) unwinds at its next point
-// instead; one suspended in a lock taken inside a destructor would end the process, so bodies
-// should not lock in destructors of objects that outlive a failing thread.
+// suspended in a point that may run in a destructor (a lock, an unlock, a notify) goes on, without
+// blocking, and unwinds at its next point that never does (an atomic, a yield, a wait, a join).
 //
 // Objects are named in reports by first use ("mutex 1"), never by address, so a report is the
 // same in every run of the same schedule.
@@ -30,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "shardstore/checker/failure.h"
 #include "shardstore/checker/schedule_strategy.h"
 #include "shardstore/sync.h"
 
@@ -38,12 +51,16 @@ namespace shardstore::checker {
 struct SchedulerOptions {
   uint64_t steps_max = 100'000;     // scheduling points before a run counts as a livelock
   size_t stack_bytes = 256 * 1024;  // per fiber
+  // Offer the strategy the choices the primitives leave open (spurious wake-ups, any waiter for
+  // NotifyOne, weak compare-exchange failures); false: always the plain outcome.
+  bool choices = true;
 };
 
 struct ScheduleRun {
-  std::optional<std::string> failure;  // nullopt: the run passed
-  Schedule schedule;                   // the fiber chosen at each scheduling point
-  uint32_t preemptions = 0;            // switches away from a fiber that could have continued
+  std::optional<Failure> failure;    // nullopt: the run passed
+  Schedule schedule;                 // the fiber chosen at each scheduling point, and choices
+  uint64_t preemptions = 0;          // switches away from a fiber that could have continued
+  std::vector<std::string> unusual;  // each choice taken that was not the plain one, described
   uint64_t steps() const { return schedule.size(); }
 };
 
@@ -64,7 +81,8 @@ class Scheduler final : public sync::Hooks {
   void Unlock(const void* mutex, Access access) override;
   void Wait(const void* cv, const void* mutex) override;
   void Notify(const void* cv, bool all) override;
-  void Point(const void* object) override;
+  void Point(const void* object, sync::Hooks::PointKind kind) override;
+  bool FailsSpuriously(const void* object) override;
   uint64_t Spawn(std::function<void()> fn) override;
   void Join(uint64_t thread) override;
 
@@ -75,20 +93,30 @@ class Scheduler final : public sync::Hooks {
   enum class Blocked : uint8_t { kNo, kMutex, kCondVar, kJoin };
   struct MutexState {
     std::optional<FiberId> writer;
-    uint32_t readers = 0;
+    std::vector<FiberId> readers;  // one entry per shared hold
   };
 
   // From a fiber: back to the scheduler loop, which resumes this fiber when it is picked. If
   // the run is being torn down meanwhile, the fiber unwinds (FiberUnwind) — here when
   // `may_unwind`, else at its next scheduling point (Unlock and Notify run in destructors).
   void Yield(bool may_unwind = true);
+  // Yield at a point of kind `kind` (what the strategy is told).
+  void PointYield(checker::PointKind kind, bool may_unwind = true);
+  // Asks the strategy; records a choice that is not the plain one.
+  uint32_t Choose(ChoiceKind kind, uint32_t count);
+  void Misuse(const std::string& what);
+  // After a fiber's function returned: the misuses only visible then.
+  void CheckExit(FiberId id);
   void UnwindIfPending();
   // From a fiber: blocks it on `object` until woken, then returns.
-  void Block(Blocked kind, const void* object);
+  void Block(Blocked kind, const void* object, bool may_unwind = true);
   void Wake(Blocked kind, const void* object, bool all);
-  bool CanLock(const MutexState& m, Access access, FiberId fiber) const;
+  static bool CanLock(const MutexState& m, Access access);
   std::string Name(const void* object, const char* kind);
   std::string DeadlockReport();
+  std::string FiberName(FiberId id) const { return "fiber " + std::to_string(id); }
+  // The runnable fibers for the next decision; yielded ones only when nothing else can run.
+  void CollectRunnable(std::vector<FiberId>* runnable);
   void Resume(FiberId fiber);
   void FiberMain(FiberId id);
   Fiber& Current() { return *fibers_[current_]; }
@@ -100,6 +128,7 @@ class Scheduler final : public sync::Hooks {
   std::map<const void*, std::string> names_;
   std::map<std::string, uint32_t> name_counts_;
   FiberId current_ = 0;
+  checker::PointKind point_kind_ = checker::PointKind::kStart;
   Strategy* strategy_ = nullptr;
   ScheduleRun run_;
   bool tearing_down_ = false;
