@@ -22,10 +22,7 @@ std::optional<FailureKind> ParseFailureKind(std::string_view name) {
 
 bool Failure::SameAs(const Failure& other) const {
   if (kind != other.kind) return false;
-  if (kind == FailureKind::kAssertion || kind == FailureKind::kMisuse) {
-    return message == other.message;
-  }
-  return true;
+  return kind != FailureKind::kAssertion || message == other.message;
 }
 
 std::string Failure::ToString() const {

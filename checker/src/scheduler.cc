@@ -85,7 +85,10 @@ struct Scheduler::Fiber {
   std::function<void()> fn;
   context::fiber context;
   bool done = false;
-  bool parked = false;  // yielded; not offered again until another fiber has made a step
+  // Yielded: not offered again until each of these (the fibers that could run when it yielded)
+  // has run or cannot run (CHESS's fair scheduling).
+  std::vector<FiberId> yielded_to;
+  bool joined = false;
   Blocked blocked = Blocked::kNo;
   const void* blocked_on = nullptr;
   uint64_t blocked_since = 0;  // FIFO order for condition variables
@@ -190,15 +193,18 @@ void Scheduler::CheckExit(FiberId id) {
   }
   if (!held.empty()) Misuse(FiberName(id) + " ended holding " + held);
   if (id != 0) return;
-  std::string running;
+  std::string running, unjoined;
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-    if (fiber->id != 0 && !fiber->done) {
-      running += (running.empty() ? "" : ", ") + FiberName(fiber->id);
-    }
+    if (fiber->id == 0 || fiber->joined) continue;
+    std::string& list = fiber->done ? unjoined : running;
+    list += (list.empty() ? "" : ", ") + FiberName(fiber->id);
   }
   if (!running.empty()) {
     Misuse("the body (fiber 0) returned while " + running +
-           " still run: join every thread before the state they use goes out of scope");
+           " still run: join every thread before the state it uses goes out of scope");
+  } else if (!unjoined.empty()) {
+    Misuse("the body (fiber 0) returned without joining " + unjoined +
+           " (a std::thread destroyed unjoined ends the process)");
   }
 }
 
@@ -258,6 +264,7 @@ void Scheduler::Join(uint64_t thread) {
   UnwindIfPending();
   SS_ASSERT(thread < fibers_.size());
   Fiber& target = *fibers_[thread];
+  target.joined = true;
   if (tearing_down_ || !switch_->in_fiber) return;
   PointYield(checker::PointKind::kJoin);
   while (!target.done) Block(Blocked::kJoin, &target);
@@ -392,10 +399,15 @@ void Scheduler::Point(const void* object, sync::Hooks::PointKind kind) {
       Name(object, "atomic");
       PointYield(checker::PointKind::kAtomic);
       return;
-    case sync::Hooks::PointKind::kYield:
-      Current().parked = true;
+    case sync::Hooks::PointKind::kYield: {
+      std::vector<FiberId>& yielded_to = Current().yielded_to;
+      yielded_to.clear();
+      for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+        if (fiber->id != current_ && Enabled(*fiber)) yielded_to.push_back(fiber->id);
+      }
       PointYield(checker::PointKind::kYield);
       return;
+    }
     case sync::Hooks::PointKind::kIoCompletion:
       PointYield(checker::PointKind::kIoCompletion);
       return;
@@ -445,23 +457,26 @@ std::string Scheduler::DeadlockReport() {
   return report;
 }
 
+bool Scheduler::Enabled(const Fiber& fiber) const {
+  return !fiber.done && fiber.blocked == Blocked::kNo;
+}
+
 void Scheduler::CollectRunnable(std::vector<FiberId>* runnable) {
   runnable->clear();
-  bool any_parked = false;
+  bool any_enabled = false;
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-    if (fiber->done || fiber->blocked != Blocked::kNo) continue;
-    if (fiber->parked) {
-      any_parked = true;
-    } else {
-      runnable->push_back(fiber->id);
-    }
+    if (!Enabled(*fiber)) continue;
+    any_enabled = true;
+    const bool waits = std::any_of(fiber->yielded_to.begin(), fiber->yielded_to.end(),
+                                   [&](FiberId other) { return Enabled(*fibers_[other]); });
+    if (!waits) runnable->push_back(fiber->id);
   }
-  if (!runnable->empty() || !any_parked) return;
-  // Every fiber that can run yielded and none has made a step since: let them all go again (a
-  // real livelock then runs into the step bound).
+  if (!runnable->empty() || !any_enabled) return;
+  // Cannot happen (a fiber that yielded later waits on none that yielded earlier and has not run
+  // since), but a strategy must always have a choice.
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-    if (fiber->done || fiber->blocked != Blocked::kNo) continue;
-    fiber->parked = false;
+    if (!Enabled(*fiber)) continue;
+    fiber->yielded_to.clear();
     runnable->push_back(fiber->id);
   }
 }
@@ -506,9 +521,9 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
     run_.schedule.push_back(next);
     current_ = next;
     Resume(next);
-    // `next` made a step: whoever yielded before it may run again.
+    // `next` has run: whoever yielded to it need not wait for it any more.
     for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-      if (fiber->id != next) fiber->parked = false;
+      std::erase(fiber->yielded_to, next);
     }
   }
 

@@ -4,9 +4,10 @@
 //   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
-//   shardcheck concurrency [--iterations N] [--seed S] [--strategy portfolio|random|pct|dfs]
-//                          [--depth D] [--harness clients|reclaim-compact|list-delete|all]
-//                          [--bug NAME] [--schedule SCHED] [--json]
+//   shardcheck concurrency [--iterations N] [--seed S]
+//                          [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
+//                          [--harness clients|reclaim-compact|list-delete|all] [--bug NAME]
+//                          [--schedule SCHED] [--time-budget 10m] [--stop-at-first] [--json]
 //   shardcheck linearize FILE --model register|kv [--json]
 //
 // Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
@@ -251,130 +252,226 @@ int Replay(const std::string& token, bool as_json) {
   return outcome.ok() ? 0 : kExitViolation;
 }
 
+// "90", "90s", "10m", "2h": seconds; nullopt when malformed.
+std::optional<double> ParseDuration(const std::string& text) {
+  double value = 0;
+  size_t used = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (scale == 0 || !(value > 0)) return std::nullopt;
+  return value * scale;
+}
+
+struct ConcurrencyArgs {
+  int iterations = 1000;
+  uint64_t seed = 1;
+  std::string strategy = "portfolio";
+  uint32_t depth = 3;
+  std::string bug;
+  std::string harness = "all";
+  std::string schedule;
+  std::string time_budget;
+  bool stop_at_first = false;
+  bool as_json = false;
+};
+
+// One search of a harness's body with the chosen strategy.
+ConcurrencyReport SearchHarness(const Body& body, const ConcurrencyArgs& args, uint64_t count,
+                                uint64_t batch_seed, const CheckOptions& options) {
+  if (!args.schedule.empty()) return checker::Replay(body, args.schedule, options);
+  if (args.strategy == "portfolio") return CheckPortfolio(body, count, batch_seed, options);
+  if (args.strategy == "pct") return CheckPct(body, count, args.depth, batch_seed, options);
+  if (args.strategy == "dfs") return CheckDfs(body, args.depth, count, options);
+  if (args.strategy == "ipb") return CheckIterativeDfs(body, args.depth, count, options);
+  if (args.strategy == "delay") return CheckDelayBounded(body, args.depth, count, options);
+  return CheckRandom(body, count, batch_seed, options);
+}
+
 // The store's concurrency harnesses (StoreConcurrencyBody) under the deterministic scheduler,
-// one after another until one fails. With --schedule, one replay of that schedule (one harness).
-int Concurrency(int iterations, uint64_t seed, const std::string& strategy, uint32_t depth,
-                const std::string& bug_name, const std::string& harness_name,
-                const std::string& schedule, bool as_json) {
+// taking turns in batches. A livelock does not end the run (unless --stop-at-first): the other
+// harnesses, and later batches of the same one, may still find a real bug; every distinct kind
+// of failure found is reported. With --schedule, one replay of that schedule (one harness).
+int Concurrency(const ConcurrencyArgs& args) {
   seeded::Bug bug = seeded::Bug::kNone;
-  if (int rc = ParseBug(bug_name, &bug)) return rc;
-  if (strategy != "portfolio" && strategy != "random" && strategy != "pct" && strategy != "dfs") {
+  if (int rc = ParseBug(args.bug, &bug)) return rc;
+  const std::string& strategy = args.strategy;
+  if (strategy != "portfolio" && strategy != "random" && strategy != "pct" && strategy != "dfs" &&
+      strategy != "ipb" && strategy != "delay") {
     std::cerr << "shardcheck: unknown strategy '" << strategy
-              << "' (portfolio, random, pct or dfs)\n";
+              << "' (portfolio, random, pct, dfs, ipb or delay)\n";
+    return kExitUsage;
+  }
+  std::optional<double> budget;
+  if (!args.time_budget.empty() && !(budget = ParseDuration(args.time_budget))) {
+    std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
+              << args.time_budget << "'\n";
     return kExitUsage;
   }
   std::vector<StoreWorkload> workloads;
-  if (harness_name == "all") {
+  if (args.harness == "all") {
     workloads.assign(AllStoreWorkloads().begin(), AllStoreWorkloads().end());
-  } else if (auto workload = FindStoreWorkload(harness_name)) {
+  } else if (auto workload = FindStoreWorkload(args.harness)) {
     workloads = {*workload};
   } else {
-    std::cerr << "shardcheck: unknown harness '" << harness_name
+    std::cerr << "shardcheck: unknown harness '" << args.harness
               << "' (clients, reclaim-compact, list-delete or all)\n";
     return kExitUsage;
   }
-  if (!schedule.empty() && !DecodeSchedule(schedule)) {
-    std::cerr << "shardcheck: not a schedule: " << schedule << "\n";
-    return kExitUsage;
-  }
-  if (!schedule.empty() && workloads.size() != 1) {
-    std::cerr << "shardcheck: --schedule replays one harness; name it with --harness\n";
-    return kExitUsage;
+  if (!args.schedule.empty()) {
+    if (const std::optional<std::string> error = ScheduleError(args.schedule)) {
+      std::cerr << "shardcheck: not a schedule (" << *error << "): " << args.schedule << "\n";
+      return kExitUsage;
+    }
+    if (workloads.size() != 1) {
+      std::cerr << "shardcheck: --schedule replays one harness; name it with --harness\n";
+      return kExitUsage;
+    }
   }
   const seeded::Scope scope(bug);
-  std::ostream& human = as_json ? std::cerr : std::cout;
+  std::ostream& human = args.as_json ? std::cerr : std::cout;
   // The harnesses take turns in batches, so a bug only one of them reaches is found as soon as
-  // that one has had its share. DFS and a replay run each harness whole.
-  const bool batched = schedule.empty() && strategy != "dfs";
-  const uint64_t per_harness = static_cast<uint64_t>(iterations);
+  // that one has had its share. The systematic searches and a replay run each harness whole.
+  const bool systematic = strategy == "dfs" || strategy == "ipb" || strategy == "delay";
+  const bool batched = args.schedule.empty() && !systematic;
+  const uint64_t per_harness = static_cast<uint64_t>(args.iterations);
   const uint64_t batch = batched ? std::min<uint64_t>(per_harness, 1000) : per_harness;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   struct Tally {
     uint64_t schedules = 0;
+    uint64_t steps = 0;
     double seconds = 0;
     bool done = false;       // its share ran, or its search has no more schedules
-    bool exhausted = false;  // DFS: every schedule within the bound ran
+    bool exhausted = false;  // a systematic search ran every schedule within its bound
   };
   std::vector<Tally> tallies(workloads.size());
-  std::optional<std::pair<StoreWorkload, ConcurrencyReport>> failed;
-  for (uint64_t round = 0; !failed; ++round) {
+  std::vector<std::pair<StoreWorkload, FoundFailure>> failures;  // one per harness and kind
+  bool stop = false, budget_spent = false;
+  for (uint64_t round = 0; !stop; ++round) {
     bool ran = false;
-    for (size_t w = 0; w < workloads.size() && !failed; ++w) {
+    for (size_t w = 0; w < workloads.size() && !stop; ++w) {
       Tally& tally = tallies[w];
       if (tally.done || tally.schedules >= per_harness) continue;
+      CheckOptions options;
+      options.stop_at_first = args.stop_at_first;
+      if (budget) {
+        if (elapsed() >= *budget) {
+          budget_spent = stop = true;
+          break;
+        }
+        options.time_budget_seconds = *budget - elapsed();
+      }
       ran = true;
-      const int count = static_cast<int>(std::min(batch, per_harness - tally.schedules));
       // Each batch is its own seeded search; the run stays a function of (seed, commit).
-      const uint64_t batch_seed = seed + round * 1'000'003;
-      const Body body = StoreConcurrencyBody(workloads[w], seed);
-      ConcurrencyReport report = !schedule.empty()         ? checker::Replay(body, schedule)
-                                 : strategy == "portfolio" ? CheckPortfolio(body, count, batch_seed)
-                                 : strategy == "pct" ? CheckPct(body, count, depth, batch_seed)
-                                 : strategy == "dfs"
-                                     ? CheckDfs(body, depth, static_cast<uint64_t>(count))
-                                     : CheckRandom(body, count, batch_seed);
+      const uint64_t batch_seed = args.seed + round * 1'000'003;
+      const ConcurrencyReport report =
+          SearchHarness(StoreConcurrencyBody(workloads[w], args.seed), args,
+                        std::min(batch, per_harness - tally.schedules), batch_seed, options);
       tally.schedules += report.schedules;
+      tally.steps += report.steps_total;
       tally.seconds += report.seconds;
       tally.exhausted = report.exhausted;
       tally.done = report.exhausted || !batched;
-      if (!report.ok()) failed.emplace(workloads[w], std::move(report));
+      for (const FoundFailure& found : report.failures) {
+        const bool known = std::any_of(failures.begin(), failures.end(), [&](const auto& f) {
+          return f.first == workloads[w] && f.second.failure.kind == found.failure.kind;
+        });
+        if (!known) failures.emplace_back(workloads[w], found);
+        if (args.stop_at_first || found.failure.kind != FailureKind::kLivelock) stop = true;
+      }
+      // A harness that livelocked keeps its share; it is done only when its batches run out.
     }
     if (!ran) break;
   }
+  std::stable_sort(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
+    return a.second.failure.kind != FailureKind::kLivelock &&
+           b.second.failure.kind == FailureKind::kLivelock;
+  });
+  auto replay_of = [&](const std::pair<StoreWorkload, FoundFailure>& f) {
+    return "shardcheck concurrency --harness " + std::string(StoreWorkloadName(f.first)) +
+           " --seed " + std::to_string(args.seed) +
+           (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) + " --schedule '" +
+           f.second.minimized + "'";
+  };
   json runs = json::array();
-  uint64_t schedules = 0;
+  uint64_t schedules = 0, steps = 0;
   double seconds = 0;
+  const std::string searched = args.schedule.empty() ? strategy : "replay";
   for (size_t w = 0; w < workloads.size(); ++w) {
     const std::string name(StoreWorkloadName(workloads[w]));
     const Tally& tally = tallies[w];
-    const bool this_failed = failed && failed->first == workloads[w];
-    human << "concurrency[" << name << "] seed " << seed << ": "
-          << (this_failed
-                  ? failed->second.Describe()
-                  : (schedule.empty() ? strategy : std::string("replay")) + ": " +
-                        std::to_string(tally.schedules) + " schedules" +
-                        (tally.exhausted ? " (every one within the bound)" : "") + ", no failure")
-          << "\n";
+    human << "concurrency[" << name << "] seed " << args.seed << ": " << searched << ": "
+          << tally.schedules << " schedules, " << tally.steps << " steps"
+          << (tally.exhausted ? " (every one within the bound)" : "");
+    std::string result = "pass";
+    for (const auto& [workload, found] : failures) {
+      if (workload != workloads[w]) continue;
+      if (result == "pass") result = std::string(FailureKindName(found.failure.kind));
+      human << "\n  " << found.failure.ToString() << "\n  found by " << found.strategy
+            << " at schedule " << found.schedule_index << ": " << found.steps << " steps, "
+            << found.preemptions << " preemptions; minimized: " << found.minimized_steps
+            << " steps, " << found.minimized_preemptions << " preemptions";
+    }
+    human << (result == "pass" ? ", no failure" : "") << "\n";
     schedules += tally.schedules;
+    steps += tally.steps;
     seconds += tally.seconds;
     runs.push_back({{"harness", name},
                     {"schedules", tally.schedules},
+                    {"steps", tally.steps},
                     {"seconds", tally.seconds},
                     {"exhausted", tally.exhausted},
-                    {"result", this_failed ? "violation" : "pass"}});
+                    {"result", result == "pass" ? "pass" : "violation"}});
   }
-  std::string replay;
-  if (failed) {
-    replay = "shardcheck concurrency --harness " + std::string(StoreWorkloadName(failed->first)) +
-             " --seed " + std::to_string(seed) +
-             (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) + " --schedule '" +
-             failed->second.minimized + "'";
-    human << "replay: " << replay << "\n";
-  }
-  if (as_json) {
+  if (budget_spent) human << "the time budget (" << *budget << " s) ran out\n";
+  for (const auto& failure : failures) human << "replay: " << replay_of(failure) << "\n";
+  if (args.as_json) {
     json out{{"suite", "concurrency"},
-             {"result", failed ? "violation" : "pass"},
-             {"seed", seed},
+             {"result", failures.empty() ? "pass" : "violation"},
+             {"seed", args.seed},
              {"iterations", schedules},
+             {"steps", steps},
              {"seconds", seconds},
-             {"strategy", failed ? failed->second.strategy : strategy},
+             {"budget_spent", budget_spent},
+             {"strategy", failures.empty() ? strategy : failures.front().second.strategy},
              {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
              {"harnesses", runs}};
-    if (!failed) {
+    json found = json::array();
+    for (const auto& failure : failures) {
+      const FoundFailure& f = failure.second;
+      found.push_back(
+          {{"harness", StoreWorkloadName(failure.first)},
+           {"kind", FailureKindName(f.failure.kind)},
+           {"violation", f.failure.message},
+           {"strategy", f.strategy},
+           {"schedule", f.minimized},
+           {"unusual_choices", f.unusual},
+           {"steps", {{"found", f.steps}, {"minimized", f.minimized_steps}}},
+           {"preemptions", {{"found", f.preemptions}, {"minimized", f.minimized_preemptions}}},
+           {"replay", replay_of(failure)}});
+    }
+    out["failures"] = found;
+    if (failures.empty()) {
       out["schedule"] = nullptr;
       out["replay"] = nullptr;
     } else {
-      const ConcurrencyReport& report = failed->second;
-      out["harness"] = StoreWorkloadName(failed->first);
-      out["violation"] = *report.failure;
-      out["schedule"] = report.minimized;
-      out["steps"] = {{"found", report.steps}, {"minimized", report.minimized_steps}};
-      out["preemptions"] = {{"found", report.preemptions},
-                            {"minimized", report.minimized_preemptions}};
-      out["replay"] = replay;
+      // The first (most telling) failure, flat, as before.
+      const json& first = found.front();
+      for (const char* key :
+           {"harness", "kind", "violation", "schedule", "steps", "preemptions", "replay"}) {
+        out[key] = first[key];
+      }
     }
     std::cout << out.dump() << std::endl;
   }
-  return failed ? kExitViolation : 0;
+  return failures.empty() ? 0 : kExitViolation;
 }
 
 // Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
@@ -483,21 +580,28 @@ int Main(int argc, char** argv) {
   crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_flag("--json", as_json, "one JSON object on stdout, last");
 
-  std::string strategy = "portfolio", schedule;
-  uint32_t depth = 3;
+  ConcurrencyArgs cargs;
   CLI::App* concurrency = app.add_subcommand(
       "concurrency", "the store under the deterministic scheduler, checked for linearizability");
-  concurrency->add_option("--iterations", iterations, "schedules per harness")
+  concurrency->add_option("--iterations", cargs.iterations, "schedules per harness")
       ->check(CLI::Range(1, 1 << 30));
-  concurrency->add_option("--seed", seed, "draws the clients' operations and the strategy");
-  concurrency->add_option("--strategy", strategy,
-                          "portfolio (random and pct at depths 1-3 in turn), random, pct or dfs");
-  concurrency->add_option("--harness", harness, "clients, reclaim-compact, list-delete or all");
-  concurrency->add_option("--depth", depth, "pct: bug depth; dfs: preemption bound")
+  concurrency->add_option("--seed", cargs.seed, "draws the clients' operations and the strategy");
+  concurrency->add_option("--strategy", cargs.strategy,
+                          "portfolio (random and pct at depths 1-3 in turn), random, pct, dfs, "
+                          "ipb (dfs with bound 0, 1, ... depth) or delay (delay bounding)");
+  concurrency->add_option("--harness", cargs.harness,
+                          "clients, reclaim-compact, list-delete or all");
+  concurrency
+      ->add_option("--depth", cargs.depth,
+                   "pct: bug depth; dfs, ipb: preemption bound; delay: delay bound")
       ->check(CLI::Range(0, 64));
-  concurrency->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
-  concurrency->add_option("--schedule", schedule, "replay one schedule (as printed)");
-  concurrency->add_flag("--json", as_json, "one JSON object on stdout, last");
+  concurrency->add_option("--bug", cargs.bug, "turn on a seeded bug (see `shardcheck bugs`)");
+  concurrency->add_option("--schedule", cargs.schedule, "replay one schedule (as printed)");
+  concurrency->add_option("--time-budget", cargs.time_budget,
+                          "stop once this much time is spent (90s, 10m, 2h)");
+  concurrency->add_flag("--stop-at-first", cargs.stop_at_first,
+                        "stop at the first failure, a livelock included");
+  concurrency->add_flag("--json", cargs.as_json, "one JSON object on stdout, last");
 
   std::string history_path, model = "kv";
   CLI::App* linearize =
@@ -528,7 +632,7 @@ int Main(int argc, char** argv) {
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(history_path, model, as_json);
   if (concurrency->parsed()) {
-    return Concurrency(iterations, seed, strategy, depth, bug, harness, schedule, as_json);
+    return Concurrency(cargs);
   }
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;

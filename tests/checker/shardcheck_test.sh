@@ -100,11 +100,19 @@ expect 2 "concurrency, unknown strategy" "$shardcheck" concurrency --strategy fi
 expect 2 "concurrency, unknown harness" "$shardcheck" concurrency --harness queue
 expect 2 "concurrency, bad schedule" "$shardcheck" concurrency --harness clients --schedule 'sched1:x'
 expect 2 "concurrency, schedule without a harness" "$shardcheck" concurrency --schedule 'sched1:0'
+expect 2 "concurrency, bad time budget" "$shardcheck" concurrency --time-budget 10x
+expect 0 "concurrency, time budget" "$shardcheck" concurrency --time-budget 2s --iterations 100000 --json
+expect_in "$work/out" '"budget_spent":true' "concurrency stops when the budget is spent"
+expect 0 "concurrency, iterative preemption bounding" "$shardcheck" concurrency \
+  --harness list-delete --strategy ipb --depth 1 --iterations 50
+expect 0 "concurrency, delay bounding" "$shardcheck" concurrency --harness clients \
+  --strategy delay --depth 1 --iterations 50
 if "$shardcheck" bugs | grep -q list_snapshots_runs_and_memtable_apart && "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
   expect 1 "concurrency, seeded bug" "$shardcheck" concurrency --iterations 2000 --seed 1 \
     --bug list_snapshots_runs_and_memtable_apart --json
   expect_in "$work/out" '"harness":"list-delete"' "concurrency names the failing harness"
-  schedule="$(grep -o '"schedule":"sched1:[^"]*"' "$work/out" | sed 's/^"schedule":"//; s/"$//')"
+  expect_in "$work/out" '"kind":"linearizability"' "concurrency names the failure's kind"
+  schedule="$(grep -o '"schedule":"sched1:[^"]*"' "$work/out" | head -n 1 | sed 's/^"schedule":"//; s/"$//')"
   expect 1 "concurrency replay reproduces" "$shardcheck" concurrency --seed 1 --harness list-delete \
     --bug list_snapshots_runs_and_memtable_apart --schedule "$schedule"
   expect 0 "concurrency replay, bug off" "$shardcheck" concurrency --seed 1 --harness list-delete \

@@ -1,7 +1,7 @@
 // Failure: what a checker run found, as a kind and one sentence.
 //
 // The kind decides what counts as "the same failure": the schedule minimizer keeps a candidate
-// only when it fails the same way (same kind, and for assertions and misuse the same message), so
+// only when it fails the same way (same kind, and for assertions the same message), so
 // a real lost update never shrinks into an unrelated step-bound livelock, and a replay is checked
 // against the kind it promised. Harness bodies that detect a violation of their own (a history
 // that is not linearizable, a crash-consistency rule broken) throw a Violation carrying its kind;
@@ -36,8 +36,8 @@ struct Failure {
   FailureKind kind = FailureKind::kAssertion;
   std::string message;
 
-  // Same kind; for assertions and misuse, the same message too (a deadlock or a livelock may
-  // name other fibers and still be the same failure).
+  // Same kind; for assertions, the same message too. A deadlock, a livelock or a misuse may name
+  // other fibers (or other unusual choices) and still be the same failure.
   bool SameAs(const Failure& other) const;
   // "deadlock: every fiber left is blocked: ..."
   std::string ToString() const;

@@ -13,15 +13,18 @@
 // report says who waits on what), after `steps_max` scheduling points (a livelock, or a body that
 // never ends), or on a misuse of the primitives: unlocking a mutex the fiber does not hold,
 // waiting on a condition variable without its mutex, a thread ending while it holds a mutex, or
-// the body returning while threads it started still run (they may use its locals).
+// the body returning while threads it started still run (they may use its locals) or were never
+// joined.
 //
 // The scheduler leaves open what the primitives leave open, as choices the strategy makes and the
 // schedule records: a condition-variable wait may return without a notify (a spurious wake-up),
 // a NotifyOne may wake any waiter, and a compare_exchange_weak may fail. The run lists every
 // unusual choice it took (`unusual`), so a failure that needs one can be told apart.
 //
-// Yields are fair: a fiber that yields is not offered to the strategy again until another fiber
-// has made a step, unless no other fiber can run.
+// Yields are fair (CHESS, Musuvathi and Qadeer, PLDI '08): a fiber that yields is not offered to
+// the strategy again until every fiber that could run at the yield has run or can no longer run.
+// A spin-wait therefore lets the fiber it waits for progress; spinners that only wait on one
+// another still run into the step bound (a livelock).
 //
 // On a failure the remaining fibers are unwound (their
 // destructors run; sync operations then no longer schedule) and the run stops. A fiber
@@ -115,7 +118,8 @@ class Scheduler final : public sync::Hooks {
   std::string Name(const void* object, const char* kind);
   std::string DeadlockReport();
   std::string FiberName(FiberId id) const { return "fiber " + std::to_string(id); }
-  // The runnable fibers for the next decision; yielded ones only when nothing else can run.
+  bool Enabled(const Fiber& fiber) const;  // neither blocked nor done
+  // The fibers the strategy may pick next: enabled, and not waiting after a yield.
   void CollectRunnable(std::vector<FiberId>* runnable);
   void Resume(FiberId fiber);
   void FiberMain(FiberId id);
