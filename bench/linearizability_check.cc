@@ -80,6 +80,58 @@ checker::History Simulate(uint64_t operations, uint32_t clients, uint32_t keys, 
   return history;
 }
 
+// The pending-heavy worst case: `pending` writes of distinct values invoked and never completed,
+// then one client reading every one of them in turn, and the first again (impossible: each
+// pending write takes effect at most once).
+checker::History PendingWritesAndAnImpossibleRead(uint32_t pending) {
+  checker::History history;
+  auto event = [&](uint32_t process, EventType type, OpFunction f, checker::Value value) {
+    checker::Event e;
+    e.process = process;
+    e.type = type;
+    e.f = f;
+    e.key = "k";
+    e.value = std::move(value);
+    history.push_back(std::move(e));
+  };
+  for (uint32_t p = 1; p <= pending; ++p) {
+    event(p, EventType::kInvoke, OpFunction::kWrite, std::to_string(p));
+  }
+  for (uint32_t p = 1; p <= pending + 1; ++p) {
+    event(0, EventType::kInvoke, OpFunction::kRead, checker::Value());
+    event(0, EventType::kOk, OpFunction::kRead, std::to_string(p <= pending ? p : 1));
+  }
+  return history;
+}
+
+// The two histories that used to run for minutes or run out of memory, each within a budget.
+void WorstCases(uint64_t seed) {
+  checker::LinearizabilityOptions budget;
+  budget.seconds_max = 60;
+  budget.cache_entries_max = 20'000'000;
+  {
+    const checker::History history = PendingWritesAndAnImpossibleRead(22);
+    const Clock::time_point start = Clock::now();
+    const checker::LinearizabilityReport report =
+        checker::CheckLinearizability(history, checker::LinearizabilityModel::kKv, budget);
+    fmt::print(
+        "22 pending writes and an impossible read: {} in {:.3f} s ({} states)\n",
+        report.verdict == checker::Verdict::kNotLinearizable ? "not linearizable" : "WRONG VERDICT",
+        Seconds(start), report.states);
+  }
+  {
+    const checker::History history = Simulate(100'000, 8, 1, seed);
+    const Clock::time_point start = Clock::now();
+    const checker::LinearizabilityReport report =
+        checker::CheckLinearizability(history, checker::LinearizabilityModel::kRegister, budget);
+    fmt::print("100000 operations, 8 clients, one register: {} in {:.3f} s ({} states)\n",
+               report.verdict == checker::Verdict::kLinearizable ? "linearizable"
+               : report.verdict == checker::Verdict::kUnknown ? "unknown: " + report.unknown_reason
+                                                              : "WRONG VERDICT",
+               Seconds(start), report.states);
+  }
+}
+
 int Main(int argc, char** argv) {
   uint64_t operations = 10'000, clients = 5, keys = 1, seed = 1;
   for (int i = 1; i < argc; ++i) {
@@ -124,6 +176,7 @@ int Main(int argc, char** argv) {
         clean.operations, clients, key_count, clean_seconds, clean.states, stale_seconds,
         stale.minimal.size());
   }
+  WorstCases(seed);
   return 0;
 }
 

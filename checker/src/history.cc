@@ -1,5 +1,6 @@
 #include "shardstore/checker/history.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,7 @@ constexpr const char* kFunctions[] = {"read", "write", "cas", "exists"};
 
 }  // namespace
 
-StatusOr<History> ParseHistory(std::string_view json_lines) {
+StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOptions& options) {
   History history;
   std::map<uint32_t, size_t> open;  // process → its open invocation
   size_t line_number = 0;
@@ -41,6 +42,20 @@ StatusOr<History> ParseHistory(std::string_view json_lines) {
     };
     const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
+    for (const auto& [field, unused] : j.items()) {
+      if (field == "process" || field == "type" || field == "f" || field == "key" ||
+          field == "value") {
+        continue;
+      }
+      if (options.strict) {
+        return bad("unknown field \"" + field + "\" (an event has process, type, f, key, value)");
+      }
+      if (options.ignored_fields &&
+          std::find(options.ignored_fields->begin(), options.ignored_fields->end(), field) ==
+              options.ignored_fields->end()) {
+        options.ignored_fields->push_back(field);
+      }
+    }
     if (!j.contains("process") || !j["process"].is_number_unsigned()) {
       return bad("\"process\" must be a non-negative integer");
     }

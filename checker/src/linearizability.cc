@@ -1,6 +1,7 @@
 #include "shardstore/checker/linearizability.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <unordered_set>
@@ -28,16 +29,60 @@ struct Entry {
   Entry* match = nullptr;  // a call's return entry
 };
 
-struct CacheKey {
-  std::vector<uint64_t> placed;
-  int state;
-  bool operator==(const CacheKey&) const = default;
+// A 128-bit fingerprint of (operations placed, state): Zobrist hashing, so placing or lifting
+// an operation updates it in O(1) and an entry costs 16 bytes whatever the history's length.
+struct Fingerprint {
+  uint64_t low = 0, high = 0;
+  bool operator==(const Fingerprint&) const = default;
 };
-struct CacheHash {
-  size_t operator()(const CacheKey& k) const {
-    uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(k.state);
-    for (uint64_t w : k.placed) h = (h ^ w) * 1099511628211ull;
-    return static_cast<size_t>(h);
+struct FingerprintHash {
+  size_t operator()(const Fingerprint& f) const { return static_cast<size_t>(f.low); }
+};
+
+uint64_t Mix(uint64_t x) {  // SplitMix64's finalizer
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+Fingerprint OpKey(uint32_t op) { return {Mix(2 * uint64_t{op}), Mix(2 * uint64_t{op} + 1)}; }
+Fingerprint With(Fingerprint placed, int state, bool must_observe) {
+  const uint64_t s = static_cast<uint64_t>(static_cast<int64_t>(state)) * 2 + must_observe;
+  return {placed.low ^ Mix(s ^ 0x5bd1e995ull), placed.high ^ Mix(~s)};
+}
+
+enum class Answer : uint8_t { kYes, kNo, kUnknown };
+
+// What a search may spend, shared by every key of one check.
+struct Budget {
+  const LinearizabilityOptions* options;
+  std::chrono::steady_clock::time_point start;
+  uint64_t* states;
+  const std::string* key;
+  std::string reason;  // why it ran out
+  // True while there is budget left; called once per state.
+  bool Spend(size_t cache_entries) {
+    ++*states;
+    const LinearizabilityOptions& o = *options;
+    if (o.states_max && *states > o.states_max) {
+      reason = "the search state budget (" + std::to_string(o.states_max) + ") ran out";
+      return false;
+    }
+    if (o.cache_entries_max && cache_entries > o.cache_entries_max) {
+      reason =
+          "the memory budget (" + std::to_string(o.cache_entries_max) + " cached states) ran out";
+      return false;
+    }
+    if ((*states & 0xFFFFF) == 0) {
+      if (o.progress) o.progress(*states, *key);
+      if (o.seconds_max > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >
+              o.seconds_max) {
+        reason = "the time budget (" + std::to_string(o.seconds_max) + " s) ran out";
+        return false;
+      }
+    }
+    return true;
   }
 };
 
@@ -65,8 +110,52 @@ bool Step(const Operation& op, int state, int* next) {
   return false;
 }
 
-// Wing–Gong–Lowe over `ops`; counts states into *states.
-bool Linearizable(const std::vector<Operation>& ops, uint64_t* states) {
+// Values a read or a cas depends on: an info write (or cas) of any other value may be dropped,
+// since placing it can only make later reads fail and it may never take effect.
+std::vector<Operation> DropUnobservedInfoWrites(const std::vector<Operation>& ops) {
+  std::set<int> observed;
+  bool any_present = false, any_absent = false;
+  for (const Operation& op : ops) {
+    if (op.f == OpFunction::kRead && !op.info) observed.insert(op.value);
+    if (op.f == OpFunction::kCas) observed.insert(op.expected);
+    if (op.f == OpFunction::kExists && !op.info) (op.value != 0 ? any_present : any_absent) = true;
+  }
+  std::vector<Operation> kept;
+  for (const Operation& op : ops) {
+    const bool writes = op.f == OpFunction::kWrite || op.f == OpFunction::kCas;
+    const bool seen = observed.contains(op.value) || (op.value != 0 && any_present) ||
+                      (op.value == 0 && any_absent);
+    if (op.info && writes && !seen) continue;
+    kept.push_back(op);
+  }
+  return kept;
+}
+
+// A read (or cas) of a value that no write invoked before it completes could have produced.
+bool ReadsTheImpossible(const std::vector<Operation>& ops) {
+  std::map<int, size_t> first_write;  // value → earliest invocation of a write of it
+  for (const Operation& op : ops) {
+    if (op.f != OpFunction::kWrite && op.f != OpFunction::kCas) continue;
+    auto [it, fresh] = first_write.try_emplace(op.value, op.call);
+    if (!fresh) it->second = std::min(it->second, op.call);
+  }
+  for (const Operation& op : ops) {
+    const bool reads = !op.info && (op.f == OpFunction::kRead || op.f == OpFunction::kCas);
+    const int needed = op.f == OpFunction::kCas ? op.expected : op.value;
+    if (!reads || needed == 0) continue;  // the initial state has no value
+    auto it = first_write.find(needed);
+    if (it == first_write.end() || it->second > op.done) return true;
+  }
+  return false;
+}
+
+// Wing–Gong–Lowe over `ops`. An info write (or cas) is only placed right before an operation
+// that observes the value it leaves: any linearization can be rearranged so (moving it later is
+// always allowed, and until its first observer nothing else may come between, or it is useless),
+// and it spares the search every order of pending writes that nothing reads.
+Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
+  if (ReadsTheImpossible(all_ops)) return Answer::kNo;
+  const std::vector<Operation> ops = DropUnobservedInfoWrites(all_ops);
   std::vector<Entry> entries;
   entries.reserve(2 * ops.size() + 1);
   struct Timed {
@@ -109,50 +198,61 @@ bool Linearizable(const std::vector<Operation>& ops, uint64_t* states) {
       if (x->next) x->next->prev = x;
     }
   };
+  auto toggle = [](Fingerprint* placed, uint32_t op) {
+    const Fingerprint key = OpKey(op);
+    placed->low ^= key.low;
+    placed->high ^= key.high;
+  };
 
-  std::vector<uint64_t> placed((ops.size() + 63) / 64, 0);
-  std::unordered_set<CacheKey, CacheHash> cache;
+  Fingerprint placed;
+  std::unordered_set<Fingerprint, FingerprintHash> cache;
   struct Frame {
     Entry* call;
     int state;
+    bool must_observe;
   };
   std::vector<Frame> stack;
   int state = 0;
+  bool must_observe = false;  // an info write was just placed: an observer of it comes next
   Entry* entry = head->next;
   while (remaining > 0 && entry != nullptr) {
-    ++*states;
+    if (!budget->Spend(cache.size())) return Answer::kUnknown;
     const Operation& op = ops[entry->op];
     if (entry->is_call) {
+      const bool observes = op.f != OpFunction::kWrite;
+      const bool leaves_pending = op.info && op.f != OpFunction::kRead;
       int next = 0;
-      if (Step(op, state, &next)) {
-        placed[entry->op / 64] |= uint64_t{1} << (entry->op % 64);
-        if (cache.insert({placed, next}).second) {
-          stack.push_back({entry, state});
+      if ((observes || !must_observe) && Step(op, state, &next)) {
+        toggle(&placed, entry->op);
+        if (cache.insert(With(placed, next, leaves_pending)).second) {
+          stack.push_back({entry, state, must_observe});
           state = next;
+          must_observe = leaves_pending;
           if (!op.info) --remaining;
           lift(entry);
           entry = head->next;
           continue;
         }
-        placed[entry->op / 64] &= ~(uint64_t{1} << (entry->op % 64));
+        toggle(&placed, entry->op);
       }
       entry = entry->next;
       continue;
     }
     // A completion whose operation is not placed yet (info completions come after every real
     // one, so reaching one means all ok operations are placed).
-    if (op.info) return true;
-    if (stack.empty()) return false;
+    if (op.info) return Answer::kYes;
+    if (stack.empty()) return Answer::kNo;
     const Frame frame = stack.back();
     stack.pop_back();
     const Operation& undone = ops[frame.call->op];
-    placed[frame.call->op / 64] &= ~(uint64_t{1} << (frame.call->op % 64));
+    toggle(&placed, frame.call->op);
     state = frame.state;
+    must_observe = frame.must_observe;
     if (!undone.info) ++remaining;
     unlift(frame.call);
     entry = frame.call->next;
   }
-  return true;
+  return Answer::kYes;
 }
 
 // The operations of `history` restricted to the events at `events` (pairs of invoke and
@@ -195,10 +295,16 @@ KeyHistory Build(const History& history, const std::vector<size_t>& events,
   return key;
 }
 
+// Within a budget of its own: an answer that runs out counts as linearizable (the minimizer then
+// keeps what it would have removed).
 bool EventsLinearizable(const History& history, const std::vector<size_t>& events,
                         uint64_t* states) {
   std::map<Value, int> values;
-  return Linearizable(Build(history, events, &values).ops, states);
+  LinearizabilityOptions options;
+  options.states_max = *states + 1'000'000;
+  const std::string key;
+  Budget budget{&options, std::chrono::steady_clock::now(), states, &key, {}};
+  return Linearizable(Build(history, events, &values).ops, &budget) != Answer::kNo;
 }
 
 // Removes operations (both events) while the rest stays non-linearizable: chunks first, then
@@ -271,20 +377,31 @@ std::optional<LinearizabilityModel> ParseLinearizabilityModel(std::string_view n
   return std::nullopt;
 }
 
-LinearizabilityReport CheckLinearizability(const History& history, LinearizabilityModel model) {
+LinearizabilityReport CheckLinearizability(const History& history, LinearizabilityModel model,
+                                           const LinearizabilityOptions& options) {
   LinearizabilityReport report;
   std::map<std::string, std::vector<size_t>> by_key;
   for (size_t i = 0; i < history.size(); ++i) {
     by_key[model == LinearizabilityModel::kKv ? history[i].key : std::string()].push_back(i);
   }
   report.keys = by_key.size();
+  const auto start = std::chrono::steady_clock::now();
   for (const auto& [key, events] : by_key) {
     std::map<Value, int> values;
     const KeyHistory built = Build(history, events, &values);
     report.operations += built.ops.size();
-    if (Linearizable(built.ops, &report.states)) continue;
+    Budget budget{&options, start, &report.states, &key, {}};
+    const Answer answer = Linearizable(built.ops, &budget);
+    if (answer == Answer::kYes) continue;
     report.linearizable = false;
     report.key = key;
+    if (answer == Answer::kUnknown) {
+      // A later key may still show a violation, but this one stays undecided: say so.
+      report.verdict = Verdict::kUnknown;
+      report.unknown_reason = budget.reason;
+      return report;
+    }
+    report.verdict = Verdict::kNotLinearizable;
     for (size_t position : Minimize(history, events)) report.minimal.push_back(history[position]);
     return report;
   }

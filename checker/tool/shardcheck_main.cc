@@ -8,17 +8,21 @@
 //                          [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
 //                          [--harness clients|reclaim-compact|list-delete|all] [--bug NAME]
 //                          [--schedule SCHED] [--time-budget 10m] [--stop-at-first] [--json]
-//   shardcheck linearize FILE --model register|kv [--json]
+//   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
+//                        [--states-max N] [--memory-mib M] [--json]
 //
 // Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
-// printed), 2 bad usage. With --json the last thing on stdout is one JSON object and the
-// readable report goes to stderr.
+// printed), 2 bad usage or unreadable input, 3 (linearize) unknown: a budget ran out. With --json
+// the last thing on stdout is one JSON object and the readable report goes to stderr.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -39,6 +43,7 @@ using nlohmann::json;
 
 constexpr int kExitViolation = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitUnknown = 3;  // linearize: a budget ran out before a verdict
 
 std::string BugName(seeded::Bug bug) {
   for (const seeded::BugInfo& info : seeded::AllBugs()) {
@@ -474,55 +479,120 @@ int Concurrency(const ConcurrencyArgs& args) {
   return failures.empty() ? 0 : kExitViolation;
 }
 
+struct LinearizeArgs {
+  std::string path;
+  std::string model = "kv";
+  bool lenient = false;  // ignore (and name) unknown fields instead of refusing them
+  std::string time_budget = "60s";
+  uint64_t states_max = 0;     // 0: none
+  uint64_t memory_mib = 2048;  // the search cache's budget
+  bool as_json = false;
+};
+
 // Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
-// 2: the file cannot be read or parsed.
-int Linearize(const std::string& path, const std::string& model_name, bool as_json) {
-  const std::optional<LinearizabilityModel> model = ParseLinearizabilityModel(model_name);
+// 2: the file cannot be read or parsed, or bad usage; 3: unknown (a budget ran out first).
+int Linearize(const LinearizeArgs& args) {
+  const std::optional<LinearizabilityModel> model = ParseLinearizabilityModel(args.model);
   if (!model) {
-    std::cerr << "shardcheck: unknown model '" << model_name << "' (register or kv)\n";
+    std::cerr << "shardcheck: unknown model '" << args.model << "' (register or kv)\n";
     return kExitUsage;
   }
-  std::ifstream in(path);
+  const std::optional<double> seconds_max = ParseDuration(args.time_budget);
+  if (!seconds_max) {
+    std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
+              << args.time_budget << "'\n";
+    return kExitUsage;
+  }
+  struct stat st {};
+  if (::stat(args.path.c_str(), &st) != 0) {
+    std::cerr << "shardcheck: cannot read " << args.path << ": " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    std::cerr << "shardcheck: " << args.path << " is not a regular file (a history is a file of "
+              << "JSON lines)\n";
+    return kExitUsage;
+  }
+  std::ifstream in(args.path);
   if (!in) {
-    std::cerr << "shardcheck: cannot read " << path << "\n";
+    std::cerr << "shardcheck: cannot read " << args.path << ": " << std::strerror(errno) << "\n";
     return kExitUsage;
   }
   std::stringstream text;
   text << in.rdbuf();
-  StatusOr<History> history = ParseHistory(text.str());
+  std::vector<std::string> ignored;
+  StatusOr<History> history =
+      ParseHistory(text.str(), {.strict = !args.lenient, .ignored_fields = &ignored});
   if (!history.ok()) {
-    std::cerr << "shardcheck: " << path << ": " << history.status().message() << "\n";
+    std::cerr << "shardcheck: " << args.path << ": " << history.status().message()
+              << (args.lenient ? "" : " (--lenient ignores unknown fields)") << "\n";
     return kExitUsage;
   }
+  for (const std::string& field : ignored) {
+    std::cerr << "shardcheck: warning: ignored the unknown field \"" << field << "\"\n";
+  }
+  if (history->empty()) {
+    std::cerr << "shardcheck: " << args.path << " holds no events\n";
+    return kExitUsage;
+  }
+  LinearizabilityOptions options;
+  options.seconds_max = *seconds_max;
+  options.states_max = args.states_max;
+  options.cache_entries_max = args.memory_mib * (1 << 20) / 48;  // about 48 bytes an entry
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  if (terminal) {
+    options.progress = [](uint64_t states, const std::string& key) {
+      std::cerr << "\rlinearize: " << states << " states, key " << key.substr(0, 40) << "   "
+                << std::flush;
+    };
+  }
   const auto start = std::chrono::steady_clock::now();
-  const LinearizabilityReport report = CheckLinearizability(*history, *model);
+  const LinearizabilityReport report = CheckLinearizability(*history, *model, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::ostream& human = as_json ? std::cerr : std::cout;
-  human << "linearize[" << model_name << "]: " << report.operations << " operations on "
+  if (terminal) std::cerr << "\r\033[K";
+  std::ostream& human = args.as_json ? std::cerr : std::cout;
+  const char* verdict = report.verdict == Verdict::kLinearizable      ? "linearizable"
+                        : report.verdict == Verdict::kNotLinearizable ? "NOT linearizable"
+                                                                      : "unknown";
+  human << "linearize[" << args.model << "]: " << report.operations << " operations on "
         << report.keys << (report.keys == 1 ? " key" : " keys") << ", " << report.states
-        << " search states in " << seconds
-        << " s: " << (report.linearizable ? "linearizable" : "NOT linearizable") << "\n";
-  if (!report.linearizable) {
+        << " search states in " << seconds << " s: " << verdict;
+  if (report.verdict == Verdict::kUnknown) {
+    human << ": " << report.unknown_reason << " on key " << report.key
+          << " (raise --time-budget, --states-max or --memory-mib)";
+  }
+  human << "\n";
+  if (report.verdict == Verdict::kNotLinearizable) {
     human << "key " << report.key << ": a minimal non-linearizable sub-history ("
           << report.minimal.size() << " events):\n"
           << FormatHistory(report.minimal);
   }
-  if (as_json) {
-    json minimal = json::array();
-    std::istringstream lines(FormatHistory(report.minimal));
-    for (std::string line; std::getline(lines, line);) minimal.push_back(json::parse(line));
-    json out{{"suite", "linearize"}, {"result", report.linearizable ? "pass" : "violation"},
-             {"model", model_name},  {"operations", report.operations},
-             {"keys", report.keys},  {"states", report.states},
+  if (args.as_json) {
+    json out{{"suite", "linearize"},
+             {"result", report.verdict == Verdict::kLinearizable      ? "pass"
+                        : report.verdict == Verdict::kNotLinearizable ? "violation"
+                                                                      : "unknown"},
+             {"model", args.model},
+             {"operations", report.operations},
+             {"keys", report.keys},
+             {"states", report.states},
              {"seconds", seconds}};
-    if (!report.linearizable) {
+    if (report.verdict == Verdict::kNotLinearizable) {
+      json minimal = json::array();
+      std::istringstream lines(FormatHistory(report.minimal));
+      for (std::string line; std::getline(lines, line);) minimal.push_back(json::parse(line));
       out["key"] = report.key;
       out["minimal"] = minimal;
+    } else if (report.verdict == Verdict::kUnknown) {
+      out["key"] = report.key;
+      out["reason"] = report.unknown_reason;
     }
     std::cout << out.dump() << std::endl;
   }
-  return report.linearizable ? 0 : kExitViolation;
+  return report.verdict == Verdict::kLinearizable      ? 0
+         : report.verdict == Verdict::kNotLinearizable ? kExitViolation
+                                                       : kExitUnknown;
 }
 
 int Bugs(bool as_json) {
@@ -603,12 +673,19 @@ int Main(int argc, char** argv) {
                         "stop at the first failure, a livelock included");
   concurrency->add_flag("--json", cargs.as_json, "one JSON object on stdout, last");
 
-  std::string history_path, model = "kv";
+  LinearizeArgs largs;
   CLI::App* linearize =
       app.add_subcommand("linearize", "check a recorded history (JSON lines) for linearizability");
-  linearize->add_option("file", history_path, "one event a line (see docs)")->required();
-  linearize->add_option("--model", model, "register or kv");
-  linearize->add_flag("--json", as_json, "one JSON object on stdout, last");
+  linearize->add_option("file", largs.path, "one event a line (see docs)")->required();
+  linearize->add_option("--model", largs.model, "register or kv");
+  linearize->add_flag("--lenient", largs.lenient, "ignore unknown fields (named on stderr)");
+  linearize->add_option("--time-budget", largs.time_budget,
+                        "give up with 'unknown' (exit 3) after this long (default 60s)");
+  linearize->add_option("--states-max", largs.states_max,
+                        "give up with 'unknown' after this many search states (0: no limit)");
+  linearize->add_option("--memory-mib", largs.memory_mib, "the search cache's budget (MiB)")
+      ->check(CLI::Range(1, 1 << 20));
+  linearize->add_flag("--json", largs.as_json, "one JSON object on stdout, last");
 
   CLI::App* bugs = app.add_subcommand("bugs", "list the seeded bugs");
   bugs->add_flag("--json", as_json, "as one JSON object");
@@ -630,7 +707,7 @@ int Main(int argc, char** argv) {
     return Conformance("crash", iterations, seed, bug, harness, max_ops, as_json);
   }
   if (replay->parsed()) return Replay(token, as_json);
-  if (linearize->parsed()) return Linearize(history_path, model, as_json);
+  if (linearize->parsed()) return Linearize(largs);
   if (concurrency->parsed()) {
     return Concurrency(cargs);
   }

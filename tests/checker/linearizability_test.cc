@@ -119,6 +119,63 @@ TEST(LinearizabilityTest, AnInfoWriteMayTakeEffectLaterOrNever) {
                    .linearizable);
 }
 
+// Pending writes take effect only where something observes them: many of them stay cheap, and
+// the answers stay right.
+TEST(LinearizabilityTest, ManyPendingWritesStayTractable) {
+  std::string pending;
+  for (int p = 1; p <= 22; ++p) {
+    pending += R"({"process":)" + std::to_string(p) +
+               R"(,"type":"invoke","f":"write","key":"x","value":)" + std::to_string(p) + "}\n";
+  }
+  std::string reads;
+  for (int p = 1; p <= 22; ++p) {
+    reads += R"({"process":0,"type":"invoke","f":"read","key":"x","value":null}
+{"process":0,"type":"ok","f":"read","key":"x","value":)" + std::to_string(p) + "}\n";
+  }
+  // Every pending value seen once, in any order: fine.
+  const LinearizabilityReport each = Check(pending + reads);
+  EXPECT_TRUE(each.linearizable);
+  EXPECT_LT(each.states, 100'000u);
+  // The first one seen again: each pending write takes effect at most once.
+  const LinearizabilityReport again = Check(pending + reads + R"(
+{"process":0,"type":"invoke","f":"read","key":"x","value":null}
+{"process":0,"type":"ok","f":"read","key":"x","value":1})");
+  EXPECT_EQ(again.verdict, Verdict::kNotLinearizable);
+  EXPECT_LT(again.states, 100'000u);
+  // A value nobody wrote: refused before any search.
+  EXPECT_FALSE(Check(pending + R"(
+{"process":0,"type":"invoke","f":"read","key":"x","value":null}
+{"process":0,"type":"ok","f":"read","key":"x","value":99})")
+                   .linearizable);
+  // A pending write observed only through exists.
+  EXPECT_TRUE(Check(R"(
+{"process":1,"type":"invoke","f":"write","key":"x","value":7}
+{"process":0,"type":"invoke","f":"exists","key":"x","value":null}
+{"process":0,"type":"ok","f":"exists","key":"x","value":true}
+)").linearizable);
+}
+
+TEST(LinearizabilityTest, ASpentBudgetIsUnknownNeverAGuess) {
+  StatusOr<History> history = ParseHistory(R"(
+{"process":0,"type":"invoke","f":"write","key":"x","value":1}
+{"process":1,"type":"invoke","f":"write","key":"x","value":2}
+{"process":0,"type":"ok","f":"write","key":"x","value":1}
+{"process":1,"type":"ok","f":"write","key":"x","value":2}
+{"process":2,"type":"invoke","f":"read","key":"x","value":null}
+{"process":2,"type":"ok","f":"read","key":"x","value":1}
+)");
+  ASSERT_TRUE(history.ok());
+  LinearizabilityOptions options;
+  options.states_max = 2;
+  const LinearizabilityReport report =
+      CheckLinearizability(*history, LinearizabilityModel::kKv, options);
+  EXPECT_EQ(report.verdict, Verdict::kUnknown);
+  EXPECT_FALSE(report.linearizable);
+  EXPECT_NE(report.unknown_reason.find("state budget"), std::string::npos);
+  EXPECT_EQ(CheckLinearizability(*history, LinearizabilityModel::kKv).verdict,
+            Verdict::kLinearizable);
+}
+
 TEST(LinearizabilityTest, TheRegisterModelIgnoresKeys) {
   const std::string history = R"(
 {"process":0,"type":"invoke","f":"write","key":"a","value":1}

@@ -89,6 +89,17 @@ echo '{"process":0,"type":"ok","f":"read"}' >"$work/broken.jsonl"
 expect 2 "linearize, bad input" "$shardcheck" linearize "$work/broken.jsonl"
 expect 2 "linearize, unknown model" "$shardcheck" linearize "$work/good.jsonl" --model queue
 expect 2 "linearize, missing file" "$shardcheck" linearize "$work/none.jsonl"
+expect 2 "linearize, a directory" "$shardcheck" linearize "$work"
+: >"$work/empty.jsonl"
+expect 2 "linearize, no events" "$shardcheck" linearize "$work/empty.jsonl"
+head -n 4 "$work/good.jsonl" | sed 's/"value"/"valeu"/' >"$work/misspelt.jsonl"
+expect 2 "linearize, an unknown field" "$shardcheck" linearize "$work/misspelt.jsonl"
+expect_in "$work/err" 'unknown field "valeu"' "linearize names the unknown field"
+expect 0 "linearize, lenient" "$shardcheck" linearize "$work/misspelt.jsonl" --lenient
+expect 3 "linearize, out of budget" "$shardcheck" linearize "$work/bad.jsonl" --model register \
+  --states-max 1 --json
+expect_in "$work/out" '"result":"unknown"' "linearize says unknown when its budget runs out"
+expect 2 "linearize, bad time budget" "$shardcheck" linearize "$work/good.jsonl" --time-budget x
 
 # concurrency: the store under the deterministic scheduler.
 expect 0 "concurrency, clean" "$shardcheck" concurrency --iterations 100 --seed 1 --json

@@ -53,9 +53,17 @@ struct Event {
 
 using History = std::vector<Event>;
 
+// The fields an event may have: process, type, f, key, value.
+struct ParseHistoryOptions {
+  // Strict: a field outside those is an error (a misspelt "valeu" would otherwise be read as
+  // a null value). Lenient: it is ignored, and named once in `*ignored_fields` if given.
+  bool strict = true;
+  std::vector<std::string>* ignored_fields = nullptr;
+};
 // Parses JSON lines; InvalidArgument naming the line on bad input (including an ok/fail/info
 // with no open invocation of its process, or a second invocation while one is open).
-StatusOr<History> ParseHistory(std::string_view json_lines);
+StatusOr<History> ParseHistory(std::string_view json_lines,
+                               const ParseHistoryOptions& options = {});
 // One JSON line per event.
 std::string FormatHistory(const History& history);
 

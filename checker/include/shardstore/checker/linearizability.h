@@ -16,10 +16,19 @@
 // never fails merely because a value it reads was never written. The search is bounded (4,000
 // checks); within it no single operation can be removed.
 //
+// Keeping it tractable: the cache holds 128-bit fingerprints of (operations placed, state)
+// (Zobrist hashing, updated as operations are placed and lifted), so its memory does not grow
+// with the history's length; an info write or cas whose value nothing reads is dropped (placing
+// it can only make later reads fail, and it may never take effect); a read of a value that no
+// write invoked before it could have produced fails at once. Beyond that the search is
+// exponential in the worst case, so it takes a budget (states, cache entries, seconds): when it
+// is spent the verdict is kUnknown, never a guess.
+//
 // Thread-safety: pure functions.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,15 +43,28 @@ enum class LinearizabilityModel : uint8_t {
 };
 std::optional<LinearizabilityModel> ParseLinearizabilityModel(std::string_view name);
 
+enum class Verdict : uint8_t { kLinearizable, kNotLinearizable, kUnknown };
+
+struct LinearizabilityOptions {
+  uint64_t states_max = 0;         // search states over all keys; 0: no limit
+  uint64_t cache_entries_max = 0;  // memoized states of one key (about 48 bytes each); 0: none
+  double seconds_max = 0;          // wall-clock; 0: no limit
+  // Called about every million states with the states so far and the key being checked.
+  std::function<void(uint64_t states, const std::string& key)> progress;
+};
+
 struct LinearizabilityReport {
-  bool linearizable = true;
-  uint64_t operations = 0;  // checked (ok and info; fail dropped)
+  Verdict verdict = Verdict::kLinearizable;
+  bool linearizable = true;    // verdict == kLinearizable
+  std::string unknown_reason;  // kUnknown: which budget ran out
+  uint64_t operations = 0;     // checked (ok and info; fail dropped)
   uint64_t keys = 0;
   uint64_t states = 0;  // search states visited
   std::string key;      // not linearizable: the key
   History minimal;      // not linearizable: a minimal sub-history of that key
 };
 
-LinearizabilityReport CheckLinearizability(const History& history, LinearizabilityModel model);
+LinearizabilityReport CheckLinearizability(const History& history, LinearizabilityModel model,
+                                           const LinearizabilityOptions& options = {});
 
 }  // namespace shardstore::checker
