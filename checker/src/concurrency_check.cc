@@ -147,6 +147,20 @@ ScheduleRun MinimizeSchedule(const Body& body, const ScheduleRun& failing, Sched
     best = std::move(run);
     return true;
   };
+  // Long schedules first lose whole stretches of runs (halves, quarters, ...), as delta
+  // debugging does, so the single-run edits below start from something short.
+  for (size_t width = RunListStrategy::RunsOf(best.schedule).size() / 2; width >= 2;) {
+    const Runs runs = RunListStrategy::RunsOf(best.schedule);
+    bool improved = false;
+    for (size_t r = 1; r + width <= runs.size() && !improved && replays < replays_max; r += width) {
+      Runs candidate = runs;
+      candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(r),
+                      candidate.begin() + static_cast<std::ptrdiff_t>(r + width));
+      improved = attempt(std::move(candidate));
+    }
+    if (!improved) width /= 2;
+    if (replays >= replays_max) break;
+  }
   for (bool improved = true; improved && replays < replays_max;) {
     improved = false;
     const Runs runs = RunListStrategy::RunsOf(best.schedule);
