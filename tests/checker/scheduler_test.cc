@@ -176,18 +176,26 @@ TEST(StoreConcurrencyTest, FindsTheSeededConcurrencyBugs) {
     const seeded::Scope scope(bug.bug);
     std::optional<ConcurrencyReport> found;
     std::optional<StoreWorkload> where;
+    uint64_t seed_of = 0;
     for (uint64_t seed = 1; seed <= 10 && !found; ++seed) {
       for (StoreWorkload workload : AllStoreWorkloads()) {
         ConcurrencyReport report = CheckPortfolio(StoreConcurrencyBody(workload, seed), 100, seed);
         if (!report.ok()) {
           found = std::move(report);
           where = workload;
+          seed_of = seed;
           break;
         }
       }
     }
     ASSERT_TRUE(found) << bug.name << " was not found";
     EXPECT_LE(found->minimized_preemptions, found->preemptions) << *found;
+    // The minimized schedule fails the way the found one did.
+    const ConcurrencyReport replayed =
+        Replay(StoreConcurrencyBody(*where, seed_of), found->minimized);
+    ASSERT_FALSE(replayed.ok()) << bug.name << ": the minimized schedule passes";
+    EXPECT_TRUE(replayed.failures.front().failure.SameAs(found->failures.front().failure))
+        << bug.name << ": found " << *found->failure << "\nreplayed " << *replayed.failure;
     std::cout << bug.name << " [" << StoreWorkloadName(*where) << "]: " << *found << "\n";
   }
 }
