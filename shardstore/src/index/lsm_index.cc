@@ -164,6 +164,14 @@ bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t par
   return in_runs && names(*in_runs);
 }
 
+void LsmIndex::SettleMemtableData() {
+  Dependency data;
+  for (const auto& [key, chain] : memtable_) {
+    for (const MemEntry& mem : chain) data = data.And(mem.data);
+  }
+  data.Settle().IgnoreError();  // a failed entry is as if never made: IsLiveChunk skips it
+}
+
 void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part,
                         const Locator& from, const Locator& to, Dependency data) {
   auto names = [&](const IndexEntry& entry) {

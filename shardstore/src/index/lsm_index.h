@@ -75,6 +75,9 @@ class LsmIndex {
   // entry for `key` names it, or the newest run entry does.
   bool IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
                    const Locator& locator) const;
+  // Waits until the data of every memtable entry is durable or has failed, so IsLiveChunk no
+  // longer counts a chunk that a settled entry replaced. Failures stay with their entries.
+  void SettleMemtableData();
   // Records that the chunk at `from` has a copy at `to` (written with `data`): each entry that
   // names it gets a relocated twin just above it, so the twin is used once its copy is durable
   // and the original is fallen back to if the copy fails. Which entry is newest does not change.

@@ -385,6 +385,11 @@ Status Store::ReclaimLocked(uint32_t extent) {
     };
     std::vector<Live> live;
     Status damaged_live;
+    // Memtable entries whose data is still pending (a copy made by a reclamation whose index
+    // flush failed, a Put waiting for its superblock) keep the chunks they shadow live: settle
+    // them first, so a chunk a durable entry has replaced is not copied again, and the space of
+    // a failed evacuation comes back.
+    index_->SettleMemtableData();
     // A chunk is live when an index entry that is, or may again become, the newest names it.
     auto is_live = [&](const Locator& locator, const ChunkHeader& header, std::string_view key) {
       return header.kind == ChunkKind::kData &&
