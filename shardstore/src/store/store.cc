@@ -27,6 +27,7 @@ SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata ext
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
 SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+SS_COVERAGE_POINT(kKeyPastLimitRefused, "store refused a key longer than kKeyBytesMax");
 
 }  // namespace
 
@@ -126,6 +127,7 @@ Status Store::CheckOpen() const {
 
 Status Store::CheckKey(std::string_view key) const {
   if (key.empty() || key.size() > kKeyBytesMax) {
+    if (!key.empty()) SS_COVER(kKeyPastLimitRefused);
     return Status::InvalidArgument("a key must have 1 to " + std::to_string(kKeyBytesMax) +
                                    " bytes (got " + std::to_string(key.size()) + ")");
   }
@@ -493,6 +495,8 @@ Status Store::ReclaimIfLow(bool force) {
   }
   return first_failure;
 }
+
+void Store::DropReadCache() { chunks_->DropReadCache(); }
 
 StoreStat Store::Stat() {
   sync::ReaderLock lock(mu_);
