@@ -320,6 +320,10 @@ Status Store::Compact() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;  // the merged runs are dead now
+  // The merged run is written before the runs it replaces die, so compaction needs index room
+  // a flush does not. With few extents free, reclaim dead ones first, as a Put does (a failure
+  // only means less room; it matters if the merged run then does not fit).
+  ReclaimIfLow().IgnoreError();
   SS_ASSIGN_OR_RETURN(std::optional<LsmIndex::CompactionPlan> plan, index_->PlanCompaction());
   if (!plan) return Status::Ok();
   // The merge is the costly part; Puts, Gets, flushes and reclamation go on meanwhile.
