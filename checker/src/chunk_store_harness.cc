@@ -2,8 +2,15 @@
 
 #include <algorithm>
 
+#include "chunk/chunk_format.h"
+#include "shardstore/coverage.h"
+
 namespace shardstore::checker {
 namespace {
+
+SS_COVERAGE_POINT(kCacheDropped, "checker: chunk harness dropped the read cache and read back");
+SS_COVERAGE_POINT(kColdReadOfDamagedChunk,
+                  "checker: a read that must bypass the cache found a flipped chunk (violation)");
 
 std::string Describe(const Status& status) { return status.ok() ? "OK" : status.ToString(); }
 
@@ -17,7 +24,7 @@ ChunkStoreOptions OptionsFor(MemDisk* disk) {
 
 std::string DescribeValue(const models::ChunkStoreModel::Value& value) {
   if (!value) return "nothing";
-  return "chunk " + value->key + " of " + std::to_string(value->payload.size()) + " bytes";
+  return "chunk " + std::string(ShortKey(value->key)) + " of " + std::to_string(value->payload.size()) + " bytes";
 }
 
 }  // namespace
@@ -26,11 +33,12 @@ ChunkStoreHarness::ChunkStoreHarness(std::optional<CrashExploration> explore)
     : disk_(kGeometry), write_pointers_(kGeometry.extent_count, 0) {
   const std::optional<std::string> opened = Open();
   SS_ASSERT_MSG(!opened, *opened);
+  // What the store reported persistent before a flush is owed after a power cut at that flush:
+  // note it at every flush, explored or not, so a crash the explorer found replays the same.
+  disk_.SetFlushObserver([this] { SettleWrites(/*failures=*/false); });
   if (explore) {
     explorer_.emplace(*explore);
     disk_.SetBarrierObserver([this](std::unique_ptr<MemDisk> snapshot) {
-      // Writes that became persistent earlier in this step count at this flush already.
-      SettleWrites(/*failures=*/false);
       explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
         StatusOr<std::unique_ptr<ChunkStore>> store = ChunkStore::Open(OptionsFor(disk));
         if (!store.ok()) {
@@ -44,6 +52,7 @@ ChunkStoreHarness::ChunkStoreHarness(std::optional<CrashExploration> explore)
 
 ChunkStoreHarness::~ChunkStoreHarness() {
   disk_.SetBarrierObserver(nullptr);
+  disk_.SetFlushObserver(nullptr);
   store_.reset();
 }
 
@@ -52,6 +61,7 @@ std::optional<std::string> ChunkStoreHarness::Open() {
   StatusOr<std::unique_ptr<ChunkStore>> opened = ChunkStore::Open(OptionsFor(&disk_));
   if (!opened.ok()) return "opening failed: " + Describe(opened.status());
   store_ = std::move(opened).value();
+  for (const Locator& at : appended_) cold_.insert(at);  // a fresh store caches nothing
   return std::nullopt;
 }
 
@@ -81,6 +91,9 @@ std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool 
   StatusOr<ChunkStore::Chunk> got = uncached ? store_->ReadUncached(at) : store_->Read(at);
   const models::ChunkStoreModel::Value& want = model_.Current(at);
   const bool damaged = damaged_.contains(at);
+  // No cached copy may serve this read: the bytes came from the medium.
+  const bool from_medium = uncached || cold_.contains(at);
+  if (got.ok() && !uncached) cold_.erase(at);
   if (!want) {
     if (got.ok()) {
       return "Read(" + at.ToString() + ") returned chunk " + got->key +
@@ -92,6 +105,12 @@ std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool 
     // Flipped bits are caught by the checksums.
     if (damaged && got.status().IsCorruption()) return std::nullopt;
     return "Read(" + at.ToString() + ") failed: " + Describe(got.status());
+  }
+  if (from_medium && damaged_on_medium_.contains(at)) {
+    SS_COVER(kColdReadOfDamagedChunk);
+    return "Read(" + at.ToString() + ") returned chunk " + std::string(ShortKey(got->key)) +
+           " although a bit of it was flipped on the disk and no cached copy may serve the read" +
+           (uncached ? " (read uncached)" : " (the read cache was dropped since)");
   }
   if (got->key != want->key || got->payload != want->payload) {
     return "Read(" + at.ToString() + ") returned chunk " + got->key + " of " +
@@ -182,10 +201,23 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
     case OpKind::kAppend: {
       ChunkHeader header;
       header.sequence = store_->NextSequence();
-      const std::string key = KeyName(op.key);
+      const std::string key = PoolKey(op.key);
       const Bytes payload = ValueBytes(op.size, op.fill);
       StatusOr<ChunkStore::Appended> result =
           store_->Append(ExtentOwner::kData, header, key, payload, Dependency());
+      const bool too_big = ChunkFrameBytes(static_cast<uint32_t>(key.size()),
+                                           static_cast<uint32_t>(payload.size())) >
+                           kGeometry.extent_bytes;
+      if (key.size() > kKeyBytesMax || too_big) {
+        // Refused before anything is reserved or written.
+        SetNote("refused");
+        if (result.status().IsInvalidArgument()) return std::nullopt;
+        return "Append of a key of " + std::to_string(key.size()) + " bytes and " +
+               std::to_string(payload.size()) + " bytes of payload returned " +
+               Describe(result.status()) +
+               "; a key past kKeyBytesMax or a frame larger than an extent must be refused with "
+               "InvalidArgument";
+      }
       if (result.status().IsNoSpace()) {
         SetNote("NoSpace");  // a full disk may refuse
         return std::nullopt;
@@ -197,7 +229,7 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
         if (at.extent == result->locator.extent && at.offset < result->locator.end() &&
             result->locator.offset < at.end()) {
           return "Append returned " + result->locator.ToString() + ", overlapping chunk " +
-                 model_.Current(at)->key + " still at " + at.ToString();
+                 std::string(ShortKey(model_.Current(at)->key)) + " still at " + at.ToString();
         }
       }
       const uint64_t id = model_.Write(result->locator, models::Chunk{key, payload});
@@ -221,8 +253,11 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       for (const Locator& at : Held()) {
         if (at.extent != extent) continue;
         unsettled_.push_back({model_.Write(at, std::nullopt), *reset});
-        damaged_.erase(at);
       }
+      // Chunks that read as absent (one recovered damaged, say) go with their extent too.
+      auto in_extent = [&](const Locator& at) { return at.extent == extent; };
+      std::erase_if(damaged_, in_extent);
+      std::erase_if(damaged_on_medium_, [&](const auto& entry) { return in_extent(entry.first); });
       return std::nullopt;
     }
     case OpKind::kCorrupt: {
@@ -235,12 +270,29 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       const uint32_t bit = op.size % (at.length * 8);
       disk_.CorruptByte(at.extent, at.offset + bit / 8, static_cast<uint8_t>(1u << bit % 8));
       damaged_.insert(at);
+      // Durable (every older write settled away): no queued copy will overwrite the flip.
+      if (model_.writes().at(at).size() == 1) {
+        std::set<uint32_t>& bits = damaged_on_medium_[at];
+        if (!bits.erase(bit)) bits.insert(bit);
+        if (bits.empty()) damaged_on_medium_.erase(at);
+      }
       SetNote(at.ToString() + " byte " + std::to_string(bit / 8));
       return std::nullopt;
     }
     case OpKind::kFlush:
       if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
       return std::nullopt;
+    case OpKind::kDropCache: {
+      // Every read below must go to the medium (or the write queue): a store that serves a
+      // chunk it should have read from the disk shows here.
+      store_->DropReadCache();
+      for (const Locator& at : appended_) cold_.insert(at);
+      SS_COVER(kCacheDropped);
+      for (const Locator& at : Held()) {
+        if (auto v = CheckRead(at, /*uncached=*/false)) return v;
+      }
+      return std::nullopt;
+    }
     case OpKind::kReboot: {
       if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
       // Forward progress: a flush makes every append and reset persistent.

@@ -9,6 +9,7 @@
 
 #include "shardstore/checker/generators.h"
 #include "shardstore/checker/minimize.h"
+#include "shardstore/assert.h"
 #include "shardstore/coverage.h"
 
 namespace shardstore::checker {
@@ -64,6 +65,33 @@ void LoadRapidCheckConfigurationQuietly() {
   (void)loaded;
 }
 
+// The case that replays a failure RapidCheck's search ended on: its ops, and for a crash state
+// the explorer found, a power cut at the same flush with the same plan — in place of a failing
+// power cut during a flush (whose own cut would replace the armed one), else just before the
+// failing step. When that case passes (the finding depends on more than the op carries: when
+// the engine reported a write persistent, say), the ops run under the explorer again, which
+// judges exactly what the search judged. nullopt when neither fails.
+std::optional<Case> ReproducingCase(const ConformanceOptions& options, const std::vector<Op>& ops,
+                                    const std::optional<Op>& repro) {
+  Case plain{options.harness, options.bug, ops};
+  if (repro && !plain.ops.empty()) {
+    Op& failing = plain.ops.back();
+    if (failing.kind == OpKind::kDirtyReboot &&
+        static_cast<RebootType>(failing.key) == RebootType::kDuringFlush) {
+      failing = *repro;
+      failing.key = static_cast<uint32_t>(RebootType::kDuringFlush);
+    } else {
+      plain.ops.insert(plain.ops.end() - 1, *repro);
+    }
+  }
+  if (!RunCase(plain).ok()) return plain;
+  if (options.explore_crashes) {
+    Case explored{options.harness, options.bug, ops, /*explore=*/true};
+    if (!RunCase(explored).ok()) return explored;
+  }
+  return std::nullopt;
+}
+
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -81,6 +109,7 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
   const std::map<std::string, uint64_t> coverage_before = coverage::Snapshot();
   bool searching = true;  // false once the first failure starts the shrinking
   std::vector<Op> last_failure;
+  std::optional<Op> last_repro;  // the explorer's power cut, when it found the last failure
   size_t original_ops = 0;
 
   auto property = [&] {
@@ -95,7 +124,7 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
-        return rc::gen::map(GenOp(options.harness, s), [](Op op) -> std::shared_ptr<const Command> {
+        return rc::gen::map(GenOp(options.harness, s, options.explore_crashes.has_value()), [](Op op) -> std::shared_ptr<const Command> {
           return std::make_shared<const OpCommand>(op);
         });
       });
@@ -112,10 +141,7 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
       // RapidCheck adopts each smaller case that still fails, so the last one recorded is the
       // minimized case.
       last_failure = harness->executed();
-      // A crash state found by the explorer replays as a power cut during the failing step.
-      if (explorer && explorer->repro() && !last_failure.empty()) {
-        last_failure.insert(last_failure.end() - 1, *explorer->repro());
-      }
+      last_repro = explorer ? explorer->repro() : std::nullopt;
       throw;
     }
   };
@@ -138,20 +164,24 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     found.original_ops = original_ops;
     found.rapidcheck_ops = last_failure.size();
     found.shrinks = listener.shrinks();
-    found.minimized = Case{options.harness, options.bug, last_failure};
-    // RapidCheck's result fails when replayed unless the failure depends on something outside
-    // the case (which the replay then reports).
-    if (!RunCase(found.minimized).ok()) {
-      const Minimized further = Minimize(found.minimized);
+    // Only a case that fails again is minimized and printed as a replay and a test.
+    if (std::optional<Case> reproducing = ReproducingCase(options, last_failure, last_repro)) {
+      const Minimized further = Minimize(*reproducing);
       found.minimized = further.minimized;
       found.shrinks += further.edits;
+      found.replayed = RunCase(found.minimized);
+      SS_ASSERT(!found.replayed.ok());  // Minimize keeps only edits that still fail
+      found.token = EncodeToken(found.minimized);
+      found.gtest = GTestFor(
+          found.minimized,
+          std::string(HarnessName(options.harness)) + "Seed" + std::to_string(options.seed),
+          *found.replayed.violation);
+    } else {
+      found.minimized = Case{options.harness, options.bug, last_failure};
+      found.replayed = RunCase(found.minimized);
+      found.replayed.violation.reset();
+      found.search_violation = failure.description;
     }
-    found.replayed = RunCase(found.minimized);
-    found.token = EncodeToken(found.minimized);
-    found.gtest =
-        GTestFor(found.minimized,
-                 std::string(HarnessName(options.harness)) + "Seed" + std::to_string(options.seed),
-                 found.replayed.violation.value_or(failure.description));
     report.counterexample = std::move(found);
   } else {
     report.sequences = listener.cases();

@@ -33,13 +33,14 @@ std::optional<HarnessKind> ParseHarness(std::string_view name) {
 bool InAlphabet(HarnessKind harness, OpKind kind) {
   switch (harness) {
     case HarnessKind::kStore:
-      return kind <= OpKind::kDirtyReboot;
+      return kind <= OpKind::kDirtyReboot || kind == OpKind::kDropCache || kind == OpKind::kFill ||
+             kind == OpKind::kCorrupt;
     case HarnessKind::kIndex:
       return kind <= OpKind::kFailDiskOnce;
     case HarnessKind::kChunkStore:
       return kind == OpKind::kRead || kind == OpKind::kAppend || kind == OpKind::kReset ||
              kind == OpKind::kFlush || kind == OpKind::kReboot || kind == OpKind::kCorrupt ||
-             kind == OpKind::kDirtyReboot;
+             kind == OpKind::kDirtyReboot || kind == OpKind::kDropCache;
   }
   return false;
 }

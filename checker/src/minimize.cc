@@ -51,7 +51,7 @@ class Minimizer {
     for (size_t width = 5; width >= 2; --width) {
       for (size_t i = 0; i + width <= ops.size(); ++i) {
         for (OpKind kind : {OpKind::kList, OpKind::kIndexFlush, OpKind::kFlush, OpKind::kCompact,
-                            OpKind::kReboot}) {
+                            OpKind::kDropCache, OpKind::kReboot}) {
           if (!InAlphabet(best_.minimized.harness, kind)) continue;
           std::vector<Op> candidate = ops;
           candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(i),

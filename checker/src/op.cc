@@ -4,6 +4,8 @@
 #include <charconv>
 #include <vector>
 
+#include "shardstore/limits.h"
+
 namespace shardstore::checker {
 namespace {
 
@@ -29,6 +31,8 @@ constexpr KindInfo kKinds[] = {
     {OpKind::kReset, "Reset", 'Z'},
     {OpKind::kFlush, "Flush", 'S'},
     {OpKind::kCorrupt, "Corrupt", 'V'},
+    {OpKind::kDropCache, "DropCache", 'Y'},
+    {OpKind::kFill, "Fill", 'W'},
 };
 static_assert(std::size(kKinds) == kOpKindCount);
 
@@ -53,6 +57,8 @@ std::vector<uint32_t> Args(const Op& op) {
       return {op.selector, static_cast<uint32_t>(op.io), op.skip};
     case OpKind::kCorrupt:
       return {op.selector, op.size};
+    case OpKind::kFill:
+      return {op.size, op.fill};
     case OpKind::kDirtyReboot:
       return {op.key, op.skip, op.selector, op.size, op.fill};
     default:
@@ -65,12 +71,30 @@ std::vector<uint32_t> Args(const Op& op) {
 std::string_view OpKindName(OpKind kind) { return Info(kind).name; }
 
 std::string KeyName(uint32_t key) {
+  if (key >= kSizedKeyMin) return "k" + std::to_string(key);
   std::string name;
   do {
     name.insert(name.begin(), static_cast<char>('a' + key % 26));
     key /= 26;
   } while (key > 0);
   return name;
+}
+
+std::string PoolKey(uint32_t key) {
+  std::string name = KeyName(key);
+  // '~' sorts after every letter and digit, so a sized key lists after its short name would.
+  if (key >= kSizedKeyMin) name.resize(key, '~');
+  return name;
+}
+
+std::string_view ShortKey(std::string_view key) { return key.substr(0, key.find('~')); }
+
+std::vector<uint32_t> KeyPool(uint32_t letters) {
+  std::vector<uint32_t> pool;
+  for (uint32_t key = 0; key < letters; ++key) pool.push_back(key);
+  pool.push_back(kKeyBytesMax - 1);
+  pool.push_back(kKeyBytesMax);
+  return pool;
 }
 
 std::string Show(const Op& op) {
@@ -92,6 +116,8 @@ std::string Show(const Op& op) {
              ", skip " + std::to_string(op.skip) + ")";
     case OpKind::kCorrupt:
       return name + "(#" + std::to_string(op.selector) + ", bit " + std::to_string(op.size) + ")";
+    case OpKind::kFill:
+      return name + "(" + std::to_string(op.size) + " bytes, fill " + std::to_string(op.fill) + ")";
     case OpKind::kDirtyReboot: {
       static constexpr std::string_view kTypes[] = {"now", "during a flush", "during next ops"};
       std::string text = name + "(" + std::string(kTypes[std::min<uint32_t>(op.key, 2)]);
@@ -172,6 +198,11 @@ std::optional<Op> Decode(std::string_view piece) {
       if (!need(2)) return std::nullopt;
       op.selector = args[0];
       op.size = args[1];
+      break;
+    case OpKind::kFill:
+      if (!need(2) || args[1] > 255) return std::nullopt;
+      op.size = args[0];
+      op.fill = static_cast<uint8_t>(args[1]);
       break;
     case OpKind::kDirtyReboot:
       if (!need(5) || args[0] > 2 || args[1] > 255 || args[4] > 8) return std::nullopt;

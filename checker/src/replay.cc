@@ -4,6 +4,7 @@ namespace shardstore::checker {
 namespace {
 
 constexpr std::string_view kTokenVersion = "ss1";
+constexpr std::string_view kExploreSuffix = "+explore";
 
 std::vector<std::string_view> Split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -20,7 +21,8 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
 }  // namespace
 
 std::string EncodeToken(const Case& c) {
-  std::string token = std::string(kTokenVersion) + ":" + std::string(HarnessName(c.harness)) + ":";
+  std::string token = std::string(kTokenVersion) + ":" + std::string(HarnessName(c.harness)) +
+                      (c.explore ? std::string(kExploreSuffix) : "") + ":";
   if (c.bug == seeded::Bug::kNone) {
     token += "-";
   } else {
@@ -40,8 +42,13 @@ std::optional<Case> DecodeToken(std::string_view token) {
   const std::vector<std::string_view> fields = Split(token, ':');
   if (fields.size() != 4 || fields[0] != kTokenVersion) return std::nullopt;
   Case c;
-  const std::optional<HarnessKind> harness = ParseHarness(fields[1]);
-  if (!harness) return std::nullopt;
+  std::string_view harness_name = fields[1];
+  if (harness_name.ends_with(kExploreSuffix)) {
+    c.explore = true;
+    harness_name.remove_suffix(kExploreSuffix.size());
+  }
+  const std::optional<HarnessKind> harness = ParseHarness(harness_name);
+  if (!harness || (c.explore && *harness == HarnessKind::kIndex)) return std::nullopt;
   c.harness = *harness;
   if (fields[2] != "-") {
     const std::optional<seeded::BugInfo> bug = seeded::FindBug(fields[2]);
@@ -75,7 +82,8 @@ std::string Outcome::Describe() const {
 Outcome RunCase(const Case& c) {
   const seeded::Scope bug(c.bug);
   Outcome outcome;
-  std::unique_ptr<Harness> harness = MakeHarness(c.harness);
+  std::unique_ptr<Harness> harness =
+      MakeHarness(c.harness, c.explore ? std::optional(CrashExploration{}) : std::nullopt);
   for (size_t i = 0; i < c.ops.size(); ++i) {
     std::optional<std::string> violation = harness->Run(c.ops[i]);
     std::string step = Show(c.ops[i]);
@@ -110,7 +118,7 @@ std::string GTestFor(const Case& c, std::string_view name, std::string_view viol
   text += "  const Case c{HarnessKind::" + std::string(harness) +
           ", shardstore::seeded::Bug::" + std::string(bug) + ", {\n";
   for (const Op& op : c.ops) text += "      " + ToCpp(op) + ",  // " + Show(op) + "\n";
-  text += "  }};\n";
+  text += c.explore ? "  }, /*explore=*/true};\n" : "  }};\n";
   text += "  const Outcome outcome = RunCase(c);\n";
   text += "  EXPECT_TRUE(outcome.ok()) << outcome.Describe();\n";
   text += "}\n";

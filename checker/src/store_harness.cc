@@ -5,6 +5,7 @@
 #include <set>
 
 #include "chunk/chunk_format.h"
+#include "shardstore/coverage.h"
 
 namespace shardstore::checker {
 namespace {
@@ -39,6 +40,12 @@ StatusOr<Bytes> GetThroughFaults(Store* store, const MemDisk& disk, const std::s
   }
 }
 
+SS_COVERAGE_POINT(kCacheDropped, "checker: store harness dropped the read cache and read back");
+SS_COVERAGE_POINT(kAtReserve, "checker: a step ended with free extents at the Put reserve");
+SS_COVERAGE_POINT(kPutRefusedAtReserve, "checker: a Put was refused NoSpace at the reserve");
+SS_COVERAGE_POINT(kFilledToReserve,
+                  "checker: Fill reached NoSpace, then deleted and flushed at the reserve");
+
 }  // namespace
 
 StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeometry) {
@@ -52,11 +59,13 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
   SS_ASSERT_MSG(opened.ok(), opened.status().ToString());
   store_ = std::move(opened).value();
   extents_ = ByExtent(store_->Stat());
+  // What the store reported persistent before a flush is owed after a power cut at that flush,
+  // even if a failed flush later takes the report back: note it at every flush, explored or
+  // not, so that a crash the explorer found replays as the same judgement.
+  disk_.SetFlushObserver([this] { SettlePersistent(); });
   if (explore) {
     explorer_.emplace(*explore);
     disk_.SetBarrierObserver([this](std::unique_ptr<MemDisk> snapshot) {
-      // Writes that became persistent earlier in this step count at this flush already.
-      SettlePersistent();
       explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
         StoreOptions options = options_;
         options.disk = disk;
@@ -72,6 +81,7 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
 
 StoreHarness::~StoreHarness() {
   disk_.SetBarrierObserver(nullptr);
+  disk_.SetFlushObserver(nullptr);
   store_.reset();
 }
 
@@ -165,15 +175,15 @@ std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64
     if (got.status().IsIOError() && disk_.stats().faults_injected > faults_before) {
       return std::nullopt;
     }
-    return "Get(" + key + ") returned " + Describe(got.status()) + "; the model holds " +
+    return "Get(" + std::string(ShortKey(key)) + ") returned " + Describe(got.status()) + "; the model holds " +
            DescribeValue(want);
   }
   if (!want) {
-    return "Get(" + key + ") returned " + std::to_string(got->size()) +
+    return "Get(" + std::string(ShortKey(key)) + ") returned " + std::to_string(got->size()) +
            " bytes; the model holds no value";
   }
   if (*got != *want) {
-    return "Get(" + key + ") returned " + std::to_string(got->size()) + " bytes; the model holds " +
+    return "Get(" + std::string(ShortKey(key)) + ") returned " + std::to_string(got->size()) + " bytes; the model holds " +
            std::to_string(want->size()) + " bytes; they first differ at byte " +
            std::to_string(FirstDifference(*got, *want));
   }
@@ -341,7 +351,11 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     if (s.ok()) faults_at_clean_flush_ = disk_.stats().faults_injected;
     return s;
   };
-  const std::string key = KeyName(op.key);
+  const std::string key = PoolKey(op.key);
+  if (key.size() > kKeyBytesMax && (op.kind == OpKind::kGet || op.kind == OpKind::kPut ||
+                                    op.kind == OpKind::kDelete)) {
+    return CheckRefusesKey(op, key);
+  }
   switch (op.kind) {
     case OpKind::kGet:
       return CheckGet(key, faults_before);
@@ -367,6 +381,13 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
         return "Put returned NoSpace while the values need " + std::to_string(needed) +
                " bytes of " + std::to_string(usable) + " usable";
       }
+      // A Put may open any extent but the reserve's: with more free, it had room.
+      const uint32_t free_extents = store_->Stat().free_extents;
+      if (free_extents > kPutKeepFreeExtents && !SpaceLostToFaults()) {
+        return "Put returned NoSpace with " + std::to_string(free_extents) +
+               " extents free; a Put may use all but " + std::to_string(kPutKeepFreeExtents);
+      }
+      SS_COVER(kPutRefusedAtReserve);
       return std::nullopt;
     }
     case OpKind::kDelete: {
@@ -421,6 +442,18 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     }
     case OpKind::kReboot:
       return Reboot(faults_before);
+    case OpKind::kDropCache: {
+      // Every Get below must go to the disk: a store that serves a chunk it should have read
+      // from the medium, or reads the medium wrong, shows here.
+      store_->DropReadCache();
+      SS_COVER(kCacheDropped);
+      for (const std::string& k : ModelKeys()) {
+        if (auto v = CheckGet(k, faults_before)) return v;
+      }
+      return std::nullopt;
+    }
+    case OpKind::kFill:
+      return Fill(op, faults_before);
     case OpKind::kDirtyReboot:
       if (CutPowerAsOp(disk_, op, [&] { store_->Flush().IgnoreError(); })) SetNote("armed");
       return std::nullopt;
@@ -435,6 +468,55 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     default:
       return "the store harness has no " + std::string(OpKindName(op.kind));
   }
+}
+
+std::optional<std::string> StoreHarness::Fill(const Op& op, uint64_t faults_before) {
+  // Put fresh keys until the store refuses with NoSpace (each Put checked as a Put op is), so
+  // the disk reaches the free-extent reserve; then deleting them and flushing the index must
+  // still work there.
+  std::vector<uint32_t> keys;
+  bool full = false;
+  for (uint32_t i = 0; i < kFillPutsMax && !full; ++i) {
+    const uint32_t key = kKeyCount + i;
+    if (auto v = RunOp(op::Put(key, op.size, op.fill), faults_before)) return v;
+    if (auto v = SettleWrites()) return v;
+    if (auto v = CheckInvariants()) return v;
+    full = model_.Current(PoolKey(key)) == std::nullopt;
+    if (!full) keys.push_back(key);
+  }
+  SetNote(std::to_string(keys.size()) + " puts" + (full ? ", then NoSpace" : ""));
+  if (!full || disk_.stats().faults_injected > faults_at_open_) return std::nullopt;
+  SS_COVER(kFilledToReserve);
+  for (uint32_t key : keys) {
+    if (auto v = RunOp(op::Delete(key), faults_before)) return v;
+  }
+  if (Status s = store_->Flush(); !s.ok()) {
+    // A fault armed for later may fire here, as in any flush (and lose space for good).
+    if ((s.IsIOError() && disk_.stats().faults_injected > faults_at_clean_flush_) ||
+        (s.IsNoSpace() && SpaceLostToFaults())) {
+      return std::nullopt;
+    }
+    return "at the free-extent reserve, Flush after deleting the " + std::to_string(keys.size()) +
+           " values put failed: " + Describe(s);
+  }
+  faults_at_clean_flush_ = disk_.stats().faults_injected;
+  SetNote(std::to_string(keys.size()) + " puts, then NoSpace; deleted and flushed");
+  return std::nullopt;
+}
+
+std::optional<std::string> StoreHarness::CheckRefusesKey(const Op& op, const std::string& key) {
+  // A key past the limit is refused before anything is written: the model holds no write of it.
+  Status status;
+  if (op.kind == OpKind::kGet) status = store_->Get(key).status();
+  if (op.kind == OpKind::kPut) status = store_->Put(key, ValueBytes(op.size, op.fill)).status();
+  if (op.kind == OpKind::kDelete) status = store_->Delete(key).status();
+  SetNote("refused");
+  if (!status.IsInvalidArgument()) {
+    return std::string(OpKindName(op.kind)) + " of a key of " + std::to_string(key.size()) +
+           " bytes returned " + Describe(status) + "; keys longer than " +
+           std::to_string(kKeyBytesMax) + " bytes must be refused with InvalidArgument";
+  }
+  return std::nullopt;
 }
 
 bool StoreHarness::SpaceLostToFaults() const {
@@ -452,6 +534,7 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
   const StoreStat stat = store_->Stat();
   const std::vector<ExtentStat> now = ByExtent(stat);
   uint64_t data_live = 0;
+  uint32_t data_extents = 0;
   for (uint32_t e = 1; e < now.size(); ++e) {
     const ExtentStat& was = extents_[e];
     const ExtentStat& is = now[e];
@@ -465,8 +548,25 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
              std::to_string(was.write_pointer) + " to " + std::to_string(is.write_pointer) +
              " without a reset";
     }
-    if (is.owner == "data") data_live += is.live_bytes;
+    if (is.owner == "data") {
+      data_live += is.live_bytes;
+      ++data_extents;
+    }
   }
+  // The free-extent reserve: Puts never open an extent that leaves fewer than
+  // kPutKeepFreeExtents free, and evacuation copies never one that leaves fewer than
+  // kEvacuationKeepFreeExtents; only the index may take the last ones. So data never holds
+  // more extents than that leaves, and once a reclamation is done (it resets what it copied),
+  // never more than the Put reserve leaves — unless a fault or damage kept an extent it copied.
+  const uint32_t usable_extents = kGeometry.extent_count - 1;
+  const bool kept_copies = SpaceLostToFaults();
+  const uint32_t reserve = kept_copies ? kEvacuationKeepFreeExtents : kPutKeepFreeExtents;
+  if (data_extents + reserve > usable_extents) {
+    return std::to_string(data_extents) + " extents hold data; the free-extent reserve of " +
+           std::to_string(reserve) + " leaves data at most " +
+           std::to_string(usable_extents - reserve);
+  }
+  if (stat.free_extents <= kPutKeepFreeExtents) SS_COVER(kAtReserve);
   extents_ = now;
   const size_t keys = ModelKeys().size();
   if (stat.keys != keys) {

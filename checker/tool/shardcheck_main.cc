@@ -75,10 +75,11 @@ json ReportJson(const ConformanceReport& report) {
     out["original_ops"] = c.original_ops;
     out["shrinks"] = c.shrinks;
     out["shrink_seconds"] = report.shrink_seconds;
-    out["replay"] = "shardcheck replay " + c.token;
-    out["token"] = c.token;
+    // A replay that passes is never printed: null when nothing failed again.
+    out["replay"] = c.reproduces() ? json("shardcheck replay " + c.token) : json(nullptr);
+    out["token"] = c.reproduces() ? json(c.token) : json(nullptr);
     out["case"] = OutcomeJson(c.replayed);
-    out["gtest"] = c.gtest;
+    out["gtest"] = c.reproduces() ? json(c.gtest) : json(nullptr);
   }
   return out;
 }
@@ -119,7 +120,12 @@ void PrintReport(std::ostream& os, std::string_view suite, const ConformanceRepo
      << " to " << c.minimized.ops.size() << " ops (" << c.shrinks << " shrinks, "
      << report.shrink_seconds << " s):\n"
      << c.replayed.Describe();
-  if (c.replayed.ok()) os << "(the minimized case did not fail again when replayed)\n";
+  if (!c.reproduces()) {
+    // Never print a replay that passes.
+    os << "violation in the search: " << c.search_violation
+       << "\nno replay: neither the case nor the case under the crash explorer failed again\n";
+    return;
+  }
   os << "\nreplay: shardcheck replay " << c.token << "\n\nGoogleTest for tests/regress/:\n"
      << c.gtest;
 }
@@ -216,8 +222,8 @@ int Conformance(std::string_view suite, int iterations, uint64_t seed, const std
       const Counterexample& c = *failed->counterexample;
       out["harness"] = HarnessName(failed->harness);
       out["shrunk_ops"] = c.minimized.ops.size();
-      out["replay"] = "shardcheck replay " + c.token;
-      out["violation"] = c.replayed.violation.value_or("");
+      out["replay"] = c.reproduces() ? json("shardcheck replay " + c.token) : json(nullptr);
+      out["violation"] = c.replayed.violation.value_or(c.search_violation);
     } else {
       out["shrunk_ops"] = nullptr;
       out["replay"] = nullptr;

@@ -88,6 +88,12 @@ class MemDisk : public Disk {
   // pending pages): a crash explorer recovers from each state a power cut there could leave.
   using BarrierObserver = std::function<void(std::unique_ptr<MemDisk> snapshot)>;
   void SetBarrierObserver(BarrierObserver observer);
+  // Called at the start of every Flush, before the barrier observer and before an armed power
+  // cut takes effect, without a copy: a harness notes what its component reported persistent
+  // at that moment, so a replayed power cut judges the same promises the explorer judged.
+  // It runs with the disk's lock held and must not call the disk.
+  using FlushObserver = std::function<void()>;
+  void SetFlushObserver(FlushObserver observer);
   // A copy of the durable image and the pending pages (no faults, events or observer).
   std::unique_ptr<MemDisk> Snapshot() const;
 
@@ -158,6 +164,7 @@ class MemDisk : public Disk {
   uint32_t barriers_until_cut_ = 0;  // 0: no cut armed
   CrashPlan cut_plan_;
   BarrierObserver barrier_observer_;
+  FlushObserver flush_observer_;
   std::vector<Event> events_;
   Stats stats_;
 };

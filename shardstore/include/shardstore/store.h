@@ -132,6 +132,10 @@ class Store {
   Status Shutdown();
 
   StoreStat Stat();
+  // Forgets every chunk in the read cache, so the next Get of each goes to the disk: after a
+  // suspected media error, or to measure cold reads. Never changes what a Get returns, unless
+  // the medium no longer holds the cached bytes (then Get returns Corruption).
+  void DropReadCache();
 
  private:
   class PromiseDriver;

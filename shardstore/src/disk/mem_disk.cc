@@ -80,6 +80,7 @@ Status MemDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
 Status MemDisk::Flush() {
   sync::LockGuard lock(mu_);
   if (dead_) return DeadError();
+  if (flush_observer_) flush_observer_();
   if (barrier_observer_) barrier_observer_(SnapshotLocked());
   if (barriers_until_cut_ > 0 && --barriers_until_cut_ == 0) {
     const std::vector<SectorsKept> kept = SectorsFor(cut_plan_, pending_.size());
@@ -215,6 +216,11 @@ void MemDisk::Revive() {
 void MemDisk::SetBarrierObserver(BarrierObserver observer) {
   sync::LockGuard lock(mu_);
   barrier_observer_ = std::move(observer);
+}
+
+void MemDisk::SetFlushObserver(FlushObserver observer) {
+  sync::LockGuard lock(mu_);
+  flush_observer_ = std::move(observer);
 }
 
 std::unique_ptr<MemDisk> MemDisk::Snapshot() const {

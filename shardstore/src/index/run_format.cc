@@ -3,6 +3,7 @@
 #include <string>
 
 #include "index/locator_coding.h"
+#include "shardstore/coverage.h"
 #include "shardstore/limits.h"
 #include "util/coding.h"
 
@@ -13,6 +14,8 @@ namespace {
 // entry := key_bytes u16 | key | sequence u64 | flags u8 (bit 0: tombstone) | part_count u32 |
 //          (extent u32 | offset u32 | length u32)[part_count]
 Status Bad(const std::string& what) { return Status::Corruption("index run: " + what); }
+
+SS_COVERAGE_POINT(kRunKeyAtLimit, "index run held a key of exactly kKeyBytesMax bytes");
 
 }  // namespace
 
@@ -25,6 +28,7 @@ Bytes EncodeRun(const RunEntries& entries) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& [key, entry] = entries[i];
     SS_ASSERT(!key.empty() && key.size() <= kKeyBytesMax);
+    if (key.size() == kKeyBytesMax) SS_COVER(kRunKeyAtLimit);
     SS_ASSERT(i == 0 || entries[i - 1].first < key);
     SS_ASSERT(!entry.tombstone || entry.parts.empty());
     w.U16(static_cast<uint16_t>(key.size()));

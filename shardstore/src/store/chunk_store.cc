@@ -18,6 +18,8 @@ SS_COVERAGE_POINT(kReadFromQueue, "read served from writes still queued");
 SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
 SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
 SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
+SS_COVERAGE_POINT(kAppendKeyAtLimit, "append framed a key of exactly kKeyBytesMax bytes");
+SS_COVERAGE_POINT(kAppendRefused, "append refused a key past kKeyBytesMax or a frame past an extent");
 
 Superblock FreshSuperblock(const Label& label) {
   Superblock sb;
@@ -158,7 +160,11 @@ Dependency ChunkStore::ResetDependency(uint32_t extent) {
 StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader header,
                                                   std::string_view key, ByteView payload,
                                                   Dependency after, uint32_t keep_free_extents) {
-  if (key.size() > kKeyBytesMax) return Status::InvalidArgument("key longer than kKeyBytesMax");
+  if (key.size() > kKeyBytesMax) {
+    SS_COVER(kAppendRefused);
+    return Status::InvalidArgument("key longer than kKeyBytesMax");
+  }
+  if (key.size() == kKeyBytesMax) SS_COVER(kAppendKeyAtLimit);
   if (payload.size() > kChunkPayloadBytesMax) {
     return Status::InvalidArgument("chunk payload longer than kChunkPayloadBytesMax");
   }
@@ -166,6 +172,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
       ChunkFrameBytes(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(payload.size()));
   sync::LockGuard lock(mu_);
   if (frame_bytes > table_.geometry().extent_bytes) {
+    SS_COVER(kAppendRefused);
     return Status::InvalidArgument("a chunk of " + std::to_string(frame_bytes) +
                                    " bytes does not fit in an extent");
   }
@@ -435,6 +442,11 @@ void ChunkStore::CommitSettled(bool durable) {
   if (!durable) return;  // the slot we wrote is suspect; the next commit rewrites the same slot
   durable_superblock_sequence_ = produced_superblock_sequence_;
   durable_superblock_slot_ = 1 - durable_superblock_slot_;
+}
+
+void ChunkStore::DropReadCache() {
+  sync::LockGuard lock(mu_);
+  cache_.Clear();
 }
 
 std::vector<ChunkStore::ExtentInfo> ChunkStore::Extents() const {

@@ -127,6 +127,8 @@ class ChunkStore final : private CommitSource {
     uint64_t resets;         // times reset since this ChunkStore opened
   };
   std::vector<ExtentInfo> Extents() const;
+  // Forgets every cached chunk: the next read of each goes to the disk (or the write queue).
+  void DropReadCache();
   // Extents owned by `owner`, ascending.
   std::vector<uint32_t> ExtentsOwnedBy(ExtentOwner owner) const;
   uint32_t free_extents() const;

@@ -31,6 +31,12 @@ void ReadCache::DropExtent(uint32_t extent) {
   }
 }
 
+void ReadCache::Clear() {
+  lru_.clear();
+  index_.clear();
+  size_bytes_ = 0;
+}
+
 void ReadCache::Evict(Lru::iterator it) {
   size_bytes_ -= Cost(*it->second);
   index_.erase(it->first);

@@ -32,6 +32,8 @@ class ReadCache {
   void Insert(const Locator& locator, std::shared_ptr<const CachedChunk> chunk);
   // Forgets every chunk of `extent`.
   void DropExtent(uint32_t extent);
+  // Forgets every chunk.
+  void Clear();
 
   uint64_t size_bytes() const { return size_bytes_; }
   size_t entries() const { return index_.size(); }

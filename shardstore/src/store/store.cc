@@ -27,6 +27,7 @@ SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata ext
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
 SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+SS_COVERAGE_POINT(kKeyPastLimitRefused, "store refused a key longer than kKeyBytesMax");
 
 }  // namespace
 
@@ -126,6 +127,7 @@ Status Store::CheckOpen() const {
 
 Status Store::CheckKey(std::string_view key) const {
   if (key.empty() || key.size() > kKeyBytesMax) {
+    if (!key.empty()) SS_COVER(kKeyPastLimitRefused);
     return Status::InvalidArgument("a key must have 1 to " + std::to_string(kKeyBytesMax) +
                                    " bytes (got " + std::to_string(key.size()) + ")");
   }
@@ -318,6 +320,10 @@ Status Store::Compact() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;  // the merged runs are dead now
+  // The merged run is written before the runs it replaces die, so compaction needs index room
+  // a flush does not. With few extents free, reclaim dead ones first, as a Put does (a failure
+  // only means less room; it matters if the merged run then does not fit).
+  ReclaimIfLow().IgnoreError();
   SS_ASSIGN_OR_RETURN(std::optional<LsmIndex::CompactionPlan> plan, index_->PlanCompaction());
   if (!plan) return Status::Ok();
   // The merge is the costly part; Puts, Gets, flushes and reclamation go on meanwhile.
@@ -498,6 +504,8 @@ Status Store::ReclaimIfLow(bool force) {
   }
   return first_failure;
 }
+
+void Store::DropReadCache() { chunks_->DropReadCache(); }
 
 StoreStat Store::Stat() {
   sync::ReaderLock lock(mu_);

@@ -19,9 +19,13 @@
 // exploration on, every disk flush is also a crash point (CrashExplorer).
 //
 // Corrupt(#n, bit) flips a bit of a chunk on the disk. From then on reading it must fail with
-// Corruption or return exactly the chunk (a copy cached before the flip): never other bytes.
+// Corruption or return exactly the chunk (a copy cached before the flip): never other bytes. A
+// read that no cached copy may serve — after DropCache or a reopen and before any read of the
+// chunk, or ReadUncached — must fail with Corruption when the chunk was durable when flipped.
+// DropCache forgets the read cache, then reads every chunk held.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -67,6 +71,13 @@ class ChunkStoreHarness final : public Harness {
   models::ChunkStoreModel model_;
   std::vector<Locator> appended_;  // every locator ever returned, reset or not
   std::set<Locator> damaged_;      // chunks a bit was flipped in (until their extent is reset)
+  // Of those, the ones whose flipped bit is surely on the medium: the chunk was durable when
+  // it was flipped (a chunk still queued would be written whole over the flip); the bits
+  // flipped, since flipping one twice mends it.
+  std::map<Locator, std::set<uint32_t>> damaged_on_medium_;
+  // Locators no cached copy can serve: none was read since the cache was dropped or the store
+  // opened. A read of a chunk damaged on the medium must then fail with Corruption.
+  std::set<Locator> cold_;
   std::vector<uint32_t> write_pointers_;
   struct Tracked {
     uint64_t id;

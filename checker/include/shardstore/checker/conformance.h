@@ -44,8 +44,13 @@ struct Counterexample {
   size_t rapidcheck_ops = 0;  // length after RapidCheck's shrinking, before Minimize's
   int shrinks = 0;            // shrinks accepted, RapidCheck's and Minimize's
   Outcome replayed;           // the minimized case run again, without RapidCheck
+  // The replay token and the GoogleTest; both empty when no case failed again outside the
+  // search (`replayed` then passes and `search_violation` says what the search saw): a replay
+  // that passes is never printed.
   std::string token;
   std::string gtest;
+  std::string search_violation;
+  bool reproduces() const { return !token.empty(); }
 };
 
 struct ConformanceReport {

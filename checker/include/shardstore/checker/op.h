@@ -8,8 +8,15 @@
 //
 // Alphabets, simplest first (shrinking prefers earlier kinds):
 //   store:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce DirtyReboot
+//                 DropCache Fill Corrupt
 //   index:        Get Put Delete List IndexFlush Compact Reclaim Reboot FailDiskOnce
-//   chunk store:  Read Append Reset Flush Reboot Corrupt DirtyReboot
+//   chunk store:  Read Append Reset Flush Reboot Corrupt DirtyReboot DropCache
+//
+// DropCache forgets the read cache and reads everything again: every read must now go to the
+// disk, so bytes damaged there must read as Corruption, and undamaged ones as the model says.
+//
+// Fill(size, fill) puts values of `size` bytes under keys outside the pool until the store
+// returns NoSpace (at most kFillPutsMax puts): it drives the disk to the free-extent reserve.
 //
 // DirtyReboot(type, barrier, plan) cuts the power. Type kNow: at once — the memtable, queued
 // writes and the read cache are lost, and the plan picks which pages written but not yet flushed
@@ -19,8 +26,9 @@
 // page i whole when bit i of `selector` is set, and page size-1 (if size > 0) torn after `fill`
 // sectors.
 //
-// Corrupt(#n, bit) flips one bit of the n-th chunk still held, at `bit` (modulo the frame's bits)
-// counted from the frame's first byte, on the disk: media corruption.
+// Corrupt(#n, bit) flips one bit on the disk, at `bit` (modulo the target's bits): media
+// corruption. Chunk store: the n-th chunk still held. Store: the n-th of every live data chunk,
+// index run chunk and the metadata chunk, then superblock slot 0 and slot 1.
 //
 // Thread-safety: values.
 #pragma once
@@ -29,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace shardstore::checker {
 
@@ -48,8 +57,10 @@ enum class OpKind : uint8_t {
   kReset,
   kFlush,
   kCorrupt,
+  kDropCache,
+  kFill,
 };
-inline constexpr int kOpKindCount = static_cast<int>(OpKind::kCorrupt) + 1;
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kFill) + 1;
 
 enum class FaultIo : uint8_t { kRead, kWrite };
 enum class RebootType : uint8_t { kNow, kDuringFlush, kDuringNextOp };
@@ -57,7 +68,7 @@ enum class RebootType : uint8_t { kNow, kDuringFlush, kDuringNextOp };
 struct Op {
   OpKind kind = OpKind::kList;
   uint32_t key = 0;       // Get Put Delete Append: index into the key pool; DirtyReboot: type
-  uint32_t size = 0;      // Put Append: value bytes; DirtyReboot: torn page + 1 (0: none);
+  uint32_t size = 0;      // Put Append Fill: value bytes; DirtyReboot: torn page + 1 (0: none);
                           // Corrupt: the bit flipped
   uint8_t fill = 0;       // Put Append: the value's bytes derive from it; DirtyReboot: sectors
   uint32_t selector = 0;  // Reclaim Reset Read FailDiskOnce Corrupt: resolved at run time;
@@ -68,8 +79,24 @@ struct Op {
 };
 
 std::string_view OpKindName(OpKind kind);
-// The pool's key names: "a", "b", ...
+// Fill stops after this many Puts (a disk of the harnesses' size is full long before).
+// Keys are pool indices below kSizedKeyMin, so the store's keys (six) and these fit.
+inline constexpr uint32_t kFillPutsMax = 90;
+
+// The key pool. An index below kSizedKeyMin names a one-letter key ("a", "b", ...; "bb" past
+// 26); an index n at or above it names a key of exactly n bytes, so the pool reaches the key
+// limit and one past it (kKeyBytesMax, kKeyBytesMax - 1, kKeyBytesMax + 1). Tokens carry the
+// index; a sized key shows as "k1024".
+inline constexpr uint32_t kSizedKeyMin = 100;
+// How the key shows in steps, tokens' readable forms and violations: "a", or "k1024".
 std::string KeyName(uint32_t key);
+// The key itself: KeyName, padded with '~' to n bytes for a sized key.
+std::string PoolKey(uint32_t key);
+// A pool key as KeyName shows it (the padding cut off).
+std::string_view ShortKey(std::string_view key);
+// A harness's valid keys: `letters` one-letter keys, then keys of kKeyBytesMax - 1 and
+// kKeyBytesMax bytes.
+std::vector<uint32_t> KeyPool(uint32_t letters);
 
 // "Put(b, 4097 bytes, fill 7)".
 std::string Show(const Op& op);
@@ -111,6 +138,10 @@ inline Op Reset(uint32_t selector) { return {.kind = OpKind::kReset, .selector =
 inline Op Flush() { return {.kind = OpKind::kFlush}; }
 inline Op Corrupt(uint32_t selector, uint32_t bit) {
   return {.kind = OpKind::kCorrupt, .size = bit, .selector = selector};
+}
+inline Op DropCache() { return {.kind = OpKind::kDropCache}; }
+inline Op Fill(uint32_t size, uint8_t fill) {
+  return {.kind = OpKind::kFill, .size = size, .fill = fill};
 }
 }  // namespace op
 

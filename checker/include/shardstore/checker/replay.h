@@ -1,7 +1,8 @@
 // Cases, replay tokens and pasted tests: a failing sequence in forms a person can act on.
 //
 // A Case is a harness, the seeded bug that was on (if any) and the concrete ops. Its replay
-// token spells all three out, e.g. `ss1:store:-:P1,4097,7.R0.G1`, so it keeps reproducing
+// token spells all three out, e.g. `ss1:store:-:P1,4097,7.R0.G1` (`ss1:store+explore:...` when
+// the case must run under the crash explorer), so it keeps reproducing
 // after code edits that keep the operation alphabet (a seed alone would not). RunCase runs a
 // case without RapidCheck; GTestFor prints it as a test for tests/regress/.
 //
@@ -23,6 +24,10 @@ struct Case {
   HarnessKind harness = HarnessKind::kStore;
   seeded::Bug bug = seeded::Bug::kNone;
   std::vector<Op> ops;
+  // Run with the crash explorer, every disk flush a crash point: for a crash finding that a
+  // DirtyReboot op in the case does not reproduce, the replay explores again instead of
+  // printing a case that passes. The token writes it as `+explore` after the harness.
+  bool explore = false;
 };
 
 std::string EncodeToken(const Case& c);
@@ -38,8 +43,8 @@ struct Outcome {
   std::string Describe() const;
 };
 
-// Runs the case's ops on a fresh harness (with its bug on), then Finish(); stops at the first
-// violation.
+// Runs the case's ops on a fresh harness (with its bug on, and the crash explorer when the case
+// says so), then Finish(); stops at the first violation.
 Outcome RunCase(const Case& c);
 
 // A GoogleTest reproducing the case without RapidCheck; `name` becomes the test's name.

@@ -71,6 +71,10 @@ class StoreHarness final : public Harness {
   std::optional<std::string> CheckGet(const std::string& key, uint64_t faults_before);
   std::optional<std::string> CheckEveryKey(uint64_t faults_before);
   std::optional<std::string> CheckInvariants();
+  // Fill(size, fill): Puts until NoSpace, then deletes them and flushes.
+  std::optional<std::string> Fill(const Op& op, uint64_t faults_before);
+  // Get, Put or Delete of a key longer than kKeyBytesMax: InvalidArgument, and nothing written.
+  std::optional<std::string> CheckRefusesKey(const Op& op, const std::string& key);
   uint64_t ModelFootprintBytes() const;
   // NoSpace is excused once a fault has fired since the store opened (a known engine bug).
   bool SpaceLostToFaults() const;
