@@ -520,13 +520,11 @@ std::optional<std::string> StoreHarness::CheckRefusesKey(const Op& op, const std
 }
 
 bool StoreHarness::SpaceLostToFaults() const {
-  // KNOWN ENGINE BUG, not checked until fixed: after an IO error the engine can lose free
-  // extents for good — a reclamation whose index flush fails leaves its copies behind (they and
-  // the originals both count as live), and an extent with a failed write is sealed with a hole —
-  // until the free-extent reserve runs out and Puts and index flushes return NoSpace on a disk
-  // the values fill under half of (tests/store/store_test.cc,
-  // DISABLED_SpaceLostToAFailedEvacuationComesBack). So NoSpace is not held against the store
-  // once an injected fault has fired since it opened.
+  // KNOWN ENGINE BUG, not checked until fixed: a disk filled to the Put reserve, with a write
+  // fault in an index extent, can leave Compact or Shutdown without an extent for metadata
+  // (docs/architecture.md, "Known bug, open", has two minimized cases). The space a failed
+  // evacuation kept now comes back (StoreFaultTest.SpaceLostToAFailedEvacuationComesBack). So
+  // NoSpace is not held against the store once an injected fault has fired since it opened.
   return disk_.stats().faults_injected > faults_at_open_;
 }
 

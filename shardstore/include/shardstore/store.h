@@ -149,6 +149,8 @@ class Store {
   // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
   // The first reclamation failure, if any (each failed extent is skipped and the next tried).
   Status ReclaimIfLow(bool force = false);
+  // After an index flush, with few extents free: resets the extents nothing live is left in.
+  void ReclaimDeadExtents();
   // Flushes and compacts the index when it has grown enough.
   void MaintainIndex();
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;

@@ -27,6 +27,7 @@ SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata ext
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
 SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+SS_COVERAGE_POINT(kReclaimDeadExtent, "an index flush freed a dead extent, the reserve being low");
 SS_COVERAGE_POINT(kKeyPastLimitRefused, "store refused a key longer than kKeyBytesMax");
 
 }  // namespace
@@ -293,7 +294,7 @@ StatusOr<std::vector<std::string>> Store::List() {
 void Store::MaintainIndex() {
   // A failed flush keeps the memtable; the promises report it when waited on.
   if (index_->ShouldFlush()) {
-    index_->Flush().IgnoreError();
+    if (index_->Flush().ok()) ReclaimDeadExtents();
     reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
   }
   if (index_->ShouldCompact()) {
@@ -305,6 +306,7 @@ void Store::MaintainIndex() {
 Status Store::FlushLocked() {
   reclaim_hopeless_ = false;
   const Status index = index_->Flush();
+  if (index.ok()) ReclaimDeadExtents();
   const Status chunks = chunks_->Flush();
   SS_RETURN_IF_ERROR(index);
   return chunks;
@@ -462,6 +464,22 @@ std::vector<uint64_t> Store::LiveBytesByExtent() const {
   });
   for (const auto& [extent, bytes] : index_->IndexLiveBytes()) live[extent] += bytes;
   return live;
+}
+
+void Store::ReclaimDeadExtents() {
+  // Index runs and metadata open new extents (after a reboot, or past a failed write) and leave
+  // old ones dead; data overwritten leaves dead extents too. Only Puts reclaim in the background,
+  // so a store that mostly flushes could spend its reserve on them. Right after an index flush
+  // nothing in the memtable can make a dead chunk live again, so an extent with no live bytes
+  // is reset without copying anything.
+  if (options_.reclaim_free_extents_min == 0) return;
+  const std::vector<uint64_t> live = LiveBytesByExtent();
+  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
+  for (uint32_t e = 1; e < extents.size(); ++e) {
+    if (chunks_->free_extents() > kPutKeepFreeExtents) return;
+    if (extents[e].owner == ExtentOwner::kFree || chunks_->IsOpen(e) || live[e] > 0) continue;
+    if (ReclaimLocked(e).ok()) SS_COVER(kReclaimDeadExtent);
+  }
 }
 
 Status Store::ReclaimIfLow(bool force) {
