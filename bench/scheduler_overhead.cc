@@ -40,17 +40,25 @@ double BareSwitchNs(uint64_t switches) {
   return Seconds(start) * 1e9 / static_cast<double>(2 * switches);
 }
 
-// Nanoseconds per scheduling point: one fiber yields `points` times under the scheduler (a
-// point is a switch to the scheduler loop, the strategy's pick, and a switch back).
-double SchedulingPointNs(uint64_t points) {
+// Nanoseconds per scheduling point: one fiber passes `points` points under the scheduler (a
+// point is a switch to the scheduler loop, the strategy's pick, and a switch back): atomic loads,
+// the commonest point, or yields (which also note whom the fiber yields to, for fairness).
+double SchedulingPointNs(uint64_t points, bool yields) {
   checker::SchedulerOptions options;
   options.steps_max = points + 16;
   checker::Scheduler scheduler(options);
   checker::RandomStrategy strategy(1);
   const Clock::time_point start = Clock::now();
   const checker::ScheduleRun run = scheduler.Run(
-      [points] {
-        for (uint64_t i = 0; i < points; ++i) sync::Yield();
+      [points, yields] {
+        sync::Atomic<uint64_t> value(0);
+        for (uint64_t i = 0; i < points; ++i) {
+          if (yields) {
+            sync::Yield();
+          } else {
+            value.Load();
+          }
+        }
       },
       strategy);
   const double seconds = Seconds(start);
@@ -97,10 +105,14 @@ int Main(int argc, char** argv) {
     }
   }
   double bare_best = 1e18, bare_worst = 0, point_best = 1e18, point_worst = 0;
+  double yield_best = 1e18, yield_worst = 0;
   double random_best = 0, random_worst = 1e18, pct_best = 0, pct_worst = 1e18;
   for (uint64_t r = 0; r < rounds; ++r) {
     const double bare = BareSwitchNs(switches);
-    const double point = SchedulingPointNs(switches / 2);
+    const double point = SchedulingPointNs(switches / 2, /*yields=*/false);
+    const double yield = SchedulingPointNs(switches / 2, /*yields=*/true);
+    yield_best = std::min(yield_best, yield);
+    yield_worst = std::max(yield_worst, yield);
     bare_best = std::min(bare_best, bare);
     bare_worst = std::max(bare_worst, bare);
     point_best = std::min(point_best, point);
@@ -118,6 +130,7 @@ int Main(int argc, char** argv) {
   fmt::print("bare Boost.Context switch   {:7.1f} ns ({:.1f})\n", bare_best, bare_worst);
   fmt::print("scheduling point            {:7.1f} ns ({:.1f})\n", point_best, point_worst);
   fmt::print("point / bare switch         {:7.1f}x (target <= 10x)\n", point_best / bare_best);
+  fmt::print("yield point                 {:7.1f} ns ({:.1f})\n", yield_best, yield_worst);
   fmt::print(
       "schedules/s, 2 threads x 4 locked increments: random {:.0f} ({:.0f}), pct(3) {:.0f} "
       "({:.0f})\n",

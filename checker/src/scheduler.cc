@@ -391,12 +391,11 @@ void Scheduler::Notify(const void* cv, bool all) {
   Wake(Blocked::kCondVar, cv, all);
 }
 
-void Scheduler::Point(const void* object, sync::Hooks::PointKind kind) {
+void Scheduler::Point(const void* /*object*/, sync::Hooks::PointKind kind) {
   UnwindIfPending();
   if (tearing_down_ || !switch_->in_fiber) return;
   switch (kind) {
     case sync::Hooks::PointKind::kAtomic:
-      Name(object, "atomic");
       PointYield(checker::PointKind::kAtomic);
       return;
     case sync::Hooks::PointKind::kYield: {
@@ -405,6 +404,7 @@ void Scheduler::Point(const void* object, sync::Hooks::PointKind kind) {
       for (const std::unique_ptr<Fiber>& fiber : fibers_) {
         if (fiber->id != current_ && Enabled(*fiber)) yielded_to.push_back(fiber->id);
       }
+      yields_pending_ |= !yielded_to.empty();
       PointYield(checker::PointKind::kYield);
       return;
     }
@@ -467,7 +467,7 @@ void Scheduler::CollectRunnable(std::vector<FiberId>* runnable) {
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
     if (!Enabled(*fiber)) continue;
     any_enabled = true;
-    const bool waits = std::any_of(fiber->yielded_to.begin(), fiber->yielded_to.end(),
+    const bool waits = yields_pending_ && std::any_of(fiber->yielded_to.begin(), fiber->yielded_to.end(),
                                    [&](FiberId other) { return Enabled(*fibers_[other]); });
     if (!waits) runnable->push_back(fiber->id);
   }
@@ -493,6 +493,7 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
   strategy_ = &strategy;
   current_ = 0;
   point_kind_ = checker::PointKind::kStart;
+  yields_pending_ = false;
   strategy.BeginRun();
   Spawn(body);
 
@@ -522,8 +523,12 @@ ScheduleRun Scheduler::Run(const std::function<void()>& body, Strategy& strategy
     current_ = next;
     Resume(next);
     // `next` has run: whoever yielded to it need not wait for it any more.
-    for (const std::unique_ptr<Fiber>& fiber : fibers_) {
-      std::erase(fiber->yielded_to, next);
+    if (yields_pending_) {
+      yields_pending_ = false;
+      for (const std::unique_ptr<Fiber>& fiber : fibers_) {
+        std::erase(fiber->yielded_to, next);
+        yields_pending_ |= !fiber->yielded_to.empty();
+      }
     }
   }
 

@@ -133,6 +133,7 @@ class Scheduler final : public sync::Hooks {
   std::map<std::string, uint32_t> name_counts_;
   FiberId current_ = 0;
   checker::PointKind point_kind_ = checker::PointKind::kStart;
+  bool yields_pending_ = false;  // some fiber waits after a yield
   Strategy* strategy_ = nullptr;
   ScheduleRun run_;
   bool tearing_down_ = false;
