@@ -1,5 +1,7 @@
 #include "shardstore/checker/replay.h"
 
+#include "shardstore/limits.h"
+
 namespace shardstore::checker {
 namespace {
 
@@ -38,9 +40,41 @@ std::string EncodeToken(const Case& c) {
   return token;
 }
 
-std::optional<Case> DecodeToken(std::string_view token) {
+namespace {
+
+// Why an op's arguments cannot be run, or nullopt.
+std::optional<std::string> ArgumentError(const Op& op) {
+  const bool keyed = op.kind == OpKind::kGet || op.kind == OpKind::kPut ||
+                     op.kind == OpKind::kDelete || op.kind == OpKind::kAppend;
+  if (keyed && op.key > kKeyBytesMax + 1) {
+    return "key " + std::to_string(op.key) + " names a key longer than " +
+           std::to_string(kKeyBytesMax + 1) + " bytes";
+  }
+  const bool sized = op.kind == OpKind::kPut || op.kind == OpKind::kFill;
+  if (sized && op.size > kValueBytesMax) {
+    return "a value of " + std::to_string(op.size) + " bytes is larger than " +
+           std::to_string(kValueBytesMax);
+  }
+  if (op.kind == OpKind::kAppend && op.size > kChunkPayloadBytesMax) {
+    return "a chunk of " + std::to_string(op.size) + " bytes is larger than " +
+           std::to_string(kChunkPayloadBytesMax);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+StatusOr<Case> ParseToken(std::string_view token) {
+  auto bad = [](const std::string& why) { return Status::InvalidArgument(why); };
   const std::vector<std::string_view> fields = Split(token, ':');
-  if (fields.size() != 4 || fields[0] != kTokenVersion) return std::nullopt;
+  if (fields.size() != 4) {
+    return bad("a replay token has four fields separated by ':' (version:harness:bug:ops), not " +
+               std::to_string(fields.size()));
+  }
+  if (fields[0] != kTokenVersion) {
+    return bad("unknown token version '" + std::string(fields[0]) + "' (this build reads " +
+               std::string(kTokenVersion) + ")");
+  }
   Case c;
   std::string_view harness_name = fields[1];
   if (harness_name.ends_with(kExploreSuffix)) {
@@ -48,21 +82,48 @@ std::optional<Case> DecodeToken(std::string_view token) {
     harness_name.remove_suffix(kExploreSuffix.size());
   }
   const std::optional<HarnessKind> harness = ParseHarness(harness_name);
-  if (!harness || (c.explore && *harness == HarnessKind::kIndex)) return std::nullopt;
+  if (!harness) {
+    return bad("unknown harness '" + std::string(harness_name) + "' (store, index or chunk)");
+  }
+  if (c.explore && *harness == HarnessKind::kIndex) {
+    return bad("the index harness has no crash explorer (+explore)");
+  }
   c.harness = *harness;
   if (fields[2] != "-") {
     const std::optional<seeded::BugInfo> bug = seeded::FindBug(fields[2]);
-    if (!bug) return std::nullopt;
+    if (!bug) {
+      return bad("unknown seeded bug '" + std::string(fields[2]) + "' (see `shardcheck bugs`)");
+    }
     c.bug = bug->bug;
   }
   if (!fields[3].empty()) {
+    size_t index = 0;
     for (std::string_view piece : Split(fields[3], '.')) {
+      ++index;
+      const std::string where = "op " + std::to_string(index) + " '" + std::string(piece) + "'";
       const std::optional<Op> op = Decode(piece);
-      if (!op || !InAlphabet(c.harness, op->kind)) return std::nullopt;
+      if (!op) {
+        return bad(where +
+                   " is not an op: a letter and its arguments, comma-separated numbers, "
+                   "as printed (e.g. P1,4097,7)");
+      }
+      if (!InAlphabet(c.harness, op->kind)) {
+        return bad(where + ": " + std::string(OpKindName(op->kind)) + " is not in the " +
+                   std::string(HarnessName(c.harness)) + " harness's alphabet");
+      }
+      if (const std::optional<std::string> error = ArgumentError(*op)) {
+        return bad(where + ": " + *error);
+      }
       c.ops.push_back(*op);
     }
   }
   return c;
+}
+
+std::optional<Case> DecodeToken(std::string_view token) {
+  StatusOr<Case> c = ParseToken(token);
+  if (!c.ok()) return std::nullopt;
+  return std::move(c).value();
 }
 
 std::string Outcome::Describe() const {

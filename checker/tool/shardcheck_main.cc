@@ -235,9 +235,9 @@ int Conformance(std::string_view suite, int iterations, uint64_t seed, const std
 }
 
 int Replay(const std::string& token, bool as_json) {
-  const std::optional<Case> c = DecodeToken(token);
-  if (!c) {
-    std::cerr << "shardcheck: not a valid replay token: " << token << "\n";
+  const StatusOr<Case> c = ParseToken(token);
+  if (!c.ok()) {
+    std::cerr << "shardcheck: not a valid replay token: " << c.status().message() << "\n";
     return kExitUsage;
   }
   if (c->bug != seeded::Bug::kNone && !seeded::CompiledIn()) {

@@ -29,6 +29,10 @@ expect 2 "unknown bug" "$shardcheck" conformance --bug no_such_bug
 expect_in "$work/err" "unknown seeded bug" "unknown bug message"
 expect 2 "unknown harness" "$shardcheck" conformance --harness disk
 expect 2 "bad token" "$shardcheck" replay ss1:store:-:Y9
+expect 2 "a token's value out of range" "$shardcheck" replay ss1:store:-:P0,4294967295,0
+expect_in "$work/err" "op 1 'P0,4294967295,0': a value of 4294967295 bytes" "replay says which op is out of range"
+expect 2 "a token with too few fields" "$shardcheck" replay ss1:store
+expect_in "$work/err" "four fields" "replay says why a token is malformed"
 expect 0 "help" "$shardcheck" --help
 
 expect 0 "bugs" "$shardcheck" bugs

@@ -17,6 +17,7 @@
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/op.h"
 #include "shardstore/seeded_bug.h"
+#include "shardstore/status.h"
 
 namespace shardstore::checker {
 
@@ -31,8 +32,11 @@ struct Case {
 };
 
 std::string EncodeToken(const Case& c);
-// nullopt for a token that is malformed, names an unknown harness or bug, or holds an op
-// outside the harness's alphabet.
+// InvalidArgument saying why for a token that is malformed, names an unknown harness or bug,
+// holds an op outside the harness's alphabet, or an argument out of range (a key longer than
+// kKeyBytesMax + 1 bytes, a value larger than kValueBytesMax): bad input, never a run.
+StatusOr<Case> ParseToken(std::string_view token);
+// ParseToken without the reason.
 std::optional<Case> DecodeToken(std::string_view token);
 
 struct Outcome {
