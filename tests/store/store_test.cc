@@ -229,6 +229,80 @@ TEST(StoreKnownBugTest, DISABLED_SpaceLostToAFailedEvacuationComesBack) {
   EXPECT_TRUE(store.Put("a", Bytes()).ok());       // NoSpace today
 }
 
+// A read-only open recovers (here from a crash that left unflushed writes behind) and serves
+// reads, but writes nothing at all: no boot commit, no flush, and every writing call is refused.
+TEST_F(StoreTest, ReadOnlyOpenWritesNothing) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Put("kept", AsBytes("v1")).ok());
+    ASSERT_TRUE(store->Put("big", Bytes(3 * kChunkPayload + 1, 0x42)).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    ASSERT_TRUE(store->Put("lost", AsBytes("not persistent")).ok());
+  }
+  disk_.CrashLosingAll();
+  const MemDisk::Stats before = disk_.stats();
+  StoreOptions options;
+  options.disk = &disk_;
+  options.chunk_payload_bytes_max = kChunkPayload;
+  options.read_only = true;
+  for (int open = 0; open < 2; ++open) {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(AsText(*(*store)->Get("kept")), "v1");
+    EXPECT_EQ((*store)->Get("big")->size(), 3 * kChunkPayload + 1);
+    EXPECT_TRUE((*store)->Get("lost").status().IsNotFound());
+    EXPECT_EQ(*(*store)->List(), (std::vector<std::string>{"big", "kept"}));
+    EXPECT_EQ((*store)->Stat().keys, 2u);
+    EXPECT_TRUE((*store)->Verify().ok());
+    EXPECT_TRUE((*store)->Put("x", AsBytes("y")).status().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Delete("kept").status().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Flush().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Compact().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Reclaim(1).IsInvalidArgument());
+    if (open == 0) {
+      EXPECT_TRUE((*store)->Shutdown().ok());  // the other is just destroyed
+    }
+  }
+  EXPECT_EQ(disk_.stats().writes, before.writes);
+  EXPECT_EQ(disk_.stats().flushes, before.flushes);
+  EXPECT_TRUE(disk_.PendingPages().empty());
+  // A writer opening afterwards finds the same store.
+  auto store = Open();
+  EXPECT_EQ(AsText(*store->Get("kept")), "v1");
+}
+
+TEST_F(StoreTest, ReadOnlyOpenOfABlankDiskIsRefused) {
+  StoreOptions options;
+  options.disk = &disk_;
+  options.read_only = true;
+  EXPECT_TRUE(Store::Open(options).status().IsInvalidArgument());
+  options.format_if_blank = true;
+  EXPECT_TRUE(Store::Open(options).status().IsInvalidArgument());
+  EXPECT_EQ(disk_.stats().writes, 0u);
+}
+
+TEST(StoreGeometryTest, FormatNeedsRoomForAPutBesideTheReserves) {
+  for (uint32_t extents = 2; extents < kFormatExtentCountMin; ++extents) {
+    EXPECT_TRUE(Store::CheckGeometry({extents, 16 * kPageBytes}).IsInvalidArgument()) << extents;
+  }
+  EXPECT_TRUE(Store::CheckGeometry({kFormatExtentCountMin, 16 * kPageBytes}).ok());
+  EXPECT_TRUE(Store::CheckGeometry({64, 1000}).IsInvalidArgument());
+  // Every geometry it accepts takes a put, a flush and a reopen.
+  MemDisk disk({kFormatExtentCountMin, 16 * kPageBytes});
+  StoreOptions options;
+  options.disk = &disk;
+  options.format_if_blank = true;
+  {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Put("key", Bytes(5 * kPageBytes, 1)).ok());
+    ASSERT_TRUE((*store)->Shutdown().ok());
+  }
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Get("key")->size(), 5 * kPageBytes);
+}
+
 TEST_F(StoreTest, TooManyPartsIsAnArgumentError) {
   StoreOptions options;
   options.disk = &disk_;

@@ -14,6 +14,12 @@
 // run low; Reclaim(extent) does one on demand. When nothing can be reclaimed, Put fails with
 // NoSpace and every acknowledged change stays readable.
 //
+// Read-only: with `read_only` the store recovers as usual but writes nothing — no boot commit,
+// no flush at Shutdown — so the disk's bytes stay exactly as they were and a crash in the middle
+// cannot change them. Put, Delete, Flush, Compact and Reclaim fail with InvalidArgument; Get,
+// List, Stat and Verify work. Another process must not write the disk meanwhile (FileDisk's
+// shared lock sees to that).
+//
 // Thread-safety: thread-safe. Readers (Get, List, Stat) share a lock; writers take it alone.
 // Compact merges runs without the lock, so Puts and Gets go on meanwhile. Dependency::Wait()
 // must not be called from inside a Store method.
@@ -46,6 +52,7 @@ struct WriteNode;
 struct StoreOptions {
   Disk* disk = nullptr;          // REQUIRED; not owned; must outlive the Store
   bool format_if_blank = false;  // a blank disk is formatted only when asked
+  bool read_only = false;        // recover without writing; see the top of this file
   uint64_t seed = 1;             // the only source of randomness (chunk UUIDs)
   // Largest payload of one chunk; a larger value spans several chunks. 0 picks
   // min(kChunkPayloadBytesDefault, extent_bytes / 4), so chunks pack well into extents.
@@ -91,6 +98,10 @@ class Store {
  public:
   // Formats `disk`: every extent free, everything it held is gone.
   static Status Format(Disk* disk, uint64_t seed);
+  // OK when Format would accept `geometry`: page-aligned extents within limits.h's bounds, room
+  // in extent 0 for the superblock, and enough extents that a Put fits beside the free-extent
+  // reserves (kFormatExtentCountMin). Checks nothing on any disk.
+  static Status CheckGeometry(const DiskGeometry& geometry);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
   // format_if_blank), a disk of another format or version, or a geometry mismatch; Corruption
   // when no valid superblock survives or the index does not verify.
@@ -128,7 +139,7 @@ class Store {
   // first Corruption or IOError found. Costs a read of every live byte.
   Status Verify();
   // Refuses further calls, then flushes. After a successful Shutdown every Dependency this store
-  // returned is persistent.
+  // returned is persistent. A read-only store only refuses further calls.
   Status Shutdown();
 
   StoreStat Stat();
@@ -138,6 +149,8 @@ class Store {
 
   Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);
   Status CheckOpen() const;
+  // CheckOpen, and InvalidArgument for a read-only store.
+  Status CheckWritable() const;
   Status CheckKey(std::string_view key) const;
   // REQUIRES: mu_ held exclusively.
   Status FlushLocked();

@@ -28,6 +28,14 @@ SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
 SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
 
+// A key as messages show it: cut after 64 bytes (a key may have 1024), its length then given.
+std::string ShownKey(std::string_view key) {
+  constexpr size_t kShownBytes = 64;
+  if (key.size() <= kShownBytes) return std::string(key);
+  return std::string(key.substr(0, kShownBytes)) + "... (" + std::to_string(key.size()) +
+         " bytes)";
+}
+
 }  // namespace
 
 // Lets Dependency::Wait() on a Put's promise reach the Store that can flush its memtable.
@@ -43,6 +51,18 @@ class Store::PromiseDriver final : public internal::IoDriver {
 };
 
 Status Store::Format(Disk* disk, uint64_t seed) { return ChunkStore::Format(disk, seed); }
+
+Status Store::CheckGeometry(const DiskGeometry& geometry) {
+  SS_RETURN_IF_ERROR(ValidateGeometry(geometry));
+  SS_RETURN_IF_ERROR(CheckSuperblockFits(geometry));
+  if (geometry.extent_count < kFormatExtentCountMin) {
+    return Status::InvalidArgument(
+        std::to_string(geometry.extent_count) + " extents leave no room for data: the " +
+        "superblock, the index and the free-extent reserves need at least " +
+        std::to_string(kFormatExtentCountMin));
+  }
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   SS_ASSERT_MSG(requested.disk != nullptr, "StoreOptions.disk is required");
@@ -79,6 +99,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   chunk_options.disk = options.disk;
   chunk_options.seed = options.seed;
   chunk_options.format_if_blank = options.format_if_blank;
+  chunk_options.read_only = options.read_only;
   chunk_options.read_cache_bytes = options.read_cache_bytes;
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
   const std::optional<Locator> root = chunks->index_root();
@@ -121,6 +142,12 @@ Status Store::DriveUntilSettled(const internal::WriteNode& node) {
 
 Status Store::CheckOpen() const {
   if (shut_down_) return Status::InvalidArgument("the store is shut down");
+  return Status::Ok();
+}
+
+Status Store::CheckWritable() const {
+  SS_RETURN_IF_ERROR(CheckOpen());
+  if (options_.read_only) return Status::InvalidArgument("the store is open read-only");
   return Status::Ok();
 }
 
@@ -178,7 +205,7 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
                                    std::to_string(kChunkPartsMax));
   }
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   // A failure here only means less room; it matters if the value then does not fit.
   const Status background = ReclaimIfLow();
   const uint64_t sequence = chunks_->NextSequence();
@@ -212,7 +239,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
   sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   const std::optional<IndexEntry> entry = index_->Lookup(key);
-  if (!entry || entry->tombstone) return Status::NotFound("no shard " + std::string(key));
+  if (!entry || entry->tombstone) return Status::NotFound("no shard " + ShownKey(key));
   // The lock also keeps the entry's locators valid: reclamation may move and reset them.
   if (SS_SEEDED_BUG(kGetReadsChunksUnlocked)) lock.unlock();
   // Room for every frame at once (all of the budget for a value larger than it): taking it
@@ -233,7 +260,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
         chunk.header.sequence != entry->sequence || chunk.header.part_index != part ||
         chunk.header.part_count != part_count) {
       return Status::Corruption("chunk at " + entry->parts[part].ToString() + " is not part " +
-                                std::to_string(part) + " of shard " + std::string(key));
+                                std::to_string(part) + " of shard " + ShownKey(key));
     }
     if (part_count == 1) return std::move(chunk.payload);
     value.insert(value.end(), chunk.payload.begin(), chunk.payload.end());
@@ -244,7 +271,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
 StatusOr<Dependency> Store::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   if (!entry || (entry->tombstone && !index_->InMemtable(key))) {
@@ -310,13 +337,13 @@ Status Store::FlushLocked() {
 
 Status Store::Flush() {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   return FlushLocked();
 }
 
 Status Store::Compact() {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   reclaim_hopeless_ = false;  // the merged runs are dead now
   SS_ASSIGN_OR_RETURN(std::optional<LsmIndex::CompactionPlan> plan, index_->PlanCompaction());
   if (!plan) return Status::Ok();
@@ -333,6 +360,7 @@ Status Store::Shutdown() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   shut_down_ = true;
+  if (options_.read_only) return Status::Ok();
   return FlushLocked();
 }
 
@@ -346,12 +374,12 @@ Status Store::Verify() {
     for (uint32_t part = 0; part < part_count && first.ok(); ++part) {
       StatusOr<ChunkStore::Chunk> chunk = chunks_->ReadUncached(entry.parts[part]);
       if (!chunk.ok()) {
-        first = chunk.status().WithContext("shard " + key);
+        first = chunk.status().WithContext("shard " + ShownKey(key));
       } else if (chunk->key != key || chunk->header.kind != ChunkKind::kData ||
                  chunk->header.sequence != entry.sequence || chunk->header.part_index != part ||
                  chunk->header.part_count != part_count) {
         first = Status::Corruption("chunk at " + entry.parts[part].ToString() + " is not part " +
-                                   std::to_string(part) + " of shard " + key);
+                                   std::to_string(part) + " of shard " + ShownKey(key));
       }
     }
   });
@@ -361,7 +389,7 @@ Status Store::Verify() {
 
 Status Store::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   return ReclaimLocked(extent);
 }
 
