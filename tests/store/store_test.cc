@@ -303,6 +303,74 @@ TEST(StoreGeometryTest, FormatNeedsRoomForAPutBesideTheReserves) {
   EXPECT_EQ((*store)->Get("key")->size(), 5 * kPageBytes);
 }
 
+// A full disk stays serviceable: fill it until Put says NoSpace, delete every key, fill it
+// again — reopening every few operations, as a command-line tool does — three times over. Long
+// keys make the index large next to the disk (a compaction rewrites all of it), the case where
+// deletes used to run out of room for index runs and metadata. Nothing acknowledged is lost, and
+// each round stores about as much as the first.
+TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
+  for (const uint32_t ops_per_open : {1u, 7u}) {
+    for (const uint32_t key_bytes : {8u, 900u}) {
+      MemDisk disk({12, 16 * kPageBytes});
+      StoreOptions options;
+      options.disk = &disk;
+      options.format_if_blank = true;
+      options.chunk_payload_bytes_max = 4 * kPageBytes;
+      std::unique_ptr<Store> store;
+      uint32_t ops = 0;
+      // Reopens (cleanly) every ops_per_open operations.
+      auto next = [&]() -> Store& {
+        if (store && ++ops % ops_per_open == 0) {
+          EXPECT_TRUE(store->Shutdown().ok());
+          store.reset();
+        }
+        if (!store) {
+          auto opened = Store::Open(options);
+          EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+          store = std::move(opened).value();
+        }
+        return *store;
+      };
+      Random random(key_bytes + ops_per_open);
+      std::map<std::string, Bytes> held;
+      std::vector<size_t> filled;
+      for (int round = 0; round < 3; ++round) {
+        for (int i = 0;; ++i) {
+          std::string key = std::to_string(round) + "/" + std::to_string(i);
+          key.resize(key_bytes, '.');
+          Bytes value = Value(random, kPageBytes + random.Next() % (3 * kPageBytes));
+          auto put = next().Put(key, value);
+          if (!put.ok()) {
+            ASSERT_TRUE(put.status().IsNoSpace()) << put.status().ToString();
+            EXPECT_NE(put.status().ToString().find("delete"), std::string::npos);
+            break;
+          }
+          held[key] = std::move(value);
+          ASSERT_LT(i, 10000);
+        }
+        filled.push_back(held.size());
+        for (const auto& [key, value] : held) ASSERT_EQ(*next().Get(key), value);
+        ASSERT_TRUE(next().Verify().ok());
+        for (const auto& [key, value] : held) {
+          auto deleted = next().Delete(key);
+          ASSERT_TRUE(deleted.ok()) << "round " << round << ", " << held.size() << " keys, key "
+                                    << key.substr(0, 8) << ": " << deleted.status().ToString();
+        }
+        held.clear();
+        ASSERT_TRUE(next().List()->empty());
+      }
+      ASSERT_TRUE(next().Shutdown().ok());
+      store.reset();
+      for (size_t round = 1; round < filled.size(); ++round) {
+        EXPECT_GE(filled[round] * 10, filled[0] * 9)
+            << "keys " << key_bytes << ", ops per open " << ops_per_open << ": round " << round
+            << " stored " << filled[round] << " keys, the first " << filled[0];
+      }
+      EXPECT_GT(filled[0], 5u);
+    }
+  }
+}
+
 TEST_F(StoreTest, TooManyPartsIsAnArgumentError) {
   StoreOptions options;
   options.disk = &disk_;

@@ -10,9 +10,12 @@
 //
 // Space: extents are append-only, so overwritten and deleted values stay on disk until their
 // extent is reclaimed: its live chunks are copied elsewhere, the index is updated durably, and
-// only then is the extent reset. Put reclaims the emptiest extents by itself when free extents
-// run low; Reclaim(extent) does one on demand. When nothing can be reclaimed, Put fails with
-// NoSpace and every acknowledged change stays readable.
+// only then is the extent reset. Put and Delete reclaim the emptiest extents by themselves when
+// free extents run low, and an index flush or compaction that finds no room reclaims by force;
+// Reclaim(extent) does one on demand. Puts leave free extents enough for the index to be
+// flushed, compacted and reclaimed, so a full disk can always be emptied by deletes. When
+// nothing can be reclaimed, Put fails with NoSpace and every acknowledged change stays
+// readable.
 //
 // Read-only: with `read_only` the store recovers as usual but writes nothing — no boot commit,
 // no flush at Shutdown — so the disk's bytes stay exactly as they were and a crash in the middle
@@ -26,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -163,8 +167,13 @@ class Store {
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
   // *written: the chunks' bytes alone.
   StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
-                                             ByteView value, Dependency* persistent,
-                                             Dependency* written);
+                                             ByteView value, uint32_t keep_free_extents,
+                                             Dependency* persistent, Dependency* written);
+  // The free extents a Put must leave: kPutKeepFreeExtents, plus room to write the whole
+  // index again (a compaction rewrites every live run before the old ones can be reclaimed).
+  uint32_t PutKeepFreeExtents() const;
+  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
+  Status WriteIndex(const std::function<Status()>& write);
   std::vector<uint64_t> LiveBytesByExtent() const;
   // The promise driver: flushes the memtable holding `node` and waits for that flush.
   Status DriveUntilSettled(const internal::WriteNode& node);

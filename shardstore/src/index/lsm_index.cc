@@ -131,7 +131,10 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
   if (!memtable_promise_) {
     memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
   }
+  // A run entry: key length, key, sequence, tombstone flag, part count, 12 bytes a locator.
+  const uint64_t entry_bytes = 16 + key.size() + 16 * uint64_t{entry.parts.size()};
   std::vector<MemEntry>& chain = memtable_[std::move(key)];
+  if (chain.empty()) memtable_run_bytes_ += entry_bytes;
   chain.push_back(MemEntry{std::move(entry), std::move(data)});
   // Entries below one whose data is already persistent can never be fallen back to.
   for (size_t i = chain.size(); i-- > 0;) {
@@ -194,6 +197,7 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
       memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
     }
     std::vector<MemEntry>& chain = memtable_[key];
+    if (chain.empty()) memtable_run_bytes_ += 16 + key.size() + 16 * uint64_t{moved.parts.size()};
     chain.insert(chain.begin(), MemEntry{std::move(moved), std::move(data)});
   }
 }
@@ -312,6 +316,7 @@ Status LsmIndex::Flush() {
     SS_COVER(kFlushWroteRun);
   }
   memtable_.clear();
+  memtable_run_bytes_ = 0;
   if (memtable_promise_) memtable_promise_->MarkDurable();
   memtable_promise_.reset();
   return Status::Ok();

@@ -1,6 +1,7 @@
 #include "shardstore/store.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "index/lsm_index.h"
@@ -26,7 +27,9 @@ SS_COVERAGE_POINT(kReclaimSkippedDeadChunk, "reclaim skipped a dead chunk");
 SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata extent");
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
-SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+SS_COVERAGE_POINT(kBackgroundReclaim, "put or delete reclaimed an extent in the background");
+SS_COVERAGE_POINT(kIndexForcedReclaim, "an index write found no room and reclaimed by force");
+SS_COVERAGE_POINT(kReclaimDeadIndexExtent, "reclaim reset an index extent with nothing live");
 
 // A key as messages show it: cut after 64 bytes (a key may have 1024), its length then given.
 std::string ShownKey(std::string_view key) {
@@ -160,7 +163,8 @@ Status Store::CheckKey(std::string_view key) const {
 }
 
 StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
-                                                  ByteView value, Dependency* persistent,
+                                                  ByteView value, uint32_t keep_free_extents,
+                                                  Dependency* persistent,
                                                   Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count = static_cast<uint32_t>(
@@ -180,7 +184,7 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
     // them, and the previous value stays visible.
     SS_ASSIGN_OR_RETURN(
         ChunkStore::Appended appended,
-        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), kPutKeepFreeExtents));
+        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), keep_free_extents));
     parts.push_back(appended.locator);
     if (part == 1) SS_COVER(kPutSeveralChunks);
     *persistent = persistent->And(appended.dependency);
@@ -210,21 +214,30 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   const Status background = ReclaimIfLow();
   const uint64_t sequence = chunks_->NextSequence();
   Dependency persistent, written;
-  StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &persistent, &written);
+  StatusOr<std::vector<Locator>> parts =
+      AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
     const Status reclaimed = ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
-    parts = AppendValue(key, sequence, value, &persistent, &written);
+    parts = AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
     // Out of room because reclamation hit an IO error: that error is the cause, not a full disk.
     const Status& io = reclaimed.IsIOError() ? reclaimed : background;
     if (parts.status().IsNoSpace() && io.IsIOError()) {
       return Status::IOError("no room for the value: reclamation failed: " + io.ToString());
     }
   }
-  if (parts.status().IsNoSpace()) SS_COVER(kPutNoSpace);
+  if (parts.status().IsNoSpace()) {
+    SS_COVER(kPutNoSpace);
+    return Status::NoSpace(
+        "no room for a value of " + std::to_string(value.size()) + " bytes: " +
+        std::to_string(chunks_->free_extents()) + " extents are free and " +
+        std::to_string(PutKeepFreeExtents()) +
+        " are held back so the index can always be flushed, compacted and reclaimed; delete "
+        "shards to make room (deletes and puts reclaim the space by themselves)");
+  }
   SS_RETURN_IF_ERROR(parts.status());
   if (value.empty()) SS_COVER(kPutEmptyValue);
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
@@ -279,6 +292,9 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
     return Dependency();
   }
   SS_COVER(kDeleteTombstone);
+  // Deletes write index runs and metadata; without reclaiming, a disk that puts filled would
+  // run out of room for them before every key is gone. A failure only means less room.
+  ReclaimIfLow().IgnoreError();
   reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
@@ -315,21 +331,34 @@ StatusOr<std::vector<std::string>> Store::List() {
   return keys;
 }
 
+Status Store::WriteIndex(const std::function<Status()>& write) {
+  Status status = write();
+  if (!status.IsNoSpace() || options_.reclaim_free_extents_min == 0) return status;
+  reclaim_hopeless_ = false;
+  SS_COVER(kIndexForcedReclaim);
+  ReclaimIfLow(/*force=*/true).IgnoreError();
+  status = write();
+  if (!status.IsNoSpace()) return status;
+  return Status::NoSpace(
+      "no room to write the index even after reclaiming: " + status.message() +
+      "; delete shards, or Reclaim() extents that Stat() shows holding reclaimable bytes");
+}
+
 void Store::MaintainIndex() {
   // A failed flush keeps the memtable; the promises report it when waited on.
   if (index_->ShouldFlush()) {
-    index_->Flush().IgnoreError();
+    WriteIndex([&] { return index_->Flush(); }).IgnoreError();
     reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
   }
   if (index_->ShouldCompact()) {
-    index_->Compact().IgnoreError();
+    WriteIndex([&] { return index_->Compact(); }).IgnoreError();
     reclaim_hopeless_ = false;
   }
 }
 
 Status Store::FlushLocked() {
   reclaim_hopeless_ = false;
-  const Status index = index_->Flush();
+  const Status index = WriteIndex([&] { return index_->Flush(); });
   const Status chunks = chunks_->Flush();
   SS_RETURN_IF_ERROR(index);
   return chunks;
@@ -353,7 +382,10 @@ Status Store::Compact() {
   lock.lock();
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;
-  return index_->InstallCompaction(*plan, std::move(merged));
+  const Status installed = index_->InstallCompaction(*plan, std::move(merged));
+  if (!installed.IsNoSpace()) return installed;
+  // No room for the merged run: reclaim, and merge again under the lock.
+  return WriteIndex([&] { return index_->Compact(); });
 }
 
 Status Store::Shutdown() {
@@ -454,10 +486,14 @@ Status Store::ReclaimLocked(uint32_t extent) {
       return Status::IOError("evacuating extent " + std::to_string(extent) +
                              " failed: " + moved_all.Failure().ToString());
     }
-  } else {
+  } else if (LiveBytesByExtent()[extent] > 0) {
     SS_RETURN_IF_ERROR(index_->Flush());
     SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
     SS_COVER(kReclaimIndexExtent);
+  } else {
+    // No live run and not the root: nothing points here, and nothing needs writing first — so
+    // this works even when the index has no room to be flushed.
+    SS_COVER(kReclaimDeadIndexExtent);
   }
   // Nothing durable should point into the extent any more. A live chunk whose header was
   // damaged escapes the scan; the index still names it, so keep the extent rather than lose it.
@@ -470,6 +506,19 @@ Status Store::ReclaimLocked(uint32_t extent) {
   SS_COVER(kReclaimReset);
   ++extents_reclaimed_;
   return Status::Ok();
+}
+
+uint32_t Store::PutKeepFreeExtents() const {
+  uint64_t index_bytes = index_->memtable_run_bytes();
+  for (const auto& [extent, bytes] : index_->IndexLiveBytes()) index_bytes += bytes;
+  // Chunks of at most a quarter extent, padded to pages: three in four bytes of an extent hold
+  // run bytes at worst.
+  const uint64_t usable = uint64_t{chunks_->geometry().extent_bytes} / 4 * 3;
+  const uint64_t index_extents = (index_bytes + usable - 1) / usable;
+  // kPutKeepFreeExtents already holds one extent's worth for the index.
+  const uint64_t extra = index_extents > 1 ? index_extents - 1 : 0;
+  return kPutKeepFreeExtents +
+         static_cast<uint32_t>(std::min<uint64_t>(extra, chunks_->geometry().extent_count));
 }
 
 std::vector<uint64_t> Store::LiveBytesByExtent() const {
@@ -488,7 +537,7 @@ Status Store::ReclaimIfLow(bool force) {
   const uint32_t extent_bytes = chunks_->geometry().extent_bytes;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =
-      force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
+      force ? std::max(options_.reclaim_free_extents_min, PutKeepFreeExtents())
             : options_.reclaim_free_extents_min;
   std::vector<bool> failed(extent_count, false);
   Status first_failure;
