@@ -482,6 +482,14 @@ std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
   return live;
 }
 
+uint64_t LsmIndex::index_live_bytes() const {
+  uint64_t bytes = root_ ? root_->length : 0;
+  for (const Run& run : runs_) {
+    for (const Locator& l : run.descriptor.chunks) bytes += l.length;
+  }
+  return bytes;
+}
+
 Status LsmIndex::EvacuateIndexExtent(uint32_t extent) {
   std::vector<Run> runs;
   Dependency written;

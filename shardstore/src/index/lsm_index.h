@@ -132,6 +132,8 @@ class LsmIndex {
   Status VerifyStored();
   // Bytes of live run and metadata chunks per extent.
   std::map<uint32_t, uint64_t> IndexLiveBytes() const;
+  // The sum of IndexLiveBytes(): what the index occupies on disk.
+  uint64_t index_live_bytes() const;
 
   struct LevelStat {
     uint32_t level = 0;

@@ -233,10 +233,10 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
     SS_COVER(kPutNoSpace);
     return Status::NoSpace(
         "no room for a value of " + std::to_string(value.size()) + " bytes: " +
-        std::to_string(chunks_->free_extents()) + " extents are free and " +
+        std::to_string(chunks_->free_extents()) + " extents are free, and puts leave " +
         std::to_string(PutKeepFreeExtents()) +
-        " are held back so the index can always be flushed, compacted and reclaimed; delete "
-        "shards to make room (deletes and puts reclaim the space by themselves)");
+        " free so the index can always be flushed, compacted and reclaimed; delete shards to "
+        "make room (deletes and puts reclaim the space by themselves)");
   }
   SS_RETURN_IF_ERROR(parts.status());
   if (value.empty()) SS_COVER(kPutEmptyValue);
@@ -509,8 +509,7 @@ Status Store::ReclaimLocked(uint32_t extent) {
 }
 
 uint32_t Store::PutKeepFreeExtents() const {
-  uint64_t index_bytes = index_->memtable_run_bytes();
-  for (const auto& [extent, bytes] : index_->IndexLiveBytes()) index_bytes += bytes;
+  const uint64_t index_bytes = index_->memtable_run_bytes() + index_->index_live_bytes();
   // Chunks of at most a quarter extent, padded to pages: three in four bytes of an extent hold
   // run bytes at worst.
   const uint64_t usable = uint64_t{chunks_->geometry().extent_bytes} / 4 * 3;
