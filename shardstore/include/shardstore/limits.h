@@ -34,8 +34,9 @@ inline constexpr size_t kPendingCommitsMax = 1u << 16;    // sealed commits not 
 
 // Free extents held back so the index can always be flushed and reclamation can always move
 // live chunks: a Put may not open an extent that would leave fewer free than
-// kPutKeepFreeExtents; an evacuation, kEvacuationKeepFreeExtents; index runs and metadata may
-// take the last ones.
+// kPutKeepFreeExtents (plus one per extent's worth of index beyond the first, so a compaction
+// can always rewrite the index; Store::PutKeepFreeExtents); an evacuation,
+// kEvacuationKeepFreeExtents; index runs and metadata may take the last ones.
 inline constexpr uint32_t kEvacuationKeepFreeExtents = 2;
 inline constexpr uint32_t kPutKeepFreeExtents = 3;
 // The fewest extents Store::CheckGeometry (and so the tool's `format`) accepts: the superblock

@@ -107,8 +107,9 @@ class Store {
   // reserves (kFormatExtentCountMin). Checks nothing on any disk.
   static Status CheckGeometry(const DiskGeometry& geometry);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
-  // format_if_blank), a disk of another format or version, or a geometry mismatch; Corruption
-  // when no valid superblock survives or the index does not verify.
+  // format_if_blank, which a read_only open refuses), a disk of another format or version, or a
+  // geometry mismatch; Corruption when no valid superblock survives or the index does not
+  // verify; IOError when the boot commit cannot be written (never tried when read_only).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   // Abandons changes that are not yet persistent, as a crash would: their Dependencies fail.
