@@ -382,10 +382,11 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
                " bytes of " + std::to_string(usable) + " usable";
       }
       // A Put may open any extent but the reserve's: with more free, it had room.
-      const uint32_t free_extents = store_->Stat().free_extents;
-      if (free_extents > kPutKeepFreeExtents && !SpaceLostToFaults()) {
-        return "Put returned NoSpace with " + std::to_string(free_extents) +
-               " extents free; a Put may use all but " + std::to_string(kPutKeepFreeExtents);
+      const StoreStat stat = store_->Stat();
+      if (stat.free_extents > stat.put_reserve_extents && !SpaceLostToFaults()) {
+        return "Put returned NoSpace with " + std::to_string(stat.free_extents) +
+               " extents free; a Put may use all but " +
+               std::to_string(stat.put_reserve_extents);
       }
       SS_COVER(kPutRefusedAtReserve);
       return std::nullopt;

@@ -1,14 +1,20 @@
 #include "commands.h"
 
+#include <fcntl.h>
 #include <fmt/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
-#include <iterator>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include "shardstore/file_disk.h"
 #include "shardstore/mem_disk.h"
@@ -19,18 +25,60 @@
 namespace shardstore::tool {
 namespace {
 
+// How a key appears in messages: escaped like `list`, and cut after kShownKeyBytes.
+constexpr size_t kShownKeyBytes = 64;
+
+std::string Shown(std::string_view key) {
+  if (key.size() <= kShownKeyBytes) return EscapeKey(key);
+  return EscapeKey(key.substr(0, kShownKeyBytes)) + "... (" + std::to_string(key.size()) +
+         " bytes)";
+}
+
 int Fail(const Status& status, std::string_view what) {
   fmt::print(stderr, "shardstore: {}: {}\n", what, status.ToString());
   return kExitFailed;
 }
 
+Status ErrnoError(const std::string& what, int error) {
+  return Status::IOError(what + ": " + std::strerror(error));
+}
+
+// Reads up to out.size() bytes at `offset`; how many it read (short only at the end of file).
+StatusOr<size_t> ReadAt(int fd, const std::string& path, uint64_t offset, MutableByteView out) {
+  size_t done = 0;
+  while (done < out.size()) {
+    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
+                              static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read " + path, errno);
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+// An open file descriptor, closed on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // The geometry recorded in an image's label, read without knowing it in advance.
 StatusOr<DiskGeometry> ImageGeometry(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + path);
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoError("cannot open " + path, errno);
   Bytes page(kPageBytes);
-  in.read(reinterpret_cast<char*>(page.data()), static_cast<std::streamsize>(page.size()));
-  if (in.gcount() != static_cast<std::streamsize>(page.size())) {
+  SS_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), path, 0, page));
+  if (got != page.size()) {
     return Status::InvalidArgument(path + " is too short to be a shardstore image");
   }
   SS_ASSIGN_OR_RETURN(Label label, DecodeLabel(page));
@@ -48,106 +96,297 @@ uint64_t ToolSeed() {
   return (uint64_t{device()} << 32) | device();
 }
 
-StatusOr<OpenImage> Open(const ImageOptions& image) {
+// Opens the image under its lock: shared and writing nothing when `read_only`, else exclusive.
+StatusOr<OpenImage> Open(const ImageOptions& image, bool read_only) {
   SS_ASSIGN_OR_RETURN(DiskGeometry geometry, ImageGeometry(image.path));
   OpenImage open;
-  SS_ASSIGN_OR_RETURN(open.disk, FileDisk::Open(image.path, {geometry, false, image.direct_io}));
+  FileDiskOptions disk_options{geometry, /*create=*/false, image.direct_io};
+  disk_options.read_only = read_only;
+  disk_options.wait_for_lock = image.wait;
+  SS_ASSIGN_OR_RETURN(open.disk, FileDisk::Open(image.path, disk_options));
   StoreOptions options;
   options.disk = open.disk.get();
   options.seed = ToolSeed();
+  options.read_only = read_only;
   SS_ASSIGN_OR_RETURN(open.store, Store::Open(options));
   return open;
 }
 
+// The whole of `file` ("-": stdin). A directory, a device that is not a regular file's worth of
+// bytes, or an unreadable file is an error naming it and the reason.
 StatusOr<Bytes> ReadInput(const std::string& file) {
+  const bool from_stdin = file == "-";
+  Fd owned(from_stdin ? -1 : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  const int fd = from_stdin ? STDIN_FILENO : owned.get();
+  const std::string name = from_stdin ? "standard input" : file;
+  if (fd < 0) return ErrnoError("cannot open " + name, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return ErrnoError("cannot stat " + name, errno);
+  if (S_ISDIR(st.st_mode)) return Status::InvalidArgument(name + " is a directory");
   Bytes bytes;
-  if (file == "-") {
-    bytes.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    return bytes;
+  uint8_t buffer[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("cannot read " + name, errno);
+    if (n == 0) break;
+    if (bytes.size() + static_cast<size_t>(n) > kValueBytesMax) {
+      return Status::InvalidArgument(name + " is larger than a value may be (" +
+                                     std::to_string(kValueBytesMax) + " bytes)");
+    }
+    bytes.insert(bytes.end(), buffer, buffer + n);
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::IOError("cannot open " + file);
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("cannot read " + file);
   return bytes;
+}
+
+// What a path holds, as far as `format` is concerned.
+struct Probe {
+  bool exists = false;
+  bool blank = false;  // empty, or only zero bytes where looked
+  std::optional<DiskGeometry> image;
+  std::string what;  // what it is when neither blank nor an image
+};
+
+// True when every byte of [begin, end) is zero; stops at the first one that is not.
+StatusOr<bool> AllZero(int fd, const std::string& path, uint64_t begin, uint64_t end) {
+  Bytes buffer(1 << 20);
+  for (uint64_t at = begin; at < end;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), end - at));
+    SS_ASSIGN_OR_RETURN(size_t got, ReadAt(fd, path, at, MutableByteView(buffer.data(), want)));
+    if (std::any_of(buffer.begin(), buffer.begin() + static_cast<ptrdiff_t>(got),
+                    [](uint8_t b) { return b != 0; })) {
+      return false;
+    }
+    if (got < want) break;
+    at += got;
+  }
+  return true;
+}
+
+// Whether `path` is missing, blank, a shardstore image or something else. A regular file is
+// blank when it has no non-zero byte (holes are skipped); a block device when its first
+// kDeviceBlankCheckBytes are zero.
+constexpr uint64_t kDeviceBlankCheckBytes = 64ull << 20;
+
+StatusOr<Probe> ProbeImage(const std::string& path) {
+  Probe probe;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return probe;
+    return ErrnoError("cannot stat " + path, errno);
+  }
+  probe.exists = true;
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+    return Status::InvalidArgument(path + " is neither a regular file nor a block device");
+  }
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoError("cannot open " + path, errno);
+  SS_ASSIGN_OR_RETURN(uint64_t size, FileDisk::DeviceBytes(path));
+  if (size == 0) {
+    probe.blank = true;
+    return probe;
+  }
+  Bytes page(kPageBytes);
+  SS_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), path, 0, page));
+  page.resize(got);
+  StatusOr<Label> label = got == kPageBytes ? DecodeLabel(page) : Status::NotFound("short");
+  if (label.ok()) {
+    probe.image = label->geometry;
+    return probe;
+  }
+  if (S_ISBLK(st.st_mode)) {
+    SS_ASSIGN_OR_RETURN(probe.blank,
+                        AllZero(fd.get(), path, 0, std::min(size, kDeviceBlankCheckBytes)));
+  } else {
+    // Only the data segments of a sparse file need reading.
+    probe.blank = true;
+    for (off_t at = 0; probe.blank && static_cast<uint64_t>(at) < size;) {
+      const off_t data = ::lseek(fd.get(), at, SEEK_DATA);
+      if (data < 0) break;  // ENXIO: nothing but holes from here
+      off_t hole = ::lseek(fd.get(), data, SEEK_HOLE);
+      if (hole < 0) hole = static_cast<off_t>(size);
+      SS_ASSIGN_OR_RETURN(probe.blank, AllZero(fd.get(), path, static_cast<uint64_t>(data),
+                                               static_cast<uint64_t>(hole)));
+      at = hole;
+    }
+  }
+  if (!probe.blank) {
+    probe.what = got == kPageBytes && !label.status().IsNotFound()
+                     ? "data that is not a readable shardstore image (" +
+                           label.status().ToString() + ")"
+                     : "data that is not a shardstore image";
+  }
+  return probe;
 }
 
 }  // namespace
 
+std::string EscapeKey(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (const char c : key) {
+    const auto byte = static_cast<uint8_t>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force) {
-  if (!force && std::filesystem::exists(image.path) && ImageGeometry(image.path).ok()) {
+  const DiskGeometry geometry{extent_count, extent_bytes};
+  if (Status s = Store::CheckGeometry(geometry); !s.ok()) return Fail(s, "format");
+  auto probe = ProbeImage(image.path);
+  if (!probe.ok()) return Fail(probe.status(), "format");
+  if (!force && probe->image) {
     fmt::print(stderr,
-               "shardstore: {} already holds a shardstore image; pass --force to erase it\n",
-               image.path);
+               "shardstore: {} already holds a shardstore image ({} extents of {} bytes); pass "
+               "--force to erase it\n",
+               image.path, probe->image->extent_count, probe->image->extent_bytes);
     return kExitFailed;
   }
-  const DiskGeometry geometry{extent_count, extent_bytes};
-  if (Status s = ValidateGeometry(geometry); !s.ok()) return Fail(s, "format");
-  auto disk = FileDisk::Open(image.path, {geometry, /*create=*/true, image.direct_io});
+  if (!force && probe->exists && !probe->blank) {
+    fmt::print(stderr, "shardstore: {} holds {}; pass --force to overwrite it\n", image.path,
+               probe->what);
+    return kExitFailed;
+  }
+  // Creates a missing file (removed again if this fails), checks room before growing one, and
+  // takes the image's lock: nobody else has it open while it is erased.
+  FileDiskOptions options{geometry, /*create=*/true, image.direct_io};
+  options.wait_for_lock = image.wait;
+  auto disk = FileDisk::Open(image.path, options);
   if (!disk.ok()) return Fail(disk.status(), "format");
-  if (Status s = Store::Format(disk->get(), ToolSeed()); !s.ok()) return Fail(s, "format");
+  // Under the lock, page 0 must still be what was probed: another format may have won the race.
+  Bytes page(kPageBytes);
+  Status status = (*disk)->Read(0, 0, page);
+  if (status.ok() && !force &&
+      std::any_of(page.begin(), page.end(), [](uint8_t b) { return b != 0; })) {
+    status = Status::InvalidArgument(image.path + " changed while it was being formatted");
+  }
+  if (status.ok()) status = Store::Format(disk->get(), ToolSeed());
+  if (!status.ok()) {
+    if (!probe->exists) std::filesystem::remove(image.path);
+    return Fail(status, "format");
+  }
   fmt::print("formatted {}: {} extents of {} bytes\n", image.path, extent_count, extent_bytes);
   return kExitOk;
 }
 
 int Put(const ImageOptions& image, const std::vector<std::string>& pairs) {
-  auto open = Open(image);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
-  uint64_t bytes = 0;
+  // Every key and value is checked and read before anything is stored, so bad input stores
+  // nothing.
+  std::vector<std::pair<std::string, Bytes>> shards;
+  bool stdin_used = false;
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
     const std::string& key = pairs[i];
+    if (key.empty() || key.size() > kKeyBytesMax) {
+      return Fail(Status::InvalidArgument("a key must have 1 to " + std::to_string(kKeyBytesMax) +
+                                          " bytes (got " + std::to_string(key.size()) + ")"),
+                  "put " + Shown(key));
+    }
+    if (pairs[i + 1] == "-" && std::exchange(stdin_used, true)) {
+      return Fail(Status::InvalidArgument("standard input (-) can be read only once"),
+                  "put " + Shown(key));
+    }
     auto value = ReadInput(pairs[i + 1]);
-    if (!value.ok()) return Fail(value.status(), "put " + key);
-    auto put = open->store->Put(key, *value);
-    if (!put.ok()) return Fail(put.status(), "put " + key);
-    bytes += value->size();
+    if (!value.ok()) return Fail(value.status(), "put " + Shown(key) + ": nothing stored");
+    shards.emplace_back(key, std::move(value).value());
   }
-  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "put");
-  if (pairs.size() == 2) {
-    fmt::print("put {}: {} bytes, persistent\n", pairs[0], bytes);
-  } else {
-    fmt::print("put {} shards: {} bytes, persistent\n", pairs.size() / 2, bytes);
+  auto open = Open(image, /*read_only=*/false);
+  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  uint64_t bytes = 0;
+  size_t stored = 0;
+  Status failure;
+  for (; stored < shards.size(); ++stored) {
+    auto put = open->store->Put(shards[stored].first, shards[stored].second);
+    if (!put.ok()) {
+      failure = put.status();
+      break;
+    }
+    bytes += shards[stored].second.size();
   }
-  return kExitOk;
+  const Status shutdown = open->store->Shutdown();
+  if (failure.ok() && shutdown.ok()) {
+    if (shards.size() == 1) {
+      fmt::print("put {}: {} bytes, persistent\n", Shown(shards[0].first), bytes);
+    } else {
+      fmt::print("put {} shards: {} bytes, persistent\n", shards.size(), bytes);
+    }
+    return kExitOk;
+  }
+  if (failure.ok()) return Fail(shutdown, "put: no put is known to be persistent");
+  Fail(failure, "put " + Shown(shards[stored].first));
+  // Name exactly what was stored, so a retry can pick up from there.
+  if (stored == 0) {
+    fmt::print(stderr, "shardstore: put: nothing stored\n");
+    return kExitFailed;
+  }
+  fmt::print(stderr, "shardstore: put: stored {} of {} keys{}:\n", stored, shards.size(),
+             shutdown.ok() ? " (persistent)"
+                           : " (not known to be persistent: " + shutdown.ToString() + ")");
+  for (size_t i = 0; i < stored; ++i) fmt::print(stderr, "  {}\n", Shown(shards[i].first));
+  fmt::print(stderr, "shardstore: put: not stored: {} keys from {} on\n", shards.size() - stored,
+             Shown(shards[stored].first));
+  return kExitFailed;
 }
 
 int Get(const ImageOptions& image, const std::string& key, const std::string& output) {
-  auto open = Open(image);
+  auto open = Open(image, /*read_only=*/true);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   auto value = open->store->Get(key);
-  if (!value.ok()) return Fail(value.status(), "get " + key);
+  if (!value.ok()) return Fail(value.status(), "get " + Shown(key));
   if (output.empty() || output == "-") {
     std::fwrite(value->data(), 1, value->size(), stdout);
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0) return Fail(ErrnoError("cannot write stdout", errno), "get");
     return kExitOk;
   }
-  std::ofstream out(output, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(value->data()),
-            static_cast<std::streamsize>(value->size()));
-  if (!out) return Fail(Status::IOError("cannot write " + output), "get " + key);
+  Fd out(::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (out.get() < 0) return Fail(ErrnoError("cannot open " + output, errno), "get " + Shown(key));
+  for (size_t done = 0; done < value->size();) {
+    const ssize_t n = ::write(out.get(), value->data() + done, value->size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Fail(ErrnoError("cannot write " + output, errno), "get " + Shown(key));
+    done += static_cast<size_t>(n);
+  }
   return kExitOk;
 }
 
 int Delete(const ImageOptions& image, const std::string& key) {
-  auto open = Open(image);
+  auto open = Open(image, /*read_only=*/false);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   auto deleted = open->store->Delete(key);
-  if (!deleted.ok()) return Fail(deleted.status(), "delete " + key);
-  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "delete " + key);
+  if (!deleted.ok()) return Fail(deleted.status(), "delete " + Shown(key));
+  if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "delete " + Shown(key));
   return kExitOk;
 }
 
-int List(const ImageOptions& image) {
-  auto open = Open(image);
+int List(const ImageOptions& image, bool null_terminated) {
+  auto open = Open(image, /*read_only=*/true);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   auto keys = open->store->List();
   if (!keys.ok()) return Fail(keys.status(), "list");
-  for (const std::string& key : *keys) fmt::print("{}\n", key);
+  for (const std::string& key : *keys) {
+    if (null_terminated) {
+      std::fwrite(key.data(), 1, key.size(), stdout);
+      std::fputc('\0', stdout);
+    } else {
+      fmt::print("{}\n", EscapeKey(key));
+    }
+  }
+  if (std::fflush(stdout) != 0) return Fail(ErrnoError("cannot write stdout", errno), "list");
   return kExitOk;
 }
 
 int Stat(const ImageOptions& image) {
-  auto open = Open(image);
+  auto open = Open(image, /*read_only=*/true);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   const StoreStat stat = open->store->Stat();
   fmt::print("image             {}\n", image.path);
@@ -170,7 +409,7 @@ int Stat(const ImageOptions& image) {
 }
 
 int Compact(const ImageOptions& image) {
-  auto open = Open(image);
+  auto open = Open(image, /*read_only=*/false);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   if (Status s = open->store->Compact(); !s.ok()) return Fail(s, "compact");
   if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "compact");
@@ -178,7 +417,7 @@ int Compact(const ImageOptions& image) {
 }
 
 int Reclaim(const ImageOptions& image, uint32_t extent) {
-  auto open = Open(image);
+  auto open = Open(image, /*read_only=*/false);
   if (!open.ok()) return Fail(open.status(), "open " + image.path);
   if (Status s = open->store->Reclaim(extent); !s.ok()) {
     return Fail(s, "reclaim extent " + std::to_string(extent));
@@ -335,14 +574,23 @@ bool DemoFileImage(const std::string& path) {
 
 int Demo(const std::string& image_path) {
   std::string path = image_path;
-  const bool temporary = path.empty();
-  if (temporary) {
-    path = (std::filesystem::temp_directory_path() / "shardstore-demo.img").string();
+  std::string temporary_dir;
+  if (path.empty()) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "shardstore-demo-XXXXXX");
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Fail(ErrnoError("cannot make a temporary directory", errno), "demo");
+    }
+    temporary_dir = pattern;
+    path = temporary_dir + "/demo.img";
+  } else if (struct stat st {}; ::lstat(path.c_str(), &st) == 0 || errno != ENOENT) {
+    // The demo formats its image: it never does that to something that exists.
+    fmt::print(stderr, "shardstore: demo: {} exists; give --image a path that does not\n", path);
+    return kExitFailed;
   }
   const bool mem_ok = DemoMemDisk();
   const bool churn_ok = DemoChurn();
   const bool file_ok = DemoFileImage(path);
-  if (temporary) std::filesystem::remove(path);
+  if (!temporary_dir.empty()) std::filesystem::remove_all(temporary_dir);
   const bool ok = mem_ok && churn_ok && file_ok;
   fmt::print("demo: {}\n", ok ? "all checks passed" : "FAILED");
   return ok ? kExitOk : kExitFailed;

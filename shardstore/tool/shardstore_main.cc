@@ -22,15 +22,22 @@ commands:
   get IMAGE KEY [--output FILE]
                          write shard KEY to stdout (or FILE)
   delete IMAGE KEY       delete shard KEY, durably
-  list IMAGE             list every key
+  list IMAGE [--null]    list every key, one a line, with \ and control bytes escaped
+                         (\\ \n \t \xHH); --null prints keys as stored, each ending in NUL
   stat IMAGE             extents, write pointers, live and reclaimable bytes, index levels
   compact IMAGE          merge the index's runs into one
   reclaim IMAGE EXTENT   move the live chunks of EXTENT elsewhere and free it
   demo [--image PATH]    run the engine on in-memory disks (a crash; reclamation under churn)
-                         and on a file image
+                         and on a file image (a temporary one unless PATH, which must not exist)
+
+format refuses a file or device holding anything but zeros (a shardstore image included)
+unless --force. get, list and stat open IMAGE read-only and write nothing.
 
 options for commands taking IMAGE:
   --direct               open IMAGE with O_DIRECT
+  --wait                 one writer at a time: put, delete, compact, reclaim and format lock
+                         IMAGE exclusively, get, list and stat share a lock; a command that
+                         finds IMAGE locked fails at once, or with --wait waits its turn
 
 exit status: 0 success, 1 the operation failed, 2 bad usage
 )";
@@ -57,6 +64,7 @@ int main(int argc, char** argv) {
   uint32_t extent_count = 64;
   uint32_t extent_bytes = 1u << 20;
   bool force = false;
+  bool null_terminated = false;
   std::string output;
   std::string demo_image;
   for (int i = 1; i < argc; ++i) {
@@ -73,6 +81,10 @@ int main(int argc, char** argv) {
       image.direct_io = true;
     } else if (arg == "--force") {
       force = true;
+    } else if (arg == "--wait") {
+      image.wait = true;
+    } else if (arg == "--null" || arg == "-0") {
+      null_terminated = true;
     } else if (arg == "--extents" || arg == "--extent-bytes") {
       const char* v = value(arg.c_str());
       uint32_t* target = arg == "--extents" ? &extent_count : &extent_bytes;
@@ -89,6 +101,10 @@ int main(int argc, char** argv) {
   }
   if (positional.empty()) return Usage("no command given");
   const std::string command = positional[0];
+  const bool known = command == "format" || command == "put" || command == "get" ||
+                     command == "delete" || command == "list" || command == "stat" ||
+                     command == "compact" || command == "reclaim" || command == "demo";
+  if (!known) return Usage("unknown command " + command);
   auto want = [&](size_t n) { return positional.size() == n + 1; };
   if (command == "demo") {
     if (!want(0)) return Usage("demo takes no positional arguments");
@@ -110,11 +126,7 @@ int main(int argc, char** argv) {
   }
   if (command == "get" && want(2)) return shardstore::tool::Get(image, positional[2], output);
   if (command == "delete" && want(2)) return shardstore::tool::Delete(image, positional[2]);
-  if (command == "list" && want(1)) return shardstore::tool::List(image);
+  if (command == "list" && want(1)) return shardstore::tool::List(image, null_terminated);
   if (command == "stat" && want(1)) return shardstore::tool::Stat(image);
-  if (command == "format" || command == "put" || command == "get" || command == "delete" ||
-      command == "list" || command == "stat" || command == "compact" || command == "reclaim") {
-    return Usage("wrong number of arguments for " + command);
-  }
-  return Usage("unknown command " + command);
+  return Usage("wrong number of arguments for " + command);
 }

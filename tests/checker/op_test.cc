@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "shardstore/checker/replay.h"
+#include "shardstore/limits.h"
 
 namespace shardstore::checker {
 namespace {
@@ -24,7 +25,9 @@ rc::Gen<Op> AnyOp() {
 rc::Gen<Op> AnyFields() {
   return rc::gen::build<Op>(
       rc::gen::set(&Op::kind, rc::gen::cast<OpKind>(rc::gen::inRange(0, kOpKindCount))),
-      rc::gen::set(&Op::key, rc::gen::inRange<uint32_t>(0, 1000)), rc::gen::set(&Op::size),
+      rc::gen::set(&Op::key, rc::gen::inRange<uint32_t>(0, 1000)),
+      // Within what a token may carry (ParseToken refuses larger values as bad input).
+      rc::gen::set(&Op::size, rc::gen::inRange<uint32_t>(0, kChunkPayloadBytesMax + 1)),
       rc::gen::set(&Op::fill), rc::gen::set(&Op::selector), rc::gen::set(&Op::skip),
       rc::gen::set(&Op::io, rc::gen::element(FaultIo::kRead, FaultIo::kWrite)));
 }

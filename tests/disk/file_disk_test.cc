@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 #include <string>
 
 #include "shardstore/limits.h"
@@ -76,6 +80,65 @@ TEST_F(FileDiskTest, DirectIoWorksOrIsRefusedClearly) {
 TEST_F(FileDiskTest, BadGeometryIsRefused) {
   auto disk = FileDisk::Open(path_, {{4, 1000}, true, false});
   EXPECT_TRUE(disk.status().IsInvalidArgument());
+}
+
+
+// One writer or many readers: a second open that conflicts is refused at once, naming the cause.
+TEST_F(FileDiskTest, OneWriterOrManyReaders) {
+  auto writer = FileDisk::Open(path_, {geometry_, true, false});
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  auto second = FileDisk::Open(path_, {geometry_, false, false});
+  EXPECT_TRUE(second.status().IsIOError());
+  EXPECT_NE(second.status().ToString().find("in use by another process"), std::string::npos)
+      << second.status().ToString();
+  FileDiskOptions reader_options{geometry_, false, false};
+  reader_options.read_only = true;
+  EXPECT_TRUE(FileDisk::Open(path_, reader_options).status().IsIOError());
+  writer->reset();
+
+  auto reader = FileDisk::Open(path_, reader_options);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto other_reader = FileDisk::Open(path_, reader_options);
+  EXPECT_TRUE(other_reader.ok()) << other_reader.status().ToString();
+  EXPECT_TRUE(FileDisk::Open(path_, {geometry_, false, false}).status().IsIOError());
+  // A reader cannot write.
+  Bytes page(kPageBytes, 1);
+  EXPECT_TRUE((*reader)->Write(1, 0, page).IsIOError());
+  EXPECT_TRUE((*reader)->Flush().IsIOError());
+  reader->reset();
+  other_reader->reset();
+  EXPECT_TRUE(FileDisk::Open(path_, {geometry_, false, false}).ok());
+}
+
+TEST_F(FileDiskTest, WaitForLockWaitsForTheHolder) {
+  auto writer = FileDisk::Open(path_, {geometry_, true, false});
+  ASSERT_TRUE(writer.ok());
+  std::atomic<bool> released = false;
+  std::thread holder([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    released = true;
+    writer->reset();
+  });
+  FileDiskOptions options{geometry_, false, false};
+  options.wait_for_lock = true;
+  auto waiter = FileDisk::Open(path_, options);
+  EXPECT_TRUE(released);
+  EXPECT_TRUE(waiter.ok()) << waiter.status().ToString();
+  holder.join();
+}
+
+// A create that fails (here: the lock is held) leaves no file behind, and a create never grows
+// a file past what the file system can hold.
+TEST_F(FileDiskTest, FailedCreateLeavesNothingBehind) {
+  const DiskGeometry huge{1u << 20, 1u << 30};  // a petabyte
+  auto disk = FileDisk::Open(path_, {huge, true, false});
+  EXPECT_TRUE(disk.status().IsNoSpace()) << disk.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  {
+    std::ofstream(path_) << "text";
+  }
+  EXPECT_TRUE(FileDisk::Open(path_, {huge, true, false}).status().IsNoSpace());
+  EXPECT_EQ(std::filesystem::file_size(path_), 4u);
 }
 
 }  // namespace

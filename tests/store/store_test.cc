@@ -234,6 +234,148 @@ TEST(StoreFaultTest, SpaceLostToAFailedEvacuationComesBack) {
   EXPECT_EQ(store.Get("d")->size(), 16385u);
 }
 
+// A read-only open recovers (here from a crash that left unflushed writes behind) and serves
+// reads, but writes nothing at all: no boot commit, no flush, and every writing call is refused.
+TEST_F(StoreTest, ReadOnlyOpenWritesNothing) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Put("kept", AsBytes("v1")).ok());
+    ASSERT_TRUE(store->Put("big", Bytes(3 * kChunkPayload + 1, 0x42)).ok());
+    ASSERT_TRUE(store->Flush().ok());
+    ASSERT_TRUE(store->Put("lost", AsBytes("not persistent")).ok());
+  }
+  disk_.CrashLosingAll();
+  const MemDisk::Stats before = disk_.stats();
+  StoreOptions options;
+  options.disk = &disk_;
+  options.chunk_payload_bytes_max = kChunkPayload;
+  options.read_only = true;
+  for (int open = 0; open < 2; ++open) {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(AsText(*(*store)->Get("kept")), "v1");
+    EXPECT_EQ((*store)->Get("big")->size(), 3 * kChunkPayload + 1);
+    EXPECT_TRUE((*store)->Get("lost").status().IsNotFound());
+    EXPECT_EQ(*(*store)->List(), (std::vector<std::string>{"big", "kept"}));
+    EXPECT_EQ((*store)->Stat().keys, 2u);
+    EXPECT_TRUE((*store)->Verify().ok());
+    EXPECT_TRUE((*store)->Put("x", AsBytes("y")).status().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Delete("kept").status().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Flush().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Compact().IsInvalidArgument());
+    EXPECT_TRUE((*store)->Reclaim(1).IsInvalidArgument());
+    if (open == 0) {
+      EXPECT_TRUE((*store)->Shutdown().ok());  // the other is just destroyed
+    }
+  }
+  EXPECT_EQ(disk_.stats().writes, before.writes);
+  EXPECT_EQ(disk_.stats().flushes, before.flushes);
+  EXPECT_TRUE(disk_.PendingPages().empty());
+  // A writer opening afterwards finds the same store.
+  auto store = Open();
+  EXPECT_EQ(AsText(*store->Get("kept")), "v1");
+}
+
+TEST_F(StoreTest, ReadOnlyOpenOfABlankDiskIsRefused) {
+  StoreOptions options;
+  options.disk = &disk_;
+  options.read_only = true;
+  EXPECT_TRUE(Store::Open(options).status().IsInvalidArgument());
+  options.format_if_blank = true;
+  EXPECT_TRUE(Store::Open(options).status().IsInvalidArgument());
+  EXPECT_EQ(disk_.stats().writes, 0u);
+}
+
+TEST(StoreGeometryTest, FormatNeedsRoomForAPutBesideTheReserves) {
+  for (uint32_t extents = 2; extents < kFormatExtentCountMin; ++extents) {
+    EXPECT_TRUE(Store::CheckGeometry({extents, 16 * kPageBytes}).IsInvalidArgument()) << extents;
+  }
+  EXPECT_TRUE(Store::CheckGeometry({kFormatExtentCountMin, 16 * kPageBytes}).ok());
+  EXPECT_TRUE(Store::CheckGeometry({64, 1000}).IsInvalidArgument());
+  // Every geometry it accepts takes a put, a flush and a reopen.
+  MemDisk disk({kFormatExtentCountMin, 16 * kPageBytes});
+  StoreOptions options;
+  options.disk = &disk;
+  options.format_if_blank = true;
+  {
+    auto store = Store::Open(options);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->Put("key", Bytes(5 * kPageBytes, 1)).ok());
+    ASSERT_TRUE((*store)->Shutdown().ok());
+  }
+  auto store = Store::Open(options);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Get("key")->size(), 5 * kPageBytes);
+}
+
+// A full disk stays serviceable: fill it until Put says NoSpace, delete every key, fill it
+// again — reopening every few operations, as a command-line tool does — three times over. Long
+// keys make the index large next to the disk (a compaction rewrites all of it), the case where
+// deletes used to run out of room for index runs and metadata. Nothing acknowledged is lost, and
+// each round stores about as much as the first.
+TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
+  for (const uint32_t ops_per_open : {1u, 7u}) {
+    for (const uint32_t key_bytes : {8u, 900u}) {
+      MemDisk disk({12, 16 * kPageBytes});
+      StoreOptions options;
+      options.disk = &disk;
+      options.format_if_blank = true;
+      options.chunk_payload_bytes_max = 4 * kPageBytes;
+      std::unique_ptr<Store> store;
+      uint32_t ops = 0;
+      // Reopens (cleanly) every ops_per_open operations.
+      auto next = [&]() -> Store& {
+        if (store && ++ops % ops_per_open == 0) {
+          EXPECT_TRUE(store->Shutdown().ok());
+          store.reset();
+        }
+        if (!store) {
+          auto opened = Store::Open(options);
+          EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+          store = std::move(opened).value();
+        }
+        return *store;
+      };
+      Random random(key_bytes + ops_per_open);
+      std::map<std::string, Bytes> held;
+      std::vector<size_t> filled;
+      for (int round = 0; round < 3; ++round) {
+        for (int i = 0;; ++i) {
+          std::string key = std::to_string(round) + "/" + std::to_string(i);
+          key.resize(key_bytes, '.');
+          Bytes value = Value(random, kPageBytes + random.Next() % (3 * kPageBytes));
+          auto put = next().Put(key, value);
+          if (!put.ok()) {
+            ASSERT_TRUE(put.status().IsNoSpace()) << put.status().ToString();
+            EXPECT_NE(put.status().ToString().find("delete"), std::string::npos);
+            break;
+          }
+          held[key] = std::move(value);
+          ASSERT_LT(i, 10000);
+        }
+        filled.push_back(held.size());
+        for (const auto& [key, value] : held) ASSERT_EQ(*next().Get(key), value);
+        ASSERT_TRUE(next().Verify().ok());
+        for (const auto& [key, value] : held) {
+          auto deleted = next().Delete(key);
+          ASSERT_TRUE(deleted.ok()) << "round " << round << ", " << held.size() << " keys, key "
+                                    << key.substr(0, 8) << ": " << deleted.status().ToString();
+        }
+        held.clear();
+        ASSERT_TRUE(next().List()->empty());
+      }
+      ASSERT_TRUE(next().Shutdown().ok());
+      store.reset();
+      for (size_t round = 1; round < filled.size(); ++round) {
+        EXPECT_GE(filled[round] * 10, filled[0] * 9)
+            << "keys " << key_bytes << ", ops per open " << ops_per_open << ": round " << round
+            << " stored " << filled[round] << " keys, the first " << filled[0];
+      }
+      EXPECT_GT(filled[0], 5u);
+    }
+  }
+}
+
 TEST_F(StoreTest, TooManyPartsIsAnArgumentError) {
   StoreOptions options;
   options.disk = &disk_;

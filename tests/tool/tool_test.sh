@@ -75,6 +75,68 @@ cmp -s "$work/value" <("$tool" get "$img" obj/1) && echo "ok: obj/1 after reclai
 expect 1 "reclaim of extent 0" "$tool" reclaim "$img" 0
 expect 2 "reclaim without extent" "$tool" reclaim "$img"
 
+# Safe format: anything that is not missing, empty or zeros is refused without --force, and a
+# refused format changes nothing and leaves nothing behind.
+printf 'precious text\n' >"$work/text"
+expect 1 "format refuses a text file" "$tool" format "$work/text"
+[ "$(cat "$work/text")" = "precious text" ] && echo "ok: text file untouched" || { echo "FAIL: text file changed"; failures=$((failures + 1)); }
+cp "$img" "$work/badlabel.img"
+printf '\x01' | dd of="$work/badlabel.img" bs=1 seek=20 conv=notrunc status=none
+expect 1 "format refuses an image with a damaged label" "$tool" format "$work/badlabel.img"
+cmp -s <(tail -c +22 "$img") <(tail -c +22 "$work/badlabel.img") && echo "ok: damaged image untouched" || { echo "FAIL: damaged image changed"; failures=$((failures + 1)); }
+expect 1 "format refuses a huge image on a small file system" "$tool" format "$work/huge.img" --extents 1048576 --extent-bytes 1073741824
+[ ! -e "$work/huge.img" ] && echo "ok: no file left behind" || { echo "FAIL: huge.img left behind"; failures=$((failures + 1)); }
+expect 1 "format refuses too few extents" "$tool" format "$work/tiny.img" --extents 4 --extent-bytes 65536
+[ ! -e "$work/tiny.img" ] && echo "ok: no tiny file left behind" || { echo "FAIL: tiny.img left behind"; failures=$((failures + 1)); }
+expect 1 "format refuses to grow a text file" "$tool" format "$work/text" --extents 64
+[ "$(stat -c %s "$work/text")" = 14 ] && echo "ok: text file not grown" || { echo "FAIL: text file grown"; failures=$((failures + 1)); }
+expect 0 "format --force overwrites a text file" "$tool" format "$work/text" --force --extents 8 --extent-bytes 65536
+: >"$work/empty.img"
+expect 0 "format takes an empty file" "$tool" format "$work/empty.img" --extents 8 --extent-bytes 65536
+truncate -s 10M "$work/zeros.img"
+expect 0 "format takes a file of zeros" "$tool" format "$work/zeros.img" --extents 8 --extent-bytes 65536
+expect 1 "demo refuses an existing image" "$tool" demo --image "$work/empty.img"
+grep -q "exists" "$work/err" && echo "ok: demo says why" || { echo "FAIL: demo message"; cat "$work/err"; failures=$((failures + 1)); }
+
+# Tool input: a directory or unreadable value is a clear error and stores nothing.
+small="$work/small.img"
+"$tool" format "$small" --extents 8 --extent-bytes 65536 >/dev/null
+mkdir -p "$work/dir"
+expect 1 "put of a directory" "$tool" put "$small" k "$work/dir"
+grep -q "is a directory" "$work/err" && echo "ok: says directory" || { echo "FAIL: message"; cat "$work/err"; failures=$((failures + 1)); }
+printf 'one' >"$work/one"
+expect 1 "put with a missing file" "$tool" put "$small" first "$work/one" second "$work/missing"
+grep -q "No such file or directory" "$work/err" && echo "ok: errno text" || { echo "FAIL: errno text"; cat "$work/err"; failures=$((failures + 1)); }
+expect 1 "nothing stored after a bad file" "$tool" get "$small" first
+# A multi-key put that runs out of room names exactly the keys it stored.
+head -c 100000 /dev/urandom >"$work/big"
+args=()
+for i in $(seq 0 9); do args+=("big/$i" "$work/big"); done
+expect 1 "multi-key put out of room" "$tool" put "$small" "${args[@]}"
+stored="$(sed -n 's/^  //p' "$work/err")"
+[ -n "$stored" ] && [ "$("$tool" list "$small" | grep '^big/')" = "$stored" ] && echo "ok: the stored keys are named ($(echo "$stored" | wc -l))" || { echo "FAIL: stored keys"; cat "$work/err"; failures=$((failures + 1)); }
+grep -q "NoSpace.*delete" "$work/err" && echo "ok: NoSpace says what to do" || { echo "FAIL: NoSpace message"; cat "$work/err"; failures=$((failures + 1)); }
+# The full image empties by deletes, one process each, and takes puts again (this image is too
+# small for "as many as the first time": store_test's StoreFullDiskTest checks that).
+for key in $stored; do "$tool" delete "$small" "$key" 2>"$work/err" || { echo "FAIL: delete $key of a full image"; cat "$work/err"; failures=$((failures + 1)); }; done
+[ -z "$("$tool" list "$small")" ] && echo "ok: a full image emptied by deletes" || { echo "FAIL: keys left"; failures=$((failures + 1)); }
+"$tool" put "$small" "${args[@]}" >/dev/null 2>"$work/err"
+[ -n "$(sed -n 's/^  //p' "$work/err")" ] && [ "$("$tool" list "$small" | grep '^big/')" = "$(sed -n 's/^  //p' "$work/err")" ] && echo "ok: filled again" || { echo "FAIL: refill"; cat "$work/err"; failures=$((failures + 1)); }
+# Keys with a newline list unambiguously.
+small="$work/small2.img"
+"$tool" format "$small" --extents 8 --extent-bytes 65536 >/dev/null
+printf 'x' | "$tool" put "$small" $'two\nlines' - >/dev/null
+printf 'y' | "$tool" put "$small" 'back\slash' - >/dev/null
+"$tool" list "$small" | grep -qx 'two\\nlines' && "$tool" list "$small" | grep -qx 'back\\\\slash' && echo "ok: list escapes" || { echo "FAIL: list escapes"; "$tool" list "$small"; failures=$((failures + 1)); }
+[ "$("$tool" list "$small" --null | tr '\0' '|' | grep -o $'two\nlines|')" = $'two\nlines|' ] && echo "ok: list --null" || { echo "FAIL: list --null"; failures=$((failures + 1)); }
+long="$(head -c 1000 /dev/zero | tr '\0' k)"
+expect 1 "get of a long missing key" "$tool" get "$small" "$long"
+[ "$(wc -c <"$work/err")" -lt 300 ] && grep -q "1000 bytes" "$work/err" && echo "ok: long key cut in the message" || { echo "FAIL: long key message"; cat "$work/err"; failures=$((failures + 1)); }
+expect 1 "missing image says why" "$tool" list "$work/none.img"
+grep -q "No such file or directory" "$work/err" && echo "ok: errno text for the image" || { echo "FAIL: message"; cat "$work/err"; failures=$((failures + 1)); }
+expect 2 "unknown command alone" "$tool" frobnicate
+grep -q "unknown command" "$work/err" && echo "ok: called unknown" || { echo "FAIL: message"; cat "$work/err"; failures=$((failures + 1)); }
+
 expect 2 "no command" "$tool"
 expect 2 "unknown command" "$tool" frobnicate "$img"
 expect 2 "missing argument" "$tool" put "$img" onlykey

@@ -5,6 +5,17 @@
 // through a reused page-aligned buffer; file systems that refuse O_DIRECT (tmpfs) make Open fail
 // with InvalidArgument.
 //
+// Locking: one image, one writer. Open takes an flock(2) lock on the file for as long as the
+// FileDisk lives: exclusive for a read-write open, shared for a `read_only` one. So any number of
+// readers may share an image, or one writer may hold it alone. The lock belongs to the open file,
+// not the process: a second FileDisk on the same image in the same process is refused too, and
+// the lock goes away when the process dies (a SIGKILLed writer leaves no stale lock). A lock held
+// elsewhere makes Open fail at once with IOError ("... is in use by another process"), or, with
+// `wait_for_lock`, wait until it is released. The lock is advisory: it binds shardstore's own
+// processes, not `dd`.
+//
+// A read-only FileDisk is opened O_RDONLY; its Write and Flush fail with IOError.
+//
 // Thread-safety: thread-safe; pread/pwrite are positional and the bounce buffer has a lock.
 #pragma once
 
@@ -22,9 +33,16 @@ namespace shardstore {
 
 struct FileDiskOptions {
   DiskGeometry geometry;
-  // Create the file (or extend it) to geometry.total_bytes(). Never applies to block devices.
+  // Create the file if it is missing, and extend a shorter file to geometry.total_bytes(),
+  // after checking that its file system has room for what the image may grow to (NoSpace
+  // otherwise). A file this Open created is removed again if the Open fails. Never applies to
+  // block devices.
   bool create = false;
   bool direct_io = false;
+  // Open O_RDONLY under a shared lock; writes fail. REQUIRES: not with `create`.
+  bool read_only = false;
+  // Wait for a lock held by another open instead of failing at once.
+  bool wait_for_lock = false;
 };
 
 class FileDisk : public Disk {
@@ -43,8 +61,10 @@ class FileDisk : public Disk {
   Status Flush() override;
 
  private:
-  FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io);
+  FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io, bool read_only);
 
+  // Locks the image, then checks (or, with `create`, extends) its size.
+  Status Prepare(const FileDiskOptions& options);
   off_t FileOffset(uint32_t extent, uint32_t offset) const {
     return static_cast<off_t>(uint64_t{extent} * geometry_.extent_bytes + offset);
   }
@@ -57,6 +77,7 @@ class FileDisk : public Disk {
   const std::string path_;
   const DiskGeometry geometry_;
   const bool direct_io_;
+  const bool read_only_;
   sync::Mutex bounce_mu_;
   std::unique_ptr<uint8_t, void (*)(void*)> bounce_{nullptr, &std::free};  // guarded by bounce_mu_
   size_t bounce_bytes_ = 0;                                                // guarded by bounce_mu_

@@ -34,9 +34,15 @@ inline constexpr size_t kPendingCommitsMax = 1u << 16;    // sealed commits not 
 
 // Free extents held back so the index can always be flushed and reclamation can always move
 // live chunks: a Put may not open an extent that would leave fewer free than
-// kPutKeepFreeExtents; an evacuation, kEvacuationKeepFreeExtents; index runs and metadata may
-// take the last ones.
+// kPutKeepFreeExtents (plus one per extent's worth of index beyond the first, so a compaction
+// can always rewrite the index; Store::PutKeepFreeExtents); an evacuation,
+// kEvacuationKeepFreeExtents; index runs and metadata may take the last ones.
 inline constexpr uint32_t kEvacuationKeepFreeExtents = 2;
 inline constexpr uint32_t kPutKeepFreeExtents = 3;
+// The fewest extents Store::CheckGeometry (and so the tool's `format`) accepts: the superblock
+// extent, one open extent each for data, index and metadata, and one more than a Put's reserve,
+// so that once the index has taken its extents a Put can still open a data extent, and a data
+// extent emptied by deletes can be reclaimed and filled again. (Open accepts kExtentCountMin.)
+inline constexpr uint32_t kFormatExtentCountMin = 4 + kPutKeepFreeExtents + 1;
 
 }  // namespace shardstore

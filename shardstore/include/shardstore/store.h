@@ -10,9 +10,18 @@
 //
 // Space: extents are append-only, so overwritten and deleted values stay on disk until their
 // extent is reclaimed: its live chunks are copied elsewhere, the index is updated durably, and
-// only then is the extent reset. Put reclaims the emptiest extents by itself when free extents
-// run low; Reclaim(extent) does one on demand. When nothing can be reclaimed, Put fails with
-// NoSpace and every acknowledged change stays readable.
+// only then is the extent reset. Put and Delete reclaim the emptiest extents by themselves when
+// free extents run low, and an index flush or compaction that finds no room reclaims by force;
+// Reclaim(extent) does one on demand. Puts leave free extents enough for the index to be
+// flushed, compacted and reclaimed, so a full disk can always be emptied by deletes. When
+// nothing can be reclaimed, Put fails with NoSpace and every acknowledged change stays
+// readable.
+//
+// Read-only: with `read_only` the store recovers as usual but writes nothing — no boot commit,
+// no flush at Shutdown — so the disk's bytes stay exactly as they were and a crash in the middle
+// cannot change them. Put, Delete, Flush, Compact and Reclaim fail with InvalidArgument; Get,
+// List, Stat and Verify work. Another process must not write the disk meanwhile (FileDisk's
+// shared lock sees to that).
 //
 // Thread-safety: thread-safe. Readers (Get, List, Stat) share a lock; writers take it alone.
 // Compact merges runs without the lock, so Puts and Gets go on meanwhile. Dependency::Wait()
@@ -20,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +56,7 @@ struct WriteNode;
 struct StoreOptions {
   Disk* disk = nullptr;          // REQUIRED; not owned; must outlive the Store
   bool format_if_blank = false;  // a blank disk is formatted only when asked
+  bool read_only = false;        // recover without writing; see the top of this file
   uint64_t seed = 1;             // the only source of randomness (chunk UUIDs)
   // Largest payload of one chunk; a larger value spans several chunks. 0 picks
   // min(kChunkPayloadBytesDefault, extent_bytes / 4), so chunks pack well into extents.
@@ -81,6 +92,9 @@ struct StoreStat {
   uint64_t live_bytes = 0;
   uint64_t reclaimable_bytes = 0;  // written but no longer needed, in non-free extents
   uint32_t free_extents = 0;
+  // Free extents a Put leaves to the index and to reclamation: kPutKeepFreeExtents, plus one per
+  // extent's worth of index beyond the first (so a compaction can always rewrite it).
+  uint32_t put_reserve_extents = 0;
   uint64_t memtable_entries = 0;
   std::vector<LevelStat> levels;
   std::vector<ExtentStat> extents;
@@ -91,9 +105,14 @@ class Store {
  public:
   // Formats `disk`: every extent free, everything it held is gone.
   static Status Format(Disk* disk, uint64_t seed);
+  // OK when Format would accept `geometry`: page-aligned extents within limits.h's bounds, room
+  // in extent 0 for the superblock, and enough extents that a Put fits beside the free-extent
+  // reserves (kFormatExtentCountMin). Checks nothing on any disk.
+  static Status CheckGeometry(const DiskGeometry& geometry);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
-  // format_if_blank), a disk of another format or version, or a geometry mismatch; Corruption
-  // when no valid superblock survives or the index does not verify.
+  // format_if_blank, which a read_only open refuses), a disk of another format or version, or a
+  // geometry mismatch; Corruption when no valid superblock survives or the index does not
+  // verify; IOError when the boot commit cannot be written (never tried when read_only).
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   // Abandons changes that are not yet persistent, as a crash would: their Dependencies fail.
@@ -128,7 +147,7 @@ class Store {
   // first Corruption or IOError found. Costs a read of every live byte.
   Status Verify();
   // Refuses further calls, then flushes. After a successful Shutdown every Dependency this store
-  // returned is persistent.
+  // returned is persistent. A read-only store only refuses further calls.
   Status Shutdown();
 
   StoreStat Stat();
@@ -142,6 +161,8 @@ class Store {
 
   Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);
   Status CheckOpen() const;
+  // CheckOpen, and InvalidArgument for a read-only store.
+  Status CheckWritable() const;
   Status CheckKey(std::string_view key) const;
   // REQUIRES: mu_ held exclusively.
   Status FlushLocked();
@@ -156,8 +177,13 @@ class Store {
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
   // *written: the chunks' bytes alone.
   StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
-                                             ByteView value, Dependency* persistent,
-                                             Dependency* written);
+                                             ByteView value, uint32_t keep_free_extents,
+                                             Dependency* persistent, Dependency* written);
+  // The free extents a Put must leave: kPutKeepFreeExtents, plus room to write the whole
+  // index again (a compaction rewrites every live run before the old ones can be reclaimed).
+  uint32_t PutKeepFreeExtents() const;
+  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
+  Status WriteIndex(const std::function<Status()>& write);
   std::vector<uint64_t> LiveBytesByExtent() const;
   // The promise driver: flushes the memtable holding `node` and waits for that flush.
   Status DriveUntilSettled(const internal::WriteNode& node);

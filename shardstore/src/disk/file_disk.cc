@@ -4,7 +4,9 @@
 #include <limits.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,51 +47,110 @@ StatusOr<uint64_t> FileDisk::DeviceBytes(const std::string& path) {
   return bytes;
 }
 
+namespace {
+
+// Takes the image's lock: exclusive for a writer, shared for a reader.
+Status LockImage(int fd, const std::string& path, bool shared, bool wait) {
+  const int operation = (shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);
+  while (::flock(fd, operation) != 0) {
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) {
+      return Status::IOError(path + " is in use by another process (" +
+                             (shared ? "a writer" : "a reader or a writer") +
+                             " holds its lock); wait for it to finish, or pass --wait");
+    }
+    return ErrnoStatus("cannot lock", path, errno);
+  }
+  return Status::Ok();
+}
+
+// Extends a regular file to `wanted` bytes once its file system has room for every byte the
+// image may come to hold (a sparse file takes room as it is written).
+Status Extend(int fd, const std::string& path, const struct stat& st, uint64_t wanted) {
+  struct statvfs fs {};
+  if (::fstatvfs(fd, &fs) != 0) return ErrnoStatus("cannot stat the file system of", path, errno);
+  const uint64_t available = uint64_t{fs.f_bavail} * fs.f_frsize;
+  const uint64_t allocated = static_cast<uint64_t>(st.st_blocks) * 512;
+  const uint64_t needed = wanted - std::min(wanted, allocated);
+  if (needed > available) {
+    return Status::NoSpace("an image of " + std::to_string(wanted) + " bytes at " + path +
+                           " needs " + std::to_string(needed) + " more bytes but its file system " +
+                           "has " + std::to_string(available) + " free");
+  }
+  if (::ftruncate(fd, static_cast<off_t>(wanted)) != 0) {
+    return ErrnoStatus("cannot size", path, errno);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<FileDisk>> FileDisk::Open(const std::string& path,
                                                    const FileDiskOptions& options) {
   SS_RETURN_IF_ERROR(ValidateGeometry(options.geometry));
-  int flags = O_RDWR | O_CLOEXEC;
-  if (options.create) flags |= O_CREAT;
+  if (options.create && options.read_only) {
+    return Status::InvalidArgument("a read-only open cannot create " + path);
+  }
+  int flags = (options.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
   if (options.direct_io) flags |= O_DIRECT;
-  const int fd = ::open(path.c_str(), flags, 0644);
+  int fd = ::open(path.c_str(), flags);
+  bool created = false;
+  if (fd < 0 && errno == ENOENT && options.create) {
+    fd = ::open(path.c_str(), flags | O_CREAT | O_EXCL, 0644);
+    created = fd >= 0;
+  }
   if (fd < 0) {
     if (errno == EINVAL && options.direct_io) {
       return Status::InvalidArgument("the file system of " + path + " does not support O_DIRECT");
     }
     return ErrnoStatus("cannot open", path, errno);
   }
-  std::unique_ptr<FileDisk> disk(new FileDisk(fd, path, options.geometry, options.direct_io));
+  std::unique_ptr<FileDisk> disk(
+      new FileDisk(fd, path, options.geometry, options.direct_io, options.read_only));
+  // Whatever goes wrong from here, a file this call created does not outlive it.
+  Status status = disk->Prepare(options);
+  if (!status.ok()) {
+    if (created) ::unlink(path.c_str());
+    return status;
+  }
+  return disk;
+}
 
+Status FileDisk::Prepare(const FileDiskOptions& options) {
+  SS_RETURN_IF_ERROR(LockImage(fd_, path_, options.read_only, options.wait_for_lock));
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return ErrnoStatus("cannot stat", path, errno);
+  if (::fstat(fd_, &st) != 0) return ErrnoStatus("cannot stat", path_, errno);
   const uint64_t wanted = options.geometry.total_bytes();
   uint64_t have = 0;
   if (S_ISREG(st.st_mode)) {
     have = static_cast<uint64_t>(st.st_size);
     if (options.create && have < wanted) {
-      if (::ftruncate(fd, static_cast<off_t>(wanted)) != 0) {
-        return ErrnoStatus("cannot size", path, errno);
-      }
+      SS_RETURN_IF_ERROR(Extend(fd_, path_, st, wanted));
       have = wanted;
     }
   } else if (S_ISBLK(st.st_mode)) {
-    if (::ioctl(fd, BLKGETSIZE64, &have) != 0) {
-      return ErrnoStatus("cannot size block device", path, errno);
+    if (::ioctl(fd_, BLKGETSIZE64, &have) != 0) {
+      return ErrnoStatus("cannot size block device", path_, errno);
     }
   } else {
-    return Status::InvalidArgument(path + " is neither a regular file nor a block device");
+    return Status::InvalidArgument(path_ + " is neither a regular file nor a block device");
   }
   if (have < wanted) {
-    return Status::InvalidArgument(path + " holds " + std::to_string(have) + " bytes but " +
+    return Status::InvalidArgument(path_ + " holds " + std::to_string(have) + " bytes but " +
                                    std::to_string(options.geometry.extent_count) + " extents of " +
                                    std::to_string(options.geometry.extent_bytes) + " bytes need " +
                                    std::to_string(wanted) + " (truncated image?)");
   }
-  return disk;
+  return Status::Ok();
 }
 
-FileDisk::FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io)
-    : fd_(fd), path_(std::move(path)), geometry_(geometry), direct_io_(direct_io) {}
+FileDisk::FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io,
+                   bool read_only)
+    : fd_(fd),
+      path_(std::move(path)),
+      geometry_(geometry),
+      direct_io_(direct_io),
+      read_only_(read_only) {}
 
 FileDisk::~FileDisk() { ::close(fd_); }
 
@@ -131,6 +192,7 @@ Status FileDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
 }
 
 Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) {
+  if (read_only_) return Status::IOError(path_ + " is open read-only");
   size_t total = 0;
   bool aligned = true;
   for (ByteView piece : pieces) {
@@ -184,6 +246,7 @@ Status FileDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
 }
 
 Status FileDisk::Flush() {
+  if (read_only_) return Status::IOError(path_ + " is open read-only");
   while (::fdatasync(fd_) != 0) {
     if (errno != EINTR) return ErrnoStatus("fdatasync failed on", path_, errno);
   }

@@ -131,7 +131,10 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
   if (!memtable_promise_) {
     memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
   }
+  // A run entry: key length, key, sequence, tombstone flag, part count, 12 bytes a locator.
+  const uint64_t entry_bytes = 16 + key.size() + 16 * uint64_t{entry.parts.size()};
   std::vector<MemEntry>& chain = memtable_[std::move(key)];
+  if (chain.empty()) memtable_run_bytes_ += entry_bytes;
   chain.push_back(MemEntry{std::move(entry), std::move(data)});
   // Entries below one whose data is already persistent can never be fallen back to.
   for (size_t i = chain.size(); i-- > 0;) {
@@ -202,6 +205,7 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
       memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
     }
     std::vector<MemEntry>& chain = memtable_[key];
+    if (chain.empty()) memtable_run_bytes_ += 16 + key.size() + 16 * uint64_t{moved.parts.size()};
     chain.insert(chain.begin(), MemEntry{std::move(moved), std::move(data)});
   }
 }
@@ -320,6 +324,7 @@ Status LsmIndex::Flush() {
     SS_COVER(kFlushWroteRun);
   }
   memtable_.clear();
+  memtable_run_bytes_ = 0;
   if (memtable_promise_) memtable_promise_->MarkDurable();
   memtable_promise_.reset();
   return Status::Ok();
@@ -483,6 +488,14 @@ std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
   }
   if (root_) live[root_->extent] += root_->length;
   return live;
+}
+
+uint64_t LsmIndex::index_live_bytes() const {
+  uint64_t bytes = root_ ? root_->length : 0;
+  for (const Run& run : runs_) {
+    for (const Locator& l : run.descriptor.chunks) bytes += l.length;
+  }
+  return bytes;
 }
 
 Status LsmIndex::EvacuateIndexExtent(uint32_t extent) {

@@ -135,6 +135,8 @@ class LsmIndex {
   Status VerifyStored();
   // Bytes of live run and metadata chunks per extent.
   std::map<uint32_t, uint64_t> IndexLiveBytes() const;
+  // The sum of IndexLiveBytes(): what the index occupies on disk.
+  uint64_t index_live_bytes() const;
 
   struct LevelStat {
     uint32_t level = 0;
@@ -143,6 +145,9 @@ class LsmIndex {
   };
   std::vector<LevelStat> Levels() const;
   size_t memtable_entries() const { return memtable_.size(); }
+  // About the bytes the memtable's run will take (a key's first entry counted; overwrites
+  // rarely change an entry's size).
+  uint64_t memtable_run_bytes() const { return memtable_run_bytes_; }
 
  private:
   struct MemEntry {
@@ -169,6 +174,7 @@ class LsmIndex {
 
   // Per key, oldest first; the last is the newest.
   std::map<std::string, std::vector<MemEntry>, std::less<>> memtable_;
+  uint64_t memtable_run_bytes_ = 0;
   std::shared_ptr<internal::WriteNode> memtable_promise_;
   uint64_t next_promise_id_ = 1;
 

@@ -63,6 +63,9 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
   SS_RETURN_IF_ERROR(ValidateGeometry(geometry));
   SS_RETURN_IF_ERROR(CheckSuperblockFits(geometry));
 
+  if (options.read_only && options.format_if_blank) {
+    return Status::InvalidArgument("a read-only open cannot format the disk");
+  }
   Label label;
   Status status = ReadLabel(disk, &label);
   if (status.IsNotFound() && options.format_if_blank) {
@@ -103,7 +106,7 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
   }
   if (!newest) return Status::Corruption("no valid superblock:" + failures);
   std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options));
-  SS_RETURN_IF_ERROR(store->BootCommit());
+  if (!options.read_only) SS_RETURN_IF_ERROR(store->BootCommit());
   return store;
 }
 
@@ -125,6 +128,7 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
                        int superblock_slot, const ChunkStoreOptions& options)
     : disk_(disk),
       label_(label),
+      read_only_(options.read_only),
       table_(label.geometry),
       random_(options.seed),
       next_sequence_(superblock.next_chunk_sequence),
@@ -143,6 +147,11 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
 }
 
 ChunkStore::~ChunkStore() = default;
+
+Status ChunkStore::CheckWritable() const {
+  if (read_only_) return Status::InvalidArgument("the store is open read-only");
+  return Status::Ok();
+}
 
 Dependency ChunkStore::ResetDependency(uint32_t extent) {
   auto it = reset_dependencies_.find(extent);
@@ -170,6 +179,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   }
   const uint32_t frame_bytes =
       ChunkFrameBytes(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(payload.size()));
+  SS_RETURN_IF_ERROR(CheckWritable());
   sync::LockGuard lock(mu_);
   if (frame_bytes > table_.geometry().extent_bytes) {
     SS_COVER(kAppendRefused);
@@ -344,6 +354,7 @@ ExtentOwner ChunkStore::owner(uint32_t extent) const {
 }
 
 StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
+  SS_RETURN_IF_ERROR(CheckWritable());
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
   if (scheduler_.HasUnsettledWrites(extent)) {
@@ -365,6 +376,7 @@ StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
 }
 
 Dependency ChunkStore::SetIndexRoot(const std::optional<Locator>& root, Dependency after) {
+  SS_ASSERT_MSG(!read_only_, "SetIndexRoot on a read-only ChunkStore");
   sync::LockGuard lock(mu_);
   SS_ASSERT(!root || table_.owner(root->extent) == ExtentOwner::kMetadata);
   pending_roots_.push_back({root, after});

@@ -9,7 +9,8 @@
 // Open() is recovery: it reads the label and the newest valid superblock, restores owners and
 // write pointers, and makes a new superblock durable (the boot commit) before any append. Nothing
 // past a persisted write pointer is ever read: those bytes may be stale or torn, and the next
-// append overwrites them.
+// append overwrites them. A `read_only` open recovers the same way but makes no boot commit and
+// writes nothing: Append and Reset fail with InvalidArgument.
 //
 // Reset(extent) rewinds an extent so it can be reused. Appends to the extent afterwards wait for
 // the superblock that records the reset, so a crash can never pair an old write pointer with new
@@ -45,6 +46,7 @@ struct ChunkStoreOptions {
   uint64_t seed = 1;     // seeds chunk UUIDs (mixed with this boot's superblock sequence)
   bool format_if_blank = false;
   uint64_t read_cache_bytes = 8ull << 20;
+  bool read_only = false;  // recover without writing anything; appends and resets refused
 };
 
 class ChunkStore final : private CommitSource {
@@ -143,6 +145,7 @@ class ChunkStore final : private CommitSource {
 
   // Makes a superblock with a fresh sequence durable before any append, and seeds UUIDs from it.
   Status BootCommit();
+  Status CheckWritable() const;
   PageWrite ProduceCommit() override;
   void CommitSettled(bool durable) override;
 
@@ -153,6 +156,7 @@ class ChunkStore final : private CommitSource {
 
   Disk* const disk_;
   const Label label_;
+  const bool read_only_;
   mutable sync::Mutex mu_;
   ExtentTable table_;
   Random random_;

@@ -1,6 +1,7 @@
 #include "shardstore/store.h"
 
 #include <algorithm>
+#include <functional>
 #include <string>
 
 #include "index/lsm_index.h"
@@ -26,9 +27,19 @@ SS_COVERAGE_POINT(kReclaimSkippedDeadChunk, "reclaim skipped a dead chunk");
 SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata extent");
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
-SS_COVERAGE_POINT(kBackgroundReclaim, "put reclaimed an extent in the background");
+SS_COVERAGE_POINT(kBackgroundReclaim, "put or delete reclaimed an extent in the background");
 SS_COVERAGE_POINT(kReclaimDeadExtent, "an index flush freed a dead extent, the reserve being low");
 SS_COVERAGE_POINT(kKeyPastLimitRefused, "store refused a key longer than kKeyBytesMax");
+SS_COVERAGE_POINT(kIndexForcedReclaim, "an index write found no room and reclaimed by force");
+SS_COVERAGE_POINT(kReclaimDeadIndexExtent, "reclaim reset an index extent with nothing live");
+
+// A key as messages show it: cut after 64 bytes (a key may have 1024), its length then given.
+std::string ShownKey(std::string_view key) {
+  constexpr size_t kShownBytes = 64;
+  if (key.size() <= kShownBytes) return std::string(key);
+  return std::string(key.substr(0, kShownBytes)) + "... (" + std::to_string(key.size()) +
+         " bytes)";
+}
 
 }  // namespace
 
@@ -45,6 +56,18 @@ class Store::PromiseDriver final : public internal::IoDriver {
 };
 
 Status Store::Format(Disk* disk, uint64_t seed) { return ChunkStore::Format(disk, seed); }
+
+Status Store::CheckGeometry(const DiskGeometry& geometry) {
+  SS_RETURN_IF_ERROR(ValidateGeometry(geometry));
+  SS_RETURN_IF_ERROR(CheckSuperblockFits(geometry));
+  if (geometry.extent_count < kFormatExtentCountMin) {
+    return Status::InvalidArgument(
+        std::to_string(geometry.extent_count) + " extents leave no room for data: the " +
+        "superblock, the index and the free-extent reserves need at least " +
+        std::to_string(kFormatExtentCountMin));
+  }
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   SS_ASSERT_MSG(requested.disk != nullptr, "StoreOptions.disk is required");
@@ -81,6 +104,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   chunk_options.disk = options.disk;
   chunk_options.seed = options.seed;
   chunk_options.format_if_blank = options.format_if_blank;
+  chunk_options.read_only = options.read_only;
   chunk_options.read_cache_bytes = options.read_cache_bytes;
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
   const std::optional<Locator> root = chunks->index_root();
@@ -126,6 +150,12 @@ Status Store::CheckOpen() const {
   return Status::Ok();
 }
 
+Status Store::CheckWritable() const {
+  SS_RETURN_IF_ERROR(CheckOpen());
+  if (options_.read_only) return Status::InvalidArgument("the store is open read-only");
+  return Status::Ok();
+}
+
 Status Store::CheckKey(std::string_view key) const {
   if (key.empty() || key.size() > kKeyBytesMax) {
     if (!key.empty()) SS_COVER(kKeyPastLimitRefused);
@@ -136,7 +166,8 @@ Status Store::CheckKey(std::string_view key) const {
 }
 
 StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
-                                                  ByteView value, Dependency* persistent,
+                                                  ByteView value, uint32_t keep_free_extents,
+                                                  Dependency* persistent,
                                                   Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count = static_cast<uint32_t>(
@@ -156,7 +187,7 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
     // them, and the previous value stays visible.
     SS_ASSIGN_OR_RETURN(
         ChunkStore::Appended appended,
-        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), kPutKeepFreeExtents));
+        chunks_->Append(ExtentOwner::kData, header, key, slice, Dependency(), keep_free_extents));
     parts.push_back(appended.locator);
     if (part == 1) SS_COVER(kPutSeveralChunks);
     *persistent = persistent->And(appended.dependency);
@@ -181,26 +212,35 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
                                    std::to_string(kChunkPartsMax));
   }
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   // A failure here only means less room; it matters if the value then does not fit.
   const Status background = ReclaimIfLow();
   const uint64_t sequence = chunks_->NextSequence();
   Dependency persistent, written;
-  StatusOr<std::vector<Locator>> parts = AppendValue(key, sequence, value, &persistent, &written);
+  StatusOr<std::vector<Locator>> parts =
+      AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
     const Status reclaimed = ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
-    parts = AppendValue(key, sequence, value, &persistent, &written);
+    parts = AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
     // Out of room because reclamation hit an IO error: that error is the cause, not a full disk.
     const Status& io = reclaimed.IsIOError() ? reclaimed : background;
     if (parts.status().IsNoSpace() && io.IsIOError()) {
       return Status::IOError("no room for the value: reclamation failed: " + io.ToString());
     }
   }
-  if (parts.status().IsNoSpace()) SS_COVER(kPutNoSpace);
+  if (parts.status().IsNoSpace()) {
+    SS_COVER(kPutNoSpace);
+    return Status::NoSpace(
+        "no room for a value of " + std::to_string(value.size()) + " bytes: " +
+        std::to_string(chunks_->free_extents()) + " extents are free, and puts leave " +
+        std::to_string(PutKeepFreeExtents()) +
+        " free so the index can always be flushed, compacted and reclaimed; delete shards to "
+        "make room (deletes and puts reclaim the space by themselves)");
+  }
   SS_RETURN_IF_ERROR(parts.status());
   if (value.empty()) SS_COVER(kPutEmptyValue);
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
@@ -215,7 +255,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
   sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   const std::optional<IndexEntry> entry = index_->Lookup(key);
-  if (!entry || entry->tombstone) return Status::NotFound("no shard " + std::string(key));
+  if (!entry || entry->tombstone) return Status::NotFound("no shard " + ShownKey(key));
   // The lock also keeps the entry's locators valid: reclamation may move and reset them.
   if (SS_SEEDED_BUG(kGetReadsChunksUnlocked)) lock.unlock();
   // Room for every frame at once (all of the budget for a value larger than it): taking it
@@ -236,7 +276,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
         chunk.header.sequence != entry->sequence || chunk.header.part_index != part ||
         chunk.header.part_count != part_count) {
       return Status::Corruption("chunk at " + entry->parts[part].ToString() + " is not part " +
-                                std::to_string(part) + " of shard " + std::string(key));
+                                std::to_string(part) + " of shard " + ShownKey(key));
     }
     if (part_count == 1) return std::move(chunk.payload);
     value.insert(value.end(), chunk.payload.begin(), chunk.payload.end());
@@ -247,7 +287,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
 StatusOr<Dependency> Store::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
   const std::optional<IndexEntry> entry = index_->Lookup(key);
   if (!entry || (entry->tombstone && !index_->InMemtable(key))) {
@@ -255,6 +295,9 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
     return Dependency();
   }
   SS_COVER(kDeleteTombstone);
+  // Deletes write index runs and metadata; without reclaiming, a disk that puts filled would
+  // run out of room for them before every key is gone. A failure only means less room.
+  ReclaimIfLow().IgnoreError();
   reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
   const Dependency promise =
       index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
@@ -291,21 +334,34 @@ StatusOr<std::vector<std::string>> Store::List() {
   return keys;
 }
 
+Status Store::WriteIndex(const std::function<Status()>& write) {
+  Status status = write();
+  if (!status.IsNoSpace() || options_.reclaim_free_extents_min == 0) return status;
+  reclaim_hopeless_ = false;
+  SS_COVER(kIndexForcedReclaim);
+  ReclaimIfLow(/*force=*/true).IgnoreError();
+  status = write();
+  if (!status.IsNoSpace()) return status;
+  return Status::NoSpace(
+      "no room to write the index even after reclaiming: " + status.message() +
+      "; delete shards, or Reclaim() extents that Stat() shows holding reclaimable bytes");
+}
+
 void Store::MaintainIndex() {
   // A failed flush keeps the memtable; the promises report it when waited on.
   if (index_->ShouldFlush()) {
-    if (index_->Flush().ok()) ReclaimDeadExtents();
+    if (WriteIndex([&] { return index_->Flush(); }).ok()) ReclaimDeadExtents();
     reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
   }
   if (index_->ShouldCompact()) {
-    index_->Compact().IgnoreError();
+    WriteIndex([&] { return index_->Compact(); }).IgnoreError();
     reclaim_hopeless_ = false;
   }
 }
 
 Status Store::FlushLocked() {
   reclaim_hopeless_ = false;
-  const Status index = index_->Flush();
+  const Status index = WriteIndex([&] { return index_->Flush(); });
   if (index.ok()) ReclaimDeadExtents();
   const Status chunks = chunks_->Flush();
   SS_RETURN_IF_ERROR(index);
@@ -314,13 +370,13 @@ Status Store::FlushLocked() {
 
 Status Store::Flush() {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   return FlushLocked();
 }
 
 Status Store::Compact() {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   reclaim_hopeless_ = false;  // the merged runs are dead now
   // The merged run is written before the runs it replaces die, so compaction needs index room
   // a flush does not. With few extents free, reclaim dead ones first, as a Put does (a failure
@@ -334,13 +390,17 @@ Status Store::Compact() {
   lock.lock();
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;
-  return index_->InstallCompaction(*plan, std::move(merged));
+  const Status installed = index_->InstallCompaction(*plan, std::move(merged));
+  if (!installed.IsNoSpace()) return installed;
+  // No room for the merged run: reclaim, and merge again under the lock.
+  return WriteIndex([&] { return index_->Compact(); });
 }
 
 Status Store::Shutdown() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   shut_down_ = true;
+  if (options_.read_only) return Status::Ok();
   return FlushLocked();
 }
 
@@ -354,12 +414,12 @@ Status Store::Verify() {
     for (uint32_t part = 0; part < part_count && first.ok(); ++part) {
       StatusOr<ChunkStore::Chunk> chunk = chunks_->ReadUncached(entry.parts[part]);
       if (!chunk.ok()) {
-        first = chunk.status().WithContext("shard " + key);
+        first = chunk.status().WithContext("shard " + ShownKey(key));
       } else if (chunk->key != key || chunk->header.kind != ChunkKind::kData ||
                  chunk->header.sequence != entry.sequence || chunk->header.part_index != part ||
                  chunk->header.part_count != part_count) {
         first = Status::Corruption("chunk at " + entry.parts[part].ToString() + " is not part " +
-                                   std::to_string(part) + " of shard " + key);
+                                   std::to_string(part) + " of shard " + ShownKey(key));
       }
     }
   });
@@ -369,7 +429,7 @@ Status Store::Verify() {
 
 Status Store::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
-  SS_RETURN_IF_ERROR(CheckOpen());
+  SS_RETURN_IF_ERROR(CheckWritable());
   return ReclaimLocked(extent);
 }
 
@@ -439,10 +499,14 @@ Status Store::ReclaimLocked(uint32_t extent) {
       return Status::IOError("evacuating extent " + std::to_string(extent) +
                              " failed: " + moved_all.Failure().ToString());
     }
-  } else {
+  } else if (LiveBytesByExtent()[extent] > 0) {
     SS_RETURN_IF_ERROR(index_->Flush());
     SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
     SS_COVER(kReclaimIndexExtent);
+  } else {
+    // No live run and not the root: nothing points here, and nothing needs writing first — so
+    // this works even when the index has no room to be flushed.
+    SS_COVER(kReclaimDeadIndexExtent);
   }
   // Nothing durable should point into the extent any more. A live chunk whose header was
   // damaged escapes the scan; the index still names it, so keep the extent rather than lose it.
@@ -455,6 +519,18 @@ Status Store::ReclaimLocked(uint32_t extent) {
   SS_COVER(kReclaimReset);
   ++extents_reclaimed_;
   return Status::Ok();
+}
+
+uint32_t Store::PutKeepFreeExtents() const {
+  const uint64_t index_bytes = index_->memtable_run_bytes() + index_->index_live_bytes();
+  // Chunks of at most a quarter extent, padded to pages: three in four bytes of an extent hold
+  // run bytes at worst.
+  const uint64_t usable = uint64_t{chunks_->geometry().extent_bytes} / 4 * 3;
+  const uint64_t index_extents = (index_bytes + usable - 1) / usable;
+  // kPutKeepFreeExtents already holds one extent's worth for the index.
+  const uint64_t extra = index_extents > 1 ? index_extents - 1 : 0;
+  return kPutKeepFreeExtents +
+         static_cast<uint32_t>(std::min<uint64_t>(extra, chunks_->geometry().extent_count));
 }
 
 std::vector<uint64_t> Store::LiveBytesByExtent() const {
@@ -489,7 +565,7 @@ Status Store::ReclaimIfLow(bool force) {
   const uint32_t extent_bytes = chunks_->geometry().extent_bytes;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =
-      force ? std::max(options_.reclaim_free_extents_min, kPutKeepFreeExtents)
+      force ? std::max(options_.reclaim_free_extents_min, PutKeepFreeExtents())
             : options_.reclaim_free_extents_min;
   std::vector<bool> failed(extent_count, false);
   Status first_failure;
@@ -529,6 +605,7 @@ StoreStat Store::Stat() {
   sync::ReaderLock lock(mu_);
   StoreStat stat;
   stat.geometry = chunks_->geometry();
+  stat.put_reserve_extents = PutKeepFreeExtents();
   stat.superblock_sequence = chunks_->superblock_sequence();
   index_->ForEachLive([&](const std::string&, const IndexEntry&) { ++stat.keys; });
   stat.memtable_entries = index_->memtable_entries();
