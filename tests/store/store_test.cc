@@ -308,11 +308,12 @@ TEST(StoreGeometryTest, FormatNeedsRoomForAPutBesideTheReserves) {
   EXPECT_EQ((*store)->Get("key")->size(), 5 * kPageBytes);
 }
 
-// A full disk stays serviceable: fill it until Put says NoSpace, delete every key, fill it
-// again — reopening every few operations, as a command-line tool does — three times over. Long
+// A full disk stays serviceable: fill it until Put says NoSpace, compact, delete every key, fill
+// it again — reopening every few operations, as a command-line tool does — five times over. Long
 // keys make the index large next to the disk (a compaction rewrites all of it), the case where
 // deletes used to run out of room for index runs and metadata. Nothing acknowledged is lost, and
-// each round stores about as much as the first.
+// no space is lost for good: each round stores at least three quarters of the first (an extent
+// is a twelfth of this disk, so where the dead extents and index runs lie moves it by a few keys).
 TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
   for (const uint32_t ops_per_open : {1u, 7u}) {
     for (const uint32_t key_bytes : {8u, 900u}) {
@@ -339,7 +340,7 @@ TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
       Random random(key_bytes + ops_per_open);
       std::map<std::string, Bytes> held;
       std::vector<size_t> filled;
-      for (int round = 0; round < 3; ++round) {
+      for (int round = 0; round < 5; ++round) {
         for (int i = 0;; ++i) {
           std::string key = std::to_string(round) + "/" + std::to_string(i);
           key.resize(key_bytes, '.');
@@ -354,6 +355,16 @@ TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
           ASSERT_LT(i, 10000);
         }
         filled.push_back(held.size());
+        // A full disk compacts. Reclaiming an extent by hand may find no room to move its live
+        // chunks (NoSpace, saying so), and loses nothing.
+        ASSERT_TRUE(next().Compact().ok());
+        for (uint32_t extent = 1; extent < 12; ++extent) {
+          const Status reclaimed = next().Reclaim(extent);
+          ASSERT_TRUE(reclaimed.ok() || reclaimed.IsInvalidArgument() ||
+                      (reclaimed.IsNoSpace() &&
+                       reclaimed.ToString().find("delete shards") != std::string::npos))
+              << reclaimed.ToString();
+        }
         for (const auto& [key, value] : held) ASSERT_EQ(*next().Get(key), value);
         ASSERT_TRUE(next().Verify().ok());
         for (const auto& [key, value] : held) {
@@ -367,7 +378,7 @@ TEST(StoreFullDiskTest, FillDeleteEverythingFillAgainAcrossReopens) {
       ASSERT_TRUE(next().Shutdown().ok());
       store.reset();
       for (size_t round = 1; round < filled.size(); ++round) {
-        EXPECT_GE(filled[round] * 10, filled[0] * 9)
+        EXPECT_GE(filled[round] * 4, filled[0] * 3)
             << "keys " << key_bytes << ", ops per open " << ops_per_open << ": round " << round
             << " stored " << filled[round] << " keys, the first " << filled[0];
       }

@@ -482,9 +482,16 @@ Status Store::ReclaimLocked(uint32_t extent) {
     SS_RETURN_IF_ERROR(damaged_live);
     Dependency moved_all;
     for (Live& chunk : live) {
-      SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved,
-                          chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key,
-                                          chunk.payload, Dependency(), kEvacuationKeepFreeExtents));
+      StatusOr<ChunkStore::Appended> copied =
+          chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key, chunk.payload, Dependency(),
+                          kEvacuationKeepFreeExtents);
+      if (copied.status().IsNoSpace()) {
+        return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
+                               std::to_string(live.size()) +
+                               " live chunks and there is no room to move them (" +
+                               copied.status().message() + "); delete shards first");
+      }
+      SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved, std::move(copied));
       index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
                        moved.locator, moved.written);
       moved_all = moved_all.And(moved.dependency);
