@@ -132,6 +132,9 @@ class LsmIndex {
   Status VerifyStored();
   // Bytes of live run and metadata chunks per extent.
   std::map<uint32_t, uint64_t> IndexLiveBytes() const;
+  // Every chunk of every live run, newest run first, and the metadata chunk (the root).
+  std::vector<Locator> LiveRunChunks() const;
+  std::optional<Locator> root() const { return root_; }
 
   struct LevelStat {
     uint32_t level = 0;
