@@ -5,6 +5,7 @@
 #include <set>
 
 #include "chunk/chunk_format.h"
+#include "superblock/superblock.h"
 #include "shardstore/coverage.h"
 
 namespace shardstore::checker {
@@ -40,6 +41,15 @@ StatusOr<Bytes> GetThroughFaults(Store* store, const MemDisk& disk, const std::s
   }
 }
 
+SS_COVERAGE_POINT(kCorruptData, "checker: store harness flipped a bit of a live data chunk");
+SS_COVERAGE_POINT(kCorruptRun, "checker: store harness flipped a bit of a live index run chunk");
+SS_COVERAGE_POINT(kCorruptMetadata, "checker: store harness flipped a bit of the index metadata");
+SS_COVERAGE_POINT(kCorruptSlot0, "checker: store harness flipped a bit of superblock slot 0");
+SS_COVERAGE_POINT(kCorruptSlot1, "checker: store harness flipped a bit of superblock slot 1");
+SS_COVERAGE_POINT(kDamageRepaired, "checker: a reopen found damage, Corruption; bits flipped back");
+SS_COVERAGE_POINT(kOpenedOlderSlot,
+                  "checker: a reopen on a damaged superblock slot read a value it once held");
+SS_COVERAGE_POINT(kVerifyFoundDamage, "checker: store Verify reported damage on the medium");
 SS_COVERAGE_POINT(kCacheDropped, "checker: store harness dropped the read cache and read back");
 SS_COVERAGE_POINT(kAtReserve, "checker: a step ended with free extents at the Put reserve");
 SS_COVERAGE_POINT(kPutRefusedAtReserve, "checker: a Put was refused NoSpace at the reserve");
@@ -69,8 +79,11 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
       explorer_->AtBarrier(std::move(snapshot), [this](MemDisk* disk) {
         StoreOptions options = options_;
         options.disk = disk;
+        slot_damaged_at_open_ = SlotDamaged();
         StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
         if (!store.ok()) {
+          // Refusing to open on damage on the medium is allowed.
+          if (store.status().IsCorruption() && Damaged()) return std::optional<std::string>();
           return std::optional<std::string>("recovery failed: " + Describe(store.status()));
         }
         return CheckRecovered(store->get(), *disk, /*adopt=*/false, "after the power cut");
@@ -149,6 +162,9 @@ std::optional<std::string> StoreHarness::SettleWrites() {
     models::KvModel::Value observed;
     if (got.ok()) {
       observed = std::move(got).value();
+    } else if (const Damage* d = DamagedLiveChunk(store_.get(), key);
+               got.status().IsCorruption() && d) {
+      observed = d->value;  // the value whose chunk is damaged is the one there
     } else if (!got.status().IsNotFound()) {
       return "after a write failed, Get(" + key + ") returned " + Describe(got.status());
     }
@@ -175,6 +191,7 @@ std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64
     if (got.status().IsIOError() && disk_.stats().faults_injected > faults_before) {
       return std::nullopt;
     }
+    if (got.status().IsCorruption() && Damaged()) return std::nullopt;
     return "Get(" + std::string(ShortKey(key)) + ") returned " + Describe(got.status()) + "; the model holds " +
            DescribeValue(want);
   }
@@ -204,7 +221,17 @@ std::optional<std::string> StoreHarness::CheckEveryKey(uint64_t faults_before) {
   // Reading everything back from the disk would consume an armed fault, changing what the
   // sequence means; skip it then.
   if (disk_.faults_armed() == 0) {
-    if (Status s = store_->Verify(); !s.ok()) return "Verify failed: " + Describe(s);
+    const Status s = store_->Verify();
+    if (LiveChunkDamaged()) {
+      // Verify reads every live chunk from the medium: it must see the flip.
+      if (!s.IsCorruption()) {
+        return "Verify returned " + Describe(s) +
+               " while a live chunk holds a flipped bit on the medium";
+      }
+      SS_COVER(kVerifyFoundDamage);
+    } else if (!s.ok()) {
+      return "Verify failed: " + Describe(s);
+    }
   }
   return std::nullopt;
 }
@@ -212,14 +239,24 @@ std::optional<std::string> StoreHarness::CheckEveryKey(uint64_t faults_before) {
 std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
   // A transient read error may fail an open, and each attempt consumes one: retry while they
   // fire (bounded, as the armed faults are).
+  slot_damaged_at_open_ = SlotDamaged();
   for (uint64_t fired = faults_before;;) {
     StatusOr<std::unique_ptr<Store>> opened = Store::Open(options_);
     if (opened.ok()) {
       store_ = std::move(opened).value();
+      // Reset counts start again with each store.
+      const std::vector<ExtentStat> extents = ByExtent(store_->Stat());
+      for (Damage& d : damage_) d.resets = extents[d.extent].resets;
       faults_at_open_ = disk_.stats().faults_injected;
       return std::nullopt;
     }
     const uint64_t now = disk_.stats().faults_injected;
+    if (opened.status().IsCorruption() && Damaged()) {
+      // Refusing to open on damage is allowed; with the sectors restored it must open.
+      SS_COVER(kDamageRepaired);
+      RepairDamage();
+      continue;
+    }
     if (!opened.status().IsIOError() || now == fired) {
       return "reopening failed: " + Describe(opened.status());
     }
@@ -257,7 +294,10 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   SettlePersistent();
   // A failed write leaves a hole its extent's write pointer had already passed: the table then
   // comes back as the superblock recorded it, without the hole.
-  const bool faultless = disk_.stats().faults_injected == faults_at_open_;
+  // A damaged superblock slot may make the open fall back to the other, older slot, whose
+  // table is older (its keys must still read back).
+  const bool slot_damaged = SlotDamaged();
+  const bool faultless = disk_.stats().faults_injected == faults_at_open_ && !slot_damaged;
   store_.reset();
   if (auto v = Open(faults_before)) return v;
   const std::vector<ExtentStat> after = ByExtent(store_->Stat());
@@ -269,27 +309,52 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
     }
   }
   extents_ = after;
+  if (slot_damaged) {
+    return CheckRecovered(store_.get(), disk_, /*adopt=*/true, "after a reboot on a damaged slot");
+  }
   return CheckEveryKey(faults_before);
 }
 
 std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemDisk& disk,
                                                         bool adopt, std::string_view after) {
   std::vector<std::string> present;
+  std::set<std::string> hidden;
   for (const auto& [key, writes] : model_.writes()) {
     StatusOr<Bytes> got = GetThroughFaults(store, disk, key);
     models::KvModel::Value observed;
     if (got.ok()) {
       observed = std::move(got).value();
+    } else if (got.status().IsCorruption() && Damaged()) {
+      // Damage on the medium hides the value: the one its damaged chunk is part of, if that is
+      // what came back; else the model keeps what it allows.
+      const Damage* d = DamagedLiveChunk(store, key);
+      if (!d || std::none_of(writes.begin(), writes.end(),
+                             [&](const auto& w) { return w.value == d->value; })) {
+        hidden.insert(key);
+        continue;
+      }
+      present.push_back(key);
+      if (adopt) model_.Recovered(key, d->value);
+      continue;
     } else if (!got.status().IsNotFound()) {
-      return std::string(after) + " Get(" + key + ") returned " + Describe(got.status());
+      return std::string(after) + " Get(" + std::string(ShortKey(key)) + ") returned " +
+             Describe(got.status());
     }
-    if (std::none_of(writes.begin(), writes.end(),
+    // With a superblock slot damaged the store may have opened from the other, older slot.
+    const bool older_slot = slot_damaged_at_open_ && history_.contains(key) && [&] {
+      const size_t before = history_.at(key).size();
+      Remember(key, observed);
+      return history_.at(key).size() == before;
+    }();
+    if (older_slot) SS_COVER(kOpenedOlderSlot);
+    if (!older_slot &&
+        std::none_of(writes.begin(), writes.end(),
                      [&](const models::KvModel::Version& w) { return w.value == observed; })) {
       std::string allowed;
       for (const models::KvModel::Version& w : writes) {
         allowed += (allowed.empty() ? "" : " or ") + DescribeValue(w.value);
       }
-      return std::string(after) + " Get(" + key + ") returned " + DescribeValue(observed) +
+      return std::string(after) + " Get(" + std::string(ShortKey(key)) + ") returned " + DescribeValue(observed) +
              "; a crash may leave only " + allowed;
     }
     if (observed) present.push_back(key);
@@ -297,13 +362,14 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemD
   }
   StatusOr<std::vector<std::string>> keys = store->List();
   if (!keys.ok()) return std::string(after) + " List failed: " + Describe(keys.status());
+  std::erase_if(*keys, [&](const std::string& k) { return hidden.contains(k); });
   if (*keys != present) {
     return std::string(after) + " List returned " + std::to_string(keys->size()) +
            " keys; Get found " + std::to_string(present.size());
   }
   // Reading everything back would consume armed faults; skip it then.
   if (disk.faults_armed() > 0) return std::nullopt;
-  if (Status s = store->Verify(); !s.ok()) {
+  if (Status s = store->Verify(); !s.ok() && !(s.IsCorruption() && Damaged())) {
     return std::string(after) + " Verify failed: " + Describe(s);
   }
   return std::nullopt;
@@ -345,7 +411,9 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
   // An injected fault may fail the step it fires in, and every later one until a flush
   // succeeds (the store reports failed writes at its next flush), with IOError and nothing else.
   auto fired = [&] { return disk_.stats().faults_injected > faults_at_clean_flush_; };
-  auto unexpected = [&](const Status& s) { return !s.ok() && !(s.IsIOError() && fired()); };
+  auto unexpected = [&](const Status& s) {
+    return !s.ok() && !(s.IsIOError() && fired()) && !(s.IsCorruption() && Damaged());
+  };
   auto lost_space = [&](const Status& s) { return s.IsNoSpace() && SpaceLostToFaults(); };
   auto flushed = [&](const Status& s) {
     if (s.ok()) faults_at_clean_flush_ = disk_.stats().faults_injected;
@@ -361,6 +429,8 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       return CheckGet(key, faults_before);
     case OpKind::kPut: {
       Bytes value = ValueBytes(op.size, op.fill);
+      Remember(key, std::nullopt);
+      Remember(key, value);
       const uint64_t id = model_.Write(key, value);
       StatusOr<Dependency> put = store_->Put(key, value);
       if (put.ok()) {
@@ -368,8 +438,10 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
         return std::nullopt;
       }
       model_.Failed(id);
-      // A Put that fails is wholly absent; an injected write error may fail it.
+      // A Put that fails is wholly absent; an injected write error may fail it, and damage on
+      // the medium may fail the reclamation it needed.
       if (put.status().IsIOError() && fired()) return std::nullopt;
+      if (put.status().IsCorruption() && Damaged()) return std::nullopt;
       if (!put.status().IsNoSpace()) return "Put failed: " + Describe(put.status());
       SetNote("NoSpace");
       // The disk may be full only when the values really fill it: half the space data may
@@ -452,10 +524,35 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       for (const std::string& k : ModelKeys()) {
         if (auto v = CheckGet(k, faults_before)) return v;
       }
+      // A key whose live chunk holds a flip on the medium cannot read back now.
+      const std::vector<LiveChunk> live = store_->LiveChunks();
+      for (const Damage& d : damage_) {
+        if (d.slot || d.chunk.kind != LiveChunk::Kind::kData || !Damaged()) continue;
+        const bool still_live = std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
+          return c.kind == d.chunk.kind && c.locator == d.chunk.locator && c.key == d.chunk.key;
+        });
+        if (!still_live || !PagePresent(d)) continue;
+        StatusOr<Bytes> got = store_->Get(d.chunk.key);
+        if (!got.status().IsCorruption() && disk_.stats().faults_injected == faults_before) {
+          return "after DropCache Get(" + std::string(ShortKey(d.chunk.key)) + ") returned " +
+                 (got.ok() ? std::to_string(got->size()) + " bytes" : Describe(got.status())) +
+                 " although its chunk at " + d.chunk.locator.ToString() +
+                 " holds a flipped bit on the medium";
+        }
+      }
       return std::nullopt;
     }
     case OpKind::kFill:
       return Fill(op, faults_before);
+    case OpKind::kCorrupt: {
+      const Status s = flushed(store_->Flush());
+      if (unexpected(s) && !lost_space(s)) return "Flush failed: " + Describe(s);
+      if (!s.ok() || disk_.dead()) {
+        SetNote("the flush failed: nothing flipped");  // the target may not be on the medium
+        return std::nullopt;
+      }
+      return Corrupt(op);
+    }
     case OpKind::kDirtyReboot:
       if (CutPowerAsOp(disk_, op, [&] { store_->Flush().IgnoreError(); })) SetNote("armed");
       return std::nullopt;
@@ -470,6 +567,128 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     default:
       return "the store harness has no " + std::string(OpKindName(op.kind));
   }
+}
+
+Bytes StoreHarness::PageAt(uint32_t extent, uint32_t offset) const {
+  // Looking must not consume an armed fault (or fail on a dead disk): read a copy then.
+  Bytes page(kPageBytes);
+  const uint32_t at = offset / kPageBytes * kPageBytes;
+  auto& disk = const_cast<MemDisk&>(disk_);  // Read is const in all but name
+  const bool direct = disk.faults_armed() == 0 && !disk.dead();
+  if (!(direct ? disk.Read(extent, at, page) : disk.Snapshot()->Read(extent, at, page)).ok()) {
+    page.clear();
+  }
+  return page;
+}
+
+bool StoreHarness::PagePresent(const Damage& d) const {
+  return PageAt(d.extent, d.offset) == d.page;
+}
+
+const StoreHarness::Damage* StoreHarness::DamagedLiveChunk(Store* store, const std::string& key) {
+  const std::vector<LiveChunk> live = store->LiveChunks();
+  for (const Damage& d : damage_) {
+    if (d.slot || d.chunk.key != key || !PagePresent(d)) continue;
+    if (std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
+          return c.key == key && c.locator == d.chunk.locator;
+        })) {
+      return &d;
+    }
+  }
+  return nullptr;
+}
+
+bool StoreHarness::SlotDamaged() const {
+  return std::any_of(damage_.begin(), damage_.end(),
+                     [&](const Damage& d) { return d.slot && PagePresent(d); });
+}
+
+void StoreHarness::Remember(const std::string& key, const models::KvModel::Value& value) {
+  history_[key].insert(
+      value ? std::hash<std::string_view>()(std::string_view(
+                  reinterpret_cast<const char*>(value->data()), value->size())) + 1
+            : 0);
+}
+
+bool StoreHarness::Damaged() const {
+  return std::any_of(damage_.begin(), damage_.end(),
+                     [&](const Damage& d) { return PagePresent(d); });
+}
+
+bool StoreHarness::LiveChunkDamaged() {
+  const std::vector<LiveChunk> live = store_->LiveChunks();
+  return std::any_of(damage_.begin(), damage_.end(), [&](const Damage& d) {
+    if (d.slot || !PagePresent(d)) return false;
+    return std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
+      return c.kind == d.chunk.kind && c.locator == d.chunk.locator && c.key == d.chunk.key;
+    });
+  });
+}
+
+void StoreHarness::RepairDamage() {
+  // Which flips are still there, first: flipping one back changes its page for the others.
+  std::vector<const Damage*> present;
+  for (const Damage& d : damage_) {
+    if (PagePresent(d)) present.push_back(&d);
+  }
+  for (const Damage* d : present) disk_.CorruptByte(d->extent, d->offset, d->mask);
+  damage_.clear();
+}
+
+std::optional<std::string> StoreHarness::Corrupt(const Op& op) {
+  std::erase_if(damage_, [&](const Damage& d) { return !PagePresent(d); });
+  const std::vector<LiveChunk> targets = store_->LiveChunks();
+  const uint32_t slots = 2;
+  const uint32_t n = op.selector % static_cast<uint32_t>(targets.size() + slots);
+  Damage d{};
+  uint32_t length = 0;
+  if (n < targets.size()) {
+    d.chunk = targets[n];
+    if (d.chunk.kind == LiveChunk::Kind::kData) d.value = model_.Current(d.chunk.key);
+    d.extent = d.chunk.locator.extent;
+    d.offset = d.chunk.locator.offset;
+    length = d.chunk.locator.length;
+  } else {
+    const int slot = static_cast<int>(n - targets.size());
+    d.slot = true;
+    d.extent = 0;
+    d.offset = SuperblockSlotOffset(kGeometry.extent_count, slot);
+    length = SuperblockSlotBytes(kGeometry.extent_count);
+    SS_COVER(slot == 0 ? kCorruptSlot0 : kCorruptSlot1);
+  }
+  const uint32_t bit = op.size % (length * 8);
+  d.offset += bit / 8;
+  d.mask = static_cast<uint8_t>(1u << bit % 8);
+  disk_.CorruptByte(d.extent, d.offset, d.mask);
+  d.page = PageAt(d.extent, d.offset);
+  d.resets = ByExtent(store_->Stat())[d.extent].resets;
+  if (!d.slot) {
+    static constexpr std::string_view kKinds[] = {"data chunk", "index run chunk",
+                                                  "index metadata chunk"};
+    const auto kind = static_cast<size_t>(d.chunk.kind);
+    if (d.chunk.kind == LiveChunk::Kind::kData) SS_COVER(kCorruptData);
+    if (d.chunk.kind == LiveChunk::Kind::kIndexRun) SS_COVER(kCorruptRun);
+    if (d.chunk.kind == LiveChunk::Kind::kIndexMetadata) SS_COVER(kCorruptMetadata);
+    SetNote(std::string(kKinds[kind]) +
+            (d.chunk.key.empty() ? "" : " of " + std::string(ShortKey(d.chunk.key))) + " at " +
+            d.chunk.locator.ToString() + " byte " + std::to_string(bit / 8));
+  } else {
+    SetNote("superblock slot " + std::to_string(n - targets.size()) + " byte " +
+            std::to_string(bit / 8));
+  }
+  // Flipping the same bit again mends it; earlier flips in the same page stay, in its new image.
+  const size_t before = damage_.size();
+  std::erase_if(damage_, [&](const Damage& old) {
+    return old.extent == d.extent && old.offset == d.offset && old.mask == d.mask;
+  });
+  const bool mended = damage_.size() < before;
+  for (Damage& old : damage_) {
+    if (old.extent == d.extent && old.offset / kPageBytes == d.offset / kPageBytes) {
+      old.page = d.page;
+    }
+  }
+  if (!mended) damage_.push_back(std::move(d));
+  return std::nullopt;
 }
 
 std::optional<std::string> StoreHarness::Fill(const Op& op, uint64_t faults_before) {
@@ -527,8 +746,8 @@ bool StoreHarness::SpaceLostToFaults() const {
   // Delete: 126,976 bytes of values on 262,144 usable; docs/architecture.md, "Known bug, open").
   // The space a failed evacuation kept now comes back, and index writes at a full disk reclaim
   // by force. So NoSpace is not held against the store once an injected fault has fired since
-  // it opened.
-  return disk_.stats().faults_injected > faults_at_open_;
+  // it opened. Damage kept an extent reclamation could not read out of, likewise.
+  return disk_.stats().faults_injected > faults_at_open_ || Damaged();
 }
 
 std::optional<std::string> StoreHarness::CheckInvariants() {
@@ -549,6 +768,10 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
              std::to_string(was.write_pointer) + " to " + std::to_string(is.write_pointer) +
              " without a reset";
     }
+    // What was flipped in an extent reset since is dead, and the next chunk there overwrites it.
+    std::erase_if(damage_, [&](const Damage& d) {
+      return !d.slot && d.extent == e && (is.owner == "free" || is.resets != d.resets);
+    });
     if (is.owner == "data") {
       data_live += is.live_bytes;
       ++data_extents;

@@ -85,6 +85,14 @@ struct LevelStat {
   uint64_t entries = 0;
 };
 
+// Where one chunk the store still needs lies: for tools and checkers that look at the medium.
+struct LiveChunk {
+  enum class Kind : uint8_t { kData, kIndexRun, kIndexMetadata };
+  Kind kind = Kind::kData;
+  Locator locator;
+  std::string key;  // kData: the shard's key
+};
+
 struct StoreStat {
   DiskGeometry geometry;
   uint64_t superblock_sequence = 0;
@@ -155,6 +163,9 @@ class Store {
   // suspected media error, or to measure cold reads. Never changes what a Get returns, unless
   // the medium no longer holds the cached bytes (then Get returns Corruption).
   void DropReadCache();
+  // Every chunk the store needs: each part of each live value, in key order, then each chunk of
+  // each live index run, then the index metadata chunk.
+  std::vector<LiveChunk> LiveChunks();
 
  private:
   class PromiseDriver;

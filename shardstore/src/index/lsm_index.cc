@@ -481,6 +481,14 @@ Status LsmIndex::VerifyStored() {
   return Status::Ok();
 }
 
+std::vector<Locator> LsmIndex::LiveRunChunks() const {
+  std::vector<Locator> chunks;
+  for (const Run& run : runs_) {
+    chunks.insert(chunks.end(), run.descriptor.chunks.begin(), run.descriptor.chunks.end());
+  }
+  return chunks;
+}
+
 std::map<uint32_t, uint64_t> LsmIndex::IndexLiveBytes() const {
   std::map<uint32_t, uint64_t> live;
   for (const Run& run : runs_) {

@@ -137,6 +137,9 @@ class LsmIndex {
   std::map<uint32_t, uint64_t> IndexLiveBytes() const;
   // The sum of IndexLiveBytes(): what the index occupies on disk.
   uint64_t index_live_bytes() const;
+  // Every chunk of every live run, newest run first, and the metadata chunk (the root).
+  std::vector<Locator> LiveRunChunks() const;
+  std::optional<Locator> root() const { return root_; }
 
   struct LevelStat {
     uint32_t level = 0;

@@ -608,6 +608,21 @@ Status Store::ReclaimIfLow(bool force) {
 
 void Store::DropReadCache() { chunks_->DropReadCache(); }
 
+std::vector<LiveChunk> Store::LiveChunks() {
+  sync::ReaderLock lock(mu_);
+  std::vector<LiveChunk> chunks;
+  index_->ForEachLive([&](const std::string& key, const IndexEntry& entry) {
+    for (const Locator& l : entry.parts) chunks.push_back({LiveChunk::Kind::kData, l, key});
+  });
+  for (const Locator& l : index_->LiveRunChunks()) {
+    chunks.push_back({LiveChunk::Kind::kIndexRun, l, {}});
+  }
+  if (const std::optional<Locator> root = index_->root()) {
+    chunks.push_back({LiveChunk::Kind::kIndexMetadata, *root, {}});
+  }
+  return chunks;
+}
+
 StoreStat Store::Stat() {
   sync::ReaderLock lock(mu_);
   StoreStat stat;

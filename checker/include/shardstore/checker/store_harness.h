@@ -19,11 +19,20 @@
 // the pending pages when few are pending, a sample otherwise, and torn pages — and checks each
 // the same way, without disturbing the run.
 //
+// Corrupt(#n, bit) flips a bit on the medium: in a live data chunk, index run chunk, the index
+// metadata chunk, or either superblock slot. While a flip is on the medium (its page unchanged)
+// a Get may return Corruption but never other bytes, and reclamation, compaction and flushes
+// may fail with Corruption; after DropCache a Get of a key whose live chunk is damaged must
+// return Corruption; Verify must report damage in a live chunk; a reopen must come back with
+// exactly what the model holds, or fail with Corruption — then the harness flips the bits back,
+// as a restored sector would, and the reopen must succeed.
+//
 // FailDiskOnce(read|write) arms a transient IO error on one extent. The step in which it fires
 // may fail with IOError (never any other error, never wrong bytes); a reboot retries the open. A
 // write whose Dependency failed is wholly present or wholly absent, and the store keeps serving.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
@@ -71,6 +80,18 @@ class StoreHarness final : public Harness {
   std::optional<std::string> CheckGet(const std::string& key, uint64_t faults_before);
   std::optional<std::string> CheckEveryKey(uint64_t faults_before);
   std::optional<std::string> CheckInvariants();
+  // Corrupt(#n, bit): flushes (so the target is on the medium), then flips one bit of the n-th
+  // of the live chunks (data, index runs, metadata) and the two superblock slots.
+  std::optional<std::string> Corrupt(const Op& op);
+  // Damage still on the medium (its page unchanged since the flip), and whether any of it lies
+  // in a chunk the store still needs.
+  bool Damaged() const;
+  struct Damage;
+  bool PagePresent(const Damage& d) const;
+  Bytes PageAt(uint32_t extent, uint32_t offset) const;
+  bool LiveChunkDamaged();
+  // Flips back every flip still on the medium: what an operator restoring the sector does.
+  void RepairDamage();
   // Fill(size, fill): Puts until NoSpace, then deletes them and flushes.
   std::optional<std::string> Fill(const Op& op, uint64_t faults_before);
   // Get, Put or Delete of a key longer than kKeyBytesMax: InvalidArgument, and nothing written.
@@ -96,6 +117,26 @@ class StoreHarness final : public Harness {
   uint64_t faults_at_clean_flush_ = 0;  // faults fired when a flush last succeeded
   uint64_t faults_at_open_ = 0;         // faults fired when the store was last opened
   std::vector<ExtentStat> extents_;     // by extent, as last seen; owner "free" when free
+
+  struct Damage {
+    uint32_t extent;
+    uint32_t offset;  // the byte flipped
+    uint8_t mask;
+    Bytes page;       // the page holding it, as it was after the flip
+    bool slot;        // a superblock slot, else a live chunk at `chunk`
+    LiveChunk chunk;
+    models::KvModel::Value value;  // a data chunk's: the value it is part of
+    uint64_t resets;               // its extent's reset count when flipped
+  };
+  std::vector<Damage> damage_;
+  bool SlotDamaged() const;
+  // A flip still on the medium in a chunk `store` needs for `key`, or null.
+  const Damage* DamagedLiveChunk(Store* store, const std::string& key);
+  bool slot_damaged_at_open_ = false;  // the last open (or explored recovery) saw one
+  // Every value each key ever held (hashed; absence too): a store that opened from the older
+  // superblock slot, the newer one damaged, may hold any of them.
+  std::map<std::string, std::set<size_t>> history_;
+  void Remember(const std::string& key, const models::KvModel::Value& value);
 
   std::optional<CrashExplorer> explorer_;
 };
