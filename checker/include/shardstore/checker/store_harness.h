@@ -128,8 +128,8 @@ class StoreHarness final : public Harness {
     uint32_t extent;
     uint32_t offset;  // the byte flipped
     uint8_t mask;
-    Bytes page;       // the page holding it, as it was after the flip
-    bool slot;        // a superblock slot, else a live chunk at `chunk`
+    Bytes page;  // the page holding it, as it was after the flip
+    bool slot;   // a superblock slot, else a live chunk at `chunk`
     LiveChunk chunk;
     models::KvModel::Value value;  // a data chunk's: the value it is part of
     uint64_t resets;               // its extent's reset count when flipped
@@ -139,7 +139,8 @@ class StoreHarness final : public Harness {
   // A flip still on the medium in a chunk `store` needs for `key`, or null.
   const Damage* DamagedLiveChunk(Store* store, const std::string& key);
   bool slot_damaged_at_open_ = false;
-  bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)  // the last open (or explored recovery) saw one
+  bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)  // the
+                             // last open (or explored recovery) saw one
   // Every value each key ever held (hashed; absence too): a store that opened from the older
   // superblock slot, the newer one damaged, may hold any of them.
   std::map<std::string, std::set<size_t>> history_;
