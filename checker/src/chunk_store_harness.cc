@@ -24,7 +24,8 @@ ChunkStoreOptions OptionsFor(MemDisk* disk) {
 
 std::string DescribeValue(const models::ChunkStoreModel::Value& value) {
   if (!value) return "nothing";
-  return "chunk " + std::string(ShortKey(value->key)) + " of " + std::to_string(value->payload.size()) + " bytes";
+  return "chunk " + std::string(ShortKey(value->key)) + " of " +
+         std::to_string(value->payload.size()) + " bytes";
 }
 
 }  // namespace
@@ -205,9 +206,9 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       const Bytes payload = ValueBytes(op.size, op.fill);
       StatusOr<ChunkStore::Appended> result =
           store_->Append(ExtentOwner::kData, header, key, payload, Dependency());
-      const bool too_big = ChunkFrameBytes(static_cast<uint32_t>(key.size()),
-                                           static_cast<uint32_t>(payload.size())) >
-                           kGeometry.extent_bytes;
+      const bool too_big =
+          ChunkFrameBytes(static_cast<uint32_t>(key.size()),
+                          static_cast<uint32_t>(payload.size())) > kGeometry.extent_bytes;
       if (key.size() > kKeyBytesMax || too_big) {
         // Refused before anything is reserved or written.
         SetNote("refused");

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <memory>
 
+#include "shardstore/assert.h"
 #include "shardstore/checker/generators.h"
 #include "shardstore/checker/minimize.h"
-#include "shardstore/assert.h"
 #include "shardstore/coverage.h"
 
 namespace shardstore::checker {
@@ -124,9 +124,10 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
-        return rc::gen::map(GenOp(options.harness, s, options.explore_crashes.has_value()), [](Op op) -> std::shared_ptr<const Command> {
-          return std::make_shared<const OpCommand>(op);
-        });
+        return rc::gen::map(GenOp(options.harness, s, options.explore_crashes.has_value()),
+                            [](Op op) -> std::shared_ptr<const Command> {
+                              return std::make_shared<const OpCommand>(op);
+                            });
       });
       if (std::optional<std::string> violation = harness->Finish()) RC_FAIL(*violation);
       account();

@@ -136,7 +136,8 @@ rc::Gen<Op> KvOp(const GenState& s, uint32_t keys, uint32_t chunk_bytes, bool in
       {42, std::move(common)},
       {2, DirtyReboot()},
       {2, rc::gen::just(op::DropCache())},
-      {2, rc::gen::apply(op::Corrupt, Selector(), rc::gen::arbitrary<uint32_t>())},
+      {exploring ? 0u : 2u,
+       rc::gen::apply(op::Corrupt, Selector(), rc::gen::arbitrary<uint32_t>())},
       {exploring ? 0u : 1u,
        rc::gen::apply(op::Fill, FillSize(chunk_bytes), rc::gen::arbitrary<uint8_t>())},
   });

@@ -78,7 +78,8 @@ std::optional<std::string> IndexHarness::CheckLookup(const std::string& key) {
   const std::optional<std::vector<Locator>> want =
       in_model == model_.end() ? std::nullopt : std::optional(in_model->second);
   if (got != want) {
-    return "Lookup(" + std::string(ShortKey(key)) + ") found " + ShowParts(got) + "; the model holds " + ShowParts(want);
+    return "Lookup(" + std::string(ShortKey(key)) + ") found " + ShowParts(got) +
+           "; the model holds " + ShowParts(want);
   }
   return std::nullopt;
 }
@@ -137,8 +138,8 @@ std::optional<std::string> IndexHarness::Reclaim(uint32_t selector, uint64_t fau
 std::optional<std::string> IndexHarness::Step(const Op& op) {
   const uint64_t faults_before = disk_.stats().faults_injected;
   const std::string key = PoolKey(op.key);
-  if (key.size() > kKeyBytesMax && (op.kind == OpKind::kGet || op.kind == OpKind::kPut ||
-                                    op.kind == OpKind::kDelete)) {
+  if (key.size() > kKeyBytesMax &&
+      (op.kind == OpKind::kGet || op.kind == OpKind::kPut || op.kind == OpKind::kDelete)) {
     SetNote("key past kKeyBytesMax: the store refuses it before the index sees it");
     return std::nullopt;
   }

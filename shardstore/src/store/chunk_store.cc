@@ -19,7 +19,8 @@ SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
 SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
 SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
 SS_COVERAGE_POINT(kAppendKeyAtLimit, "append framed a key of exactly kKeyBytesMax bytes");
-SS_COVERAGE_POINT(kAppendRefused, "append refused a key past kKeyBytesMax or a frame past an extent");
+SS_COVERAGE_POINT(kAppendRefused,
+                  "append refused a key past kKeyBytesMax or a frame past an extent");
 
 Superblock FreshSuperblock(const Label& label) {
   Superblock sb;

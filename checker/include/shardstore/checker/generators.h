@@ -28,7 +28,8 @@ struct GenState {
 };
 
 // `exploring`: the crash explorer runs, and every disk flush costs hundreds of recoveries, so
-// Fill (dozens of Puts, each flushed) is left out; the conformance suite drives the reserve.
+// Fill (dozens of Puts, each flushed) and the store's Corrupt (a flush each) are left out; the
+// conformance suite drives the reserve and the damage.
 rc::Gen<Op> GenOp(HarnessKind harness, const GenState& state, bool exploring = false);
 
 }  // namespace shardstore::checker

@@ -5,7 +5,13 @@
 //   - no extent holds more live bytes than it has written;
 //   - a write pointer moves back only when its extent is reset;
 //   - the live bytes of data extents are exactly the frames the model's values need;
-//   - NoSpace only when the model's values fill more than half of the usable data space.
+//   - NoSpace only when the model's values fill more than half of the usable data space, and
+//     only with free extents at the Put reserve;
+//   - the free-extent reserve: data never holds more extents than kPutKeepFreeExtents leaves
+//     (kEvacuationKeepFreeExtents once a fault or damage kept an extent reclamation copied).
+// DropCache drops the read cache and reads every key back from the medium; Fill puts fresh
+// keys until NoSpace, then deletes them and flushes at the reserve. Keys come from the pool
+// (op.h), lengths up to kKeyBytesMax; a longer key must be refused with InvalidArgument.
 // After a clean Reboot: every Dependency the store returned is persistent (forward progress),
 // the extent table is what it was before the shutdown, and every key reads back. Finish()
 // reads every live chunk and the whole index back from the disk (Store::Verify).
@@ -122,8 +128,8 @@ class StoreHarness final : public Harness {
     uint32_t extent;
     uint32_t offset;  // the byte flipped
     uint8_t mask;
-    Bytes page;       // the page holding it, as it was after the flip
-    bool slot;        // a superblock slot, else a live chunk at `chunk`
+    Bytes page;  // the page holding it, as it was after the flip
+    bool slot;   // a superblock slot, else a live chunk at `chunk`
     LiveChunk chunk;
     models::KvModel::Value value;  // a data chunk's: the value it is part of
     uint64_t resets;               // its extent's reset count when flipped
@@ -132,7 +138,9 @@ class StoreHarness final : public Harness {
   bool SlotDamaged() const;
   // A flip still on the medium in a chunk `store` needs for `key`, or null.
   const Damage* DamagedLiveChunk(Store* store, const std::string& key);
-  bool slot_damaged_at_open_ = false;  // the last open (or explored recovery) saw one
+  bool slot_damaged_at_open_ = false;
+  bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)  // the
+                             // last open (or explored recovery) saw one
   // Every value each key ever held (hashed; absence too): a store that opened from the older
   // superblock slot, the newer one damaged, may hold any of them.
   std::map<std::string, std::set<size_t>> history_;
