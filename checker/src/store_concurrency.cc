@@ -49,9 +49,9 @@ struct Program {
 };
 
 constexpr std::array kWorkloads = {StoreWorkload::kClients, StoreWorkload::kReclaimCompact,
-                                   StoreWorkload::kListDelete};
-constexpr std::array<std::string_view, 3> kWorkloadNames = {"clients", "reclaim-compact",
-                                                            "list-delete"};
+                                   StoreWorkload::kListDelete, StoreWorkload::kReadersReset};
+constexpr std::array<std::string_view, 4> kWorkloadNames = {"clients", "reclaim-compact",
+                                                            "list-delete", "readers-reset"};
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
@@ -105,6 +105,15 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
       program.threads.push_back(script(2, {A::kGet}));
       break;
     }
+    case StoreWorkload::kReadersReset:
+      // Readers of every key race the reclamations that move their chunks and reset the
+      // extents they lay in, while a Put adds dead bytes to reclaim.
+      program.setup = Populated(random);
+      program.threads.push_back({{A::kReclaim}, {A::kReclaim}, {A::kReclaim}});
+      program.threads.push_back({{A::kGet, 0}, {A::kGet, 1}, {A::kGet, 2}});
+      program.threads.push_back({{A::kGet, 2}, {A::kGet, 1}, {A::kGet, 0}});
+      program.threads.push_back({Draw(random, {A::kPut}), {A::kGet, 0}});
+      break;
     case StoreWorkload::kListDelete:
       program.setup = Populated(random);
       program.threads.push_back(script(4, {A::kDelete, A::kDelete, A::kPut}));

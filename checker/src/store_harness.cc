@@ -343,11 +343,12 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemD
              Describe(got.status());
     }
     // With a superblock slot damaged the store may have opened from the other, older slot.
-    const bool older_slot = slot_damaged_at_open_ && history_.contains(key) && [&] {
+    bool older_slot = false;
+    if (slot_damaged_at_open_ && history_.contains(key)) {
       const size_t before = history_.at(key).size();
       Remember(key, observed);
-      return history_.at(key).size() == before;
-    }();
+      older_slot = history_.at(key).size() == before;
+    }
     if (older_slot) SS_COVER(kOpenedOlderSlot);
     if (!older_slot &&
         std::none_of(writes.begin(), writes.end(),

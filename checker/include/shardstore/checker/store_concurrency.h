@@ -6,7 +6,9 @@
 //   reclaim-compact  reclamation ‖ compaction ‖ a client that puts, waits, then gets ‖ two
 //                    readers, over keys already in the index runs;
 //   list-delete      a client deleting and re-putting ‖ a client listing ‖ a flushing thread,
-//                    over keys already in the index runs.
+//                    over keys already in the index runs;
+//   readers-reset    three reclamations (each moves chunks and resets their extent) ‖ two
+//                    readers of every key ‖ a put then a get, over keys already in the runs.
 //
 // Every client operation is recorded (HistoryRecorder) and the history must be linearizable
 // against the kv model, per key. A List is recorded as one `exists` operation per key of the pool
@@ -32,7 +34,7 @@
 
 namespace shardstore::checker {
 
-enum class StoreWorkload : uint8_t { kClients, kReclaimCompact, kListDelete };
+enum class StoreWorkload : uint8_t { kClients, kReclaimCompact, kListDelete, kReadersReset };
 
 std::span<const StoreWorkload> AllStoreWorkloads();
 std::string_view StoreWorkloadName(StoreWorkload workload);
