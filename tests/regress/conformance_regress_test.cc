@@ -101,5 +101,44 @@ TEST(ConformanceRegress, CompactionReclaimsDeadExtentsBeforeItNeedsRoom) {
   EXPECT_TRUE(outcome.ok()) << outcome.Describe();
 }
 
+// ss1:store:-:P3,16385,0.P1023,7074,0.F.P3,0,0.P1,49155,0.P3,49155,0.F.P0,20384,0.X0,1,0.D3.P0,0,0
+// A superblock write failed during a Delete, so its tombstone stayed in the memtable; the next
+// Put found two extents free (the reserve), and every candidate for reclamation held chunks the
+// undurable tombstone and overwrites still kept live, with no room to copy them: NoSpace with
+// 126,976 bytes of values on 262,144 usable. A Put that finds no room now flushes the index
+// first, which makes those chunks dead, then reclaims.
+TEST(ConformanceRegress, PutAtTheReserveFlushesTheIndexBeforeItGivesUp) {
+  const Case c{HarnessKind::kStore,
+               shardstore::seeded::Bug::kNone,
+               {
+                   op::Put(3, 16385, 0),                     // Put(d, 16385 bytes, fill 0)
+                   op::Put(1023, 7074, 0),                   // Put(k1023, 7074 bytes, fill 0)
+                   op::IndexFlush(),                         // IndexFlush
+                   op::Put(3, 0, 0),                         // Put(d, 0 bytes, fill 0)
+                   op::Put(1, 49155, 0),                     // Put(b, 49155 bytes, fill 0)
+                   op::Put(3, 49155, 0),                     // Put(d, 49155 bytes, fill 0)
+                   op::IndexFlush(),                         // IndexFlush
+                   op::Put(0, 20384, 0),                     // Put(a, 20384 bytes, fill 0)
+                   op::FailDiskOnce(0, FaultIo::kWrite, 0),  // FailDiskOnce(#0, write, skip 0)
+                   op::Delete(3),                            // Delete(d)
+                   op::Put(0, 0, 0),                         // Put(a, 0 bytes, fill 0)
+               }};
+  const Outcome outcome = RunCase(c);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
+// ss1:store:-:P0,16385,0.V0,0.P0,0,0.V5,0.K0,1,0,0,0 — a checker bug, not the engine's: a flip
+// in the old value's chunk, then one in the newer superblock slot, then a power cut. The store
+// opened from the older slot and held the old value, whose damaged chunk made Get return
+// Corruption; the harness knew the flipped chunk's value but accepted it only if the model
+// allowed it, not if the key held it before the older slot's time, so it kept the new value and
+// then miscounted the live bytes.
+TEST(ConformanceRegress, DamagedValueFromTheOlderSlotIsAdopted) {
+  const std::optional<Case> c = DecodeToken("ss1:store:-:P0,16385,0.V0,0.P0,0,0.V5,0.K0,1,0,0,0");
+  ASSERT_TRUE(c.has_value());
+  const Outcome outcome = RunCase(*c);
+  EXPECT_TRUE(outcome.ok()) << outcome.Describe();
+}
+
 }  // namespace
 }  // namespace shardstore::checker

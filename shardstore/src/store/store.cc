@@ -19,6 +19,8 @@ namespace {
 SS_COVERAGE_POINT(kPutSeveralChunks, "put split a value into several chunks");
 SS_COVERAGE_POINT(kPutEmptyValue, "put stored an empty value");
 SS_COVERAGE_POINT(kPutForcedReclaim, "put found no room and reclaimed by force");
+SS_COVERAGE_POINT(kPutFlushedIndexForRoom,
+                  "put found no room and flushed the index to free what it replaced");
 SS_COVERAGE_POINT(kPutNoSpace, "put failed with NoSpace");
 SS_COVERAGE_POINT(kDeleteNothing, "delete of a durably absent key wrote nothing");
 SS_COVERAGE_POINT(kDeleteTombstone, "delete wrote a tombstone");
@@ -26,6 +28,7 @@ SS_COVERAGE_POINT(kReclaimEvacuatedChunk, "reclaim evacuated a chunk");
 SS_COVERAGE_POINT(kReclaimSkippedDeadChunk, "reclaim skipped a dead chunk");
 SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata extent");
 SS_COVERAGE_POINT(kReclaimReset, "reclaim reset an extent");
+SS_COVERAGE_POINT(kReclaimOpenDeadExtent, "reclaim reset the extent open for appends, all dead");
 SS_COVERAGE_POINT(kReclaimKeptLiveExtent, "reclaim kept an extent that still held live bytes");
 SS_COVERAGE_POINT(kBackgroundReclaim, "put or delete reclaimed an extent in the background");
 SS_COVERAGE_POINT(kReclaimDeadExtent, "an index flush freed a dead extent, the reserve being low");
@@ -223,6 +226,13 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
     // Make room by force: reclaim whatever frees space, then try once more.
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
+    // Chunks that deletes and overwrites still in the memtable replaced stay live until the
+    // index says so durably (a crash would bring them back): flush it first, so that they are
+    // dead and need no room to be copied to. (A failed flush only means less room.)
+    if (index_->memtable_entries() > 0 && WriteIndex([&] { return index_->Flush(); }).ok()) {
+      SS_COVER(kPutFlushedIndexForRoom);
+      ReclaimDeadExtents();
+    }
     const Status reclaimed = ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
     parts = AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
@@ -584,7 +594,11 @@ Status Store::ReclaimIfLow(bool force) {
     std::optional<uint32_t> best;
     for (uint32_t e = 1; e < extent_count; ++e) {
       const ExtentOwner owner = extents[e].owner;
-      if (owner == ExtentOwner::kFree || chunks_->IsOpen(e) || failed[e]) continue;
+      if (owner == ExtentOwner::kFree || failed[e]) continue;
+      // An extent still open for appends is worth it only when all it holds is dead: resetting
+      // it copies nothing. (A disk at its reserve whose open extent died, its last values
+      // deleted or overwritten, has no other way to room.)
+      if (chunks_->IsOpen(e) && (live[e] > 0 || extents[e].write_pointer == 0)) continue;
       // Worth it unless every byte of a full extent is live: an extent sealed short of full
       // (after a reboot none is open) frees its unwritten room too.
       if (live[e] >= extent_bytes) continue;
@@ -596,6 +610,7 @@ Status Store::ReclaimIfLow(bool force) {
       return first_failure;
     }
     // A failed reclaim leaves its extent as it was; try the next one rather than spin on it.
+    if (chunks_->IsOpen(*best)) SS_COVER(kReclaimOpenDeadExtent);
     if (Status s = ReclaimLocked(*best); !s.ok()) {
       if (first_failure.ok()) first_failure = s;
       failed[*best] = true;

@@ -103,8 +103,9 @@ class StoreHarness final : public Harness {
   // Get, Put or Delete of a key longer than kKeyBytesMax: InvalidArgument, and nothing written.
   std::optional<std::string> CheckRefusesKey(const Op& op, const std::string& key);
   uint64_t ModelFootprintBytes() const;
-  // NoSpace is excused once a fault has fired since the store opened (a known engine bug).
-  bool SpaceLostToFaults() const;
+  // A flipped bit still on the medium keeps room reclamation could not free: NoSpace then is
+  // not held against the store. Write faults get no allowance.
+  bool SpaceKeptByDamage() const;
   uint64_t FootprintBytes(const std::string& key, uint64_t value_bytes) const;
   std::vector<uint32_t> ReclaimCandidates();
   std::vector<std::string> ModelKeys() const;
@@ -138,13 +139,13 @@ class StoreHarness final : public Harness {
   bool SlotDamaged() const;
   // A flip still on the medium in a chunk `store` needs for `key`, or null.
   const Damage* DamagedLiveChunk(Store* store, const std::string& key);
-  bool slot_damaged_at_open_ = false;
-  bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)  // the
-                             // last open (or explored recovery) saw one
+  bool slot_damaged_at_open_ = false;  // the last open (or explored recovery) saw one
+  bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)
   // Every value each key ever held (hashed; absence too): a store that opened from the older
   // superblock slot, the newer one damaged, may hold any of them.
   std::map<std::string, std::set<size_t>> history_;
   void Remember(const std::string& key, const models::KvModel::Value& value);
+  bool HeldBefore(const std::string& key, const models::KvModel::Value& value) const;
 
   std::optional<CrashExplorer> explorer_;
 };
