@@ -18,6 +18,7 @@
 
 #include "shardstore/file_disk.h"
 #include "shardstore/mem_disk.h"
+#include "shardstore/salvage.h"
 #include "shardstore/store.h"
 #include "superblock/superblock.h"
 #include "util/random.h"
@@ -96,14 +97,19 @@ uint64_t ToolSeed() {
   return (uint64_t{device()} << 32) | device();
 }
 
-// Opens the image under its lock: shared and writing nothing when `read_only`, else exclusive.
-StatusOr<OpenImage> Open(const ImageOptions& image, bool read_only) {
+// Opens the image's disk under its lock: shared and read-only when `read_only`, else exclusive.
+StatusOr<std::unique_ptr<FileDisk>> OpenDisk(const ImageOptions& image, bool read_only) {
   SS_ASSIGN_OR_RETURN(DiskGeometry geometry, ImageGeometry(image.path));
-  OpenImage open;
   FileDiskOptions disk_options{geometry, /*create=*/false, image.direct_io};
   disk_options.read_only = read_only;
   disk_options.wait_for_lock = image.wait;
-  SS_ASSIGN_OR_RETURN(open.disk, FileDisk::Open(image.path, disk_options));
+  return FileDisk::Open(image.path, disk_options);
+}
+
+// Opens the image under its lock: shared and writing nothing when `read_only`, else exclusive.
+StatusOr<OpenImage> Open(const ImageOptions& image, bool read_only) {
+  OpenImage open;
+  SS_ASSIGN_OR_RETURN(open.disk, OpenDisk(image, read_only));
   StoreOptions options;
   options.disk = open.disk.get();
   options.seed = ToolSeed();
@@ -428,6 +434,103 @@ int Reclaim(const ImageOptions& image, uint32_t extent) {
 
 namespace {
 
+std::string NeedText(ImageDamage::Need need) {
+  switch (need) {
+    case ImageDamage::Need::kLive:
+      return " [needed]";
+    case ImageDamage::Need::kDead:
+      return " [not needed: garbage the index no longer names]";
+    case ImageDamage::Need::kUnknown:
+      break;
+  }
+  return "";
+}
+
+void PrintDamage(const ImageDamage& damage) {
+  std::string where = damage.bytes == 0
+                          ? ""
+                          : fmt::format("extent {} offset {} ({} bytes): ", damage.extent,
+                                        damage.offset, damage.bytes);
+  std::string key = damage.key.empty() ? "" : " of key " + Shown(damage.key);
+  fmt::print("{}{}{}: {}{}\n", where, damage.kind, key, damage.what, NeedText(damage.need));
+}
+
+}  // namespace
+
+int Check(const ImageOptions& image) {
+  auto disk = OpenDisk(image, /*read_only=*/true);
+  if (!disk.ok()) return Fail(disk.status(), "check " + image.path);
+  auto report = CheckImage(disk->get());
+  if (!report.ok()) return Fail(report.status(), "check " + image.path);
+  size_t needed = 0;
+  for (const ImageDamage& damage : report->damage) {
+    PrintDamage(damage);
+    if (damage.need == ImageDamage::Need::kLive) ++needed;
+  }
+  const std::string verdict =
+      report->clean()
+          ? "clean"
+          : fmt::format("{} damaged place{} ({} needed by the store)", report->damage.size(),
+                        report->damage.size() == 1 ? "" : "s", needed);
+  const std::string index =
+      report->index_loaded ? fmt::format("loads, {} keys", report->keys) : "does not load";
+  fmt::print(
+      "check {}: {}; superblock slots valid: {} of 2 (sequence {}); {} extents scanned ({} "
+      "bytes), {} chunks intact; index {}\n",
+      image.path, verdict, report->superblock_slots_valid, report->superblock_sequence,
+      report->extents_scanned, report->bytes_scanned, report->chunks_intact, index);
+  if (!report->index_loaded && report->superblock_slots_valid > 0) {
+    fmt::print("run `shardstore salvage {}` to rebuild the index from the data chunks\n",
+               image.path);
+  }
+  return report->clean() ? kExitOk : kExitFailed;
+}
+
+int Salvage(const ImageOptions& image, const SalvageFlags& flags) {
+  auto disk = OpenDisk(image, /*read_only=*/flags.dry_run);
+  if (!disk.ok()) return Fail(disk.status(), "salvage " + image.path);
+  SalvageOptions options;
+  options.disk = disk->get();
+  options.dry_run = flags.dry_run;
+  options.force = flags.force;
+  options.seed = ToolSeed();
+  auto report = SalvageImage(options);
+  if (!report.ok()) return Fail(report.status(), "salvage " + image.path);
+  if (report->index_loaded && !flags.force) {
+    fmt::print("salvage {}: the index loads; nothing to salvage (--force rebuilds it anyway)\n",
+               image.path);
+    return kExitOk;
+  }
+  for (const SalvagedKey& key : report->keys) {
+    switch (key.fate) {
+      case SalvagedKey::Fate::kRecovered:
+        if (flags.quiet) break;
+        fmt::print("recovered {}: sequence {}, {} bytes in {} part{}{}\n", EscapeKey(key.key),
+                   key.sequence, key.value_bytes, key.parts, key.parts == 1 ? "" : "s",
+                   key.confirmed ? "" : " (unconfirmed: known from its data chunks alone)");
+        break;
+      case SalvagedKey::Fate::kDeleted:
+        if (!flags.quiet) fmt::print("deleted {}: {}\n", EscapeKey(key.key), key.reason);
+        break;
+      case SalvagedKey::Fate::kUnrecoverable:
+        fmt::print("unrecoverable {}: {}\n", EscapeKey(key.key), key.reason);
+        break;
+    }
+  }
+  for (const std::string& note : report->notes) fmt::print("note: {}\n", note);
+  fmt::print(
+      "salvage {}: {}: {} keys recovered ({} unconfirmed), {} deleted, {} unrecoverable; {} "
+      "extents scanned, {} data chunks intact, {} damaged; {} index runs usable, {} not\n",
+      image.path,
+      report->rebuilt ? "index rebuilt" : "dry run, nothing written (would rebuild the index)",
+      report->recovered, report->recovered_unconfirmed, report->deleted, report->unrecoverable,
+      report->extents_scanned, report->data_chunks_intact, report->data_chunks_damaged,
+      report->index_runs_usable, report->index_runs_unusable);
+  return report->unrecoverable == 0 ? kExitOk : kExitFailed;
+}
+
+namespace {
+
 Bytes DemoValue(Random& random, size_t bytes) {
   Bytes value(bytes);
   for (uint8_t& b : value) b = static_cast<uint8_t>(random.Next());
@@ -582,7 +685,7 @@ int Demo(const std::string& image_path) {
     }
     temporary_dir = pattern;
     path = temporary_dir + "/demo.img";
-  } else if (struct stat st {}; ::lstat(path.c_str(), &st) == 0 || errno != ENOENT) {
+  } else if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 || errno != ENOENT) {
     // The demo formats its image: it never does that to something that exists.
     fmt::print(stderr, "shardstore: demo: {} exists; give --image a path that does not\n", path);
     return kExitFailed;

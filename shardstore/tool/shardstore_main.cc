@@ -27,16 +27,22 @@ commands:
   stat IMAGE             extents, write pointers, live and reclaimable bytes, index levels
   compact IMAGE          merge the index's runs into one
   reclaim IMAGE EXTENT   move the live chunks of EXTENT elsewhere and free it
+  check IMAGE            read every chunk, write nothing; report each damaged place
+                         (exit 0 clean, 1 damage found)
+  salvage IMAGE [--dry-run] [--force] [--quiet]
+                         rebuild the index from the data chunks' own headers when it is
+                         damaged; print each key's fate (exit 1 if a key is unrecoverable)
   demo [--image PATH]    run the engine on in-memory disks (a crash; reclamation under churn)
                          and on a file image (a temporary one unless PATH, which must not exist)
 
 format refuses a file or device holding anything but zeros (a shardstore image included)
-unless --force. get, list and stat open IMAGE read-only and write nothing.
+unless --force. get, list, stat, check and salvage --dry-run open IMAGE read-only and
+write nothing.
 
 options for commands taking IMAGE:
   --direct               open IMAGE with O_DIRECT
-  --wait                 one writer at a time: put, delete, compact, reclaim and format lock
-                         IMAGE exclusively, get, list and stat share a lock; a command that
+  --wait                 one writer at a time: put, delete, compact, reclaim, salvage and
+                         format lock IMAGE exclusively, the readers share a lock; a command that
                          finds IMAGE locked fails at once, or with --wait waits its turn
 
 exit status: 0 success, 1 the operation failed, 2 bad usage
@@ -65,6 +71,7 @@ int main(int argc, char** argv) {
   uint32_t extent_bytes = 1u << 20;
   bool force = false;
   bool null_terminated = false;
+  shardstore::tool::SalvageFlags salvage;
   std::string output;
   std::string demo_image;
   for (int i = 1; i < argc; ++i) {
@@ -83,6 +90,10 @@ int main(int argc, char** argv) {
       force = true;
     } else if (arg == "--wait") {
       image.wait = true;
+    } else if (arg == "--dry-run") {
+      salvage.dry_run = true;
+    } else if (arg == "--quiet") {
+      salvage.quiet = true;
     } else if (arg == "--null" || arg == "-0") {
       null_terminated = true;
     } else if (arg == "--extents" || arg == "--extent-bytes") {
@@ -103,7 +114,8 @@ int main(int argc, char** argv) {
   const std::string command = positional[0];
   const bool known = command == "format" || command == "put" || command == "get" ||
                      command == "delete" || command == "list" || command == "stat" ||
-                     command == "compact" || command == "reclaim" || command == "demo";
+                     command == "compact" || command == "reclaim" || command == "check" ||
+                     command == "salvage" || command == "demo";
   if (!known) return Usage("unknown command " + command);
   auto want = [&](size_t n) { return positional.size() == n + 1; };
   if (command == "demo") {
@@ -128,5 +140,10 @@ int main(int argc, char** argv) {
   if (command == "delete" && want(2)) return shardstore::tool::Delete(image, positional[2]);
   if (command == "list" && want(1)) return shardstore::tool::List(image, null_terminated);
   if (command == "stat" && want(1)) return shardstore::tool::Stat(image);
+  if (command == "check" && want(1)) return shardstore::tool::Check(image);
+  if (command == "salvage" && want(1)) {
+    salvage.force = force;
+    return shardstore::tool::Salvage(image, salvage);
+  }
   return Usage("wrong number of arguments for " + command);
 }

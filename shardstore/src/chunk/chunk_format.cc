@@ -112,6 +112,11 @@ std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header) {
   return {reinterpret_cast<const char*>(bytes.data()) + kChunkHeaderBytes, header.key_bytes};
 }
 
+uint64_t RecordedBodyChecksum(ByteView bytes) {
+  SS_ASSERT(bytes.size() >= kChunkHeaderBytes);
+  return coding::Get64(bytes.data() + kBodyChecksumAt);
+}
+
 StatusOr<ChunkView> DecodeChunk(ByteView frame) {
   SS_ASSIGN_OR_RETURN(ChunkHeader header, DecodeChunkHeader(frame));
   const uint32_t frame_bytes = header.frame_bytes();

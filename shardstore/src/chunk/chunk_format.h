@@ -67,6 +67,9 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
 StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes);
 // The key of a frame whose header DecodeChunkHeader accepted from `bytes`.
 std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header);
+// The body checksum recorded in a header DecodeChunkHeader accepted from `bytes` (the header
+// checksum covers it): what the key, payload and padding should hash to, even when they do not.
+uint64_t RecordedBodyChecksum(ByteView bytes);
 
 // A verified frame; key and payload point into the frame passed to DecodeChunk.
 struct ChunkView {

@@ -402,6 +402,31 @@ Status LsmIndex::InstallCompaction(const CompactionPlan& plan, RunEntries entrie
   return CommitRuns(std::move(runs), run_written);
 }
 
+Status LsmIndex::Rebuild(RunEntries entries, uint64_t next_run_id, uint64_t metadata_version) {
+  SS_ASSERT(memtable_.empty() && runs_.empty());
+  // The previous root, unread: if the rebuild fails, CommitRuns names it again.
+  root_ = chunks_->index_root();
+  next_run_id_ = std::max(next_run_id_, next_run_id);
+  metadata_version_ = std::max(metadata_version_, metadata_version);
+  if (entries.size() > kRunEntriesMax) {
+    return Status::NoSpace("a rebuilt index of " + std::to_string(entries.size()) +
+                           " entries exceeds the run limit");
+  }
+  std::vector<Run> rebuilt;
+  Dependency written;
+  if (!entries.empty()) {
+    RunDescriptor run;
+    run.id = next_run_id_++;
+    run.entry_count = static_cast<uint32_t>(entries.size());
+    for (const auto& [key, entry] : entries) {
+      run.max_sequence = std::max(run.max_sequence, entry.sequence);
+    }
+    SS_ASSIGN_OR_RETURN(run.chunks, WriteRunChunks(run.id, EncodeRun(entries), &written));
+    rebuilt.push_back(Run{std::move(run), std::move(entries)});
+  }
+  return CommitRuns(std::move(rebuilt), written);
+}
+
 LsmIndex::KeyVersions LsmIndex::NewestInRunsByKey() const {
   std::map<std::string_view, KeyVersion> newest;
   for (const Run& run : runs_) {  // newest first: the first seen wins

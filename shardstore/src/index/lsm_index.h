@@ -111,6 +111,15 @@ class LsmIndex {
   // planned (another compaction, or reclamation rewrote one).
   Status InstallCompaction(const CompactionPlan& plan, RunEntries merged);
 
+  // ---- For salvage (store/salvage.cc) ----
+  // Makes `entries` the whole index, durably: one level-0 run holding them (none when empty)
+  // and new metadata listing only it, made the index root. Run ids start at `next_run_id` and
+  // the metadata version goes above `metadata_version`, so that nothing written before shares
+  // an id or a version with them. On failure the superblock keeps naming the previous root.
+  // REQUIRES: nothing recovered or inserted (the previous index may not load); keys strictly
+  // ascending.
+  Status Rebuild(RunEntries entries, uint64_t next_run_id, uint64_t metadata_version);
+
   // ---- For List: per key, in key order, the newest version of one part of the index ----
   struct KeyVersion {
     uint64_t sequence = 0;
