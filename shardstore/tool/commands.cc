@@ -40,6 +40,18 @@ int Fail(const Status& status, std::string_view what) {
   return kExitFailed;
 }
 
+// An open that failed; damage on the medium gets the way out named.
+int FailOpen(const Status& status, const std::string& path) {
+  Fail(status, "open " + path);
+  if (status.IsCorruption()) {
+    fmt::print(stderr,
+               "shardstore: `shardstore check {0}` lists the damage; `shardstore salvage {0}` "
+               "rebuilds the index from the data chunks\n",
+               path);
+  }
+  return kExitFailed;
+}
+
 Status ErrnoError(const std::string& what, int error) {
   return Status::IOError(what + ": " + std::strerror(error));
 }
@@ -307,7 +319,7 @@ int Put(const ImageOptions& image, const std::vector<std::string>& pairs) {
     shards.emplace_back(key, std::move(value).value());
   }
   auto open = Open(image, /*read_only=*/false);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   uint64_t bytes = 0;
   size_t stored = 0;
   Status failure;
@@ -346,7 +358,7 @@ int Put(const ImageOptions& image, const std::vector<std::string>& pairs) {
 
 int Get(const ImageOptions& image, const std::string& key, const std::string& output) {
   auto open = Open(image, /*read_only=*/true);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   auto value = open->store->Get(key);
   if (!value.ok()) return Fail(value.status(), "get " + Shown(key));
   if (output.empty() || output == "-") {
@@ -367,7 +379,7 @@ int Get(const ImageOptions& image, const std::string& key, const std::string& ou
 
 int Delete(const ImageOptions& image, const std::string& key) {
   auto open = Open(image, /*read_only=*/false);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   auto deleted = open->store->Delete(key);
   if (!deleted.ok()) return Fail(deleted.status(), "delete " + Shown(key));
   if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "delete " + Shown(key));
@@ -376,7 +388,7 @@ int Delete(const ImageOptions& image, const std::string& key) {
 
 int List(const ImageOptions& image, bool null_terminated) {
   auto open = Open(image, /*read_only=*/true);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   auto keys = open->store->List();
   if (!keys.ok()) return Fail(keys.status(), "list");
   for (const std::string& key : *keys) {
@@ -393,7 +405,7 @@ int List(const ImageOptions& image, bool null_terminated) {
 
 int Stat(const ImageOptions& image) {
   auto open = Open(image, /*read_only=*/true);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   const StoreStat stat = open->store->Stat();
   fmt::print("image             {}\n", image.path);
   fmt::print("geometry          {} extents x {} bytes\n", stat.geometry.extent_count,
@@ -416,7 +428,7 @@ int Stat(const ImageOptions& image) {
 
 int Compact(const ImageOptions& image) {
   auto open = Open(image, /*read_only=*/false);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   if (Status s = open->store->Compact(); !s.ok()) return Fail(s, "compact");
   if (Status s = open->store->Shutdown(); !s.ok()) return Fail(s, "compact");
   return kExitOk;
@@ -424,7 +436,7 @@ int Compact(const ImageOptions& image) {
 
 int Reclaim(const ImageOptions& image, uint32_t extent) {
   auto open = Open(image, /*read_only=*/false);
-  if (!open.ok()) return Fail(open.status(), "open " + image.path);
+  if (!open.ok()) return FailOpen(open.status(), image.path);
   if (Status s = open->store->Reclaim(extent); !s.ok()) {
     return Fail(s, "reclaim extent " + std::to_string(extent));
   }
