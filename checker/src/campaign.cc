@@ -1,0 +1,335 @@
+#include "shardstore/checker/campaign.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "shardstore/checker/conformance.h"
+#include "shardstore/checker/store_concurrency.h"
+#include "shardstore/coverage.h"
+
+namespace shardstore::checker {
+namespace {
+
+std::string BugName(seeded::Bug bug) {
+  for (const seeded::BugInfo& info : seeded::AllBugs()) {
+    if (info.bug == bug && bug != seeded::Bug::kNone) return std::string(info.name);
+  }
+  return "";
+}
+
+std::vector<HarnessKind> ConformanceKinds(Suite suite) {
+  // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's.
+  if (suite == Suite::kCrash) return {HarnessKind::kChunkStore, HarnessKind::kStore};
+  return {HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore};
+}
+
+class Clock {
+ public:
+  explicit Clock(double budget_seconds)
+      : start_(std::chrono::steady_clock::now()), budget_(budget_seconds) {}
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  bool Spent() const { return budget_ > 0 && Elapsed() >= budget_; }
+  double Left() const { return budget_ - Elapsed(); }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  double budget_;
+};
+
+std::string Shape(const std::vector<Op>& ops) {
+  std::string shape;
+  for (const Op& op : ops) {
+    if (!shape.empty()) shape += ".";
+    shape += OpKindName(op.kind);
+  }
+  return shape;
+}
+
+FindingRecord BaseFinding(const CampaignOptions& options, std::string harness) {
+  FindingRecord f;
+  f.suite = std::string(SuiteName(options.suite));
+  f.harness = std::move(harness);
+  f.campaign_seed = options.seed;
+  f.shard = options.shard;
+  f.bug = BugName(options.bug);
+  f.build = ThisBuild();
+  return f;
+}
+
+// The command that reruns one sequence of the campaign (for a finding without a token).
+std::string SequenceCommand(const CampaignOptions& options, std::string_view harness,
+                            uint64_t sequence) {
+  return "shardcheck " + std::string(SuiteName(options.suite)) + " --harness " +
+         std::string(harness) + " --seed " + std::to_string(options.seed) + " --sequence " +
+         std::to_string(sequence) + " --max-ops " + std::to_string(options.max_ops) +
+         (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug));
+}
+
+FindingRecord ConformanceFinding(const CampaignOptions& options, const ConformanceReport& r) {
+  FindingRecord f = BaseFinding(options, std::string(HarnessName(r.harness)));
+  f.sequence = r.failing_sequence;
+  f.seed = r.failing_seed;
+  if (r.nondeterminism) {
+    f.kind = "nondeterminism";
+    f.violation = *r.nondeterminism;
+    f.token = EncodeToken(r.nondeterministic_case);
+    f.replay = SequenceCommand(options, f.harness, f.sequence);
+    f.found_length = f.minimized_length = r.nondeterministic_case.ops.size();
+    for (const Op& op : r.nondeterministic_case.ops) f.steps.push_back(Show(op));
+    f.shape = Shape(r.nondeterministic_case.ops);
+  } else {
+    const Counterexample& c = *r.counterexample;
+    f.kind = options.suite == Suite::kCrash ? "crash-consistency" : "assertion";
+    f.violation = c.replayed.violation.value_or(c.search_violation);
+    f.token = c.reproduces() ? c.token : "";
+    f.replay = c.reproduces() ? "shardcheck replay " + c.token
+                              : SequenceCommand(options, f.harness, f.sequence);
+    f.steps = c.replayed.steps;
+    f.found_length = c.original_ops;
+    f.minimized_length = c.minimized.ops.size();
+    f.gtest = c.gtest;
+    f.shape = Shape(c.minimized.ops);
+  }
+  f.signature = FindingSignature(f);
+  return f;
+}
+
+void AddCoverage(std::map<std::string, uint64_t>* total,
+                 const std::map<std::string, uint64_t>& delta) {
+  for (const auto& [name, hits] : delta) (*total)[name] += hits;
+}
+
+void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
+                         CampaignReport* out,
+                         const std::function<void(const FindingRecord&)>& on_finding) {
+  SummaryRecord& summary = out->summary;
+  std::vector<HarnessKind> kinds;
+  for (const std::string& name : options.harnesses) kinds.push_back(*ParseHarness(name));
+  for (HarnessKind kind : kinds) summary.harnesses[std::string(HarnessName(kind))];
+  for (const auto& [path, hits] : coverage::Snapshot()) summary.path_coverage[path];
+  uint64_t done = 0;
+  auto run_block = [&](uint64_t first, uint64_t count) {
+    for (HarnessKind kind : kinds) {
+      ConformanceOptions conformance;
+      conformance.harness = kind;
+      conformance.seed = options.seed;
+      conformance.first_sequence = first;
+      conformance.iterations = static_cast<int>(count);
+      conformance.max_ops = options.max_ops;
+      conformance.bug = options.bug;
+      conformance.determinism_check_every = options.determinism_check_every;
+      if (options.suite == Suite::kCrash) conformance.explore_crashes = CrashExploration{};
+      conformance.should_stop = [&] { return clock.Spent(); };
+      conformance.on_progress = [&](int) {
+        ++done;
+        if (options.on_progress) options.on_progress(done);
+      };
+      const ConformanceReport report = RunConformance(conformance);
+      HarnessTotals& totals = summary.harnesses[std::string(HarnessName(kind))];
+      totals.sequences += static_cast<uint64_t>(report.sequences);
+      totals.ops += report.ops;
+      totals.crash_states += report.crash_states;
+      totals.determinism_checks += report.determinism_checks;
+      totals.seconds += report.search_seconds + report.shrink_seconds;
+      AddCoverage(&summary.path_coverage, report.coverage);
+      for (int k = 0; k < kOpKindCount; ++k) {
+        if (report.op_counts[k] > 0) {
+          summary.op_coverage[std::string(OpKindName(static_cast<OpKind>(k)))] +=
+              report.op_counts[k];
+        }
+      }
+      if (report.counterexample || report.nondeterminism) {
+        out->findings.push_back(ConformanceFinding(options, report));
+        ++totals.findings;
+        if (on_finding) on_finding(out->findings.back());
+        summary.stopped_by = "finding";
+        return false;
+      }
+      if (!report.error.empty()) {
+        out->error = report.error;
+        summary.stopped_by = "error";
+        return false;
+      }
+      if (report.stopped) {
+        summary.stopped_by = "time-budget";
+        return false;
+      }
+    }
+    return true;
+  };
+  if (options.sequence) {
+    run_block(*options.sequence, 1);
+    return;
+  }
+  ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
+                    run_block);
+}
+
+struct WorkloadTally {
+  bool done = false;
+};
+
+void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
+                         CampaignReport* out,
+                         const std::function<void(const FindingRecord&)>& on_finding) {
+  SummaryRecord& summary = out->summary;
+  std::vector<StoreWorkload> workloads;
+  for (const std::string& name : options.harnesses) workloads.push_back(*FindStoreWorkload(name));
+  for (StoreWorkload w : workloads) summary.harnesses[std::string(StoreWorkloadName(w))];
+  const std::map<std::string, uint64_t> coverage_before = coverage::Snapshot();
+  std::vector<bool> done(workloads.size(), false);
+  std::vector<std::vector<FailureKind>> kinds_found(workloads.size());
+  uint64_t schedules_done = 0;
+  auto run_block = [&](uint64_t first, uint64_t count) {
+    bool ran = false;
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      if (done[w]) continue;
+      if (clock.Spent()) {
+        summary.stopped_by = "time-budget";
+        return false;
+      }
+      ran = true;
+      const std::string name(StoreWorkloadName(workloads[w]));
+      // One program per block, searched under `count` schedules; both drawn from the block's
+      // own seed, so the block is the same whichever shard runs it, and whenever.
+      const uint64_t program_seed =
+          SequenceSeed(options.seed, "concurrency/" + name, first / kSequencesPerBlock);
+      CheckOptions check;
+      check.stop_at_first = options.stop_at_first;
+      if (options.time_budget_seconds > 0) check.time_budget_seconds = clock.Left();
+      const Body body = StoreConcurrencyBody(workloads[w], program_seed);
+      const ConcurrencyReport report =
+          options.strategy == "pct"      ? CheckPct(body, count, options.depth, program_seed, check)
+          : options.strategy == "random" ? CheckRandom(body, count, program_seed, check)
+                                         : CheckPortfolio(body, count, program_seed, check);
+      HarnessTotals& totals = summary.harnesses[name];
+      totals.sequences += report.schedules;
+      totals.steps += report.steps_total;
+      totals.seconds += report.seconds;
+      schedules_done += report.schedules;
+      bool stop = false;
+      for (const FoundFailure& found : report.failures) {
+        if (std::find(kinds_found[w].begin(), kinds_found[w].end(), found.failure.kind) !=
+            kinds_found[w].end()) {
+          continue;
+        }
+        kinds_found[w].push_back(found.failure.kind);
+        FindingRecord f = BaseFinding(options, name);
+        f.kind = std::string(FailureKindName(found.failure.kind));
+        f.violation = found.failure.message;
+        f.sequence = first + found.schedule_index - 1;
+        f.seed = program_seed;
+        f.strategy = found.strategy;
+        f.token = found.minimized;
+        f.replay = "shardcheck concurrency --harness " + name + " --program-seed " +
+                   std::to_string(program_seed) +
+                   (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug)) +
+                   " --schedule '" + found.minimized + "'";
+        f.length_unit = "steps";
+        f.found_length = found.steps;
+        f.minimized_length = found.minimized_steps;
+        f.steps.push_back("found by " + found.strategy + " at schedule " +
+                          std::to_string(found.schedule_index) + " of the block: " +
+                          std::to_string(found.steps) + " steps, " +
+                          std::to_string(found.preemptions) + " preemptions");
+        f.steps.push_back("minimized: " + std::to_string(found.minimized_steps) + " steps, " +
+                          std::to_string(found.minimized_preemptions) + " preemptions");
+        for (const std::string& choice : found.unusual) f.steps.push_back("unusual: " + choice);
+        f.shape = f.kind;
+        f.signature = FindingSignature(f);
+        ++totals.findings;
+        out->findings.push_back(std::move(f));
+        if (on_finding) on_finding(out->findings.back());
+        if (options.stop_at_first || found.failure.kind != FailureKind::kLivelock) stop = true;
+      }
+      if (report.budget_spent) {
+        summary.stopped_by = "time-budget";
+        return false;
+      }
+      if (stop) {
+        summary.stopped_by = "finding";
+        return false;
+      }
+    }
+    if (options.on_progress) options.on_progress(schedules_done);
+    return ran;
+  };
+  if (options.sequence) {
+    run_block(*options.sequence / kSequencesPerBlock * kSequencesPerBlock, kSequencesPerBlock);
+  } else {
+    ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
+                      run_block);
+  }
+  summary.path_coverage = coverage::Delta(coverage_before, coverage::Snapshot());
+  // A livelock does not stop the run, but the run still found something.
+}
+
+}  // namespace
+
+std::string_view SuiteName(Suite suite) {
+  switch (suite) {
+    case Suite::kConformance:
+      return "conformance";
+    case Suite::kCrash:
+      return "crash";
+    case Suite::kConcurrency:
+      return "concurrency";
+  }
+  return "?";
+}
+
+std::optional<Suite> ParseSuite(std::string_view name) {
+  for (Suite suite : {Suite::kConformance, Suite::kCrash, Suite::kConcurrency}) {
+    if (SuiteName(suite) == name) return suite;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> SuiteHarnesses(Suite suite, std::string_view name) {
+  std::vector<std::string> all;
+  if (suite == Suite::kConcurrency) {
+    for (StoreWorkload w : AllStoreWorkloads()) all.emplace_back(StoreWorkloadName(w));
+  } else {
+    for (HarnessKind kind : ConformanceKinds(suite)) all.emplace_back(HarnessName(kind));
+  }
+  if (name == "all") return all;
+  if (std::find(all.begin(), all.end(), name) != all.end()) {
+    return std::vector<std::string>{std::string(name)};
+  }
+  return std::nullopt;
+}
+
+std::string SuiteHarnessChoices(Suite suite) {
+  std::string text;
+  const std::vector<std::string> all = SuiteHarnesses(suite, "all").value();
+  for (const std::string& name : all) text += name + ", ";
+  return text + "or all";
+}
+
+CampaignReport RunCampaign(const CampaignOptions& options,
+                           const std::function<void(const FindingRecord&)>& on_finding) {
+  CampaignReport out;
+  SummaryRecord& summary = out.summary;
+  summary.suite = std::string(SuiteName(options.suite));
+  summary.shard = options.shard;
+  summary.campaign_seed = options.seed;
+  summary.bug = BugName(options.bug);
+  summary.build = ThisBuild();
+  summary.iterations = options.iterations;
+  summary.time_budget_seconds = options.time_budget_seconds;
+  summary.stopped_by = "iterations";
+  const Clock clock(options.time_budget_seconds);
+  if (options.suite == Suite::kConcurrency) {
+    const seeded::Scope scope(options.bug);
+    RunConcurrencySuite(options, clock, &out, on_finding);
+  } else {
+    RunConformanceSuite(options, clock, &out, on_finding);
+  }
+  summary.findings = out.findings.size();
+  summary.seconds = clock.Elapsed();
+  return out;
+}
+
+}  // namespace shardstore::checker
