@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test CI runs: install dependencies, build with ASan+UBSan (debug preset), run every test
-# except those labelled `slow`, then a campaign on a real Slurm (ci/slurm.sh). Long randomized runs: `ctest --preset debug -L slow`.
+# except those labelled `slow`, then a campaign on a real Slurm (ci/slurm.sh). Long randomized
+# runs: `ctest --preset debug -L slow`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
