@@ -5,6 +5,7 @@
 
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/store_concurrency.h"
+#include "shardstore/checker/swarm.h"
 #include "shardstore/coverage.h"
 
 namespace shardstore::checker {
@@ -64,7 +65,8 @@ std::string SequenceCommand(const CampaignOptions& options, std::string_view har
   return "shardcheck " + std::string(SuiteName(options.suite)) + " --harness " +
          std::string(harness) + " --seed " + std::to_string(options.seed) + " --sequence " +
          std::to_string(sequence) + " --max-ops " + std::to_string(options.max_ops) +
-         (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug));
+         (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug)) +
+         (options.swarm ? " --swarm on" : " --swarm off");
 }
 
 FindingRecord ConformanceFinding(const CampaignOptions& options, const ConformanceReport& r) {
@@ -121,6 +123,11 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
       conformance.bug = options.bug;
       conformance.determinism_check_every = options.determinism_check_every;
       if (options.suite == Suite::kCrash) conformance.explore_crashes = CrashExploration{};
+      if (options.swarm) {
+        conformance.swarm_ops =
+            SwarmOps(kind, options.seed, SequenceStream(kind, options.suite == Suite::kCrash),
+                     first / kSequencesPerBlock);
+      }
       conformance.should_stop = [&] { return clock.Spent(); };
       conformance.on_progress = [&](int) {
         ++done;
@@ -142,6 +149,10 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
       }
       if (report.counterexample || report.nondeterminism) {
         out->findings.push_back(ConformanceFinding(options, report));
+        FindingRecord& f = out->findings.back();
+        if (conformance.swarm_ops) f.swarm["ops"] = DescribeOps(kind, *conformance.swarm_ops);
+        f.found_after_sequences = done;
+        f.found_after_seconds = clock.Elapsed() - report.shrink_seconds;
         ++totals.findings;
         if (on_finding) on_finding(out->findings.back());
         summary.stopped_by = "finding";
@@ -167,9 +178,33 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
                     run_block);
 }
 
-struct WorkloadTally {
-  bool done = false;
-};
+// The determinism self-check of a concurrency block: one seeded random schedule of the program,
+// run twice; the scheduling points, the schedule's length and the engine paths must agree.
+std::optional<std::string> RunTwice(const Body& body, uint64_t program_seed) {
+  struct Trace {
+    uint64_t steps = 0;
+    std::optional<std::string> failure;
+    std::map<std::string, uint64_t> paths;
+  };
+  auto run = [&] {
+    const std::map<std::string, uint64_t> before = coverage::Snapshot();
+    const ConcurrencyReport report = CheckRandom(body, 1, Mix64(program_seed));
+    return Trace{report.steps_total, report.failure, coverage::Delta(before, coverage::Snapshot())};
+  };
+  const Trace first = run();
+  const Trace second = run();
+  if (first.failure != second.failure) {
+    return "one random schedule of the program ran twice, and failed only once";
+  }
+  if (first.steps != second.steps) {
+    return "one random schedule of the program ran twice, in " + std::to_string(first.steps) +
+           " and " + std::to_string(second.steps) + " scheduling points";
+  }
+  if (first.paths != second.paths) {
+    return "one random schedule of the program ran twice, and reached other engine paths";
+  }
+  return std::nullopt;
+}
 
 void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
                          CampaignReport* out,
@@ -178,7 +213,7 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
   std::vector<StoreWorkload> workloads;
   for (const std::string& name : options.harnesses) workloads.push_back(*FindStoreWorkload(name));
   for (StoreWorkload w : workloads) summary.harnesses[std::string(StoreWorkloadName(w))];
-  const std::map<std::string, uint64_t> coverage_before = coverage::Snapshot();
+  for (const auto& [path, hits] : coverage::Snapshot()) summary.path_coverage[path];
   std::vector<bool> done(workloads.size(), false);
   std::vector<std::vector<FailureKind>> kinds_found(workloads.size());
   uint64_t schedules_done = 0;
@@ -200,11 +235,34 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
       check.stop_at_first = options.stop_at_first;
       if (options.time_budget_seconds > 0) check.time_budget_seconds = clock.Left();
       const Body body = StoreConcurrencyBody(workloads[w], program_seed);
+      const std::map<std::string, uint64_t> before = coverage::Snapshot();
       const ConcurrencyReport report =
           options.strategy == "pct"      ? CheckPct(body, count, options.depth, program_seed, check)
           : options.strategy == "random" ? CheckRandom(body, count, program_seed, check)
                                          : CheckPortfolio(body, count, program_seed, check);
+      AddCoverage(&summary.path_coverage, coverage::Delta(before, coverage::Snapshot()));
       HarnessTotals& totals = summary.harnesses[name];
+      if (options.determinism_check_every != 0 && report.ok() &&
+          Mix64(program_seed) % options.determinism_check_every == 0) {
+        ++totals.determinism_checks;
+        if (std::optional<std::string> difference = RunTwice(body, program_seed)) {
+          FindingRecord f = BaseFinding(options, name);
+          f.kind = "nondeterminism";
+          f.violation = "the harness is not deterministic here: " + *difference;
+          f.sequence = first;
+          f.seed = program_seed;
+          f.length_unit = "steps";
+          f.replay = "shardcheck concurrency --harness " + name + " --program-seed " +
+                     std::to_string(program_seed) + " --strategy random --iterations 1";
+          f.shape = f.kind;
+          f.signature = FindingSignature(f);
+          ++totals.findings;
+          out->findings.push_back(std::move(f));
+          if (on_finding) on_finding(out->findings.back());
+          summary.stopped_by = "finding";
+          return false;
+        }
+      }
       totals.sequences += report.schedules;
       totals.steps += report.steps_total;
       totals.seconds += report.seconds;
@@ -239,6 +297,8 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
         for (const std::string& choice : found.unusual) f.steps.push_back("unusual: " + choice);
         f.shape = f.kind;
         f.signature = FindingSignature(f);
+        f.found_after_sequences = schedules_done - report.schedules + found.schedule_index;
+        f.found_after_seconds = clock.Elapsed();
         ++totals.findings;
         out->findings.push_back(std::move(f));
         if (on_finding) on_finding(out->findings.back());
@@ -262,8 +322,6 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
     ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
                       run_block);
   }
-  summary.path_coverage = coverage::Delta(coverage_before, coverage::Snapshot());
-  // A livelock does not stop the run, but the run still found something.
 }
 
 }  // namespace
@@ -320,6 +378,7 @@ CampaignReport RunCampaign(const CampaignOptions& options,
   summary.iterations = options.iterations;
   summary.time_budget_seconds = options.time_budget_seconds;
   summary.stopped_by = "iterations";
+  if (options.swarm && options.suite != Suite::kConcurrency) summary.swarm["mode"] = "per-block";
   const Clock clock(options.time_budget_seconds);
   if (options.suite == Suite::kConcurrency) {
     const seeded::Scope scope(options.bug);

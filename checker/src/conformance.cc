@@ -165,7 +165,13 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     };
     try {
       rc::state::check(state, *harness, [&](const GenState& s) {
-        return rc::gen::map(GenOp(options.harness, s, options.explore_crashes.has_value()),
+        rc::Gen<Op> ops = GenOp(options.harness, s, options.explore_crashes.has_value());
+        if (options.swarm_ops) {
+          ops = rc::gen::suchThat(std::move(ops), [&](const Op& op) {
+            return (*options.swarm_ops)[static_cast<int>(op.kind)];
+          });
+        }
+        return rc::gen::map(std::move(ops),
                             [&](Op op) -> std::shared_ptr<const Command> {
                               return std::make_shared<const OpCommand>(op, &trace.hash);
                             });

@@ -117,7 +117,9 @@ json ToJson(const FindingRecord& f) {
                       {"unit", f.length_unit}}},
           {"gtest", f.gtest.empty() ? json(nullptr) : json(f.gtest)},
           {"shape", f.shape},
-          {"swarm", f.swarm}};
+          {"swarm", f.swarm},
+          {"found_after", {{"sequences", f.found_after_sequences},
+                           {"seconds", f.found_after_seconds}}}};
 }
 
 StatusOr<FindingRecord> FindingFromJson(const json& j) {
@@ -148,6 +150,10 @@ StatusOr<FindingRecord> FindingFromJson(const json& j) {
   if (j.contains("gtest") && j["gtest"].is_string()) f.gtest = j["gtest"].get<std::string>();
   if (j.contains("swarm") && j["swarm"].is_object()) {
     SS_RETURN_IF_ERROR(Field(j, "swarm", &f.swarm));
+  }
+  if (j.contains("found_after") && j["found_after"].is_object()) {
+    SS_RETURN_IF_ERROR(Field(j["found_after"], "sequences", &f.found_after_sequences));
+    SS_RETURN_IF_ERROR(Field(j["found_after"], "seconds", &f.found_after_seconds));
   }
   return f;
 }

@@ -139,6 +139,7 @@ struct SuiteArgs {
   std::optional<uint64_t> sequence;
   std::optional<uint32_t> jobs;
   uint32_t determinism_check_every = 20;
+  std::string swarm = "off";  // conformance and crash: on or off (docs/running-a-campaign.md)
   bool as_json = false;
   // concurrency
   std::string strategy = "portfolio";
@@ -487,6 +488,7 @@ std::vector<std::string> ShardArguments(const SuiteArgs& args) {
     if (args.stop_at_first) out.push_back("--stop-at-first");
   } else {
     add("--max-ops", std::to_string(args.max_ops));
+    add("--swarm", args.swarm);
   }
   return out;
 }
@@ -568,6 +570,11 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   options.max_ops = args.max_ops;
   options.sequence = args.sequence;
   options.determinism_check_every = args.determinism_check_every;
+  if (args.swarm != "on" && args.swarm != "off") {
+    std::cerr << "shardcheck: --swarm takes on or off, not '" << args.swarm << "'\n";
+    return kExitUsage;
+  }
+  options.swarm = args.swarm == "on" && suite != Suite::kConcurrency;
   options.strategy = args.strategy;
   options.depth = args.depth;
   options.stop_at_first = args.stop_at_first;
@@ -830,6 +837,8 @@ int Main(int argc, char** argv) {
       "conformance", "random op sequences against the reference models", "store, index, chunk or all");
   conformance->add_option("--max-ops", sargs.max_ops, "longest sequence")
       ->check(CLI::Range(1, 10000));
+  conformance->add_option("--swarm", sargs.swarm,
+                          "on: each block of sequences draws a random subset of the ops");
 
   std::string token;
   CLI::App* replay = app.add_subcommand("replay", "rerun one case from its replay token");
@@ -840,6 +849,8 @@ int Main(int argc, char** argv) {
       add_suite("crash", "the crash explorer: every disk flush of every sequence is a crash point",
                 "chunk, store or all");
   crash->add_option("--max-ops", sargs.max_ops, "longest sequence")->check(CLI::Range(1, 10000));
+  crash->add_option("--swarm", sargs.swarm,
+                    "on: each block of sequences draws a random subset of the ops");
 
   ConcurrencyArgs& cargs = sargs;
   CLI::App* concurrency =

@@ -178,7 +178,7 @@ TEST(CampaignTest, TheTimeBudgetStopsTheRunAndEveryHarnessGetsTurns) {
   options.suite = Suite::kCrash;
   options.harnesses = *SuiteHarnesses(Suite::kCrash, "all");
   options.iterations = 0;  // no limit
-  options.time_budget_seconds = 1.5;
+  options.time_budget_seconds = 4;
   const CampaignReport report = RunCampaign(options);
   EXPECT_EQ(report.summary.stopped_by, "time-budget");
   EXPECT_LT(report.summary.seconds, 30.0);

@@ -32,6 +32,7 @@
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/replay.h"
 #include "shardstore/checker/store_harness.h"
+#include "shardstore/checker/swarm.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -50,6 +51,8 @@ struct ConformanceOptions {
   // Asked before each sequence: true ends the search there (a time budget).
   std::function<bool()> should_stop;
   uint32_t determinism_check_every = 20;  // 0: never
+  // Swarm testing (swarm.h): generate only these op kinds (the alphabet's others are left out).
+  std::optional<OpKindSet> swarm_ops;
 };
 
 // The stream a harness's sequences are numbered in: "conformance/store", "crash/chunk".

@@ -63,6 +63,10 @@ struct FindingRecord {
   std::string shape;  // the minimized case's shape: op kinds ("Put.Reclaim.Get")
   std::string signature;
   std::map<std::string, std::string> swarm;  // the op and fault subset in force, if any
+  // What the shard had run when it found it (its own sequences, over its harnesses), and the
+  // search's seconds (minimizing excluded): the figures behind "time to find".
+  uint64_t found_after_sequences = 0;
+  double found_after_seconds = 0;
 };
 
 // Lower-cased, numbers and quoted text replaced, so one bug found with other keys, sizes and
