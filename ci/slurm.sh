@@ -122,7 +122,7 @@ submit() {  # submit <suite> <iterations> <results dir> [extra args]
 pids=()
 submit conformance 256 "$work/results" & pids+=($!)
 submit crash 128 "$work/results" & pids+=($!)
-submit concurrency 256 "$work/results" & pids+=($!)
+submit concurrency 128 "$work/results" & pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || fail "an sbatch array failed: $(cat "$work"/sbatch-*.out)"; done
 seeded=0
 if "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
