@@ -11,7 +11,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-iterations=160
+iterations=128
 
 # The command of a Kubernetes or AWS Batch file: its JSON-array "command", as words, with the
 # campaign's budget swapped for a small iteration count and /results for a folder here.

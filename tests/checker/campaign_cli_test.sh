@@ -35,7 +35,7 @@ expect 2 "dfs does not shard" "$shardcheck" concurrency --strategy dfs --shard 0
 expect 2 "merge of nothing there" "$shardcheck" merge "$work/nothing"
 
 # Each batch engine's variables name the shard (and so its results file).
-iterations=200
+iterations=128
 expect 0 "slurm" env SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=4 \
   "$shardcheck" conformance --iterations $iterations --results "$work/env"
 expect 0 "kubernetes" env JOB_COMPLETION_INDEX=2 SHARDCHECK_SHARDS=4 \
