@@ -122,6 +122,7 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
       conformance.max_ops = options.max_ops;
       conformance.bug = options.bug;
       conformance.determinism_check_every = options.determinism_check_every;
+      conformance.minimize = options.minimize;
       if (options.suite == Suite::kCrash) conformance.explore_crashes = CrashExploration{};
       if (options.swarm) {
         conformance.swarm_ops =

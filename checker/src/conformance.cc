@@ -117,7 +117,8 @@ void FinishCounterexample(const ConformanceOptions& options, const SequenceTrace
   // Only a case that fails again is minimized and printed as a replay and a test.
   if (std::optional<Case> reproducing =
           ReproducingCase(options, minimal.executed, minimal.repro)) {
-    const Minimized further = Minimize(*reproducing);
+    const Minimized further =
+        options.minimize ? Minimize(*reproducing) : Minimized{*reproducing, 0, 0};
     found->minimized = further.minimized;
     found->shrinks += further.edits;
     found->replayed = RunCase(found->minimized);
@@ -214,7 +215,7 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
       Counterexample found;
       found.original_ops = trace.executed.size();
       const rc::Shrinkable<rc::detail::CaseDescription> shrunk =
-          ShrinkCase(sequence, &found.shrinks);
+          options.minimize ? ShrinkCase(sequence, &found.shrinks) : sequence;
       // ShrinkCase's last evaluation may have passed: run the adopted case once more so the
       // trace is the minimized one's.
       const rc::detail::CaseDescription minimal = shrunk.value();

@@ -140,6 +140,7 @@ struct SuiteArgs {
   std::optional<uint32_t> jobs;
   uint32_t determinism_check_every = 20;
   std::string swarm = "off";  // conformance and crash: on or off (docs/running-a-campaign.md)
+  std::string minimize = "on";  // conformance and crash
   bool as_json = false;
   // concurrency
   std::string strategy = "portfolio";
@@ -489,6 +490,7 @@ std::vector<std::string> ShardArguments(const SuiteArgs& args) {
   } else {
     add("--max-ops", std::to_string(args.max_ops));
     add("--swarm", args.swarm);
+    add("--minimize", args.minimize);
   }
   return out;
 }
@@ -575,6 +577,11 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
     return kExitUsage;
   }
   options.swarm = args.swarm == "on" && suite != Suite::kConcurrency;
+  if (args.minimize != "on" && args.minimize != "off") {
+    std::cerr << "shardcheck: --minimize takes on or off, not '" << args.minimize << "'\n";
+    return kExitUsage;
+  }
+  options.minimize = args.minimize == "on";
   options.strategy = args.strategy;
   options.depth = args.depth;
   options.stop_at_first = args.stop_at_first;
@@ -837,6 +844,8 @@ int Main(int argc, char** argv) {
       "conformance", "random op sequences against the reference models", "store, index, chunk or all");
   conformance->add_option("--max-ops", sargs.max_ops, "longest sequence")
       ->check(CLI::Range(1, 10000));
+  conformance->add_option("--minimize", sargs.minimize,
+                  "off: report a failure as found, unshrunk (time-to-find benchmarks)");
   conformance->add_option("--swarm", sargs.swarm,
                           "on: each block of sequences draws a random subset of the ops");
 
@@ -849,6 +858,8 @@ int Main(int argc, char** argv) {
       add_suite("crash", "the crash explorer: every disk flush of every sequence is a crash point",
                 "chunk, store or all");
   crash->add_option("--max-ops", sargs.max_ops, "longest sequence")->check(CLI::Range(1, 10000));
+  crash->add_option("--minimize", sargs.minimize,
+                  "off: report a failure as found, unshrunk (time-to-find benchmarks)");
   crash->add_option("--swarm", sargs.swarm,
                     "on: each block of sequences draws a random subset of the ops");
 

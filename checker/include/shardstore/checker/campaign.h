@@ -50,7 +50,8 @@ struct CampaignOptions {
   uint32_t depth = 3;                  // concurrency: pct's depth
   bool stop_at_first = false;          // concurrency: a livelock ends the run too
   uint32_t determinism_check_every = 20;  // 0: never
-  bool swarm = false;  // conformance and crash: each block draws its op subset (swarm.h)
+  bool swarm = false;
+  bool minimize = true;  // conformance and crash: off reports failures unshrunk  // conformance and crash: each block draws its op subset (swarm.h)
   // Called after each sequence (schedule: after each block) with the shard's count so far.
   std::function<void(uint64_t done)> on_progress;
 };

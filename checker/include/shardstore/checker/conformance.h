@@ -51,6 +51,9 @@ struct ConformanceOptions {
   // Asked before each sequence: true ends the search there (a time budget).
   std::function<bool()> should_stop;
   uint32_t determinism_check_every = 20;  // 0: never
+  // Off: a failure is reported as found, not shrunk (a benchmark of time to find; a replay
+  // token still only when the case fails again).
+  bool minimize = true;
   // Swarm testing (swarm.h): generate only these op kinds (the alphabet's others are left out).
   std::optional<OpKindSet> swarm_ops;
 };
