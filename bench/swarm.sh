@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Swarm testing on and off: for every seeded bug of the conformance and crash suites, over 20
 # campaign seeds, the sequences and seconds each run needed to find it (the finding record's
-# found_after; minimizing is off, it is not part of finding), with --swarm on and off. Prints a Markdown table: bug, suite, then per mode how
-# many of the seeds found it within the budget and the median sequences and seconds (over the
-# seeds that found it; a miss counts as the budget).
+# found_after; minimizing is off, it is not part of finding), with --swarm on and off. Prints a
+# Markdown table: bug, suite, then per mode how many seeds found it within the budget, the
+# median sequences (over the seeds that found it) and the median seconds (a miss counts as the
+# budget). The concurrency suite draws programs, not op sequences: swarm does not apply.
 #
 #   bash bench/swarm.sh [SHARDCHECK] [SEEDS] [BUDGET]   (defaults: release build, 20, 20s)
 set -uo pipefail
