@@ -103,8 +103,7 @@ void AddCoverage(std::map<std::string, uint64_t>* total,
   for (const auto& [name, hits] : delta) (*total)[name] += hits;
 }
 
-void RunConformanceSuite(const CampaignOptions& options, const Clock& clock,
-                         CampaignReport* out,
+void RunConformanceSuite(const CampaignOptions& options, const Clock& clock, CampaignReport* out,
                          const std::function<void(const FindingRecord&)>& on_finding) {
   SummaryRecord& summary = out->summary;
   std::vector<HarnessKind> kinds;
@@ -207,8 +206,7 @@ std::optional<std::string> RunTwice(const Body& body, uint64_t program_seed) {
   return std::nullopt;
 }
 
-void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
-                         CampaignReport* out,
+void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, CampaignReport* out,
                          const std::function<void(const FindingRecord&)>& on_finding) {
   SummaryRecord& summary = out->summary;
   std::vector<StoreWorkload> workloads;
@@ -290,8 +288,8 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock,
         f.found_length = found.steps;
         f.minimized_length = found.minimized_steps;
         f.steps.push_back("found by " + found.strategy + " at schedule " +
-                          std::to_string(found.schedule_index) + " of the block: " +
-                          std::to_string(found.steps) + " steps, " +
+                          std::to_string(found.schedule_index) +
+                          " of the block: " + std::to_string(found.steps) + " steps, " +
                           std::to_string(found.preemptions) + " preemptions");
         f.steps.push_back("minimized: " + std::to_string(found.minimized_steps) + " steps, " +
                           std::to_string(found.minimized_preemptions) + " preemptions");

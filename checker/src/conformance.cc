@@ -115,8 +115,7 @@ void AddCoverage(std::map<std::string, uint64_t>* total,
 void FinishCounterexample(const ConformanceOptions& options, const SequenceTrace& minimal,
                           const std::string& description, Counterexample* found) {
   // Only a case that fails again is minimized and printed as a replay and a test.
-  if (std::optional<Case> reproducing =
-          ReproducingCase(options, minimal.executed, minimal.repro)) {
+  if (std::optional<Case> reproducing = ReproducingCase(options, minimal.executed, minimal.repro)) {
     const Minimized further =
         options.minimize ? Minimize(*reproducing) : Minimized{*reproducing, 0, 0};
     found->minimized = further.minimized;
@@ -124,10 +123,10 @@ void FinishCounterexample(const ConformanceOptions& options, const SequenceTrace
     found->replayed = RunCase(found->minimized);
     SS_ASSERT(!found->replayed.ok());  // Minimize keeps only edits that still fail
     found->token = EncodeToken(found->minimized);
-    found->gtest = GTestFor(
-        found->minimized,
-        std::string(HarnessName(options.harness)) + "Seed" + std::to_string(options.seed),
-        *found->replayed.violation);
+    found->gtest =
+        GTestFor(found->minimized,
+                 std::string(HarnessName(options.harness)) + "Seed" + std::to_string(options.seed),
+                 *found->replayed.violation);
   } else {
     found->minimized = Case{options.harness, options.bug, minimal.executed};
     found->replayed = RunCase(found->minimized);
@@ -172,10 +171,9 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
             return (*options.swarm_ops)[static_cast<int>(op.kind)];
           });
         }
-        return rc::gen::map(std::move(ops),
-                            [&](Op op) -> std::shared_ptr<const Command> {
-                              return std::make_shared<const OpCommand>(op, &trace.hash);
-                            });
+        return rc::gen::map(std::move(ops), [&](Op op) -> std::shared_ptr<const Command> {
+          return std::make_shared<const OpCommand>(op, &trace.hash);
+        });
       });
       if (std::optional<std::string> violation = harness->Finish()) RC_FAIL(*violation);
       record();
@@ -251,8 +249,8 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
         report.failing_seed = seed;
         report.nondeterminism = "the harness is not deterministic here: sequence " +
                                 std::to_string(index) + " ran twice, and " + difference;
-        report.nondeterministic_case = Case{options.harness, options.bug, first_ops,
-                                            options.explore_crashes.has_value()};
+        report.nondeterministic_case =
+            Case{options.harness, options.bug, first_ops, options.explore_crashes.has_value()};
         break;
       }
     }

@@ -91,9 +91,8 @@ JobsResult RunJobs(const JobsOptions& options) {
     const std::string log = (dir / (base.substr(0, base.size() - 6) + ".log")).string();
     std::vector<std::string> args = {options.executable};
     args.insert(args.end(), options.arguments.begin(), options.arguments.end());
-    for (const std::string& extra :
-         {std::string("--shard"), shard.ToString(), std::string("--results"),
-          options.results_dir}) {
+    for (const std::string& extra : {std::string("--shard"), shard.ToString(),
+                                     std::string("--results"), options.results_dir}) {
       args.push_back(extra);
     }
     std::vector<char*> argv;
@@ -155,15 +154,13 @@ JobsResult RunJobs(const JobsOptions& options) {
         eta = Duration(static_cast<double>(options.expected - std::min(options.expected, done)) /
                        rate);
       }
-      std::fprintf(stderr, "\r\033[K%s: %zu/%zu shards running, %llu%s done, %.0f/s, ETA %s, "
-                   "%llu finding%s",
-                   options.suite.c_str(), running, children.size(),
-                   static_cast<unsigned long long>(done),
-                   options.expected > 0
-                       ? ("/" + std::to_string(options.expected)).c_str()
-                       : "",
-                   rate, eta.c_str(), static_cast<unsigned long long>(findings),
-                   findings == 1 ? "" : "s");
+      std::fprintf(
+          stderr,
+          "\r\033[K%s: %zu/%zu shards running, %llu%s done, %.0f/s, ETA %s, "
+          "%llu finding%s",
+          options.suite.c_str(), running, children.size(), static_cast<unsigned long long>(done),
+          options.expected > 0 ? ("/" + std::to_string(options.expected)).c_str() : "", rate,
+          eta.c_str(), static_cast<unsigned long long>(findings), findings == 1 ? "" : "s");
       std::fflush(stderr);
     }
     if (running > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -43,8 +43,8 @@ std::optional<FileRecords> ReadFile(const std::string& name, const std::string& 
     if (record.is_discarded() || !record.is_object()) {
       return error(where + "not JSON: not a shardcheck results file");
     }
-    if (!record.contains("record") || !record.contains("schema") ||
-        !record["record"].is_string() || !record["schema"].is_number_integer()) {
+    if (!record.contains("record") || !record.contains("schema") || !record["record"].is_string() ||
+        !record["schema"].is_number_integer()) {
       return error(where + "no \"record\" and \"schema\": not a shardcheck results file");
     }
     const int schema = record["schema"].get<int>();
@@ -169,8 +169,7 @@ MergeReport MergeResults(const std::vector<std::string>& paths, const MergeOptio
     const std::string key =
         s.suite + " seed " + std::to_string(s.campaign_seed) + " shard " + s.shard.ToString();
     if (const auto it = seen.find(key); it != seen.end()) {
-      report.warnings.push_back(name + ": " + key + " is also in " + it->second +
-                                "; counted once");
+      report.warnings.push_back(name + ": " + key + " is also in " + it->second + "; counted once");
       continue;
     }
     seen[key] = name;
@@ -249,7 +248,8 @@ std::string DescribeMerge(const MergeReport& report) {
      << "\n";
   for (const MergedFinding& m : report.findings) {
     const FindingRecord& f = m.best;
-    os << "\n" << f.suite << "[" << f.harness << "] " << f.kind << " (signature " << f.signature
+    os << "\n"
+       << f.suite << "[" << f.harness << "] " << f.kind << " (signature " << f.signature
        << "): " << f.violation << "\n  hit by " << m.shards << " shard"
        << (m.shards == 1 ? "" : "s") << " (" << m.hits << " record" << (m.hits == 1 ? "" : "s")
        << "); first at sequence " << m.first_sequence << " (seed " << m.first_seed
@@ -266,9 +266,9 @@ json MergeJson(const MergeReport& report) {
   for (const auto& [suite, harnesses] : report.totals) {
     for (const auto& [harness, merged] : harnesses) {
       const HarnessTotals& t = merged.totals;
-      totals[suite][harness] = {{"sequences", t.sequences}, {"ops", t.ops},
+      totals[suite][harness] = {{"sequences", t.sequences},       {"ops", t.ops},
                                 {"crash_states", t.crash_states}, {"steps", t.steps},
-                                {"findings", t.findings}, {"seconds", t.seconds},
+                                {"findings", t.findings},         {"seconds", t.seconds},
                                 {"shards", merged.shards}};
     }
   }
@@ -287,7 +287,9 @@ json MergeJson(const MergeReport& report) {
   }
   return {{"record", "merge"},
           {"schema", kResultsSchema},
-          {"result", !report.ok() ? "error" : report.findings.empty() ? "pass" : "violation"},
+          {"result", !report.ok()              ? "error"
+                     : report.findings.empty() ? "pass"
+                                               : "violation"},
           {"files", report.files},
           {"commits", report.commits},
           {"errors", report.errors},

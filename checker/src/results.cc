@@ -38,8 +38,8 @@ Status ShardFrom(const json& object, Shard* shard) {
   if (Status s = Field(value, "index", &index); !s.ok()) return s;
   if (Status s = Field(value, "count", &count); !s.ok()) return s;
   if (count == 0 || count > kShardsMax || index >= count) {
-    return Status::InvalidArgument("shard " + std::to_string(index) + "/" +
-                                   std::to_string(count) + " is out of range");
+    return Status::InvalidArgument("shard " + std::to_string(index) + "/" + std::to_string(count) +
+                                   " is out of range");
   }
   shard->index = static_cast<uint32_t>(index);
   shard->count = static_cast<uint32_t>(count);
@@ -113,13 +113,13 @@ json ToJson(const FindingRecord& f) {
           {"token", f.token},
           {"strategy", f.strategy.empty() ? json(nullptr) : json(f.strategy)},
           {"steps", f.steps},
-          {"length", {{"found", f.found_length}, {"minimized", f.minimized_length},
-                      {"unit", f.length_unit}}},
+          {"length",
+           {{"found", f.found_length}, {"minimized", f.minimized_length}, {"unit", f.length_unit}}},
           {"gtest", f.gtest.empty() ? json(nullptr) : json(f.gtest)},
           {"shape", f.shape},
           {"swarm", f.swarm},
-          {"found_after", {{"sequences", f.found_after_sequences},
-                           {"seconds", f.found_after_seconds}}}};
+          {"found_after",
+           {{"sequences", f.found_after_sequences}, {"seconds", f.found_after_seconds}}}};
 }
 
 StatusOr<FindingRecord> FindingFromJson(const json& j) {

@@ -34,8 +34,8 @@ ShardOrError ResolveShard(std::string_view flag, uint32_t count_flag, const Gete
   if (!flag.empty()) {
     out.shard = ParseShard(flag);
     if (!out.shard) {
-      out.error = "--shard takes I/N with 0 <= I < N <= " + std::to_string(kShardsMax) +
-                  ", not '" + std::string(flag) + "'";
+      out.error = "--shard takes I/N with 0 <= I < N <= " + std::to_string(kShardsMax) + ", not '" +
+                  std::string(flag) + "'";
     } else if (count_flag != 0 && count_flag != out.shard->count) {
       out.error = "--shard " + std::string(flag) + " and --shards " + std::to_string(count_flag) +
                   " disagree";

@@ -139,7 +139,7 @@ struct SuiteArgs {
   std::optional<uint64_t> sequence;
   std::optional<uint32_t> jobs;
   uint32_t determinism_check_every = 20;
-  std::string swarm = "off";  // conformance and crash: on or off (docs/running-a-campaign.md)
+  std::string swarm = "off";    // conformance and crash: on or off (docs/running-a-campaign.md)
   std::string minimize = "on";  // conformance and crash
   bool as_json = false;
   // concurrency
@@ -360,7 +360,8 @@ void PrintSummary(std::ostream& os, const SummaryRecord& summary) {
          << (concurrency ? " schedules/s)" : " seq/s)");
     }
     os << (t.findings == 0 ? ", no failure" : "") << "\n";
-    if (t.crash_states > 0) os << "  crash states recovered and checked: " << t.crash_states << "\n";
+    if (t.crash_states > 0)
+      os << "  crash states recovered and checked: " << t.crash_states << "\n";
   }
   if (!summary.op_coverage.empty()) {
     os << "  ops:";
@@ -380,9 +381,9 @@ void PrintSummary(std::ostream& os, const SummaryRecord& summary) {
 
 void PrintFinding(std::ostream& os, const FindingRecord& f) {
   os << "\nVIOLATION (" << f.kind << ") in " << f.suite << "[" << f.harness << "], sequence "
-     << f.sequence << " (seed " << f.seed << ", shard " << f.shard.ToString() << "): "
-     << f.violation << "\nminimized from " << f.found_length << " to " << f.minimized_length
-     << " " << f.length_unit << ":\n";
+     << f.sequence << " (seed " << f.seed << ", shard " << f.shard.ToString()
+     << "): " << f.violation << "\nminimized from " << f.found_length << " to "
+     << f.minimized_length << " " << f.length_unit << ":\n";
   for (const std::string& step : f.steps) os << "  " << step << "\n";
   os << "\nreplay: " << f.replay << "\n";
   if (!f.gtest.empty()) os << "\nGoogleTest for tests/regress/:\n" << f.gtest;
@@ -412,7 +413,9 @@ json CampaignJson(const CampaignReport& report) {
   }
   const bool violation = !report.findings.empty();
   json out{{"suite", s.suite},
-           {"result", violation ? "violation" : report.error.empty() ? "pass" : "error"},
+           {"result", violation              ? "violation"
+                      : report.error.empty() ? "pass"
+                                             : "error"},
            {"seed", s.campaign_seed},
            {"shard", s.shard.ToString()},
            {"iterations", sequences},
@@ -473,8 +476,13 @@ int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool 
 
 // The arguments a shard process of `--jobs` gets: this run's, less --jobs, --shard, --results.
 std::vector<std::string> ShardArguments(const SuiteArgs& args) {
-  std::vector<std::string> out = {args.suite, "--iterations", std::to_string(args.iterations),
-                                  "--seed", std::to_string(args.seed), "--harness", args.harness,
+  std::vector<std::string> out = {args.suite,
+                                  "--iterations",
+                                  std::to_string(args.iterations),
+                                  "--seed",
+                                  std::to_string(args.seed),
+                                  "--harness",
+                                  args.harness,
                                   "--determinism-check-every",
                                   std::to_string(args.determinism_check_every)};
   auto add = [&](const char* flag, const std::string& value) {
@@ -528,9 +536,8 @@ int RunJobsAndMerge(const SuiteArgs& args, const CampaignOptions& options) {
     const Shard shard{i, jobs.jobs, "--jobs"};
     files.push_back((std::filesystem::path(dir) / ResultsFileName(args.suite, shard)).string());
     if (result.exit_codes[i] > kExitViolation) {
-      std::cerr << "shardcheck: shard " << shard.ToString() << " exited "
-                << result.exit_codes[i] << "; its log: "
-                << files.back().substr(0, files.back().size() - 6) << ".log\n";
+      std::cerr << "shardcheck: shard " << shard.ToString() << " exited " << result.exit_codes[i]
+                << "; its log: " << files.back().substr(0, files.back().size() - 6) << ".log\n";
       rc = kExitUsage;
     }
   }
@@ -595,8 +602,8 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   options.shard = *shard.shard;
   if (suite == Suite::kConcurrency) {
     const std::string& strategy = args.strategy;
-    const bool whole = !args.schedule.empty() || strategy == "dfs" || strategy == "ipb" ||
-                       strategy == "delay";
+    const bool whole =
+        !args.schedule.empty() || strategy == "dfs" || strategy == "ipb" || strategy == "delay";
     if (whole) {
       // A systematic search (or a replay) covers one program whole: nothing to cut in shards.
       if (options.shard.count > 1 || args.jobs || !args.results.empty() || args.sequence) {
@@ -665,7 +672,6 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   if (!report.findings.empty()) return kExitViolation;
   return report.error.empty() ? 0 : kExitUsage;
 }
-
 
 struct LinearizeArgs {
   std::string path;
@@ -840,12 +846,13 @@ int Main(int argc, char** argv) {
     sub->add_flag("--json", sargs.as_json, "one JSON object on stdout, last");
     return sub;
   };
-  CLI::App* conformance = add_suite(
-      "conformance", "random op sequences against the reference models", "store, index, chunk or all");
+  CLI::App* conformance =
+      add_suite("conformance", "random op sequences against the reference models",
+                "store, index, chunk or all");
   conformance->add_option("--max-ops", sargs.max_ops, "longest sequence")
       ->check(CLI::Range(1, 10000));
   conformance->add_option("--minimize", sargs.minimize,
-                  "off: report a failure as found, unshrunk (time-to-find benchmarks)");
+                          "off: report a failure as found, unshrunk (time-to-find benchmarks)");
   conformance->add_option("--swarm", sargs.swarm,
                           "on: each block of sequences draws a random subset of the ops");
 
@@ -859,15 +866,14 @@ int Main(int argc, char** argv) {
                 "chunk, store or all");
   crash->add_option("--max-ops", sargs.max_ops, "longest sequence")->check(CLI::Range(1, 10000));
   crash->add_option("--minimize", sargs.minimize,
-                  "off: report a failure as found, unshrunk (time-to-find benchmarks)");
+                    "off: report a failure as found, unshrunk (time-to-find benchmarks)");
   crash->add_option("--swarm", sargs.swarm,
                     "on: each block of sequences draws a random subset of the ops");
 
   ConcurrencyArgs& cargs = sargs;
-  CLI::App* concurrency =
-      add_suite("concurrency",
-                "the store under the deterministic scheduler, checked for linearizability",
-                "clients, reclaim-compact, list-delete, readers-reset or all");
+  CLI::App* concurrency = add_suite(
+      "concurrency", "the store under the deterministic scheduler, checked for linearizability",
+      "clients, reclaim-compact, list-delete, readers-reset or all");
   concurrency->add_option("--strategy", cargs.strategy,
                           "portfolio (random and pct at depths 1-3 in turn), random, pct, dfs, "
                           "ipb (dfs with bound 0, 1, ... depth) or delay (delay bounding)");

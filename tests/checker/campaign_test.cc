@@ -46,8 +46,7 @@ TEST(ShardTest, ReadsEveryBatchEnginesIndex) {
   ASSERT_TRUE(kubernetes_flag.shard) << kubernetes_flag.error;
   EXPECT_EQ(kubernetes_flag.shard->ToString(), "5/6");
   const ShardOrError aws = ResolveShard(
-      "", 0,
-      Environment({{"AWS_BATCH_JOB_ARRAY_INDEX", "0"}, {"AWS_BATCH_JOB_ARRAY_SIZE", "3"}}));
+      "", 0, Environment({{"AWS_BATCH_JOB_ARRAY_INDEX", "0"}, {"AWS_BATCH_JOB_ARRAY_SIZE", "3"}}));
   ASSERT_TRUE(aws.shard) << aws.error;
   EXPECT_EQ(aws.shard->ToString(), "0/3");
   EXPECT_EQ(ResolveShard("", 0, Environment({})).shard->ToString(), "0/1");
@@ -59,10 +58,10 @@ TEST(ShardTest, ReadsEveryBatchEnginesIndex) {
 TEST(ShardTest, RefusesWhatDoesNotAddUp) {
   EXPECT_FALSE(ResolveShard("", 0, Environment({{"JOB_COMPLETION_INDEX", "1"}})).shard);
   EXPECT_NE(ResolveShard("", 0, Environment({{"JOB_COMPLETION_INDEX", "1"}})).error, "");
-  EXPECT_FALSE(ResolveShard("", 0,
-                            Environment({{"SLURM_ARRAY_TASK_ID", "4"},
-                                         {"SLURM_ARRAY_TASK_COUNT", "4"}}))
-                   .shard);
+  EXPECT_FALSE(
+      ResolveShard("", 0,
+                   Environment({{"SLURM_ARRAY_TASK_ID", "4"}, {"SLURM_ARRAY_TASK_COUNT", "4"}}))
+          .shard);
   EXPECT_FALSE(ResolveShard("", 0, Environment({{"AWS_BATCH_JOB_ARRAY_INDEX", "x"}})).shard);
   EXPECT_FALSE(ResolveShard("1/4", 3, Environment({})).shard);
   EXPECT_FALSE(ResolveShard("", 3, Environment({})).shard);  // a count without an index
@@ -235,8 +234,8 @@ TEST(CampaignTest, AConcurrencyFindingRecordAloneReplaysItsSchedule) {
   ASSERT_TRUE(bug);
   {
     const seeded::Scope scope(bug->bug);
-    const ConcurrencyReport replay = Replay(StoreConcurrencyBody(*workload, record->seed),
-                                            record->token);
+    const ConcurrencyReport replay =
+        Replay(StoreConcurrencyBody(*workload, record->seed), record->token);
     ASSERT_FALSE(replay.ok());
     EXPECT_EQ(FailureKindName(replay.kind), record->kind);
   }

@@ -44,14 +44,15 @@ struct CampaignOptions {
   std::optional<uint64_t> sequence;
   double time_budget_seconds = 0;  // 0: none
   seeded::Bug bug = seeded::Bug::kNone;
-  std::vector<std::string> harnesses;  // from SuiteHarnesses
-  int max_ops = 50;                    // conformance and crash
-  std::string strategy = "portfolio";  // concurrency: random, pct or portfolio
-  uint32_t depth = 3;                  // concurrency: pct's depth
-  bool stop_at_first = false;          // concurrency: a livelock ends the run too
+  std::vector<std::string> harnesses;     // from SuiteHarnesses
+  int max_ops = 50;                       // conformance and crash
+  std::string strategy = "portfolio";     // concurrency: random, pct or portfolio
+  uint32_t depth = 3;                     // concurrency: pct's depth
+  bool stop_at_first = false;             // concurrency: a livelock ends the run too
   uint32_t determinism_check_every = 20;  // 0: never
   bool swarm = false;
-  bool minimize = true;  // conformance and crash: off reports failures unshrunk  // conformance and crash: each block draws its op subset (swarm.h)
+  bool minimize = true;  // conformance and crash: off reports failures unshrunk  // conformance and
+                         // crash: each block draws its op subset (swarm.h)
   // Called after each sequence (schedule: after each block) with the shard's count so far.
   std::function<void(uint64_t done)> on_progress;
 };

@@ -79,12 +79,12 @@ struct Counterexample {
 struct ConformanceReport {
   HarnessKind harness = HarnessKind::kStore;
   uint64_t seed = 0;
-  int sequences = 0;          // run in the search, the failing one included
-  bool stopped = false;       // should_stop ended the search
+  int sequences = 0;              // run in the search, the failing one included
+  bool stopped = false;           // should_stop ended the search
   uint64_t failing_sequence = 0;  // with a counterexample or nondeterminism: its index
   uint64_t failing_seed = 0;      // and its seed
-  uint64_t ops = 0;           // run in those sequences
-  uint64_t crash_states = 0;  // recovered and checked by the crash explorer in the search
+  uint64_t ops = 0;               // run in those sequences
+  uint64_t crash_states = 0;      // recovered and checked by the crash explorer in the search
   double search_seconds = 0;
   double shrink_seconds = 0;
   std::array<uint64_t, kOpKindCount> op_counts{};

@@ -24,8 +24,8 @@ struct JobsOptions {
   std::string suite;
   uint32_t jobs = 1;
   std::string results_dir;
-  bool progress = false;         // draw the progress line on stderr
-  uint64_t expected = 0;         // sequences over every shard, for the ETA; 0: unknown
+  bool progress = false;  // draw the progress line on stderr
+  uint64_t expected = 0;  // sequences over every shard, for the ETA; 0: unknown
   double time_budget_seconds = 0;
 };
 

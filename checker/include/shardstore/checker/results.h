@@ -52,9 +52,9 @@ struct FindingRecord {
   Shard shard;
   std::string bug;  // the seeded bug that was on, or empty
   BuildInfo build;
-  std::string replay;     // the command that reproduces it
-  std::string token;      // ss1:... (ops and power cuts) or sched1:... (a schedule)
-  std::string strategy;   // concurrency: the strategy that found it
+  std::string replay;              // the command that reproduces it
+  std::string token;               // ss1:... (ops and power cuts) or sched1:... (a schedule)
+  std::string strategy;            // concurrency: the strategy that found it
   std::vector<std::string> steps;  // the minimized case, one readable step each
   uint64_t found_length = 0;       // ops (or scheduling steps) when found
   uint64_t minimized_length = 0;   // and after minimization
