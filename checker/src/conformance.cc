@@ -157,6 +157,7 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
     std::unique_ptr<Harness> harness = MakeHarness(options.harness, options.explore_crashes);
     const CrashExplorer* explorer = harness->crash_explorer();
     trace = SequenceTrace{};
+    if (options.on_sequence_start) options.on_sequence_start();
     auto record = [&] {
       trace.executed = harness->executed();
       trace.op_counts = harness->op_counts();

@@ -11,6 +11,7 @@
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/replay.h"
 #include "shardstore/checker/store_concurrency.h"
+#include "shardstore/coverage.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -113,6 +114,32 @@ TEST(ConformanceStreamTest, EachSequenceIsItsOwn) {
   }
   EXPECT_EQ(ops, whole.ops);
   EXPECT_EQ(coverage, whole.coverage);
+}
+
+SS_COVERAGE_POINT(kFlakyPath, "test: a path taken every other run");
+
+// The self-check: a harness that takes another path the second time is reported, as
+// nondeterminism, at a sampled sequence; a deterministic one never is.
+TEST(ConformanceStreamTest, TheDeterminismSelfCheckCatchesADifference) {
+  ConformanceOptions options;
+  options.harness = HarnessKind::kIndex;
+  options.iterations = 200;
+  options.determinism_check_every = 10;
+  const ConformanceReport steady = RunConformance(options);
+  EXPECT_FALSE(steady.nondeterminism) << *steady.nondeterminism;
+  EXPECT_GT(steady.determinism_checks, 5u);
+  EXPECT_LT(steady.determinism_checks, 50u);
+
+  int runs = 0;
+  options.on_sequence_start = [&] {
+    if (++runs % 2 == 0) SS_COVER(kFlakyPath);
+  };
+  const ConformanceReport flaky = RunConformance(options);
+  ASSERT_TRUE(flaky.nondeterminism);
+  EXPECT_NE(flaky.nondeterminism->find("not deterministic"), std::string::npos);
+  EXPECT_FALSE(flaky.counterexample);
+  EXPECT_EQ(flaky.failing_seed,
+            SequenceSeed(options.seed, "conformance/index", flaky.failing_sequence));
 }
 
 CampaignOptions Conformance(uint64_t iterations, Shard shard = {}) {

@@ -48,6 +48,9 @@ struct ConformanceOptions {
   std::optional<CrashExploration> explore_crashes;
   // Called after each sequence of the search with the number run so far.
   std::function<void(int)> on_progress;
+  // Called as each sequence starts, inside what the determinism self-check compares (tests
+  // make a harness nondeterministic through it).
+  std::function<void()> on_sequence_start;
   // Asked before each sequence: true ends the search there (a time budget).
   std::function<bool()> should_stop;
   uint32_t determinism_check_every = 20;  // 0: never
