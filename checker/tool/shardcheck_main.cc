@@ -477,8 +477,6 @@ int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool 
 // The arguments a shard process of `--jobs` gets: this run's, less --jobs, --shard, --results.
 std::vector<std::string> ShardArguments(const SuiteArgs& args) {
   std::vector<std::string> out = {args.suite,
-                                  "--iterations",
-                                  std::to_string(args.iterations),
                                   "--seed",
                                   std::to_string(args.seed),
                                   "--harness",
@@ -489,6 +487,8 @@ std::vector<std::string> ShardArguments(const SuiteArgs& args) {
     out.push_back(flag);
     out.push_back(value);
   };
+  // 0: a time budget alone (each shard then takes no --iterations either).
+  if (args.iterations != 0) add("--iterations", std::to_string(args.iterations));
   if (!args.bug.empty()) add("--bug", args.bug);
   if (!args.time_budget.empty()) add("--time-budget", args.time_budget);
   if (args.suite == "concurrency") {

@@ -70,6 +70,9 @@ expect_in "$work/out" "merged 2 results files" "--jobs merges its shards"
 [ -f "$work/jobs/conformance-shard-1-of-2.jsonl" ] ||
   { echo "FAIL: --jobs left no results file"; failures=$((failures + 1)); }
 
+expect 0 "--jobs 2 with a time budget alone" "$shardcheck" conformance --jobs 2 --time-budget 1s
+expect_in "$work/out" "merged 2 results files" "--jobs with a time budget merges its shards"
+
 # 20 shards of a seeded bug: one signature, hit by every shard that found it.
 if "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
   for i in $(seq 0 19); do
