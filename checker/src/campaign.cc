@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/store_concurrency.h"
@@ -111,61 +112,86 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock, Cam
   for (HarnessKind kind : kinds) summary.harnesses[std::string(HarnessName(kind))];
   for (const auto& [path, hits] : coverage::Snapshot()) summary.path_coverage[path];
   uint64_t done = 0;
+  std::set<std::string> seen;  // harness + normalized violation, with --keep-going
+  auto seen_key = [](HarnessKind kind, const std::string& violation) {
+    return std::string(HarnessName(kind)) + ":" + NormalizeViolation(violation);
+  };
+  // Runs sequences [first, end) of `kind`; false when the shard is to stop.
+  auto run_range = [&](HarnessKind kind, uint64_t first, uint64_t end) {
+    ConformanceOptions conformance;
+    conformance.harness = kind;
+    conformance.seed = options.seed;
+    conformance.first_sequence = first;
+    conformance.iterations = static_cast<int>(end - first);
+    conformance.max_ops = options.max_ops;
+    conformance.bug = options.bug;
+    conformance.determinism_check_every = options.determinism_check_every;
+    conformance.minimize = options.minimize;
+    if (options.keep_going) {
+      conformance.minimize_if = [&](const std::string& violation) {
+        return seen.count(seen_key(kind, violation)) == 0;
+      };
+    }
+    if (options.suite == Suite::kCrash) conformance.explore_crashes = CrashExploration{};
+    if (options.swarm) {
+      conformance.swarm_ops =
+          SwarmOps(kind, options.seed, SequenceStream(kind, options.suite == Suite::kCrash),
+                   first / kSequencesPerBlock);
+    }
+    conformance.should_stop = [&] { return clock.Spent(); };
+    conformance.on_progress = [&](int) {
+      ++done;
+      if (options.on_progress) options.on_progress(done);
+    };
+    const ConformanceReport report = RunConformance(conformance);
+    HarnessTotals& totals = summary.harnesses[std::string(HarnessName(kind))];
+    totals.sequences += static_cast<uint64_t>(report.sequences);
+    totals.ops += report.ops;
+    totals.crash_states += report.crash_states;
+    totals.determinism_checks += report.determinism_checks;
+    totals.seconds += report.search_seconds + report.shrink_seconds;
+    AddCoverage(&summary.path_coverage, report.coverage);
+    for (int k = 0; k < kOpKindCount; ++k) {
+      if (report.op_counts[k] > 0) {
+        summary.op_coverage[std::string(OpKindName(static_cast<OpKind>(k)))] += report.op_counts[k];
+      }
+    }
+    if (report.counterexample && options.keep_going && !report.minimized && options.minimize) {
+      ++totals.repeats;  // like one found before: counted, not minimized again
+      return std::optional<uint64_t>(report.failing_sequence + 1);
+    }
+    if (report.counterexample || report.nondeterminism) {
+      out->findings.push_back(ConformanceFinding(options, report));
+      FindingRecord& f = out->findings.back();
+      if (conformance.swarm_ops) f.swarm["ops"] = DescribeOps(kind, *conformance.swarm_ops);
+      f.found_after_sequences = done;
+      f.found_after_seconds = clock.Elapsed() - report.shrink_seconds;
+      ++totals.findings;
+      if (on_finding) on_finding(out->findings.back());
+      if (report.counterexample) seen.insert(seen_key(kind, report.search_violation));
+      if (options.keep_going && report.counterexample) {
+        return std::optional<uint64_t>(report.failing_sequence + 1);
+      }
+      summary.stopped_by = "finding";
+      return std::optional<uint64_t>();
+    }
+    if (!report.error.empty()) {
+      out->error = report.error;
+      summary.stopped_by = "error";
+      return std::optional<uint64_t>();
+    }
+    if (report.stopped) {
+      summary.stopped_by = "time-budget";
+      return std::optional<uint64_t>();
+    }
+    return std::optional<uint64_t>(end);
+  };
   auto run_block = [&](uint64_t first, uint64_t count) {
     for (HarnessKind kind : kinds) {
-      ConformanceOptions conformance;
-      conformance.harness = kind;
-      conformance.seed = options.seed;
-      conformance.first_sequence = first;
-      conformance.iterations = static_cast<int>(count);
-      conformance.max_ops = options.max_ops;
-      conformance.bug = options.bug;
-      conformance.determinism_check_every = options.determinism_check_every;
-      conformance.minimize = options.minimize;
-      if (options.suite == Suite::kCrash) conformance.explore_crashes = CrashExploration{};
-      if (options.swarm) {
-        conformance.swarm_ops =
-            SwarmOps(kind, options.seed, SequenceStream(kind, options.suite == Suite::kCrash),
-                     first / kSequencesPerBlock);
-      }
-      conformance.should_stop = [&] { return clock.Spent(); };
-      conformance.on_progress = [&](int) {
-        ++done;
-        if (options.on_progress) options.on_progress(done);
-      };
-      const ConformanceReport report = RunConformance(conformance);
-      HarnessTotals& totals = summary.harnesses[std::string(HarnessName(kind))];
-      totals.sequences += static_cast<uint64_t>(report.sequences);
-      totals.ops += report.ops;
-      totals.crash_states += report.crash_states;
-      totals.determinism_checks += report.determinism_checks;
-      totals.seconds += report.search_seconds + report.shrink_seconds;
-      AddCoverage(&summary.path_coverage, report.coverage);
-      for (int k = 0; k < kOpKindCount; ++k) {
-        if (report.op_counts[k] > 0) {
-          summary.op_coverage[std::string(OpKindName(static_cast<OpKind>(k)))] +=
-              report.op_counts[k];
-        }
-      }
-      if (report.counterexample || report.nondeterminism) {
-        out->findings.push_back(ConformanceFinding(options, report));
-        FindingRecord& f = out->findings.back();
-        if (conformance.swarm_ops) f.swarm["ops"] = DescribeOps(kind, *conformance.swarm_ops);
-        f.found_after_sequences = done;
-        f.found_after_seconds = clock.Elapsed() - report.shrink_seconds;
-        ++totals.findings;
-        if (on_finding) on_finding(out->findings.back());
-        summary.stopped_by = "finding";
-        return false;
-      }
-      if (!report.error.empty()) {
-        out->error = report.error;
-        summary.stopped_by = "error";
-        return false;
-      }
-      if (report.stopped) {
-        summary.stopped_by = "time-budget";
-        return false;
+      for (uint64_t next = first; next < first + count;) {
+        const std::optional<uint64_t> resume = run_range(kind, next, first + count);
+        if (!resume) return false;
+        next = *resume;
       }
     }
     return true;
@@ -301,7 +327,10 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
         ++totals.findings;
         out->findings.push_back(std::move(f));
         if (on_finding) on_finding(out->findings.back());
-        if (options.stop_at_first || found.failure.kind != FailureKind::kLivelock) stop = true;
+        if (options.stop_at_first ||
+            (!options.keep_going && found.failure.kind != FailureKind::kLivelock)) {
+          stop = true;
+        }
       }
       if (report.budget_spent) {
         summary.stopped_by = "time-budget";

@@ -112,12 +112,12 @@ void AddCoverage(std::map<std::string, uint64_t>* total,
   for (const auto& [path, hits] : delta) (*total)[path] += hits;
 }
 
-void FinishCounterexample(const ConformanceOptions& options, const SequenceTrace& minimal,
-                          const std::string& description, Counterexample* found) {
+void FinishCounterexample(const ConformanceOptions& options, bool minimize,
+                          const SequenceTrace& minimal, const std::string& description,
+                          Counterexample* found) {
   // Only a case that fails again is minimized and printed as a replay and a test.
   if (std::optional<Case> reproducing = ReproducingCase(options, minimal.executed, minimal.repro)) {
-    const Minimized further =
-        options.minimize ? Minimize(*reproducing) : Minimized{*reproducing, 0, 0};
+    const Minimized further = minimize ? Minimize(*reproducing) : Minimized{*reproducing, 0, 0};
     found->minimized = further.minimized;
     found->shrinks += further.edits;
     found->replayed = RunCase(found->minimized);
@@ -211,15 +211,19 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
       report.failing_sequence = index;
       report.failing_seed = seed;
       report.search_seconds = SecondsSince(start);
+      report.search_violation = outcome.result.description;
+      const bool minimize = options.minimize &&
+                            (!options.minimize_if || options.minimize_if(report.search_violation));
+      report.minimized = minimize;
       Counterexample found;
       found.original_ops = trace.executed.size();
       const rc::Shrinkable<rc::detail::CaseDescription> shrunk =
-          options.minimize ? ShrinkCase(sequence, &found.shrinks) : sequence;
+          minimize ? ShrinkCase(sequence, &found.shrinks) : sequence;
       // ShrinkCase's last evaluation may have passed: run the adopted case once more so the
       // trace is the minimized one's.
       const rc::detail::CaseDescription minimal = shrunk.value();
       found.rapidcheck_ops = trace.executed.size();
-      FinishCounterexample(options, trace, minimal.result.description, &found);
+      FinishCounterexample(options, minimize, trace, minimal.result.description, &found);
       report.counterexample = std::move(found);
       report.shrink_seconds = SecondsSince(start) - report.search_seconds;
       return report;

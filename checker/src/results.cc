@@ -164,6 +164,7 @@ void HarnessTotals::Add(const HarnessTotals& other) {
   crash_states += other.crash_states;
   steps += other.steps;
   findings += other.findings;
+  repeats += other.repeats;
   determinism_checks += other.determinism_checks;
   seconds += other.seconds;
 }
@@ -176,6 +177,7 @@ json ToJson(const SummaryRecord& s) {
                        {"crash_states", t.crash_states},
                        {"steps", t.steps},
                        {"findings", t.findings},
+                       {"repeats", t.repeats},
                        {"determinism_checks", t.determinism_checks},
                        {"seconds", t.seconds}};
   }
@@ -220,6 +222,7 @@ StatusOr<SummaryRecord> SummaryFromJson(const json& j) {
     SS_RETURN_IF_ERROR(Field(t, "steps", &totals.steps));
     SS_RETURN_IF_ERROR(Field(t, "findings", &totals.findings));
     SS_RETURN_IF_ERROR(Field(t, "determinism_checks", &totals.determinism_checks));
+    if (t.contains("repeats")) SS_RETURN_IF_ERROR(Field(t, "repeats", &totals.repeats));
     SS_RETURN_IF_ERROR(Field(t, "seconds", &totals.seconds));
   }
   SS_RETURN_IF_ERROR(Field(j, "coverage", &coverage));

@@ -148,6 +148,7 @@ struct SuiteArgs {
   std::string schedule;
   std::optional<uint64_t> program_seed;
   bool stop_at_first = false;
+  bool keep_going = false;
 };
 using ConcurrencyArgs = SuiteArgs;
 
@@ -490,6 +491,7 @@ std::vector<std::string> ShardArguments(const SuiteArgs& args) {
   // 0: a time budget alone (each shard then takes no --iterations either).
   if (args.iterations != 0) add("--iterations", std::to_string(args.iterations));
   if (!args.bug.empty()) add("--bug", args.bug);
+  if (args.keep_going) out.push_back("--keep-going");
   if (!args.time_budget.empty()) add("--time-budget", args.time_budget);
   if (args.suite == "concurrency") {
     add("--strategy", args.strategy);
@@ -592,6 +594,7 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   options.strategy = args.strategy;
   options.depth = args.depth;
   options.stop_at_first = args.stop_at_first;
+  options.keep_going = args.keep_going;
   const ShardOrError shard = ResolveShard(args.shard, args.shards, [](const char* name) {
     return static_cast<const char*>(std::getenv(name));
   });
@@ -843,6 +846,8 @@ int Main(int argc, char** argv) {
     sub->add_option("--sequence", sargs.sequence, "run only this sequence of each harness");
     sub->add_option("--determinism-check-every", sargs.determinism_check_every,
                     "run one sequence in this many twice and compare their traces (0: never)");
+    sub->add_flag("--keep-going", sargs.keep_going,
+                  "go on past findings (each kind minimized once per shard; the rest counted)");
     sub->add_flag("--json", sargs.as_json, "one JSON object on stdout, last");
     return sub;
   };

@@ -215,6 +215,21 @@ TEST(CampaignTest, TheTimeBudgetStopsTheRunAndEveryHarnessGetsTurns) {
   }
 }
 
+TEST(CampaignTest, KeepGoingRunsTheWholeShareAndMinimizesEachViolationOnce) {
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  CampaignOptions options = Conformance(256);
+  options.bug = seeded::Bug::kValueSplitDropsLastByte;
+  options.keep_going = true;
+  const CampaignReport report = RunCampaign(options);
+  EXPECT_EQ(report.summary.stopped_by, "iterations");
+  for (const auto& [name, totals] : report.summary.harnesses) {
+    EXPECT_EQ(totals.sequences, 256u) << name;
+  }
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].harness, "store");
+  EXPECT_GT(report.summary.harnesses.at("store").repeats, 0u);
+}
+
 // From the record's JSON text alone: parse it, replay its token, see the same violation; and
 // the same case passes with the bug off.
 TEST(CampaignTest, AFindingRecordAloneReplaysTheFailure) {

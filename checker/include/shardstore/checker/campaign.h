@@ -51,8 +51,11 @@ struct CampaignOptions {
   bool stop_at_first = false;             // concurrency: a livelock ends the run too
   uint32_t determinism_check_every = 20;  // 0: never
   bool swarm = false;
-  bool minimize = true;  // conformance and crash: off reports failures unshrunk  // conformance and
-                         // crash: each block draws its op subset (swarm.h)
+  bool minimize = true;  // conformance and crash: off reports failures unshrunk
+  // Go on past findings: each harness runs its whole share; a failure like one this shard
+  // already found (same harness, same normalized violation) is counted as a repeat, unshrunk.
+  bool keep_going = false;  // conformance and
+                            // crash: each block draws its op subset (swarm.h)
   // Called after each sequence (schedule: after each block) with the shard's count so far.
   std::function<void(uint64_t done)> on_progress;
 };

@@ -57,6 +57,9 @@ struct ConformanceOptions {
   // Off: a failure is reported as found, not shrunk (a benchmark of time to find; a replay
   // token still only when the case fails again).
   bool minimize = true;
+  // Asked with the search's violation before minimizing it: false reports it unshrunk (a
+  // campaign that goes on past findings minimizes each kind of violation once).
+  std::function<bool(const std::string& violation)> minimize_if;
   // Swarm testing (swarm.h): generate only these op kinds (the alphabet's others are left out).
   std::optional<OpKindSet> swarm_ops;
 };
@@ -86,6 +89,8 @@ struct ConformanceReport {
   bool stopped = false;           // should_stop ended the search
   uint64_t failing_sequence = 0;  // with a counterexample or nondeterminism: its index
   uint64_t failing_seed = 0;      // and its seed
+  std::string search_violation;   // with a counterexample: what the search saw, unshrunk
+  bool minimized = false;         // the counterexample was shrunk
   uint64_t ops = 0;               // run in those sequences
   uint64_t crash_states = 0;      // recovered and checked by the crash explorer in the search
   double search_seconds = 0;

@@ -86,6 +86,7 @@ struct HarnessTotals {
   uint64_t crash_states = 0;
   uint64_t steps = 0;  // concurrency: scheduling points
   uint64_t findings = 0;
+  uint64_t repeats = 0;  // --keep-going: failures like one already found here, not minimized
   uint64_t determinism_checks = 0;
   double seconds = 0;
   void Add(const HarnessTotals& other);
