@@ -14,7 +14,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 sequences() {  # the merged conformance sequences of a results folder
-  "$shardcheck" merge "$1" | grep -E '^  conformance\[' |
+  { "$shardcheck" merge "$1" || true; } | grep -E '^  conformance\[' |
     sed -E 's/^[^:]*: ([0-9]+) sequences.*/\1/' | paste -sd+ | bc
 }
 for jobs in 1 2; do
