@@ -15,7 +15,7 @@ class Minimizer {
   Minimized Run() {
     bool improved = true;
     while (improved && best_.replays < replays_max_) {
-      improved = DropOps() || ReplaceWindows() || SimplifyArguments();
+      improved = DropOps() || ReplaceWindows() || PlainerOps() || SimplifyArguments();
     }
     return best_;
   }
@@ -60,6 +60,21 @@ class Minimizer {
           if (TryKeep(std::move(candidate))) return true;
         }
       }
+    }
+    return false;
+  }
+
+  // A Fill (dozens of Puts) that one Put of its size stands in for: the same bug then shows
+  // in the same shape whichever of the two a search happened on first.
+  bool PlainerOps() {
+    const std::vector<Op>& ops = best_.minimized.ops;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind != OpKind::kFill || !InAlphabet(best_.minimized.harness, OpKind::kPut)) {
+        continue;
+      }
+      std::vector<Op> candidate = ops;
+      candidate[i] = op::Put(0, ops[i].size, ops[i].fill);
+      if (TryKeep(std::move(candidate))) return true;
     }
     return false;
   }

@@ -1,17 +1,19 @@
 // shardcheck: the checkers' command line.
 //
-//   shardcheck conformance [--iterations N] [--seed S] [--bug NAME] [--harness H] [--json]
-//   shardcheck crash [--iterations N] [--seed S] [--bug NAME] [--harness chunk|store|all] [--json]
+//   shardcheck conformance|crash|concurrency [--iterations N] [--seed S] [--bug NAME]
+//              [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
+//              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
+//     conformance, crash: [--max-ops N]
+//     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
+//                  [--schedule SCHED --program-seed P] [--stop-at-first]
+//   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
-//   shardcheck concurrency [--iterations N] [--seed S]
-//                          [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
-//                          [--harness clients|reclaim-compact|list-delete|readers-reset|all] [--bug
-//                          NAME]
-//                          [--schedule SCHED] [--time-budget 10m] [--stop-at-first] [--json]
 //   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
 //                        [--states-max N] [--memory-mib M] [--json]
 //
+// A suite's run is one shard of a campaign (docs/running-a-campaign.md): a function of (seed,
+// shard, commit). merge exits 0 clean, 1 findings, 2 bad input.
 // Exit status: 0 no violation, 1 a violation (minimized case, replay token and GoogleTest
 // printed), 2 bad usage or unreadable input, 3 (linearize) unknown: a budget ran out. With --json
 // the last thing on stdout is one JSON object and the readable report goes to stderr.
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -32,8 +35,11 @@
 #include <utility>
 
 #include "shardstore/assert.h"
+#include "shardstore/checker/campaign.h"
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/jobs.h"
 #include "shardstore/checker/linearizability.h"
+#include "shardstore/checker/merge.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/seeded_bug.h"
 
@@ -58,79 +64,6 @@ json OutcomeJson(const Outcome& outcome) {
               {"violation", outcome.violation ? json(*outcome.violation) : json(nullptr)}};
 }
 
-json ReportJson(const ConformanceReport& report) {
-  json ops = json::object();
-  for (int k = 0; k < kOpKindCount; ++k) {
-    if (report.op_counts[k] > 0)
-      ops[std::string(OpKindName(static_cast<OpKind>(k)))] = report.op_counts[k];
-  }
-  json out{{"harness", HarnessName(report.harness)},
-           {"sequences", report.sequences},
-           {"ops", report.ops},
-           {"search_seconds", report.search_seconds},
-           {"crash_states", report.crash_states},
-           {"coverage", {{"ops", ops}, {"paths", report.coverage}}}};
-  if (report.counterexample) {
-    const Counterexample& c = *report.counterexample;
-    out["shrunk_ops"] = c.minimized.ops.size();
-    out["original_ops"] = c.original_ops;
-    out["shrinks"] = c.shrinks;
-    out["shrink_seconds"] = report.shrink_seconds;
-    // A replay that passes is never printed: null when nothing failed again.
-    out["replay"] = c.reproduces() ? json("shardcheck replay " + c.token) : json(nullptr);
-    out["token"] = c.reproduces() ? json(c.token) : json(nullptr);
-    out["case"] = OutcomeJson(c.replayed);
-    out["gtest"] = c.reproduces() ? json(c.gtest) : json(nullptr);
-  }
-  return out;
-}
-
-void PrintCoverage(std::ostream& os, const ConformanceReport& report) {
-  os << "  ops:";
-  for (int k = 0; k < kOpKindCount; ++k) {
-    if (report.op_counts[k] > 0) {
-      os << " " << OpKindName(static_cast<OpKind>(k)) << " " << report.op_counts[k];
-    }
-  }
-  os << "\n  engine paths (0 = never reached):\n";
-  for (const auto& [path, hits] : report.coverage) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%10llu  ", static_cast<unsigned long long>(hits));
-    os << "    " << line << path << "\n";
-  }
-}
-
-void PrintReport(std::ostream& os, std::string_view suite, const ConformanceReport& report,
-                 seeded::Bug bug) {
-  const double seconds = report.search_seconds;
-  os << suite << "[" << HarnessName(report.harness) << "] seed " << report.seed;
-  if (bug != seeded::Bug::kNone) os << ", seeded bug " << BugName(bug);
-  os << ": " << report.sequences << " sequences, " << report.ops << " ops in " << seconds << " s";
-  if (seconds > 0) os << " (" << static_cast<uint64_t>(report.sequences / seconds) << " seq/s)";
-  os << "\n";
-  if (report.crash_states > 0) {
-    os << "  crash states recovered and checked: " << report.crash_states;
-    if (seconds > 0) os << " (" << static_cast<uint64_t>(report.crash_states / seconds) << "/s)";
-    os << "\n";
-  }
-  if (!report.error.empty()) os << "  " << report.error << "\n";
-  PrintCoverage(os, report);
-  if (!report.counterexample) return;
-  const Counterexample& c = *report.counterexample;
-  os << "\nVIOLATION in sequence " << report.sequences << "; minimized from " << c.original_ops
-     << " to " << c.minimized.ops.size() << " ops (" << c.shrinks << " shrinks, "
-     << report.shrink_seconds << " s):\n"
-     << c.replayed.Describe();
-  if (!c.reproduces()) {
-    // Never print a replay that passes.
-    os << "violation in the search: " << c.search_violation
-       << "\nno replay: neither the case nor the case under the crash explorer failed again\n";
-    return;
-  }
-  os << "\nreplay: shardcheck replay " << c.token << "\n\nGoogleTest for tests/regress/:\n"
-     << c.gtest;
-}
-
 int ParseBug(const std::string& name, seeded::Bug* bug) {
   if (name.empty()) return 0;
   const std::optional<seeded::BugInfo> info = seeded::FindBug(name);
@@ -145,94 +78,6 @@ int ParseBug(const std::string& name, seeded::Bug* bug) {
   }
   *bug = info->bug;
   return 0;
-}
-
-int Conformance(std::string_view suite, int iterations, uint64_t seed, const std::string& bug_name,
-                const std::string& harness_name, int max_ops, bool as_json) {
-  seeded::Bug bug = seeded::Bug::kNone;
-  if (int rc = ParseBug(bug_name, &bug)) return rc;
-  const bool crash = suite == "crash";
-  // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's,
-  // bottom layer first.
-  const std::vector<HarnessKind> all =
-      crash ? std::vector{HarnessKind::kChunkStore, HarnessKind::kStore}
-            : std::vector{HarnessKind::kStore, HarnessKind::kIndex, HarnessKind::kChunkStore};
-  std::vector<HarnessKind> harnesses;
-  if (harness_name == "all") {
-    harnesses = all;
-  } else if (auto kind = ParseHarness(harness_name);
-             kind && std::find(all.begin(), all.end(), *kind) != all.end()) {
-    harnesses = {*kind};
-  } else {
-    std::cerr << "shardcheck: unknown harness '" << harness_name << "' ("
-              << (crash ? "chunk, store" : "store, index, chunk") << " or all)\n";
-    return kExitUsage;
-  }
-  std::ostream& human = as_json ? std::cerr : std::cout;
-  const bool progress = isatty(STDERR_FILENO) != 0;
-  json runs = json::array();
-  int sequences = 0;
-  uint64_t ops = 0;
-  uint64_t crash_states = 0;
-  double seconds = 0;
-  const ConformanceReport* failed = nullptr;
-  std::vector<ConformanceReport> reports;
-  reports.reserve(harnesses.size());
-  for (HarnessKind kind : harnesses) {
-    ConformanceOptions options;
-    options.harness = kind;
-    options.seed = seed;
-    options.iterations = iterations;
-    options.max_ops = max_ops;
-    options.bug = bug;
-    if (crash) options.explore_crashes = CrashExploration{};
-    if (progress) {
-      options.on_progress = [&](int done) {
-        if (done % 25 == 0 || done == iterations) {
-          std::fprintf(stderr, "\r[%s] %d/%d sequences", std::string(HarnessName(kind)).c_str(),
-                       done, iterations);
-        }
-      };
-    }
-    reports.push_back(RunConformance(options));
-    if (progress) std::fprintf(stderr, "\r\033[K");
-    const ConformanceReport& report = reports.back();
-    PrintReport(human, suite, report, bug);
-    runs.push_back(ReportJson(report));
-    sequences += report.sequences;
-    ops += report.ops;
-    crash_states += report.crash_states;
-    seconds += report.search_seconds + report.shrink_seconds;
-    if (report.counterexample || !report.error.empty()) {
-      failed = &report;
-      break;
-    }
-  }
-  const bool violation = failed && failed->counterexample;
-  if (as_json) {
-    json out{{"suite", suite},
-             {"result", violation ? "violation" : failed ? "error" : "pass"},
-             {"seed", seed},
-             {"iterations", sequences},
-             {"ops", ops},
-             {"crash_states", crash_states},
-             {"seconds", seconds},
-             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
-             {"harnesses", runs}};
-    if (violation) {
-      const Counterexample& c = *failed->counterexample;
-      out["harness"] = HarnessName(failed->harness);
-      out["shrunk_ops"] = c.minimized.ops.size();
-      out["replay"] = c.reproduces() ? json("shardcheck replay " + c.token) : json(nullptr);
-      out["violation"] = c.replayed.violation.value_or(c.search_violation);
-    } else {
-      out["shrunk_ops"] = nullptr;
-      out["replay"] = nullptr;
-    }
-    std::cout << out.dump() << std::endl;
-  }
-  if (failed && !violation) return kExitUsage;  // RapidCheck could not run the property
-  return violation ? kExitViolation : 0;
 }
 
 int Replay(const std::string& token, bool as_json) {
@@ -279,18 +124,33 @@ std::optional<double> ParseDuration(const std::string& text) {
   return value * scale;
 }
 
-struct ConcurrencyArgs {
-  int iterations = 1000;
+// The flags every suite takes.
+struct SuiteArgs {
+  std::string suite;
+  uint64_t iterations = 1000;  // per harness, over every shard
   uint64_t seed = 1;
-  std::string strategy = "portfolio";
-  uint32_t depth = 3;
   std::string bug;
   std::string harness = "all";
-  std::string schedule;
+  int max_ops = 50;  // conformance and crash
   std::string time_budget;
-  bool stop_at_first = false;
+  std::string shard;    // I/N
+  uint32_t shards = 0;  // the count, where the batch engine gives only an index
+  std::string results;  // a folder
+  std::optional<uint64_t> sequence;
+  std::optional<uint32_t> jobs;
+  uint32_t determinism_check_every = 20;
+  std::string swarm = "off";    // conformance and crash: on or off (docs/running-a-campaign.md)
+  std::string minimize = "on";  // conformance and crash
   bool as_json = false;
+  // concurrency
+  std::string strategy = "portfolio";
+  uint32_t depth = 3;
+  std::string schedule;
+  std::optional<uint64_t> program_seed;
+  bool stop_at_first = false;
+  bool keep_going = false;
 };
+using ConcurrencyArgs = SuiteArgs;
 
 // One search of a harness's body with the chosen strategy.
 ConcurrencyReport SearchHarness(const Body& body, const ConcurrencyArgs& args, uint64_t count,
@@ -308,7 +168,7 @@ ConcurrencyReport SearchHarness(const Body& body, const ConcurrencyArgs& args, u
 // taking turns in batches. A livelock does not end the run (unless --stop-at-first): the other
 // harnesses, and later batches of the same one, may still find a real bug; every distinct kind
 // of failure found is reported. With --schedule, one replay of that schedule (one harness).
-int Concurrency(const ConcurrencyArgs& args) {
+int ConcurrencyWhole(const ConcurrencyArgs& args) {
   seeded::Bug bug = seeded::Bug::kNone;
   if (int rc = ParseBug(args.bug, &bug)) return rc;
   const std::string& strategy = args.strategy;
@@ -350,7 +210,8 @@ int Concurrency(const ConcurrencyArgs& args) {
   // that one has had its share. The systematic searches and a replay run each harness whole.
   const bool systematic = strategy == "dfs" || strategy == "ipb" || strategy == "delay";
   const bool batched = args.schedule.empty() && !systematic;
-  const uint64_t per_harness = static_cast<uint64_t>(args.iterations);
+  const uint64_t per_harness = args.iterations;
+  const uint64_t program_seed = args.program_seed.value_or(args.seed);
   const uint64_t batch = batched ? std::min<uint64_t>(per_harness, 1000) : per_harness;
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
@@ -384,7 +245,7 @@ int Concurrency(const ConcurrencyArgs& args) {
       // Each batch is its own seeded search; the run stays a function of (seed, commit).
       const uint64_t batch_seed = args.seed + round * 1'000'003;
       const ConcurrencyReport report =
-          SearchHarness(StoreConcurrencyBody(workloads[w], args.seed), args,
+          SearchHarness(StoreConcurrencyBody(workloads[w], program_seed), args,
                         std::min(batch, per_harness - tally.schedules), batch_seed, options);
       tally.schedules += report.schedules;
       tally.steps += report.steps_total;
@@ -408,7 +269,7 @@ int Concurrency(const ConcurrencyArgs& args) {
   });
   auto replay_of = [&](const std::pair<StoreWorkload, FoundFailure>& f) {
     return "shardcheck concurrency --harness " + std::string(StoreWorkloadName(f.first)) +
-           " --seed " + std::to_string(args.seed) +
+           " --program-seed " + std::to_string(program_seed) +
            (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) + " --schedule '" +
            f.second.minimized + "'";
   };
@@ -484,6 +345,335 @@ int Concurrency(const ConcurrencyArgs& args) {
     std::cout << out.dump() << std::endl;
   }
   return failures.empty() ? 0 : kExitViolation;
+}
+
+void PrintSummary(std::ostream& os, const SummaryRecord& summary) {
+  for (const auto& [harness, t] : summary.harnesses) {
+    const bool concurrency = summary.suite == "concurrency";
+    os << summary.suite << "[" << harness << "] seed " << summary.campaign_seed;
+    if (summary.shard.count > 1) os << " shard " << summary.shard.ToString();
+    if (!summary.bug.empty()) os << ", seeded bug " << summary.bug;
+    os << ": " << t.sequences << (concurrency ? " schedules, " : " sequences, ")
+       << (concurrency ? t.steps : t.ops) << (concurrency ? " steps" : " ops") << " in "
+       << t.seconds << " s";
+    if (t.seconds > 0) {
+      os << " (" << static_cast<uint64_t>(static_cast<double>(t.sequences) / t.seconds)
+         << (concurrency ? " schedules/s)" : " seq/s)");
+    }
+    os << (t.findings == 0 ? ", no failure" : "") << "\n";
+    if (t.crash_states > 0)
+      os << "  crash states recovered and checked: " << t.crash_states << "\n";
+  }
+  if (!summary.op_coverage.empty()) {
+    os << "  ops:";
+    for (const auto& [op, hits] : summary.op_coverage) os << " " << op << " " << hits;
+    os << "\n";
+  }
+  os << "  engine paths (0 = never reached):\n";
+  for (const auto& [path, hits] : summary.path_coverage) {
+    char line[32];
+    std::snprintf(line, sizeof line, "%10llu  ", static_cast<unsigned long long>(hits));
+    os << "    " << line << path << "\n";
+  }
+  if (summary.stopped_by == "time-budget") {
+    os << "the time budget (" << summary.time_budget_seconds << " s) ran out\n";
+  }
+}
+
+void PrintFinding(std::ostream& os, const FindingRecord& f) {
+  os << "\nVIOLATION (" << f.kind << ") in " << f.suite << "[" << f.harness << "], sequence "
+     << f.sequence << " (seed " << f.seed << ", shard " << f.shard.ToString()
+     << "): " << f.violation << "\nminimized from " << f.found_length << " to "
+     << f.minimized_length << " " << f.length_unit << ":\n";
+  for (const std::string& step : f.steps) os << "  " << step << "\n";
+  os << "\nreplay: " << f.replay << "\n";
+  if (!f.gtest.empty()) os << "\nGoogleTest for tests/regress/:\n" << f.gtest;
+}
+
+json CampaignJson(const CampaignReport& report) {
+  const SummaryRecord& s = report.summary;
+  const bool concurrency = s.suite == "concurrency";
+  uint64_t sequences = 0, ops = 0, steps = 0, crash_states = 0;
+  json harnesses = json::array();
+  for (const auto& [name, t] : s.harnesses) {
+    sequences += t.sequences;
+    ops += t.ops;
+    steps += t.steps;
+    crash_states += t.crash_states;
+    const bool failed = t.findings > 0;
+    json h{{"harness", name}, {"seconds", t.seconds}, {"result", failed ? "violation" : "pass"}};
+    if (concurrency) {
+      h["schedules"] = t.sequences;
+      h["steps"] = t.steps;
+    } else {
+      h["sequences"] = t.sequences;
+      h["ops"] = t.ops;
+      h["crash_states"] = t.crash_states;
+    }
+    harnesses.push_back(h);
+  }
+  const bool violation = !report.findings.empty();
+  json out{{"suite", s.suite},
+           {"result", violation              ? "violation"
+                      : report.error.empty() ? "pass"
+                                             : "error"},
+           {"seed", s.campaign_seed},
+           {"shard", s.shard.ToString()},
+           {"iterations", sequences},
+           {"seconds", s.seconds},
+           {"budget_spent", s.stopped_by == "time-budget"},
+           {"bug", s.bug.empty() ? json(nullptr) : json(s.bug)},
+           {"harnesses", harnesses},
+           {"summary", ToJson(s)}};
+  if (concurrency) {
+    out["steps"] = steps;
+  } else {
+    out["ops"] = ops;
+    out["crash_states"] = crash_states;
+  }
+  json findings = json::array();
+  json failures = json::array();
+  for (const FindingRecord& f : report.findings) {
+    findings.push_back(ToJson(f));
+    failures.push_back({{"harness", f.harness},
+                        {"kind", f.kind},
+                        {"violation", f.violation},
+                        {"strategy", f.strategy},
+                        {"schedule", f.token},
+                        {"program_seed", f.seed},
+                        {"steps", {{"found", f.found_length}, {"minimized", f.minimized_length}}},
+                        {"replay", f.replay}});
+  }
+  out["findings"] = findings;
+  if (concurrency) out["failures"] = failures;
+  if (violation) {
+    const FindingRecord& f = report.findings.front();
+    out["harness"] = f.harness;
+    out["kind"] = f.kind;
+    out["violation"] = f.violation;
+    out["replay"] = f.replay;
+    out["shrunk_ops"] = f.minimized_length;
+    if (concurrency) out["schedule"] = f.token;
+  } else {
+    out["replay"] = nullptr;
+    out["shrunk_ops"] = nullptr;
+    if (concurrency) out["schedule"] = nullptr;
+  }
+  if (!report.error.empty()) out["error"] = report.error;
+  return out;
+}
+
+int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool as_json) {
+  const MergeReport report = MergeResults(paths, {.allow_mixed_commits = allow_mixed_commits});
+  if (as_json) {
+    std::cerr << DescribeMerge(report);
+    std::cout << MergeJson(report).dump() << std::endl;
+  } else {
+    std::cout << DescribeMerge(report);
+  }
+  if (!report.ok()) return kExitUsage;
+  return report.findings.empty() ? 0 : kExitViolation;
+}
+
+// The arguments a shard process of `--jobs` gets: this run's, less --jobs, --shard, --results.
+std::vector<std::string> ShardArguments(const SuiteArgs& args) {
+  std::vector<std::string> out = {args.suite,
+                                  "--seed",
+                                  std::to_string(args.seed),
+                                  "--harness",
+                                  args.harness,
+                                  "--determinism-check-every",
+                                  std::to_string(args.determinism_check_every)};
+  auto add = [&](const char* flag, const std::string& value) {
+    out.push_back(flag);
+    out.push_back(value);
+  };
+  // 0: a time budget alone (each shard then takes no --iterations either).
+  if (args.iterations != 0) add("--iterations", std::to_string(args.iterations));
+  if (!args.bug.empty()) add("--bug", args.bug);
+  if (args.keep_going) out.push_back("--keep-going");
+  if (!args.time_budget.empty()) add("--time-budget", args.time_budget);
+  if (args.suite == "concurrency") {
+    add("--strategy", args.strategy);
+    add("--depth", std::to_string(args.depth));
+    if (args.stop_at_first) out.push_back("--stop-at-first");
+  } else {
+    add("--max-ops", std::to_string(args.max_ops));
+    add("--swarm", args.swarm);
+    add("--minimize", args.minimize);
+  }
+  return out;
+}
+
+int RunJobsAndMerge(const SuiteArgs& args, const CampaignOptions& options) {
+  std::string dir = args.results;
+  std::optional<std::filesystem::path> temporary;
+  if (dir.empty()) {
+    char pattern[] = "/tmp/shardcheck-jobs-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) {
+      std::cerr << "shardcheck: cannot make a folder for the shards' results: "
+                << std::strerror(errno) << "\n";
+      return kExitUsage;
+    }
+    dir = pattern;
+    temporary = dir;
+  }
+  JobsOptions jobs;
+  jobs.executable = "/proc/self/exe";
+  jobs.arguments = ShardArguments(args);
+  jobs.suite = args.suite;
+  jobs.jobs = *args.jobs;
+  jobs.results_dir = dir;
+  jobs.progress = isatty(STDERR_FILENO) != 0;
+  jobs.expected = options.iterations * options.harnesses.size();
+  jobs.time_budget_seconds = options.time_budget_seconds;
+  const JobsResult result = RunJobs(jobs);
+  if (!result.error.empty()) {
+    std::cerr << "shardcheck: " << result.error << "\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> files;
+  int rc = 0;
+  for (uint32_t i = 0; i < jobs.jobs; ++i) {
+    const Shard shard{i, jobs.jobs, "--jobs"};
+    files.push_back((std::filesystem::path(dir) / ResultsFileName(args.suite, shard)).string());
+    if (result.exit_codes[i] > kExitViolation) {
+      std::cerr << "shardcheck: shard " << shard.ToString() << " exited " << result.exit_codes[i]
+                << "; its log: " << files.back().substr(0, files.back().size() - 6) << ".log\n";
+      rc = kExitUsage;
+    }
+  }
+  const int merged = Merge(files, false, args.as_json);
+  if (temporary) {
+    std::error_code ignored;
+    std::filesystem::remove_all(*temporary, ignored);
+  } else {
+    std::cerr << "results: " << dir << "\n";
+  }
+  return rc != 0 ? rc : merged;
+}
+
+// conformance, crash and concurrency: one shard (or, with --jobs, every shard on this machine).
+int RunSuite(SuiteArgs args, bool iterations_given) {
+  const Suite suite = *ParseSuite(args.suite);
+  CampaignOptions options;
+  options.suite = suite;
+  options.seed = args.seed;
+  if (int rc = ParseBug(args.bug, &options.bug)) return rc;
+  const std::optional<std::vector<std::string>> harnesses = SuiteHarnesses(suite, args.harness);
+  if (!harnesses) {
+    std::cerr << "shardcheck: unknown harness '" << args.harness << "' ("
+              << SuiteHarnessChoices(suite) << ")\n";
+    return kExitUsage;
+  }
+  options.harnesses = *harnesses;
+  if (!args.time_budget.empty()) {
+    const std::optional<double> budget = ParseDuration(args.time_budget);
+    if (!budget) {
+      std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
+                << args.time_budget << "'\n";
+      return kExitUsage;
+    }
+    options.time_budget_seconds = *budget;
+    if (!iterations_given) args.iterations = 0;  // the budget alone decides
+  }
+  options.iterations = args.iterations;
+  options.max_ops = args.max_ops;
+  options.sequence = args.sequence;
+  options.determinism_check_every = args.determinism_check_every;
+  if (args.swarm != "on" && args.swarm != "off") {
+    std::cerr << "shardcheck: --swarm takes on or off, not '" << args.swarm << "'\n";
+    return kExitUsage;
+  }
+  options.swarm = args.swarm == "on" && suite != Suite::kConcurrency;
+  if (args.minimize != "on" && args.minimize != "off") {
+    std::cerr << "shardcheck: --minimize takes on or off, not '" << args.minimize << "'\n";
+    return kExitUsage;
+  }
+  options.minimize = args.minimize == "on";
+  options.strategy = args.strategy;
+  options.depth = args.depth;
+  options.stop_at_first = args.stop_at_first;
+  options.keep_going = args.keep_going;
+  const ShardOrError shard = ResolveShard(args.shard, args.shards, [](const char* name) {
+    return static_cast<const char*>(std::getenv(name));
+  });
+  if (!shard.shard) {
+    std::cerr << "shardcheck: " << shard.error << "\n";
+    return kExitUsage;
+  }
+  options.shard = *shard.shard;
+  if (suite == Suite::kConcurrency) {
+    const std::string& strategy = args.strategy;
+    const bool whole =
+        !args.schedule.empty() || strategy == "dfs" || strategy == "ipb" || strategy == "delay";
+    if (whole) {
+      // A systematic search (or a replay) covers one program whole: nothing to cut in shards.
+      if (options.shard.count > 1 || args.jobs || !args.results.empty() || args.sequence) {
+        std::cerr << "shardcheck: --strategy " << strategy
+                  << (args.schedule.empty() ? "" : " with --schedule")
+                  << " searches one program whole; it takes no --shard, --jobs, --results or "
+                     "--sequence (random, pct and portfolio do)\n";
+        return kExitUsage;
+      }
+      return ConcurrencyWhole(args);
+    }
+    if (strategy != "portfolio" && strategy != "random" && strategy != "pct") {
+      std::cerr << "shardcheck: unknown strategy '" << strategy
+                << "' (portfolio, random, pct, dfs, ipb or delay)\n";
+      return kExitUsage;
+    }
+  }
+  if (args.jobs) {
+    if (!args.shard.empty() || options.shard.count > 1 || args.sequence) {
+      std::cerr << "shardcheck: --jobs runs the shards itself; it takes no --shard or --sequence "
+                   "(and no batch-engine array index)\n";
+      return kExitUsage;
+    }
+    if (*args.jobs == 0) args.jobs = AvailableCores();
+    return RunJobsAndMerge(args, options);
+  }
+  std::optional<ResultsWriter> writer;
+  if (!args.results.empty()) {
+    StatusOr<ResultsWriter> opened =
+        ResultsWriter::Open(args.results, args.suite, options.shard, options.seed);
+    if (!opened.ok()) {
+      std::cerr << "shardcheck: " << opened.status().message() << "\n";
+      return kExitUsage;
+    }
+    writer.emplace(std::move(*opened));
+  }
+  std::ostream& human = args.as_json ? std::cerr : std::cout;
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  options.on_progress = [&](uint64_t done) {
+    ReportProgress(done);
+    if (terminal && done % 25 == 0) {
+      std::fprintf(stderr, "\r%s shard %s: %llu done", args.suite.c_str(),
+                   options.shard.ToString().c_str(), static_cast<unsigned long long>(done));
+    }
+  };
+  bool write_failed = false;
+  const CampaignReport report = RunCampaign(options, [&](const FindingRecord& finding) {
+    if (writer && !writer->Write(finding).ok()) write_failed = true;
+  });
+  if (terminal) std::fprintf(stderr, "\r\033[K");
+  uint64_t done = 0;
+  for (const auto& [name, totals] : report.summary.harnesses) done += totals.sequences;
+  ReportProgress(done, /*final=*/true);
+  PrintSummary(human, report.summary);
+  if (!report.error.empty()) human << "  " << report.error << "\n";
+  for (const FindingRecord& f : report.findings) PrintFinding(human, f);
+  if (writer) {
+    const Status closed = writer->Close(report.summary);
+    if (write_failed || !closed.ok()) {
+      std::cerr << "shardcheck: " << (closed.ok() ? "a finding was not written" : closed.message())
+                << "\n";
+      return kExitUsage;
+    }
+  }
+  if (args.as_json) std::cout << CampaignJson(report).dump() << std::endl;
+  if (!report.findings.empty()) return kExitViolation;
+  return report.error.empty() ? 0 : kExitUsage;
 }
 
 struct LinearizeArgs {
@@ -627,58 +817,90 @@ int Main(int argc, char** argv) {
   CLI::App app{"shardcheck: the shardstore checkers"};
   app.require_subcommand(1);
 
-  int iterations = 1000;
-  uint64_t seed = 1;
-  std::string bug;
-  std::string harness = "all";
-  int max_ops = 50;
   bool as_json = false;
+  // conformance, crash and concurrency share their campaign flags.
+  SuiteArgs sargs;
+  auto add_suite = [&](const char* name, const char* help, const char* harnesses) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    sub->add_option("--iterations", sargs.iterations,
+                    "sequences (concurrency: schedules) per harness, over every shard")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+    sub->add_option("--seed,--campaign-seed", sargs.seed,
+                    "the campaign seed: a run is a function of (seed, shard, commit)");
+    sub->add_option("--bug", sargs.bug, "turn on a seeded bug (see `shardcheck bugs`)");
+    sub->add_option("--harness", sargs.harness, harnesses);
+    sub->add_option("--time-budget", sargs.time_budget,
+                    "stop once this much time is spent (90s, 10m, 2h); alone, no iteration limit");
+    sub->add_option("--shard", sargs.shard,
+                    "run shard I of N (I/N); else from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX "
+                    "or AWS_BATCH_JOB_ARRAY_INDEX");
+    sub->add_option("--shards", sargs.shards,
+                    "the shard count where the batch engine gives only an index "
+                    "(also SHARDCHECK_SHARDS)")
+        ->check(CLI::Range(1u, kShardsMax));
+    sub->add_option("--results", sargs.results,
+                    "write this shard's findings and summary to DIR/<suite>-shard-I-of-N.jsonl");
+    sub->add_option("--jobs", sargs.jobs,
+                    "run N shard processes here and merge them (0: one per core)")
+        ->check(CLI::Range(0u, 1024u));
+    sub->add_option("--sequence", sargs.sequence, "run only this sequence of each harness");
+    sub->add_option("--determinism-check-every", sargs.determinism_check_every,
+                    "run one sequence in this many twice and compare their traces (0: never)");
+    sub->add_flag("--keep-going", sargs.keep_going,
+                  "go on past findings (each kind minimized once per shard; the rest counted)");
+    sub->add_flag("--json", sargs.as_json, "one JSON object on stdout, last");
+    return sub;
+  };
   CLI::App* conformance =
-      app.add_subcommand("conformance", "random op sequences against the reference models");
-  conformance->add_option("--iterations", iterations, "sequences per harness")
-      ->check(CLI::Range(1, 1 << 30));
-  conformance->add_option("--seed", seed, "the run is a function of (seed, commit)");
-  conformance->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
-  conformance->add_option("--harness", harness, "store, index, chunk or all");
-  conformance->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
-  conformance->add_flag("--json", as_json, "one JSON object on stdout, last");
+      add_suite("conformance", "random op sequences against the reference models",
+                "store, index, chunk or all");
+  conformance->add_option("--max-ops", sargs.max_ops, "longest sequence")
+      ->check(CLI::Range(1, 10000));
+  conformance->add_option("--minimize", sargs.minimize,
+                          "off: report a failure as found, unshrunk (time-to-find benchmarks)");
+  conformance->add_option("--swarm", sargs.swarm,
+                          "on: each block of sequences draws a random subset of the ops");
 
   std::string token;
   CLI::App* replay = app.add_subcommand("replay", "rerun one case from its replay token");
   replay->add_option("token", token, "as printed by a failing run")->required();
   replay->add_flag("--json", as_json, "one JSON object on stdout, last");
 
-  CLI::App* crash = app.add_subcommand(
-      "crash", "the crash explorer: every disk flush of every sequence is a crash point");
-  crash->add_option("--iterations", iterations, "sequences")->check(CLI::Range(1, 1 << 30));
-  crash->add_option("--seed", seed, "the run is a function of (seed, commit)");
-  crash->add_option("--bug", bug, "turn on a seeded bug (see `shardcheck bugs`)");
-  crash->add_option("--harness", harness, "chunk, store or all");
-  crash->add_option("--max-ops", max_ops, "longest sequence")->check(CLI::Range(1, 10000));
-  crash->add_flag("--json", as_json, "one JSON object on stdout, last");
+  CLI::App* crash =
+      add_suite("crash", "the crash explorer: every disk flush of every sequence is a crash point",
+                "chunk, store or all");
+  crash->add_option("--max-ops", sargs.max_ops, "longest sequence")->check(CLI::Range(1, 10000));
+  crash->add_option("--minimize", sargs.minimize,
+                    "off: report a failure as found, unshrunk (time-to-find benchmarks)");
+  crash->add_option("--swarm", sargs.swarm,
+                    "on: each block of sequences draws a random subset of the ops");
 
-  ConcurrencyArgs cargs;
-  CLI::App* concurrency = app.add_subcommand(
-      "concurrency", "the store under the deterministic scheduler, checked for linearizability");
-  concurrency->add_option("--iterations", cargs.iterations, "schedules per harness")
-      ->check(CLI::Range(1, 1 << 30));
-  concurrency->add_option("--seed", cargs.seed, "draws the clients' operations and the strategy");
+  ConcurrencyArgs& cargs = sargs;
+  CLI::App* concurrency = add_suite(
+      "concurrency", "the store under the deterministic scheduler, checked for linearizability",
+      "clients, reclaim-compact, list-delete, readers-reset or all");
   concurrency->add_option("--strategy", cargs.strategy,
                           "portfolio (random and pct at depths 1-3 in turn), random, pct, dfs, "
                           "ipb (dfs with bound 0, 1, ... depth) or delay (delay bounding)");
-  concurrency->add_option("--harness", cargs.harness,
-                          "clients, reclaim-compact, list-delete, readers-reset or all");
   concurrency
       ->add_option("--depth", cargs.depth,
                    "pct: bug depth; dfs, ipb: preemption bound; delay: delay bound")
       ->check(CLI::Range(0, 64));
-  concurrency->add_option("--bug", cargs.bug, "turn on a seeded bug (see `shardcheck bugs`)");
   concurrency->add_option("--schedule", cargs.schedule, "replay one schedule (as printed)");
-  concurrency->add_option("--time-budget", cargs.time_budget,
-                          "stop once this much time is spent (90s, 10m, 2h)");
+  concurrency->add_option("--program-seed", cargs.program_seed,
+                          "with --schedule (or dfs, ipb, delay): the program's seed, as printed "
+                          "(default: --seed)");
   concurrency->add_flag("--stop-at-first", cargs.stop_at_first,
                         "stop at the first failure, a livelock included");
-  concurrency->add_flag("--json", cargs.as_json, "one JSON object on stdout, last");
+
+  std::vector<std::string> merge_paths;
+  bool allow_mixed_commits = false;
+  CLI::App* merge = app.add_subcommand(
+      "merge", "add up shards' results files: totals, coverage, findings deduplicated");
+  merge->add_option("paths", merge_paths, "results files or folders of them")->required();
+  merge->add_flag("--allow-mixed-commits", allow_mixed_commits,
+                  "merge shards of different commits (with a warning)");
+  merge->add_flag("--json", as_json, "one JSON object on stdout, last");
 
   LinearizeArgs largs;
   CLI::App* linearize =
@@ -707,17 +929,14 @@ int Main(int argc, char** argv) {
     std::cerr << "shardcheck: " << e.what() << "\n" << app.help();
     return kExitUsage;
   }
-  if (conformance->parsed()) {
-    return Conformance("conformance", iterations, seed, bug, harness, max_ops, as_json);
-  }
-  if (crash->parsed()) {
-    return Conformance("crash", iterations, seed, bug, harness, max_ops, as_json);
+  for (CLI::App* suite : {conformance, crash, concurrency}) {
+    if (!suite->parsed()) continue;
+    sargs.suite = suite->get_name();
+    return RunSuite(sargs, suite->count("--iterations") > 0);
   }
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(largs);
-  if (concurrency->parsed()) {
-    return Concurrency(cargs);
-  }
+  if (merge->parsed()) return Merge(merge_paths, allow_mixed_commits, as_json);
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;
 }
