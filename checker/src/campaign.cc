@@ -138,8 +138,12 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock, Cam
           SwarmOps(kind, options.seed, SequenceStream(kind, options.suite == Suite::kCrash),
                    first / kSequencesPerBlock);
     }
-    conformance.should_stop = [&] { return clock.Spent(); };
+    // Every harness gets a turn whatever the budget: one that has not run a sequence yet runs
+    // one before the budget stops it.
+    uint64_t ran = summary.harnesses[std::string(HarnessName(kind))].sequences;
+    conformance.should_stop = [&] { return clock.Spent() && ran > 0; };
     conformance.on_progress = [&](int) {
+      ++ran;
       ++done;
       if (options.on_progress) options.on_progress(done);
     };
@@ -187,14 +191,23 @@ void RunConformanceSuite(const CampaignOptions& options, const Clock& clock, Cam
     return std::optional<uint64_t>(end);
   };
   auto run_block = [&](uint64_t first, uint64_t count) {
+    bool budget_left = true;
     for (HarnessKind kind : kinds) {
+      // With the budget spent, only a harness that never had a turn still runs (one sequence).
+      if (!budget_left && summary.harnesses[std::string(HarnessName(kind))].sequences > 0) {
+        continue;
+      }
       for (uint64_t next = first; next < first + count;) {
         const std::optional<uint64_t> resume = run_range(kind, next, first + count);
-        if (!resume) return false;
+        if (!resume) {
+          if (summary.stopped_by != "time-budget") return false;
+          budget_left = false;
+          break;
+        }
         next = *resume;
       }
     }
-    return true;
+    return budget_left;
   };
   if (options.sequence) {
     run_block(*options.sequence, 1);
