@@ -89,8 +89,9 @@ void CrashExplorer::AtBarrier(std::unique_ptr<MemDisk> snapshot, const Check& ch
       // sector boundary.
       const uint64_t r = random.Next();
       const bool mid_sector = (r >> 16) % 4 == 0;
-      plans.push_back({mask, torn_page, static_cast<uint8_t>(mid_sector ? r % 8 : 1 + r % 7),
-                       static_cast<uint16_t>(mid_sector ? kTornLineBytes * (1 + (r >> 8) % 7) : 0)});
+      plans.push_back(
+          {mask, torn_page, static_cast<uint8_t>(mid_sector ? r % 8 : 1 + r % 7),
+           static_cast<uint16_t>(mid_sector ? kTornLineBytes * (1 + (r >> 8) % 7) : 0)});
     }
   }
   auto run = [&](const MemDisk::CrashPlan& plan) {

@@ -6,8 +6,8 @@
 //   shardcheck bugs [--json]
 //   shardcheck concurrency [--iterations N] [--seed S]
 //                          [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
-//                          [--harness clients|reclaim-compact|list-delete|readers-reset|all] [--bug
-//                          NAME]
+//                          [--harness clients|reclaim-compact|list-delete|readers-reset|
+//                                     durable-flush|chunk-flush|all] [--bug NAME]
 //                          [--schedule SCHED] [--time-budget 10m] [--stop-at-first] [--json]
 //   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
 //                        [--states-max N] [--memory-mib M] [--json]
@@ -331,7 +331,8 @@ int Concurrency(const ConcurrencyArgs& args) {
     workloads = {*workload};
   } else {
     std::cerr << "shardcheck: unknown harness '" << args.harness
-              << "' (clients, reclaim-compact, list-delete, readers-reset or all)\n";
+              << "' (clients, reclaim-compact, list-delete, readers-reset, durable-flush, "
+                 "chunk-flush or all)\n";
     return kExitUsage;
   }
   if (!args.schedule.empty()) {
@@ -667,7 +668,8 @@ int Main(int argc, char** argv) {
                           "portfolio (random and pct at depths 1-3 in turn), random, pct, dfs, "
                           "ipb (dfs with bound 0, 1, ... depth) or delay (delay bounding)");
   concurrency->add_option("--harness", cargs.harness,
-                          "clients, reclaim-compact, list-delete, readers-reset or all");
+                          "clients, reclaim-compact, list-delete, readers-reset, durable-flush, "
+                          "chunk-flush or all");
   concurrency
       ->add_option("--depth", cargs.depth,
                    "pct: bug depth; dfs, ipb: preemption bound; delay: delay bound")

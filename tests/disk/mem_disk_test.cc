@@ -67,8 +67,8 @@ TEST(MemDiskTest, CrashPlanCanTearASectorInItsMiddle) {
   ASSERT_TRUE(disk.Write(2, 0, Page(6)).ok());
   ASSERT_TRUE(disk.Write(2, kPageBytes, Page(9)).ok());
   // The first page keeps one sector and 64 bytes of the next, new; the rest stays old.
-  disk.Crash(MemDisk::CrashPlan{.keep_mask = 0, .torn_page = 1, .torn_sectors = 1,
-                                .torn_bytes = 64});
+  disk.Crash(
+      MemDisk::CrashPlan{.keep_mask = 0, .torn_page = 1, .torn_sectors = 1, .torn_bytes = 64});
   const Bytes torn = ReadPage(disk, 2, 0);
   for (uint32_t i = 0; i < kPageBytes; ++i) {
     ASSERT_EQ(torn[i], i < kSectorBytes + 64 ? 6 : 4) << "byte " << i;
