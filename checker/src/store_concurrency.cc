@@ -129,17 +129,14 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
       // Clients that wait for durability drive the IO scheduler themselves, without the store
       // lock, while a flusher drives it under the lock: two drivers, one disk flush in flight.
       // Values reach and pass the read budget, so a reader needs all of it.
-      program.setup = Populated(random);
       auto large = [&](Action action, uint32_t key) {
         return Step{action, key, kLargeSizes[random.Next() % std::size(kLargeSizes)]};
       };
-      for (uint32_t client = 0; client < 2; ++client) {
-        program.threads.push_back({large(A::kDurablePut, client),
-                                   {A::kGet, client},
-                                   large(A::kDurablePut, Draw(random, {A::kGet}).key)});
-      }
-      program.threads.push_back({{A::kFlush}, large(A::kPut, kKeys - 1), {A::kFlush}});
-      program.threads.push_back(script(3, {A::kGet}));
+      program.setup = {large(A::kPut, 0), large(A::kPut, 1), {A::kFlush}};
+      program.threads.push_back({large(A::kDurablePut, 0), {A::kGet, 1}});
+      program.threads.push_back({large(A::kDurablePut, 1), {A::kGet, 0}});
+      program.threads.push_back({{A::kFlush}, {A::kFlush}});
+      program.threads.push_back({{A::kGet, 0}, {A::kGet, 1}});
       break;
     }
     case StoreWorkload::kChunkFlush:
