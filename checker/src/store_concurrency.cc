@@ -136,7 +136,7 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
       program.threads.push_back({large(A::kDurablePut, 0), {A::kGet, 1}});
       program.threads.push_back({large(A::kDurablePut, 1), {A::kGet, 0}});
       program.threads.push_back({{A::kFlush}, {A::kFlush}});
-      program.threads.push_back({{A::kGet, 0}, {A::kGet, 1}});
+      program.threads.push_back({{A::kGet, 0}, {A::kList}, {A::kGet, 1}});
       break;
     }
     case StoreWorkload::kChunkFlush:

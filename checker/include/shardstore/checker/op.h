@@ -17,6 +17,8 @@
 //
 // Fill(size, fill) puts values of `size` bytes under keys outside the pool until the store
 // returns NoSpace (at most kFillPutsMax puts): it drives the disk to the free-extent reserve.
+// Then, with an even `fill`, it deletes them and flushes; with an odd one it leaves the disk
+// full, so the steps after it run at the reserve.
 //
 // DirtyReboot(type, barrier, plan) cuts the power. Type kNow: at once — the memtable, queued
 // writes and the read cache are lost, and the plan picks which pages written but not yet flushed
