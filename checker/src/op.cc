@@ -60,6 +60,7 @@ std::vector<uint32_t> Args(const Op& op) {
     case OpKind::kFill:
       return {op.size, op.fill};
     case OpKind::kDirtyReboot:
+      if (op.torn_bytes > 0) return {op.key, op.skip, op.selector, op.size, op.fill, op.torn_bytes};
       return {op.key, op.skip, op.selector, op.size, op.fill};
     default:
       return {};
@@ -134,6 +135,7 @@ std::string Show(const Op& op) {
       if (op.size > 0) {
         text += ", tear page " + std::to_string(op.size - 1) + " after " + std::to_string(op.fill) +
                 " sectors";
+        if (op.torn_bytes > 0) text += " and " + std::to_string(op.torn_bytes) + " bytes";
       }
       return text + ")";
     }
@@ -205,12 +207,19 @@ std::optional<Op> Decode(std::string_view piece) {
       op.fill = static_cast<uint8_t>(args[1]);
       break;
     case OpKind::kDirtyReboot:
-      if (!need(5) || args[0] > 2 || args[1] > 255 || args[4] > 8) return std::nullopt;
+      if (!(need(5) || need(6)) || args[0] > 2 || args[1] > 255 || args[4] > 8) {
+        return std::nullopt;
+      }
       op.key = args[0];
       op.skip = static_cast<uint8_t>(args[1]);
       op.selector = args[2];
       op.size = args[3];
       op.fill = static_cast<uint8_t>(args[4]);
+      if (need(6)) {
+        // A sector torn in its middle: of a torn page, short of a whole one.
+        if (args[5] >= kSectorBytes || args[3] == 0 || args[4] >= 8) return std::nullopt;
+        op.torn_bytes = static_cast<uint16_t>(args[5]);
+      }
       break;
     case OpKind::kFailDiskOnce:
       if (!need(3) || args[1] > 1 || args[2] > 255) return std::nullopt;
@@ -233,7 +242,8 @@ std::string ToCpp(const Op& op) {
     static constexpr std::string_view kTypes[] = {"kNow", "kDuringFlush", "kDuringNextOp"};
     return call + "RebootType::" + std::string(kTypes[std::min<uint32_t>(op.key, 2)]) + ", " +
            std::to_string(op.skip) + ", " + std::to_string(op.selector) + ", " +
-           std::to_string(op.size) + ", " + std::to_string(op.fill) + ")";
+           std::to_string(op.size) + ", " + std::to_string(op.fill) +
+           (op.torn_bytes > 0 ? ", " + std::to_string(op.torn_bytes) : "") + ")";
   }
   if (op.kind == OpKind::kFailDiskOnce) {
     return call + std::to_string(op.selector) +

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "shardstore/checker/chunk_concurrency.h"
 #include "shardstore/checker/failure.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/history.h"
@@ -24,6 +25,9 @@ constexpr DiskGeometry kGeometry{10, 16 * kPageBytes};
 constexpr uint32_t kKeys = 3;
 // Around page and chunk boundaries (chunks carry 8 KiB here): 9000 takes two chunks.
 constexpr uint32_t kSizes[] = {0, 1, 4000, 4097, 9000};
+// Around the read budget (two frames of a full chunk, 24 KiB): one full chunk, two (the whole
+// budget), four (past it: a Get takes all of it).
+constexpr uint32_t kLargeSizes[] = {8 * 1024, 16 * 1024, 3 * 8 * 1024 + 7};
 constexpr uint32_t kListProcessBase = 100;
 constexpr uint32_t kFinalProcess = 99;
 
@@ -48,10 +52,11 @@ struct Program {
   std::vector<Script> threads;
 };
 
-constexpr std::array kWorkloads = {StoreWorkload::kClients, StoreWorkload::kReclaimCompact,
-                                   StoreWorkload::kListDelete, StoreWorkload::kReadersReset};
-constexpr std::array<std::string_view, 4> kWorkloadNames = {"clients", "reclaim-compact",
-                                                            "list-delete", "readers-reset"};
+constexpr std::array kWorkloads = {StoreWorkload::kClients,      StoreWorkload::kReclaimCompact,
+                                   StoreWorkload::kListDelete,   StoreWorkload::kReadersReset,
+                                   StoreWorkload::kDurableFlush, StoreWorkload::kChunkFlush};
+constexpr std::array<std::string_view, 6> kWorkloadNames = {
+    "clients", "reclaim-compact", "list-delete", "readers-reset", "durable-flush", "chunk-flush"};
 
 [[noreturn]] void Fail(const std::string& what) { throw std::runtime_error(what); }
 
@@ -120,6 +125,22 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
       program.threads.push_back({{A::kList}, {A::kList}, {A::kList}});
       program.threads.push_back({{A::kFlush}, Draw(random, {A::kPut}), {A::kFlush}});
       break;
+    case StoreWorkload::kDurableFlush: {
+      // Clients that wait for durability drive the IO scheduler themselves, without the store
+      // lock, while a flusher drives it under the lock: two drivers, one disk flush in flight.
+      // Values reach and pass the read budget, so a reader needs all of it.
+      auto large = [&](Action action, uint32_t key) {
+        return Step{action, key, kLargeSizes[random.Next() % std::size(kLargeSizes)]};
+      };
+      program.setup = {large(A::kPut, 0), large(A::kPut, 1), {A::kFlush}};
+      program.threads.push_back({large(A::kDurablePut, 0), {A::kGet, 1}});
+      program.threads.push_back({large(A::kDurablePut, 1), {A::kGet, 0}});
+      program.threads.push_back({{A::kFlush}, {A::kFlush}});
+      program.threads.push_back({{A::kGet, 0}, {A::kList}, {A::kGet, 1}});
+      break;
+    }
+    case StoreWorkload::kChunkFlush:
+      break;  // not a Store program: ChunkStoreConcurrencyBody
   }
   return program;
 }
@@ -128,18 +149,17 @@ Program MakeProgram(StoreWorkload workload, uint64_t seed) {
 class Run {
  public:
   Run() {
-    StoreOptions options;
-    options.disk = &disk_;
-    options.format_if_blank = true;
-    options.chunk_payload_bytes_max = 8 * 1024;
-    options.memtable_entries_max = 4;
-    options.level0_runs_max = 2;
-    options.read_cache_bytes = 64 * 1024;
+    options_.disk = &disk_;
+    options_.format_if_blank = true;
+    options_.chunk_payload_bytes_max = 8 * 1024;
+    options_.memtable_entries_max = 4;
+    options_.level0_runs_max = 2;
+    options_.read_cache_bytes = 64 * 1024;
     // Two frames of the largest kind (12 KiB each): two Gets of 9000 bytes contend for it.
-    options.read_buffer_bytes = 24 * 1024;
+    options_.read_buffer_bytes = 24 * 1024;
     // Puts reclaim in the background from the start: six of ten extents are free then.
-    options.reclaim_free_extents_min = 6;
-    StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
+    options_.reclaim_free_extents_min = 6;
+    StatusOr<std::unique_ptr<Store>> opened = Store::Open(options_);
     if (!opened.ok()) Fail("open: " + opened.status().ToString());
     store_ = std::move(opened).value();
   }
@@ -156,20 +176,30 @@ class Run {
             written_.emplace(value, std::to_string(step.size) + "/" + std::to_string(fill))
                 .first->second;
         const size_t id = recorder_.Invoke(process, OpFunction::kWrite, key, name);
+        const size_t write = StartWrite(key, name);
         const StatusOr<Dependency> put = store_->Put(key, value);
         if (!put.ok() && !put.status().IsNoSpace()) Fail("Put: " + put.status().ToString());
         recorder_.Complete(id, put.ok() ? EventType::kOk : EventType::kFail);
+        writes_[key][write].completed = ++clock_;
+        writes_[key][write].took_effect = put.ok();
         if (put.ok() && step.action == Action::kDurablePut) {
           if (Status s = put->Wait(); !s.ok())
             Fail("waiting for Put(" + key + "): " + s.ToString());
+          if (!put->IsPersistent()) {
+            Fail("Put(" + key + ")'s Dependency is not persistent after Wait() returned OK");
+          }
+          writes_[key][write].durable = true;
         }
         return;
       }
       case Action::kDelete: {
         const size_t id = recorder_.Invoke(process, OpFunction::kWrite, key);
+        const size_t write = StartWrite(key, std::nullopt);
         const StatusOr<Dependency> deleted = store_->Delete(key);
         if (!deleted.ok()) Fail("Delete: " + deleted.status().ToString());
         recorder_.Complete(id, EventType::kOk);
+        writes_[key][write].completed = ++clock_;
+        writes_[key][write].took_effect = true;
         return;
       }
       case Action::kGet: {
@@ -201,9 +231,17 @@ class Run {
         }
         return;
       }
-      case Action::kFlush:
+      case Action::kFlush: {
+        const uint64_t invoked = ++clock_;
         if (Status s = store_->Flush(); !s.ok()) Fail("Flush: " + s.ToString());
+        // Every change made before the Flush began is persistent now.
+        for (auto& [k, writes] : writes_) {
+          for (Write& w : writes) {
+            if (w.took_effect && w.completed != 0 && w.completed < invoked) w.durable = true;
+          }
+        }
         return;
+      }
       case Action::kCompact:
         if (Status s = store_->Compact(); !s.ok() && !s.IsNoSpace()) {
           Fail("Compact: " + s.ToString());
@@ -236,15 +274,79 @@ class Run {
                                                          FormatHistory(report.minimal));
     }
     if (Status s = store_->Verify(); !s.ok()) Fail("Verify: " + s.ToString());
+    CrashAndRecover();
     if (Status s = store_->Shutdown(); !s.ok()) Fail("Shutdown: " + s.ToString());
   }
 
  private:
+  // One Put or Delete of a key, on a logical clock: its value (nullopt: a delete), when it was
+  // invoked and completed, whether it took effect (a Put refused NoSpace did not), and whether
+  // it is durable (its Dependency was waited for, or a Flush began after it completed).
+  struct Write {
+    Value value;
+    uint64_t invoked = 0;
+    uint64_t completed = 0;  // 0: not yet
+    bool took_effect = false;
+    bool durable = false;
+  };
+
+  // Its index in writes_[key] (other threads' writes may move it meanwhile).
+  size_t StartWrite(const std::string& key, Value value) {
+    std::vector<Write>& writes = writes_[key];
+    if (writes.empty()) writes.push_back({std::nullopt, 0, 0, true, true});  // blank disk
+    writes.push_back({std::move(value), ++clock_});
+    return writes.size() - 1;
+  }
+
+  // Persistence: the power goes out (the store abandoned, every page not flushed lost) and the
+  // store reopens. Each key must hold the value of a write that took effect and precedes no
+  // durable write of the key in real time: a durable write, or one concurrent with or after it.
+  void CrashAndRecover() {
+    store_.reset();
+    disk_.CrashLosingAll();
+    StoreOptions options = options_;
+    options.format_if_blank = false;
+    StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
+    if (!opened.ok()) Fail("reopen after a power cut: " + opened.status().ToString());
+    store_ = std::move(opened).value();
+    for (const auto& [key, writes] : writes_) {
+      const StatusOr<Bytes> got = store_->Get(key);
+      if (!got.ok() && !got.status().IsNotFound()) {
+        Fail("after a power cut Get(" + key + "): " + got.status().ToString());
+      }
+      Value seen;
+      if (got.ok()) {
+        auto it = written_.find(*got);
+        seen = it == written_.end() ? "bytes never written" : it->second;
+      }
+      auto superseded = [&](const Write& w) {
+        return std::any_of(writes.begin(), writes.end(), [&](const Write& d) {
+          return d.durable && &d != &w && w.completed != 0 && w.completed < d.invoked;
+        });
+      };
+      const bool allowed = std::any_of(writes.begin(), writes.end(), [&](const Write& w) {
+        return w.took_effect && w.value == seen && !superseded(w);
+      });
+      if (!allowed) {
+        std::string durable;
+        for (const Write& w : writes) {
+          if (w.durable) durable += " " + w.value.value_or("(deleted)");
+        }
+        Fail("after a power cut Get(" + key + ") returned " + seen.value_or("no value") +
+             ": not a write that a durable one (" + durable + " ) leaves possible");
+      }
+    }
+    if (Status s = store_->Verify(); !s.ok()) Fail("Verify after a power cut: " + s.ToString());
+  }
+
+  StoreOptions options_;
   MemDisk disk_{kGeometry};
   std::unique_ptr<Store> store_;
   HistoryRecorder recorder_;
   // Every value written, so a read's bytes name the write they came from.
   std::map<Bytes, std::string> written_;
+  std::map<std::string, std::vector<Write>> writes_;  // by key
+  uint64_t clock_ = 0;
   uint32_t next_fill_ = 0;
   uint32_t reclaim_turn_ = 0;
 };
@@ -265,6 +367,7 @@ std::optional<StoreWorkload> FindStoreWorkload(std::string_view name) {
 }
 
 Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed) {
+  if (workload == StoreWorkload::kChunkFlush) return ChunkStoreConcurrencyBody(seed);
   return [program = MakeProgram(workload, seed)] {
     Run run;
     // The setup is history too: the threads' operations follow it.

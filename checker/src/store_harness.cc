@@ -55,6 +55,10 @@ SS_COVERAGE_POINT(kAtReserve, "checker: a step ended with free extents at the Pu
 SS_COVERAGE_POINT(kPutRefusedAtReserve, "checker: a Put was refused NoSpace at the reserve");
 SS_COVERAGE_POINT(kFilledToReserve,
                   "checker: Fill reached NoSpace, then deleted and flushed at the reserve");
+SS_COVERAGE_POINT(kFilledAndKept, "checker: Fill reached NoSpace and left the disk full");
+SS_COVERAGE_POINT(kBackgroundReclaimOwed,
+                  "checker: a Put or Delete at low free extents owed a reclamation (bytes died "
+                  "in a sealed extent)");
 
 }  // namespace
 
@@ -69,6 +73,7 @@ StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeo
   SS_ASSERT_MSG(opened.ok(), opened.status().ToString());
   store_ = std::move(opened).value();
   extents_ = ByExtent(store_->Stat());
+  died_sealed_.assign(extents_.size(), false);
   // What the store reported persistent before a flush is owed after a power cut at that flush,
   // even if a failed flush later takes the report back: note it at every flush, explored or
   // not, so that a crash the explorer found replays as the same judgement.
@@ -249,6 +254,7 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
       // Reset counts start again with each store.
       const std::vector<ExtentStat> extents = ByExtent(store_->Stat());
       for (Damage& d : damage_) d.resets = extents[d.extent].resets;
+      died_sealed_.assign(extents.size(), false);
       faults_at_open_ = disk_.stats().faults_injected;
       return std::nullopt;
     }
@@ -442,7 +448,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       StatusOr<Dependency> put = store_->Put(key, value);
       if (put.ok()) {
         unsettled_.push_back({id, key, std::move(put).value()});
-        return std::nullopt;
+        return CheckBackgroundReclaim("Put(" + std::string(ShortKey(key)) + ")");
       }
       model_.Failed(id);
       // A Put that fails is wholly absent; an injected write error may fail it, and damage on
@@ -472,6 +478,8 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       return std::nullopt;
     }
     case OpKind::kDelete: {
+      // A key with a value gets a tombstone, and a Delete that writes one reclaims first.
+      const bool had_value = model_.Current(key).has_value();
       const uint64_t id = model_.Write(key, std::nullopt);
       StatusOr<Dependency> deleted = store_->Delete(key);
       if (!deleted.ok()) {
@@ -480,7 +488,8 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
         return "Delete failed: " + Describe(deleted.status());
       }
       unsettled_.push_back({id, key, std::move(deleted).value()});
-      return std::nullopt;
+      if (!had_value) return std::nullopt;
+      return CheckBackgroundReclaim("Delete(" + std::string(ShortKey(key)) + ")");
     }
     case OpKind::kList: {
       StatusOr<std::vector<std::string>> keys = store_->List();
@@ -727,9 +736,16 @@ std::optional<std::string> StoreHarness::Fill(const Op& op, uint64_t faults_befo
   }
   SetNote(std::to_string(keys.size()) + " puts" + (full ? ", then NoSpace" : ""));
   if (!full || disk_.stats().faults_injected > faults_at_open_) return std::nullopt;
+  if (op.fill % 2 == 1) {
+    // The disk stays full: what follows runs at the reserve (overwrites, deletes, reclaims).
+    SS_COVER(kFilledAndKept);
+    SetNote(std::to_string(keys.size()) + " puts, then NoSpace; kept");
+    return std::nullopt;
+  }
   SS_COVER(kFilledToReserve);
   for (uint32_t key : keys) {
     if (auto v = RunOp(op::Delete(key), faults_before)) return v;
+    if (auto v = CheckInvariants()) return v;
   }
   if (Status s = store_->Flush(); !s.ok()) {
     // A fault armed for later may fire here, as in any flush.
@@ -785,6 +801,12 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
              std::to_string(was.write_pointer) + " to " + std::to_string(is.write_pointer) +
              " without a reset";
     }
+    if (is.owner == "free" || is.resets != was.resets) {
+      died_sealed_[e] = false;
+    } else if (is.owner == "data" && was.owner == "data" && !was.open && !is.open &&
+               is.live_bytes < was.live_bytes) {
+      died_sealed_[e] = true;
+    }
     // What was flipped in an extent reset since is dead, and the next chunk there overwrites it.
     std::erase_if(damage_, [&](const Damage& d) {
       return !d.slot && d.extent == e && (is.owner == "free" || is.resets != d.resets);
@@ -819,6 +841,42 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
            " live bytes; the model's values need " + std::to_string(want);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view what) {
+  // A Put or Delete first reclaims while free extents are at or below the threshold, and passes
+  // over it only when no sealed extent would free anything, or after a failure: so once bytes
+  // died in a sealed extent, the next one must reclaim. With more than an evacuation's reserve
+  // free, the emptiest candidate's live chunks fit elsewhere, so its reclamation succeeds
+  // (faults and damage aside).
+  if (disk_.stats().faults_injected != faults_at_open_ || Damaged()) return std::nullopt;
+  uint32_t free = 0;
+  for (uint32_t e = 1; e < extents_.size(); ++e) free += extents_[e].owner == "free";
+  if (free <= kEvacuationKeepFreeExtents || free > options_.reclaim_free_extents_min) {
+    return std::nullopt;
+  }
+  std::optional<uint32_t> owed;
+  for (uint32_t e = 1; e < extents_.size() && !owed; ++e) {
+    const ExtentStat& x = extents_[e];
+    if (died_sealed_[e] && x.owner == "data" && !x.open &&
+        x.write_pointer >= x.live_bytes + kPageBytes) {
+      owed = e;
+    }
+  }
+  if (!owed) return std::nullopt;
+  SS_COVER(kBackgroundReclaimOwed);
+  const std::vector<ExtentStat> after = ByExtent(store_->Stat());
+  for (uint32_t e = 1; e < after.size(); ++e) {
+    // Reset: its count moved, or it is free now (a free extent shows no count).
+    const bool freed = after[e].owner == "free" && extents_[e].owner != "free";
+    if (freed || after[e].resets != extents_[e].resets) return std::nullopt;
+  }
+  const ExtentStat& x = extents_[*owed];
+  return std::string(what) + " started with " + std::to_string(free) +
+         " free extents (background reclamation runs at " +
+         std::to_string(options_.reclaim_free_extents_min) + " or fewer) and reclaimed nothing, " +
+         "while sealed extent " + std::to_string(*owed) + " held " +
+         std::to_string(x.write_pointer - x.live_bytes) + " bytes that died there";
 }
 
 std::optional<std::string> StoreHarness::FinishChecks() {

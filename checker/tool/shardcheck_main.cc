@@ -191,7 +191,8 @@ int ConcurrencyWhole(const ConcurrencyArgs& args) {
     workloads = {*workload};
   } else {
     std::cerr << "shardcheck: unknown harness '" << args.harness
-              << "' (clients, reclaim-compact, list-delete, readers-reset or all)\n";
+              << "' (clients, reclaim-compact, list-delete, readers-reset, durable-flush, "
+                 "chunk-flush or all)\n";
     return kExitUsage;
   }
   if (!args.schedule.empty()) {
@@ -878,7 +879,7 @@ int Main(int argc, char** argv) {
   ConcurrencyArgs& cargs = sargs;
   CLI::App* concurrency = add_suite(
       "concurrency", "the store under the deterministic scheduler, checked for linearizability",
-      "clients, reclaim-compact, list-delete, readers-reset or all");
+      "clients, reclaim-compact, list-delete, readers-reset, durable-flush, chunk-flush or all");
   concurrency->add_option("--strategy", cargs.strategy,
                           "portfolio (random and pct at depths 1-3 in turn), random, pct, dfs, "
                           "ipb (dfs with bound 0, 1, ... depth) or delay (delay bounding)");

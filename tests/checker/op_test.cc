@@ -82,6 +82,17 @@ TEST(OpTest, ShowsReadableSteps) {
   EXPECT_EQ(Decode(Encode(op::DirtyReboot(RebootType::kNow, 0, 0, 0, 0))),
             op::DirtyReboot(RebootType::kNow, 0, 0, 0, 0));
   EXPECT_FALSE(Decode("K3,0,0,0,0").has_value());  // no such reboot type
+  // A sector torn in its middle: a sixth argument, only when not 0 (older tokens read the same).
+  const Op mid_sector = op::DirtyReboot(RebootType::kDuringNextOp, 1, 0, 1, 0, 64);
+  EXPECT_EQ(Encode(mid_sector), "K2,1,0,1,0,64");
+  EXPECT_EQ(Decode("K2,1,0,1,0,64"), mid_sector);
+  EXPECT_EQ(Show(mid_sector),
+            "DirtyReboot(during next ops, barrier 1, keep pending pages none, tear page 0 after 0 "
+            "sectors and 64 bytes)");
+  EXPECT_EQ(ToCpp(mid_sector), "op::DirtyReboot(RebootType::kDuringNextOp, 1, 0, 1, 0, 64)");
+  EXPECT_FALSE(Decode("K2,1,0,1,0,0").has_value());    // one spelling per op
+  EXPECT_FALSE(Decode("K2,1,0,1,0,512").has_value());  // a whole sector is a sector boundary
+  EXPECT_FALSE(Decode("K2,1,0,0,0,64").has_value());   // no page torn
   EXPECT_EQ(KeyName(0), "a");
   EXPECT_EQ(KeyName(27), "bb");
 }

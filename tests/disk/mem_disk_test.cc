@@ -60,6 +60,23 @@ TEST(MemDiskTest, CrashKeepsAChosenSubsetAndTearsAtSectors) {
   EXPECT_EQ(ReadPage(disk, 2, 2 * kPageBytes), Page(0));
 }
 
+TEST(MemDiskTest, CrashPlanCanTearASectorInItsMiddle) {
+  MemDisk disk(kGeometry);
+  ASSERT_TRUE(disk.Write(2, 0, Page(4)).ok());
+  ASSERT_TRUE(disk.Flush().ok());
+  ASSERT_TRUE(disk.Write(2, 0, Page(6)).ok());
+  ASSERT_TRUE(disk.Write(2, kPageBytes, Page(9)).ok());
+  // The first page keeps one sector and 64 bytes of the next, new; the rest stays old.
+  disk.Crash(
+      MemDisk::CrashPlan{.keep_mask = 0, .torn_page = 1, .torn_sectors = 1, .torn_bytes = 64});
+  const Bytes torn = ReadPage(disk, 2, 0);
+  for (uint32_t i = 0; i < kPageBytes; ++i) {
+    ASSERT_EQ(torn[i], i < kSectorBytes + 64 ? 6 : 4) << "byte " << i;
+  }
+  EXPECT_EQ(ReadPage(disk, 2, kPageBytes), Page(0));
+  EXPECT_TRUE(disk.PendingPages().empty());
+}
+
 TEST(MemDiskTest, InjectedFaultsFailOnceAndAreTagged) {
   MemDisk disk(kGeometry);
   disk.FailNext(1, IoKind::kWrite, /*skip=*/1);

@@ -5,7 +5,8 @@
 // a real device's cache would. Flush moves every pending page into the durable image. Crash()
 // decides, for each pending page, whether it survives whole, survives torn (a prefix of its
 // 512-byte sectors), or is lost — any such choice is a state a real device could be left in —
-// then discards the rest.
+// then discards the rest. A crash plan may also tear one page inside a sector (a prefix of the
+// new bytes, the old ones after it), as a device that does not write sectors atomically can.
 //
 // Faults: FailNext() makes a chosen future read or write of one extent fail once with an
 // IOError whose message starts with "injected:", so it is never confused with a real error.
@@ -64,15 +65,19 @@ class MemDisk : public Disk {
 
   // Which pending pages a power cut keeps: page i (in PendingPages() order) whole when bit i of
   // keep_mask is set (pages past 64 are lost), and page torn_page - 1 (if torn_page > 0) with
-  // only its first torn_sectors sectors.
+  // only its first torn_sectors sectors and then the first torn_bytes bytes of the next sector
+  // (a sector torn in its middle; 0: sectors stay atomic).
   struct CrashPlan {
     uint64_t keep_mask = 0;
     uint32_t torn_page = 0;
     uint8_t torn_sectors = 0;
+    uint16_t torn_bytes = 0;  // < kSectorBytes; only with torn_sectors < kPageWhole
     friend bool operator==(const CrashPlan&, const CrashPlan&) = default;
   };
-  // The SectorsKept of each of `pending` pages under `plan`.
+  // The SectorsKept of each of `pending` pages under `plan` (its torn_bytes aside).
   static std::vector<SectorsKept> SectorsFor(const CrashPlan& plan, size_t pending);
+  // Power loss as `plan` says, torn sector included. REQUIRES: plan.torn_bytes < kSectorBytes.
+  void Crash(const CrashPlan& plan);
 
   // Arms a power cut at the `barriers`-th Flush from now (1: the next one): that Flush applies
   // `plan` to the pending pages instead of flushing them, and from then on the disk is dead:
@@ -144,7 +149,10 @@ class MemDisk : public Disk {
 
   uint8_t* DurablePage(uint32_t extent, uint32_t offset);
   std::unique_ptr<MemDisk> SnapshotLocked() const;
-  void CrashLocked(std::span<const SectorsKept> sectors_kept);
+  // `torn_bytes` more bytes of page `torn_page - 1` (if torn_page > 0) survive past its sectors.
+  void CrashLocked(std::span<const SectorsKept> sectors_kept, uint32_t torn_page = 0,
+                   uint32_t torn_bytes = 0);
+  void CrashLocked(const CrashPlan& plan);
   Status DeadError() const;
   const uint8_t* PendingBytes(const PendingWrite& write) const {
     return pending_bytes_.data() + write.at;

@@ -77,6 +77,7 @@ struct ExtentStat {
   uint32_t write_pointer = 0;
   uint64_t live_bytes = 0;  // bytes of chunks the index (or its metadata) still needs
   uint64_t resets = 0;      // times reset since this Store opened (write pointer back to 0)
+  bool open = false;        // its owner's new chunks go here; reclamation passes it over
 };
 
 struct LevelStat {

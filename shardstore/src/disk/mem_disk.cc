@@ -83,8 +83,7 @@ Status MemDisk::Flush() {
   if (flush_observer_) flush_observer_();
   if (barrier_observer_) barrier_observer_(SnapshotLocked());
   if (barriers_until_cut_ > 0 && --barriers_until_cut_ == 0) {
-    const std::vector<SectorsKept> kept = SectorsFor(cut_plan_, pending_.size());
-    CrashLocked(kept);
+    CrashLocked(cut_plan_);
     dead_ = true;
     return DeadError();
   }
@@ -111,14 +110,28 @@ void MemDisk::Crash(std::span<const SectorsKept> sectors_kept) {
   CrashLocked(sectors_kept);
 }
 
-void MemDisk::CrashLocked(std::span<const SectorsKept> sectors_kept) {
+void MemDisk::Crash(const CrashPlan& plan) {
+  sync::LockGuard lock(mu_);
+  CrashLocked(plan);
+}
+
+void MemDisk::CrashLocked(const CrashPlan& plan) {
+  CrashLocked(SectorsFor(plan, pending_.size()), plan.torn_page, plan.torn_bytes);
+}
+
+void MemDisk::CrashLocked(std::span<const SectorsKept> sectors_kept, uint32_t torn_page,
+                          uint32_t torn_bytes) {
   SS_ASSERT(sectors_kept.size() == pending_.size());
+  SS_ASSERT(torn_bytes < kSectorBytes);
   for (size_t i = 0; i < pending_.size(); ++i) {
     SS_ASSERT(sectors_kept[i] <= kPageWhole);
-    if (sectors_kept[i] == kPageLost) continue;
+    // The sector after the kept ones, torn in its middle: a prefix of it is new.
+    const size_t partial =
+        i + 1 == torn_page && sectors_kept[i] < kPageWhole ? size_t{torn_bytes} : 0;
+    const size_t bytes = size_t{sectors_kept[i]} * kSectorBytes + partial;
+    if (bytes == 0) continue;
     const PendingWrite& write = pending_[i];
-    std::memcpy(DurablePage(write.page.extent, write.page.offset), PendingBytes(write),
-                size_t{sectors_kept[i]} * kSectorBytes);
+    std::memcpy(DurablePage(write.page.extent, write.page.offset), PendingBytes(write), bytes);
   }
   pending_.clear();
   pending_bytes_.clear();
@@ -191,6 +204,7 @@ std::vector<MemDisk::SectorsKept> MemDisk::SectorsFor(const CrashPlan& plan, siz
 
 void MemDisk::CutPowerAtBarrier(uint32_t barriers, const CrashPlan& plan) {
   SS_ASSERT(barriers > 0);
+  SS_ASSERT(plan.torn_bytes < kSectorBytes);
   sync::LockGuard lock(mu_);
   barriers_until_cut_ = barriers;
   cut_plan_ = plan;
@@ -198,7 +212,7 @@ void MemDisk::CutPowerAtBarrier(uint32_t barriers, const CrashPlan& plan) {
 
 void MemDisk::CutPower(const CrashPlan& plan) {
   sync::LockGuard lock(mu_);
-  CrashLocked(SectorsFor(plan, pending_.size()));
+  CrashLocked(plan);
   dead_ = true;
 }
 

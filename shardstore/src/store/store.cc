@@ -657,7 +657,8 @@ StoreStat Store::Stat() {
       continue;
     }
     stat.extents.push_back({e, std::string(ExtentOwnerName(extents[e].owner)),
-                            extents[e].write_pointer, live[e], extents[e].resets});
+                            extents[e].write_pointer, live[e], extents[e].resets,
+                            chunks_->IsOpen(e)});
     stat.live_bytes += live[e];
     if (e != 0)
       stat.reclaimable_bytes +=

@@ -4,10 +4,11 @@
 // A harness installs it as the MemDisk's barrier observer. At every flush it receives a copy of
 // the disk (durable image plus pending pages) and builds crash plans: every subset of the pending
 // pages when few are pending, fewest surviving pages first so the first failing plan is minimal,
-// then each page torn at its first and last sector boundary; a seeded sample otherwise. The
-// harness's Check recovers its component on a copy with the plan applied and says whether what
-// came back is allowed. The first failing plan is shrunk further (pages dropped while it still
-// fails) and kept, with the DirtyReboot op that replays it during the step.
+// then each page torn at its first and last sector boundary and inside its first sector (sectors
+// need not be atomic); a seeded sample otherwise, a quarter of its torn pages torn inside a
+// sector. The harness's Check recovers its component on a copy with the plan applied and says
+// whether what came back is allowed. The first failing plan is shrunk further (pages dropped while
+// it still fails) and kept, with the DirtyReboot op that replays it during the step.
 //
 // Thread-safety: not thread-safe; one per harness.
 #pragma once

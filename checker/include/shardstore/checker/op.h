@@ -17,6 +17,8 @@
 //
 // Fill(size, fill) puts values of `size` bytes under keys outside the pool until the store
 // returns NoSpace (at most kFillPutsMax puts): it drives the disk to the free-extent reserve.
+// Then, with an even `fill`, it deletes them and flushes; with an odd one it leaves the disk
+// full, so the steps after it run at the reserve.
 //
 // DirtyReboot(type, barrier, plan) cuts the power. Type kNow: at once — the memtable, queued
 // writes and the read cache are lost, and the plan picks which pages written but not yet flushed
@@ -24,7 +26,8 @@
 // its `barrier`-th disk flush. Type kDuringNextOp: at the `barrier`-th disk flush from now, in
 // whatever the next ops do (how the crash explorer's findings replay). The plan keeps pending
 // page i whole when bit i of `selector` is set, and page size-1 (if size > 0) torn after `fill`
-// sectors.
+// sectors and `torn_bytes` bytes more (a sector torn in its middle; tokens carry it only when
+// it is not 0, so older tokens read as before).
 //
 // Corrupt(#n, bit) flips one bit on the disk, at `bit` (modulo the target's bits): media
 // corruption. Chunk store: the n-th chunk still held. Store: the n-th of every live data chunk,
@@ -75,6 +78,7 @@ struct Op {
                           // DirtyReboot: mask of the pending pages kept
   uint8_t skip = 0;       // FailDiskOnce: fail the skip+1-th access; DirtyReboot: barrier
   FaultIo io = FaultIo::kRead;  // FailDiskOnce
+  uint16_t torn_bytes = 0;      // DirtyReboot: bytes of the torn page's next sector kept
   friend bool operator==(const Op&, const Op&) = default;
 };
 
@@ -122,13 +126,14 @@ inline Op FailDiskOnce(uint32_t selector, FaultIo io, uint8_t skip) {
   return {.kind = OpKind::kFailDiskOnce, .selector = selector, .skip = skip, .io = io};
 }
 inline Op DirtyReboot(RebootType type, uint8_t barrier, uint32_t keep_mask, uint32_t torn_page,
-                      uint8_t torn_sectors) {
+                      uint8_t torn_sectors, uint16_t torn_bytes = 0) {
   return {.kind = OpKind::kDirtyReboot,
           .key = static_cast<uint32_t>(type),
           .size = torn_page,
           .fill = torn_sectors,
           .selector = keep_mask,
-          .skip = barrier};
+          .skip = barrier,
+          .torn_bytes = torn_bytes};
 }
 inline Op Read(uint32_t selector) { return {.kind = OpKind::kRead, .selector = selector}; }
 inline Op Append(uint32_t key, uint32_t size, uint8_t fill) {

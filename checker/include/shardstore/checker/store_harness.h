@@ -8,9 +8,14 @@
 //   - NoSpace only when the model's values fill more than half of the usable data space, and
 //     only with free extents at the Put reserve;
 //   - the free-extent reserve: data never holds more extents than kPutKeepFreeExtents leaves
-//     (kEvacuationKeepFreeExtents once a fault or damage kept an extent reclamation copied).
+//     (kEvacuationKeepFreeExtents once a fault or damage kept an extent reclamation copied);
+//   - background reclamation resumes once bytes die: a Put, or a Delete of a key with a value,
+//     that starts with free extents at or below reclaim_free_extents_min (and enough free for an
+//     evacuation) while a sealed data extent holds bytes that died since it was sealed, resets
+//     some extent (the emptiest candidate always can be reclaimed then).
 // DropCache drops the read cache and reads every key back from the medium; Fill puts fresh
-// keys until NoSpace, then deletes them and flushes at the reserve. Keys come from the pool
+// keys until NoSpace, then (even fill) deletes them and flushes at the reserve, or (odd fill)
+// leaves the disk full, so later steps run at the reserve. Keys come from the pool
 // (op.h), lengths up to kKeyBytesMax; a longer key must be refused with InvalidArgument.
 // After a clean Reboot: every Dependency the store returned is persistent (forward progress),
 // the extent table is what it was before the shutdown, and every key reads back. Finish()
@@ -98,8 +103,12 @@ class StoreHarness final : public Harness {
   bool LiveChunkDamaged();
   // Flips back every flip still on the medium: what an operator restoring the sector does.
   void RepairDamage();
-  // Fill(size, fill): Puts until NoSpace, then deletes them and flushes.
+  // Fill(size, fill): Puts until NoSpace, then deletes them and flushes (even fill) or keeps
+  // them (odd fill).
   std::optional<std::string> Fill(const Op& op, uint64_t faults_before);
+  // After a successful Put or Delete: see "background reclamation" above. `extents_` and
+  // `died_sealed_` are still as the step found them.
+  std::optional<std::string> CheckBackgroundReclaim(std::string_view what);
   // Get, Put or Delete of a key longer than kKeyBytesMax: InvalidArgument, and nothing written.
   std::optional<std::string> CheckRefusesKey(const Op& op, const std::string& key);
   uint64_t ModelFootprintBytes() const;
@@ -124,6 +133,8 @@ class StoreHarness final : public Harness {
   uint64_t faults_at_clean_flush_ = 0;  // faults fired when a flush last succeeded
   uint64_t faults_at_open_ = 0;         // faults fired when the store was last opened
   std::vector<ExtentStat> extents_;     // by extent, as last seen; owner "free" when free
+  // By extent: bytes died in it while it was sealed, since its last reset in this store's life.
+  std::vector<bool> died_sealed_;
 
   struct Damage {
     uint32_t extent;
