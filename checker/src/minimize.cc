@@ -93,8 +93,14 @@ class Minimizer {
         }
         if (ops[i].size > 0) {
           std::vector<Op> candidate = ops;
-          candidate[i].size = 0;
+          candidate[i].size = 0;  // no torn page: nor its sectors, nor its bytes
           candidate[i].fill = 0;
+          candidate[i].torn_bytes = 0;
+          if (TryKeep(std::move(candidate))) return true;
+        }
+        if (ops[i].torn_bytes > 0) {
+          std::vector<Op> candidate = ops;
+          candidate[i].torn_bytes = 0;
           if (TryKeep(std::move(candidate))) return true;
         }
         continue;

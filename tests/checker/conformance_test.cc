@@ -131,8 +131,9 @@ TEST_P(SeededCrashBugTest, FoundMinimizedAndReplayed) {
   EXPECT_LE(found->minimized.ops.size(), 10u) << found->replayed.Describe();
   EXPECT_FALSE(found->replayed.ok()) << "the minimized case no longer fails";
   // The token replays without the explorer: the crash is a DirtyReboot op in the case.
-  const std::optional<Case> decoded = DecodeToken(found->token);
-  ASSERT_TRUE(decoded);
+  const StatusOr<Case> parsed = ParseToken(found->token);
+  ASSERT_TRUE(parsed.ok()) << found->token << ": " << parsed.status().ToString();
+  const std::optional<Case> decoded = *parsed;
   EXPECT_FALSE(RunCase(*decoded).ok());
   Case clean = *decoded;
   clean.bug = seeded::Bug::kNone;
