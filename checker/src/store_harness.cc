@@ -55,6 +55,8 @@ SS_COVERAGE_POINT(kAtReserve, "checker: a step ended with free extents at the Pu
 SS_COVERAGE_POINT(kPutRefusedAtReserve, "checker: a Put was refused NoSpace at the reserve");
 SS_COVERAGE_POINT(kFilledToReserve,
                   "checker: Fill reached NoSpace, then deleted and flushed at the reserve");
+SS_COVERAGE_POINT(kSlotDamageCompared,
+                  "checker: a reopen on a damaged superblock slot compared with the slot erased");
 SS_COVERAGE_POINT(kFilledAndKept, "checker: Fill reached NoSpace and left the disk full");
 SS_COVERAGE_POINT(kBackgroundReclaimOwed,
                   "checker: a Put or Delete at low free extents owed a reclamation (bytes died "
@@ -243,10 +245,67 @@ std::optional<std::string> StoreHarness::CheckEveryKey(uint64_t faults_before) {
   return std::nullopt;
 }
 
+std::optional<std::string> StoreHarness::CheckSlotDamageIgnored() {
+  // Read-only opens of two copies: the disk as it is, and the disk with every damaged slot
+  // erased. A flipped bit makes a slot invalid, so both must open from the same superblock and
+  // hold the same; a store that trusted the damaged slot (or rejects the good one) differs.
+  std::unique_ptr<MemDisk> as_is = disk_.Snapshot();
+  std::unique_ptr<MemDisk> erased = disk_.Snapshot();
+  const uint32_t slot_bytes = SuperblockSlotBytes(kGeometry.extent_count);
+  // The checksum covers the header and the entries; the zeros after the checksum carry nothing,
+  // so a flip there leaves the slot as good as it was (docs/format/superblock.md).
+  const uint32_t covered_bytes =
+      kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes + 8;
+  bool any = false;
+  for (int slot : {0, 1}) {
+    const uint32_t at = SuperblockSlotOffset(kGeometry.extent_count, slot);
+    if (std::none_of(damage_.begin(), damage_.end(), [&](const Damage& d) {
+          return d.slot && d.offset >= at && d.offset < at + covered_bytes && PagePresent(d);
+        })) {
+      continue;
+    }
+    SS_ASSERT(erased->Write(0, at, Bytes(slot_bytes, 0)).ok());
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  SS_ASSERT(erased->Flush().ok());
+  auto code = [](const Status& status) { return std::string(StatusCodeName(status.code())); };
+  auto describe = [&](MemDisk* disk) {
+    StoreOptions options = options_;
+    options.disk = disk;
+    options.read_only = true;
+    options.format_if_blank = false;
+    StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+    if (!store.ok()) return "open: " + code(store.status());
+    std::string text = "superblock " + std::to_string((*store)->Stat().superblock_sequence);
+    for (const ExtentStat& e : (*store)->Stat().extents) {
+      text += ", extent " + std::to_string(e.extent) + " " + e.owner + " at " +
+              std::to_string(e.write_pointer);
+    }
+    StatusOr<std::vector<std::string>> keys = (*store)->List();
+    if (!keys.ok()) return text + ", List: " + code(keys.status());
+    for (const std::string& key : *keys) {
+      StatusOr<Bytes> got = (*store)->Get(key);
+      text += ", " + std::string(ShortKey(key)) + ": " +
+              (got.ok() ? std::to_string(HistoryHash(*got)) : code(got.status()));
+    }
+    return text;
+  };
+  const std::string with_damage = describe(as_is.get());
+  const std::string without_slot = describe(erased.get());
+  if (with_damage == without_slot) return std::nullopt;
+  return "a reopen trusted a damaged superblock slot: with the damage it reads [" + with_damage +
+         "]; with that slot erased [" + without_slot + "]";
+}
+
 std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
   // A transient read error may fail an open, and each attempt consumes one: retry while they
   // fire (bounded, as the armed faults are).
   slot_damaged_at_open_ = SlotDamaged();
+  if (slot_damaged_at_open_) {
+    SS_COVER(kSlotDamageCompared);
+    if (auto v = CheckSlotDamageIgnored()) return v;
+  }
   for (uint64_t fired = faults_before;;) {
     StatusOr<std::unique_ptr<Store>> opened = Store::Open(options_);
     if (opened.ok()) {

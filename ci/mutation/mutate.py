@@ -185,7 +185,9 @@ def run_suite(shardcheck, suite, budget, seed):
         *SUITE_ARGS[suite],
         "--json",
     ]
-    hard_limit = 2 * budget + 30
+    # Three times the budget: the rates were measured on a quiet machine, and a clean suite on a
+    # machine shared with other builds takes up to twice as long.
+    hard_limit = 3 * budget + 30
     start = time.monotonic()
     try:
         result = subprocess.run(
@@ -314,7 +316,7 @@ def parse_args(argv):
     parser.add_argument("--mutants", help="comma-separated mutant ids (default: all)")
     parser.add_argument("--budget", type=float, default=20.0,
                         help="seconds per suite per mutant on the clean engine (default 20); "
-                        "sets the iteration counts, twice it plus 30 s is the hard limit")
+                        "sets the iteration counts, three times it plus 30 s is the hard limit")
     parser.add_argument("--seed", type=int, default=1, help="seed of every suite (default 1)")
     parser.add_argument("--suites", default=",".join(SUITES),
                         help="comma-separated suites, run in this order (default: all three)")

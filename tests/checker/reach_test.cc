@@ -46,6 +46,11 @@ TEST(ReachTest, StoreHarnessReachesLimitsReserveAndDamage) {
                     "checker: store harness flipped a bit of superblock slot 1",
                     "checker: store Verify reported damage on the medium",
                     "checker: a reopen found damage, Corruption; bits flipped back",
+                    "checker: a reopen on a damaged superblock slot compared with the slot "
+                    "erased",
+                    "checker: Fill reached NoSpace and left the disk full",
+                    "checker: a Put or Delete at low free extents owed a reclamation (bytes "
+                    "died in a sealed extent)",
                 });
 }
 

@@ -36,7 +36,9 @@
 // may fail with Corruption; after DropCache a Get of a key whose live chunk is damaged must
 // return Corruption; Verify must report damage in a live chunk; a reopen must come back with
 // exactly what the model holds, or fail with Corruption — then the harness flips the bits back,
-// as a restored sector would, and the reopen must succeed.
+// as a restored sector would, and the reopen must succeed. Before a reopen with a slot damaged,
+// read-only opens of the disk as it is and of the disk with that slot erased must agree
+// (superblock sequence, extent table, every key's value): damage is never trusted.
 //
 // FailDiskOnce(read|write) arms a transient IO error on one extent. The step in which it fires
 // may fail with IOError (never any other error, never wrong bytes); a reboot retries the open. A
@@ -150,6 +152,9 @@ class StoreHarness final : public Harness {
   bool SlotDamaged() const;
   // A flip still on the medium in a chunk `store` needs for `key`, or null.
   const Damage* DamagedLiveChunk(Store* store, const std::string& key);
+  // Before a reopen with a superblock slot damaged: the disk as it is and the disk with that
+  // slot erased must open (read-only) to the same store. A flipped bit invalidates a slot.
+  std::optional<std::string> CheckSlotDamageIgnored();
   bool slot_damaged_at_open_ = false;  // the last open (or explored recovery) saw one
   bool in_barrier_ = false;  // the crash explorer is checking a state (the disk is locked)
   // Every value each key ever held (hashed; absence too): a store that opened from the older
