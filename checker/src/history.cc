@@ -157,6 +157,11 @@ void HistoryRecorder::Complete(size_t operation, EventType outcome, Value value)
   completion_of_[operation] = history_.size() - 1;
 }
 
+void HistoryRecorder::SetKey(size_t operation, std::string key) {
+  SS_ASSERT(operation < history_.size() && history_[operation].type == EventType::kInvoke);
+  history_[operation].key = std::move(key);
+}
+
 void HistoryRecorder::MarkPersistent(size_t operation) {
   SS_ASSERT(operation < completion_of_.size() && completion_of_[operation] != SIZE_MAX);
   Event& done = history_[completion_of_[operation]];

@@ -83,6 +83,9 @@ class HistoryRecorder {
                 Value expected = std::nullopt);
   // `value`: what a read saw (ignored for writes and cas).
   void Complete(size_t operation, EventType outcome, Value value = std::nullopt);
+  // Names the key of an operation whose key is known only once it returns (an append whose
+  // locator the store picks): it was invoked on that key all along.
+  void SetKey(size_t operation, std::string key);
   // The completed (ok) operation was reported persistent before any crash that follows.
   // REQUIRES: Complete(operation, kOk) was called, and no Crash() since.
   void MarkPersistent(size_t operation);
