@@ -56,8 +56,12 @@ bool IsStoreWorkload(JointWorkload workload) { return workload != JointWorkload:
 
 JointStep StoreStep(Random& random, std::initializer_list<char> actions) {
   const uint64_t r = random.Next();
-  return JointStep{*(actions.begin() + r % actions.size()), static_cast<uint32_t>((r >> 8) % kKeys),
-                   kSizes[(r >> 16) % std::size(kSizes)]};
+  JointStep step{*(actions.begin() + r % actions.size()), static_cast<uint32_t>((r >> 8) % kKeys),
+                 kSizes[(r >> 16) % std::size(kSizes)]};
+  // Only puts take a size; only puts, gets and deletes a key.
+  if (step.action != 'P' && step.action != 'W') step.b = 0;
+  if (std::string_view("PWGD").find(step.action) == std::string_view::npos) step.a = 0;
+  return step;
 }
 
 JointScript StoreScript(Random& random, size_t steps, std::initializer_list<char> actions) {
