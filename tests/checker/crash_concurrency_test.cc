@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 namespace shardstore::checker {
@@ -38,7 +39,7 @@ TEST(CrashConcurrencyTest, CleanEngineSurvivesPowerCuts) {
       options.workload = workload;
       options.strategy = strategy;
       options.depth = std::string(strategy) == "dfs" ? 1 : 3;
-      options.iterations = Iterations(std::string(strategy) == "dfs" ? 100 : 300);
+      options.iterations = Iterations(std::string(strategy) == "dfs" ? 100 : 200);
       options.seed = 20261123;
       const JointReport report = SearchJoint(options);
       EXPECT_TRUE(report.ok()) << Describe(report);
@@ -87,6 +88,50 @@ TEST(CrashConcurrencyTest, ReplaysAreDeterministic) {
   EXPECT_EQ(first.run.schedule, second.run.schedule);
   EXPECT_EQ(first.control.pending_pages, second.control.pending_pages);
   EXPECT_FALSE(second.run.failure) << second.run.failure->ToString();
+}
+
+// Each crash-concurrency seeded bug is found by one of the workloads (the cheapest searched
+// first), minimized without growing, replayed from its token, and the minimized case passes with
+// the bug off.
+TEST(CrashConcurrencyTest, FindsTheJointSeededBugs) {
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  const JointWorkload cheapest_first[] = {JointWorkload::kChunkWriters, JointWorkload::kClients,
+                                          JointWorkload::kReclaimCompact};
+  for (const seeded::BugInfo& bug : seeded::AllBugs()) {
+    if (bug.bug_class != seeded::BugClass::kCrashConcurrency) continue;
+    std::optional<JointReport> found;
+    for (JointWorkload workload : cheapest_first) {
+      JointSearchOptions options;
+      options.workload = workload;
+      options.bug = bug.bug;
+      options.strategy = "random";
+      options.iterations = 2000;
+      options.seed = 20261123;
+      JointReport report = SearchJoint(options);
+      if (!report.ok()) {
+        found = std::move(report);
+        break;
+      }
+    }
+    ASSERT_TRUE(found) << bug.name << " was not found";
+    const JointFinding& f = *found->finding;
+    std::cout << bug.name << ": " << Describe(*found) << "\n";
+    EXPECT_TRUE(f.reproduces) << bug.name;
+    EXPECT_EQ(f.failure.kind, FailureKind::kCrashConsistency) << f.failure.ToString();
+    const JointSize& before = f.found_size;
+    const JointSize& after = f.minimized.replay.size;
+    EXPECT_LE(after.ops, before.ops);
+    EXPECT_LE(after.crash_step, before.crash_step);
+    // From its token, the minimized case fails the same way; with the bug off it passes.
+    StatusOr<JointCase> token = ParseJointToken(EncodeJointToken(f.minimized.minimized));
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+    const JointReplay replayed = ReplayJoint(*token);
+    ASSERT_TRUE(replayed.run.failure) << bug.name << ": the minimized case passes";
+    EXPECT_TRUE(replayed.run.failure->SameAs(f.failure)) << replayed.run.failure->ToString();
+    token->bug = seeded::Bug::kNone;
+    const JointReplay clean = ReplayJoint(*token);
+    EXPECT_FALSE(clean.run.failure) << bug.name << " off: " << clean.run.failure->ToString();
+  }
 }
 
 }  // namespace
