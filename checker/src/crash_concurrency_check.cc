@@ -302,6 +302,15 @@ JointReport SearchJoint(const JointSearchOptions& options) {
     ScheduleRun run = scheduler.Run(body, *search.strategy);
     ++report.schedules;
     report.steps += run.steps();
+    if (control.cut && control.pending_pages > 0) {
+      ++report.cuts_with_pending;
+      report.pending_pages += control.pending_pages;
+      report.kept_pages += KeptPages(control.plan, control.pending_pages);
+      const auto sectors = MemDisk::SectorsFor(control.plan, control.pending_pages);
+      report.torn_pages += static_cast<uint64_t>(std::count_if(
+          sectors.begin(), sectors.end(),
+          [](MemDisk::SectorsKept k) { return k > 0 && k < MemDisk::kPageWhole; }));
+    }
     if (run.failure) {
       failed_by = search.Name(options.strategy);
       c.plan = control.plan;

@@ -67,6 +67,7 @@ json SizeJson(const JointSize& size) {
 
 struct Tally {
   uint64_t schedules = 0, programs = 0, steps = 0;
+  uint64_t cuts_with_pending = 0, pending_pages = 0, kept_pages = 0, torn_pages = 0;
   double seconds = 0;
   bool done = false;
   bool exhausted = false;
@@ -146,6 +147,10 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
       tally.programs += report.programs;
       tally.steps += report.steps;
       tally.seconds += report.seconds;
+      tally.cuts_with_pending += report.cuts_with_pending;
+      tally.pending_pages += report.pending_pages;
+      tally.kept_pages += report.kept_pages;
+      tally.torn_pages += report.torn_pages;
       tally.exhausted = report.exhausted;
       tally.done = systematic || report.exhausted;
       budget_spent |= report.budget_spent;
@@ -169,7 +174,9 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
           << (bug.empty() ? "" : ", seeded bug " + bug) << ": " << args.strategy << ": "
           << t.schedules << " schedules (" << t.programs << " programs), " << t.steps
           << " steps in " << t.seconds << " s" << (t.exhausted ? " (every one within the bound)" : "")
-          << (failed ? "" : ", no failure") << "\n";
+          << (failed ? "" : ", no failure") << "\n  power cuts with writes pending: "
+          << t.cuts_with_pending << " (" << t.pending_pages << " pages pending, "
+          << t.kept_pages << " kept, " << t.torn_pages << " of them torn)\n";
     schedules += t.schedules;
     steps += t.steps;
     runs.push_back({{"harness", JointWorkloadName(workloads[w])},
@@ -178,6 +185,10 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
                     {"steps", t.steps},
                     {"seconds", t.seconds},
                     {"exhausted", t.exhausted},
+                    {"cuts_with_pending", t.cuts_with_pending},
+                    {"pending_pages", t.pending_pages},
+                    {"kept_pages", t.kept_pages},
+                    {"torn_pages", t.torn_pages},
                     {"result", failed ? "violation" : "pass"}});
   }
   if (budget_spent) human << "the time budget (" << args.time_budget_seconds << " s) ran out\n";

@@ -128,6 +128,12 @@ struct JointReport {
   double seconds = 0;
   bool exhausted = false;     // dfs: every schedule within the bound ran
   bool budget_spent = false;  // the time budget ended it
+  // What the power cuts met: cuts with writes pending (not yet flushed), the pages pending at
+  // them, the pages the plans kept (whole or torn), and the plans that tore one.
+  uint64_t cuts_with_pending = 0;
+  uint64_t pending_pages = 0;
+  uint64_t kept_pages = 0;
+  uint64_t torn_pages = 0;
   std::optional<JointFinding> finding;
   bool ok() const { return !finding; }
 };
