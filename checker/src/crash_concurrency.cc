@@ -43,7 +43,7 @@ constexpr uint32_t kAfterProcessBase = 20;
 constexpr uint32_t kRecoveryProcessBase = 200;
 constexpr uint32_t kFinalProcessBase = 400;
 constexpr uint32_t kRebootProcessBase = 600;
-constexpr uint32_t kListProcessBase = 100;     // + 16 × client + key, as store_concurrency does
+constexpr uint32_t kListProcessBase = 100;  // + 16 × client + key, as store_concurrency does
 // A reset writes absence at every locator of its extent, each by a process of its own:
 // + 1000 × the resetting thread's process + the locator's index.
 constexpr uint32_t kResetProcessBase = 1'000'000;
@@ -167,8 +167,8 @@ std::optional<std::string> StepError(JointWorkload workload, const JointStep& st
     return "lane " + std::to_string(step.a) + " (there are " + std::to_string(kLanes) + ")";
   }
   if ((step.action == 'A' || step.action == 'V') && (step.b == 0 || step.b > kLaneAppendsMax)) {
-    return "append " + std::to_string(step.b) + " chunks (1 to " +
-           std::to_string(kLaneAppendsMax) + ")";
+    return "append " + std::to_string(step.b) + " chunks (1 to " + std::to_string(kLaneAppendsMax) +
+           ")";
   }
   return std::nullopt;
 }
@@ -557,8 +557,8 @@ class ChunkSystem final : public System {
     std::vector<size_t> ids;
     for (uint32_t i = 0; i < appended_.size(); ++i) {
       if (appended_[i].locator.extent != extent) continue;
-      ids.push_back(recording().Invoke(kResetProcessBase + 1000 * process + i,
-                                       OpFunction::kWrite, KeyOf(appended_[i].locator)));
+      ids.push_back(recording().Invoke(kResetProcessBase + 1000 * process + i, OpFunction::kWrite,
+                                       KeyOf(appended_[i].locator)));
     }
     StatusOr<Dependency> reset = store_->Reset(extent);
     if (!reset.ok()) Fail("Reset(" + std::to_string(extent) + "): " + reset.status().ToString());
@@ -635,7 +635,8 @@ class JointRun {
 
   void Recover() {
     const uint32_t pending = control_->pending_pages;
-    const MemDisk::CrashPlan plan = case_.plan ? *case_.plan : DrawPlan(control_->plan_seed, pending);
+    const MemDisk::CrashPlan plan =
+        case_.plan ? *case_.plan : DrawPlan(control_->plan_seed, pending);
     control_->plan = plan;
     crashed_ = std::move(snapshot_);
     crashed_->Crash(MemDisk::SectorsFor(plan, pending));
@@ -668,13 +669,13 @@ class JointRun {
         CheckLinearizability(History(history.begin(), cut), LinearizabilityModel::kKv, options)
             .linearizable;
     const std::string text = FormatHistory(report.minimal);
-    throw Violation(crash ? FailureKind::kCrashConsistency : FailureKind::kLinearizability,
-                    std::string(crash ? "what survived the power cut is not what the history "
-                                        "allows (plan: " +
-                                            DescribePlan(control_->plan, control_->pending_pages) +
-                                            ")"
-                                      : "the history is not linearizable") +
-                        "; key " + report.key + ", minimal sub-history:\n" + text);
+    throw Violation(
+        crash ? FailureKind::kCrashConsistency : FailureKind::kLinearizability,
+        std::string(crash ? "what survived the power cut is not what the history "
+                            "allows (plan: " +
+                                DescribePlan(control_->plan, control_->pending_pages) + ")"
+                          : "the history is not linearizable") +
+            "; key " + report.key + ", minimal sub-history:\n" + text);
   }
 
   const JointCase& case_;
@@ -723,8 +724,7 @@ JointProgram MakeJointProgram(JointWorkload workload, uint64_t seed) {
   switch (workload) {
     case JointWorkload::kClients:
       for (int c = 0; c < 3; ++c) {
-        program.threads.push_back(
-            StoreScript(random, 4, {'P', 'P', 'W', 'G', 'G', 'D', 'L'}));
+        program.threads.push_back(StoreScript(random, 4, {'P', 'P', 'W', 'G', 'G', 'D', 'L'}));
       }
       program.threads.push_back(StoreScript(random, 3, {'F', 'C', 'R'}));
       break;
@@ -791,8 +791,7 @@ StatusOr<JointCase> ParseJointToken(std::string_view token) {
   for (int i = 0; i < 4; ++i) {
     const size_t at = token.find(':');
     if (at == std::string_view::npos) {
-      return Status::InvalidArgument(
-          "a token is sx1:<workload>:<bug>:<program>:<plan>:<schedule>");
+      return Status::InvalidArgument("a token is sx1:<workload>:<bug>:<program>:<plan>:<schedule>");
     }
     parts.push_back(token.substr(0, at));
     token.remove_prefix(at + 1);
@@ -855,8 +854,8 @@ std::string DescribePlan(const MemDisk::CrashPlan& plan, uint32_t pending) {
   for (size_t i = 0; i < sectors.size(); ++i) {
     if (sectors[i] == MemDisk::kPageWhole) kept += (kept.empty() ? "" : ",") + std::to_string(i);
     if (sectors[i] > 0 && sectors[i] < MemDisk::kPageWhole) {
-      torn = ", page " + std::to_string(i) + " torn after " + std::to_string(sectors[i]) +
-             " sectors";
+      torn =
+          ", page " + std::to_string(i) + " torn after " + std::to_string(sectors[i]) + " sectors";
     }
   }
   return "keeping pending pages " + (kept.empty() ? std::string("none") : kept) + " of " +

@@ -125,8 +125,8 @@ bool CrashPointStrategy::NextRun() {
 
 std::string JointSize::ToString() const {
   return std::to_string(ops) + " ops, " + std::to_string(preemptions) + " preemptions, " +
-         std::to_string(steps) + " steps, power cut at step " + std::to_string(crash_step) +
-         ", " + std::to_string(kept_pages) + " of " + std::to_string(pending_pages) +
+         std::to_string(steps) + " steps, power cut at step " + std::to_string(crash_step) + ", " +
+         std::to_string(kept_pages) + " of " + std::to_string(pending_pages) +
          " pending pages kept";
 }
 
@@ -245,9 +245,8 @@ JointMinimized MinimizeJoint(const JointCase& failing, const Failure& failure, i
       candidate.push_back(*at);
       candidate.insert(candidate.end(), to, at);
       candidate.insert(candidate.end(), at + 1, runs.end());
-      if (attempt(best.minimized, candidate, [&](const JointSize& s) {
-            return s.crash_step < best.replay.size.crash_step;
-          })) {
+      if (attempt(best.minimized, candidate,
+                  [&](const JointSize& s) { return s.crash_step < best.replay.size.crash_step; })) {
         return true;
       }
     }
@@ -290,8 +289,7 @@ JointReport SearchJoint(const JointSearchOptions& options) {
       report.budget_spent = true;
       break;
     }
-    const bool fresh =
-        !search.strategy || (!systematic && i % options.schedules_per_program == 0);
+    const bool fresh = !search.strategy || (!systematic && i % options.schedules_per_program == 0);
     if (fresh) {
       const uint64_t program_seed = systematic ? options.seed : Mix(options.seed, report.programs);
       c.program = MakeJointProgram(options.workload, program_seed);
@@ -307,9 +305,9 @@ JointReport SearchJoint(const JointSearchOptions& options) {
       report.pending_pages += control.pending_pages;
       report.kept_pages += KeptPages(control.plan, control.pending_pages);
       const auto sectors = MemDisk::SectorsFor(control.plan, control.pending_pages);
-      report.torn_pages += static_cast<uint64_t>(std::count_if(
-          sectors.begin(), sectors.end(),
-          [](MemDisk::SectorsKept k) { return k > 0 && k < MemDisk::kPageWhole; }));
+      report.torn_pages += static_cast<uint64_t>(
+          std::count_if(sectors.begin(), sectors.end(),
+                        [](MemDisk::SectorsKept k) { return k > 0 && k < MemDisk::kPageWhole; }));
     }
     if (run.failure) {
       failed_by = search.Name(options.strategy);

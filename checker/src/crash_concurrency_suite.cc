@@ -109,7 +109,8 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
   }
   if (!IsJointStrategy(args.strategy)) {
     out.exit_code = kExitUsage;
-    out.human = "shardcheck: unknown strategy '" + args.strategy + "' (portfolio, random, pct or dfs)\n";
+    out.human =
+        "shardcheck: unknown strategy '" + args.strategy + "' (portfolio, random, pct or dfs)\n";
     return out;
   }
   const auto start = std::chrono::steady_clock::now();
@@ -173,10 +174,11 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
     human << "crash-concurrency[" << JointWorkloadName(workloads[w]) << "] seed " << args.seed
           << (bug.empty() ? "" : ", seeded bug " + bug) << ": " << args.strategy << ": "
           << t.schedules << " schedules (" << t.programs << " programs), " << t.steps
-          << " steps in " << t.seconds << " s" << (t.exhausted ? " (every one within the bound)" : "")
-          << (failed ? "" : ", no failure") << "\n  power cuts with writes pending: "
-          << t.cuts_with_pending << " (" << t.pending_pages << " pages pending, "
-          << t.kept_pages << " kept, " << t.torn_pages << " of them torn)\n";
+          << " steps in " << t.seconds << " s"
+          << (t.exhausted ? " (every one within the bound)" : "") << (failed ? "" : ", no failure")
+          << "\n  power cuts with writes pending: " << t.cuts_with_pending << " ("
+          << t.pending_pages << " pages pending, " << t.kept_pages << " kept, " << t.torn_pages
+          << " of them torn)\n";
     schedules += t.schedules;
     steps += t.steps;
     runs.push_back({{"harness", JointWorkloadName(workloads[w])},
@@ -206,7 +208,8 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
     const JointFinding& f = found->second;
     const JointCase& minimized = f.minimized.minimized;
     const std::string token = EncodeJointToken(f.reproduces ? minimized : f.found);
-    human << "\n" << f.failure.ToString() << "\n  found by " << f.strategy << " at schedule "
+    human << "\n"
+          << f.failure.ToString() << "\n  found by " << f.strategy << " at schedule "
           << f.schedule_index << " after " << f.seconds << " s: " << f.found_size.ToString()
           << "\n";
     if (f.reproduces) {

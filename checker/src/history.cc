@@ -1,8 +1,8 @@
 #include "shardstore/checker/history.h"
 
 #include <algorithm>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "shardstore/assert.h"

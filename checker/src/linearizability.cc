@@ -255,8 +255,8 @@ Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
     int state;
     bool must_observe;
     Survivors survivors;
-    uint32_t choice = 0;             // a crash: the survivor it left
-    std::vector<Entry*> dropped;     // a crash: the operations it ended, not placed
+    uint32_t choice = 0;          // a crash: the survivor it left
+    std::vector<Entry*> dropped;  // a crash: the operations it ended, not placed
   };
   std::vector<Frame> stack;
   int state = 0;

@@ -1,14 +1,14 @@
 // The crash-concurrency checker: the clean engine passes every workload under every strategy;
 // tokens round-trip and replay; the crash point is the strategy's choice; each joint seeded bug
 // is found, minimized and replayed (and its minimized case passes with the bug off).
-#include "shardstore/checker/crash_concurrency_check.h"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <iostream>
 #include <optional>
 #include <string>
+
+#include "shardstore/checker/crash_concurrency_check.h"
 
 namespace shardstore::checker {
 namespace {
@@ -63,9 +63,9 @@ TEST(CrashConcurrencyTest, TokensRoundTrip) {
     EXPECT_EQ(parsed->schedule, c.schedule) << token;
     EXPECT_EQ(EncodeJointToken(*parsed), token);
   }
-  for (const char* bad : {"sx1:clients", "sx1:nope:-:|:0.0.0:", "sx1:clients:-:Z|:0.0.0:",
-                          "sx1:clients:-:G9|:0.0.0:", "sx1:clients:-:|:0.0.9:",
-                          "sx1:clients:-:|:0.0.0:sched1:x"}) {
+  for (const char* bad :
+       {"sx1:clients", "sx1:nope:-:|:0.0.0:", "sx1:clients:-:Z|:0.0.0:", "sx1:clients:-:G9|:0.0.0:",
+        "sx1:clients:-:|:0.0.9:", "sx1:clients:-:|:0.0.0:sched1:x"}) {
     EXPECT_FALSE(ParseJointToken(bad).ok()) << bad;
   }
 }

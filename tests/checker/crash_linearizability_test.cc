@@ -26,7 +26,8 @@ std::string AcknowledgedThenCrash(bool persistent, const char* seen) {
          (persistent ? R"(,"persistent":true)" : "") + R"(}
 {"type":"crash"}
 {"process":0,"type":"invoke","f":"read","key":"x","value":null}
-{"process":0,"type":"ok","f":"read","key":"x","value":)" + seen + "}\n";
+{"process":0,"type":"ok","f":"read","key":"x","value":)" +
+         seen + "}\n";
 }
 
 TEST(CrashLinearizabilityTest, ACrashMayLoseWhatWasNotPersistent) {

@@ -85,7 +85,7 @@ struct JointStep {
 using JointScript = std::vector<JointStep>;
 
 struct JointProgram {
-  JointScript setup;                // alone, before the threads
+  JointScript setup;                 // alone, before the threads
   std::vector<JointScript> threads;  // until the power cut
   std::vector<JointScript> after;    // after recovery
   size_t steps() const;
@@ -113,7 +113,7 @@ StatusOr<JointCase> ParseJointToken(std::string_view token);
 
 // Shared by a body and the strategy that runs it.
 struct CrashControl {
-  uint64_t plan_seed = 0;  // draws the crash plan when the case has none
+  uint64_t plan_seed = 0;     // draws the crash plan when the case has none
   bool keep_history = false;  // copy the run's history into `history` (replays that print it)
   // Filled by the body at the cut.
   bool cut = false;

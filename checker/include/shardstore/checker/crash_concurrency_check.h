@@ -58,7 +58,7 @@ class CrashPointStrategy final : public Strategy {
   CrashControl* const control_;
   const bool choose_point_;
   uint64_t runs_ = 0;
-  uint64_t first_phase_steps_ = 0;  // the longest first phase seen (a cut after everything)
+  uint64_t first_phase_steps_ = 0;      // the longest first phase seen (a cut after everything)
   std::optional<uint64_t> crash_step_;  // this run's; nullopt: when nothing else can run
   std::vector<FiberId> others_;
 };
