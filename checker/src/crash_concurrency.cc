@@ -611,8 +611,6 @@ class JointRun {
  private:
   void RunThreads(const std::vector<JointScript>& scripts, uint32_t process_base,
                   bool with_crasher) {
-    std::unique_ptr<sync::Thread> crasher;
-    if (with_crasher) crasher = std::make_unique<sync::Thread>([this] { Cut(); });
     std::vector<std::unique_ptr<sync::Thread>> threads;
     for (uint32_t t = 0; t < scripts.size(); ++t) {
       threads.push_back(std::make_unique<sync::Thread>([this, &scripts, t, process_base] {
@@ -622,8 +620,14 @@ class JointRun {
         }
       }));
     }
-    if (crasher) crasher->Join();
+    // Fibers are numbered as they start: fiber 0 is this body, the threads 1 to n.
+    std::unique_ptr<sync::Thread> crasher;
+    if (with_crasher) {
+      control_->crasher = static_cast<FiberId>(scripts.size()) + 1;
+      crasher = std::make_unique<sync::Thread>([this] { Cut(); });
+    }
     for (auto& thread : threads) thread->Join();
+    if (crasher) crasher->Join();
   }
 
   void Cut() {

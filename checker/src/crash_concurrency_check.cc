@@ -29,8 +29,8 @@ SchedulerOptions JointSchedulerOptions() {
   return options;
 }
 
-uint64_t CrashStep(const Schedule& schedule) {
-  const auto it = std::find(schedule.begin(), schedule.end(), kCrasherFiber);
+uint64_t CrashStep(const Schedule& schedule, FiberId crasher) {
+  const auto it = std::find(schedule.begin(), schedule.end(), crasher);
   return static_cast<uint64_t>(it - schedule.begin());
 }
 
@@ -39,7 +39,7 @@ JointSize SizeOf(const JointCase& c, const ScheduleRun& run, const CrashControl&
   size.ops = c.program.steps();
   size.preemptions = run.preemptions;
   size.steps = run.steps();
-  size.crash_step = CrashStep(run.schedule);
+  size.crash_step = CrashStep(run.schedule, control.crasher);
   size.pending_pages = control.pending_pages;
   size.kept_pages = KeptPages(control.plan, control.pending_pages);
   return size;
@@ -97,6 +97,7 @@ CrashPointStrategy::CrashPointStrategy(std::unique_ptr<Strategy> inner, uint64_t
 void CrashPointStrategy::BeginRun() {
   inner_->BeginRun();
   control_->plan_seed = random_.Next();
+  control_->crasher = kNoCrasher;  // until the body starts it
   crash_step_.reset();
   // The first run, and one in eight, cut the power only when nothing else can run.
   if (choose_point_ && first_phase_steps_ > 0 && random_.Next() % 8 != 0) {
@@ -105,16 +106,17 @@ void CrashPointStrategy::BeginRun() {
 }
 
 FiberId CrashPointStrategy::Pick(const PickPoint& point) {
-  const bool crasher = std::find(point.runnable.begin(), point.runnable.end(), kCrasherFiber) !=
-                       point.runnable.end();
-  if (!choose_point_ || !crasher) return inner_->Pick(point);
+  const FiberId crasher = control_->crasher;
+  const bool runnable =
+      std::find(point.runnable.begin(), point.runnable.end(), crasher) != point.runnable.end();
+  if (!choose_point_ || !runnable) return inner_->Pick(point);
   if (point.runnable.size() == 1) {
     if (!crash_step_) first_phase_steps_ = std::max(first_phase_steps_, point.step);
-    return kCrasherFiber;
+    return crasher;
   }
-  if (crash_step_ && point.step >= *crash_step_) return kCrasherFiber;
+  if (crash_step_ && point.step >= *crash_step_) return crasher;
   others_.assign(point.runnable.begin(), point.runnable.end());
-  std::erase(others_, kCrasherFiber);
+  std::erase(others_, crasher);
   return inner_->Pick(PickPoint{others_, point.current, point.step, point.kind});
 }
 
@@ -236,9 +238,10 @@ JointMinimized MinimizeJoint(const JointCase& failing, const Failure& failure, i
   };
   // Moves the crasher's run to each earlier place, earliest first.
   auto crash_earlier = [&] {
+    const FiberId crasher = best.replay.control.crasher;
     const Runs runs = runs_now();
-    const auto at = std::find_if(runs.begin(), runs.end(),
-                                 [](const auto& r) { return r.fiber == kCrasherFiber; });
+    const auto at =
+        std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.fiber == crasher; });
     if (at == runs.end()) return false;
     for (auto to = runs.begin(); to != at; ++to) {
       Runs candidate(runs.begin(), to);

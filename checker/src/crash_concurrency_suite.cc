@@ -73,6 +73,20 @@ struct Tally {
   bool exhausted = false;
 };
 
+// A test for tests/regress/ that replays the case and expects it to pass (once fixed).
+std::string GTestFor(const JointCase& c, const Failure& failure, uint64_t seed) {
+  std::string name(JointWorkloadName(c.workload));
+  name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
+  std::string first_line = failure.ToString();
+  first_line = first_line.substr(0, first_line.find('\n'));
+  return "// " + EncodeJointToken(c) + "\n// Found: " + first_line +
+         "\nTEST(CrashConcurrencyRegress, " + name + "Seed" + std::to_string(seed) +
+         ") {\n  StatusOr<JointCase> c = ParseJointToken(\"" + EncodeJointToken(c) +
+         "\");\n  ASSERT_TRUE(c.ok()) << c.status().ToString();\n  const JointReplay replay = "
+         "ReplayJoint(*c);\n  EXPECT_FALSE(replay.run.failure) << "
+         "replay.run.failure->ToString();\n}\n";
+}
+
 }  // namespace
 
 std::string DescribeJointProgram(const JointCase& c) {
@@ -219,7 +233,8 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
       if (f.minimized_failure && f.minimized_failure->ToString() != f.failure.ToString()) {
         human << "  the minimized case fails with: " << f.minimized_failure->ToString() << "\n";
       }
-      human << "replay: shardcheck replay " << token << "\n";
+      human << "replay: shardcheck replay " << token << "\n\nGoogleTest for tests/regress/:\n"
+            << GTestFor(minimized, f.failure, args.seed);
     } else {
       human << "  the found case did not fail again when replayed (nondeterminism?)\n";
     }
@@ -236,6 +251,8 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
     result["minimized"] = shrunk;
     result["token"] = f.reproduces ? json(token) : json(nullptr);
     result["replay"] = f.reproduces ? json("shardcheck replay " + token) : json(nullptr);
+    result["gtest"] =
+        f.reproduces ? json(GTestFor(minimized, f.failure, args.seed)) : json(nullptr);
   } else {
     result["token"] = nullptr;
     result["replay"] = nullptr;

@@ -6,7 +6,9 @@
 // A run has two phases on one MemDisk:
 //
 //   1. setup steps (alone), then the program's threads, and beside them a crasher thread
-//      (always the first thread started: fiber 1). When the scheduler first runs the crasher, the
+//      (started last: fiber n + 1 for n threads, as CrashControl::crasher says, so a
+//      depth-first search's first schedules run the clients before it). When the scheduler
+//      first runs the crasher, the
 //      power is cut there: in one indivisible step (no scheduling point inside) the crasher asks
 //      every acknowledged write whether its Dependency is persistent (those that are, and those a
 //      client's Wait() already reported persistent, are marked so in the history), copies the
@@ -68,8 +70,8 @@ std::span<const JointWorkload> AllJointWorkloads();
 std::string_view JointWorkloadName(JointWorkload workload);
 std::optional<JointWorkload> FindJointWorkload(std::string_view name);
 
-// The crasher is the first thread a joint body starts.
-inline constexpr FiberId kCrasherFiber = 1;
+// No crasher (yet): CrashControl::crasher before the body starts it.
+inline constexpr FiberId kNoCrasher = ~FiberId{0} >> 1;
 
 // One client operation. Store workloads: P(key, bytes) put, W(key, bytes) put and wait for its
 // Dependency, G(key) get, D(key) delete, L list, F flush, C compact, R reclaim. Chunk workload:
@@ -115,7 +117,8 @@ StatusOr<JointCase> ParseJointToken(std::string_view token);
 struct CrashControl {
   uint64_t plan_seed = 0;     // draws the crash plan when the case has none
   bool keep_history = false;  // copy the run's history into `history` (replays that print it)
-  // Filled by the body at the cut.
+  // Filled by the body: the crasher's fiber once started, then what the cut met.
+  FiberId crasher = kNoCrasher;
   bool cut = false;
   MemDisk::CrashPlan plan;
   uint32_t pending_pages = 0;   // at the cut

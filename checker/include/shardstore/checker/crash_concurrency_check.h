@@ -2,7 +2,7 @@
 // scheduling decision like any other, so every strategy of the deterministic scheduler chooses
 // it — and one replay and one shrinker handle operations, schedule and crash plan together.
 //
-// Strategies. The crasher is fiber 1 (kCrasherFiber); it cuts the power the first time it runs.
+// Strategies. The crasher (CrashControl::crasher) cuts the power the first time it runs.
 //   random, pct  — CrashPointStrategy around RandomStrategy or PctStrategy: each run draws a crash
 //                  step uniformly over the length of the first phase seen so far (one run in
 //                  eight lets the crasher run only when nothing else can: a cut after every
@@ -11,7 +11,9 @@
 //   portfolio    — random and pct at depths 1 to 3 in turn, each so wrapped.
 //   dfs          — DfsStrategy with the crasher an ordinary fiber: running it costs a preemption
 //                  like switching to any other, so every crash point within the bound is
-//                  explored, the plan drawn from the run's number.
+//                  explored (the crasher is started last, so the first schedule cuts the power
+//                  after everything, and backtracking moves the cut earlier), the plan drawn
+//                  from the run's seed.
 // The randomized strategies draw a fresh program every `schedules_per_program` schedules (the
 // program, the strategy and every crash plan are functions of the seed); dfs searches the
 // program of the seed.
