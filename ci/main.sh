@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: install dependencies, build the release preset, run the checkers against the
-# engine on its in-memory disk (conformance, crash exploration, the deterministic scheduler),
-# then the engine's self-demo on an in-memory disk and on a file image.
+# engine on its in-memory disk (conformance, crash exploration, the deterministic scheduler,
+# power cuts under it), then the engine's self-demo on an in-memory disk and on a file image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/install-deps.sh
@@ -10,4 +10,5 @@ cmake --build --preset release --parallel 2
 ./build/release/checker/shardcheck conformance --iterations 10000 --max-ops 100 --seed 1
 ./build/release/checker/shardcheck crash --iterations 300 --seed 1
 ./build/release/checker/shardcheck concurrency --iterations 10000 --seed 1
+./build/release/checker/shardcheck crash-concurrency --iterations 2000 --seed 1
 ./build/release/shardstore/shardstore demo

@@ -1,8 +1,11 @@
 #include "shardstore/checker/history.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+
+#include "shardstore/assert.h"
 
 namespace shardstore::checker {
 namespace {
@@ -22,7 +25,7 @@ json JsonOf(const Value& v) {
   return *v;
 }
 
-constexpr const char* kTypes[] = {"invoke", "ok", "fail", "info"};
+constexpr const char* kTypes[] = {"invoke", "ok", "fail", "info", "crash"};
 constexpr const char* kFunctions[] = {"read", "write", "cas", "exists"};
 
 }  // namespace
@@ -44,17 +47,26 @@ StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOp
     if (j.is_discarded() || !j.is_object()) return bad("not a JSON object");
     for (const auto& [field, unused] : j.items()) {
       if (field == "process" || field == "type" || field == "f" || field == "key" ||
-          field == "value") {
+          field == "value" || field == "persistent") {
         continue;
       }
       if (options.strict) {
-        return bad("unknown field \"" + field + "\" (an event has process, type, f, key, value)");
+        return bad("unknown field \"" + field +
+                   "\" (an event has process, type, f, key, value, persistent)");
       }
       if (options.ignored_fields &&
           std::find(options.ignored_fields->begin(), options.ignored_fields->end(), field) ==
               options.ignored_fields->end()) {
         options.ignored_fields->push_back(field);
       }
+    }
+    if (j.value("type", "") == "crash") {
+      // The power was cut: every open invocation stays open for good.
+      Event crash;
+      crash.type = EventType::kCrash;
+      history.push_back(std::move(crash));
+      open.clear();
+      continue;
     }
     if (!j.contains("process") || !j["process"].is_number_unsigned()) {
       return bad("\"process\" must be a non-negative integer");
@@ -70,7 +82,7 @@ StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOp
     for (int i = 0; i < 4; ++i) {
       if (f == kFunctions[i]) e.f = static_cast<OpFunction>(i), known_f = true;
     }
-    if (!known_type) return bad("\"type\" must be invoke, ok, fail or info");
+    if (!known_type) return bad("\"type\" must be invoke, ok, fail, info or crash");
     if (!known_f) return bad("\"f\" must be read, write, cas or exists");
     if (j.contains("key")) {
       const json& key = j["key"];
@@ -86,6 +98,13 @@ StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOp
       e.value = ValueOf(value);
     } else {
       e.value = ValueOf(value);
+    }
+    if (j.contains("persistent")) {
+      if (!j["persistent"].is_boolean()) return bad("\"persistent\" is true or false");
+      e.persistent = j["persistent"].get<bool>();
+      if (e.persistent && (e.type != EventType::kOk || IsRead(e.f))) {
+        return bad("only an ok write or cas can be persistent");
+      }
     }
     auto it = open.find(e.process);
     if (e.type == EventType::kInvoke) {
@@ -105,12 +124,17 @@ StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOp
 std::string FormatHistory(const History& history) {
   std::string text;
   for (const Event& e : history) {
+    if (e.type == EventType::kCrash) {
+      text += json{{"type", "crash"}}.dump() + "\n";
+      continue;
+    }
     json j{{"process", e.process},
            {"type", kTypes[static_cast<int>(e.type)]},
            {"f", kFunctions[static_cast<int>(e.f)]}};
     if (!e.key.empty()) j["key"] = e.key;
     j["value"] = e.f == OpFunction::kCas ? json::array({JsonOf(e.expected), JsonOf(e.value)})
                                          : JsonOf(e.value);
+    if (e.persistent) j["persistent"] = true;
     text += j.dump() + "\n";
   }
   return text;
@@ -120,6 +144,7 @@ size_t HistoryRecorder::Invoke(uint32_t process, OpFunction f, std::string key, 
                                Value expected) {
   history_.push_back(
       {process, EventType::kInvoke, f, std::move(key), std::move(value), std::move(expected)});
+  completion_of_.resize(history_.size(), SIZE_MAX);
   return history_.size() - 1;
 }
 
@@ -128,6 +153,27 @@ void HistoryRecorder::Complete(size_t operation, EventType outcome, Value value)
   done.type = outcome;
   if (IsRead(done.f)) done.value = std::move(value);
   history_.push_back(std::move(done));
+  completion_of_.resize(history_.size(), SIZE_MAX);
+  completion_of_[operation] = history_.size() - 1;
+}
+
+void HistoryRecorder::SetKey(size_t operation, std::string key) {
+  SS_ASSERT(operation < history_.size() && history_[operation].type == EventType::kInvoke);
+  history_[operation].key = std::move(key);
+}
+
+void HistoryRecorder::MarkPersistent(size_t operation) {
+  SS_ASSERT(operation < completion_of_.size() && completion_of_[operation] != SIZE_MAX);
+  Event& done = history_[completion_of_[operation]];
+  SS_ASSERT(done.type == EventType::kOk && !IsRead(done.f));
+  done.persistent = true;
+}
+
+void HistoryRecorder::Crash() {
+  Event crash;
+  crash.type = EventType::kCrash;
+  history_.push_back(std::move(crash));
+  completion_of_.resize(history_.size(), SIZE_MAX);
 }
 
 }  // namespace shardstore::checker

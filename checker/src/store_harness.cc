@@ -64,6 +64,15 @@ SS_COVERAGE_POINT(kBackgroundReclaimOwed,
 
 }  // namespace
 
+namespace {
+size_t ValueHash(const models::KvModel::Value& value) {
+  if (!value) return 0;
+  return std::hash<std::string_view>()(
+             std::string_view(reinterpret_cast<const char*>(value->data()), value->size())) +
+         1;
+}
+}  // namespace
+
 StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeometry) {
   options_.disk = &disk_;
   options_.format_if_blank = true;
@@ -287,7 +296,7 @@ std::optional<std::string> StoreHarness::CheckSlotDamageIgnored() {
     for (const std::string& key : *keys) {
       StatusOr<Bytes> got = (*store)->Get(key);
       text += ", " + std::string(ShortKey(key)) + ": " +
-              (got.ok() ? std::to_string(HistoryHash(*got)) : code(got.status()));
+              (got.ok() ? std::to_string(ValueHash(*got)) : code(got.status()));
     }
     return text;
   };
@@ -679,15 +688,6 @@ bool StoreHarness::SlotDamaged() const {
   return std::any_of(damage_.begin(), damage_.end(),
                      [&](const Damage& d) { return d.slot && PagePresent(d); });
 }
-
-namespace {
-size_t ValueHash(const models::KvModel::Value& value) {
-  if (!value) return 0;
-  return std::hash<std::string_view>()(
-             std::string_view(reinterpret_cast<const char*>(value->data()), value->size())) +
-         1;
-}
-}  // namespace
 
 void StoreHarness::Remember(const std::string& key, const models::KvModel::Value& value) {
   history_[key].insert(ValueHash(value));

@@ -9,6 +9,9 @@
 //   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json]
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
+//   shardcheck crash-concurrency [--iterations N] [--seed S] [--bug NAME] [--json]
+//                          [--harness clients|reclaim-compact|chunk-writers|all]
+//                          [--strategy portfolio|random|pct|dfs] [--depth D] [--time-budget 10m]
 //   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
 //                        [--states-max N] [--memory-mib M] [--json]
 //
@@ -37,6 +40,7 @@
 #include "shardstore/assert.h"
 #include "shardstore/checker/campaign.h"
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/crash_concurrency_suite.h"
 #include "shardstore/checker/jobs.h"
 #include "shardstore/checker/linearizability.h"
 #include "shardstore/checker/merge.h"
@@ -80,7 +84,17 @@ int ParseBug(const std::string& name, seeded::Bug* bug) {
   return 0;
 }
 
+// Prints what a library suite returned: the report (stderr with --json), the JSON last.
+int Print(const SuiteOutput& out, bool as_json) {
+  (as_json || out.exit_code == kExitUsage ? std::cerr : std::cout) << out.human;
+  if (as_json && !out.json.empty()) std::cout << out.json << std::endl;
+  return out.exit_code;
+}
+
 int Replay(const std::string& token, bool as_json) {
+  if (std::string_view(token).starts_with(kJointTokenPrefix)) {
+    return Print(ReplayCrashConcurrency(token, as_json), as_json);
+  }
   const StatusOr<Case> c = ParseToken(token);
   if (!c.ok()) {
     std::cerr << "shardcheck: not a valid replay token: " << c.status().message() << "\n";
@@ -903,6 +917,21 @@ int Main(int argc, char** argv) {
                   "merge shards of different commits (with a warning)");
   merge->add_flag("--json", as_json, "one JSON object on stdout, last");
 
+  CrashConcurrencyArgs xargs;
+  std::string xbug, xbudget;
+  CLI::App* joint = app.add_subcommand(
+      "crash-concurrency", "power cuts at scheduling points of concurrent clients, then recovery");
+  joint->add_option("--iterations", xargs.iterations, "schedules per harness")
+      ->check(CLI::Range(1, 1 << 30));
+  joint->add_option("--seed", xargs.seed, "draws programs, schedules and crash plans");
+  joint->add_option("--strategy", xargs.strategy, "portfolio, random, pct or dfs");
+  joint->add_option("--harness", xargs.harness, "clients, reclaim-compact, chunk-writers or all");
+  joint->add_option("--depth", xargs.depth, "pct: bug depth; dfs: preemption bound")
+      ->check(CLI::Range(0, 64));
+  joint->add_option("--bug", xbug, "turn on a seeded bug (see `shardcheck bugs`)");
+  joint->add_option("--time-budget", xbudget, "stop once this much time is spent (90s, 10m, 2h)");
+  joint->add_flag("--json", xargs.as_json, "one JSON object on stdout, last");
+
   LinearizeArgs largs;
   CLI::App* linearize =
       app.add_subcommand("linearize", "check a recorded history (JSON lines) for linearizability");
@@ -938,6 +967,19 @@ int Main(int argc, char** argv) {
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(largs);
   if (merge->parsed()) return Merge(merge_paths, allow_mixed_commits, as_json);
+  if (joint->parsed()) {
+    if (int rc = ParseBug(xbug, &xargs.bug)) return rc;
+    if (!xbudget.empty()) {
+      const std::optional<double> budget = ParseDuration(xbudget);
+      if (!budget) {
+        std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
+                  << xbudget << "'\n";
+        return kExitUsage;
+      }
+      xargs.time_budget_seconds = *budget;
+    }
+    return Print(RunCrashConcurrencySuite(xargs), xargs.as_json);
+  }
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;
 }

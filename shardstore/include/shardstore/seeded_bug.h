@@ -43,9 +43,16 @@ enum class Bug : uint8_t {
   kGetReservesReadBufferPerPart,
   kListSnapshotsRunsAndMemtableApart,
   kCompactionDropsRunsFlushedMeanwhile,
+  // crash-concurrency: a power cut while threads race
+  kCompactionSettlesMemtablePromise,
+  kCommitListedBeforeWritten,
+  kResetMissesWritesBeingFlushed,
 };
 
-enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency };
+// kCrashConcurrency: a bug only a power cut during a race shows — a Dependency reported
+// persistent, or a superblock made durable, ahead of what is on the disk, on a path only a second
+// thread opens. Sequential runs never take it, and without a crash nothing observable is wrong.
+enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency, kCrashConcurrency };
 
 struct BugInfo {
   Bug bug;

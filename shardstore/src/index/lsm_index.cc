@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "index/run_format.h"
 #include "shardstore/coverage.h"
@@ -399,7 +400,11 @@ Status LsmIndex::InstallCompaction(const CompactionPlan& plan, RunEntries entrie
                         WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
     runs.push_back(Run{std::move(descriptor), std::move(entries)});
   }
-  return CommitRuns(std::move(runs), run_written);
+  SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written));
+  if (SS_SEEDED_BUG(kCompactionSettlesMemtablePromise) && memtable_promise_) {
+    std::exchange(memtable_promise_, nullptr)->MarkDurable();
+  }
+  return Status::Ok();
 }
 
 Status LsmIndex::Rebuild(RunEntries entries, uint64_t next_run_id, uint64_t metadata_version) {

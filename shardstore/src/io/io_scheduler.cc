@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
+#include "shardstore/seeded_bug.h"
 
 namespace shardstore {
 
@@ -138,7 +139,8 @@ bool IoScheduler::HasUnsettledWrites(uint32_t extent) const {
   if (it != queues_.end() && !it->second.empty()) return true;
   auto names = [&](const Issued& i) { return !i.is_commit && i.extent == extent; };
   return std::any_of(issued_.begin(), issued_.end(), names) ||
-         std::any_of(flushing_.begin(), flushing_.end(), names);
+         (!SS_SEEDED_BUG(kResetMissesWritesBeingFlushed) &&
+          std::any_of(flushing_.begin(), flushing_.end(), names));
 }
 
 void IoScheduler::RestoreFrontier(uint32_t extent, uint32_t frontier) {
@@ -241,6 +243,30 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
   if (last_commit_ && !last_commit_->Settled()) return;
   if (!AllSettled(pending_commits_.front().inputs)) return;
   PageWrite write = commit_source_->ProduceCommit();
+  if (SS_SEEDED_BUG(kCommitListedBeforeWritten)) {
+    // Listed as issued first, then written with the lock released, so appends go on meanwhile.
+    const std::shared_ptr<WriteNode> node = std::move(pending_commits_.front().node);
+    pending_commits_.pop_front();
+    last_commit_ = node;
+    node->MarkIssued();
+    issued_.push_back(
+        Issued{node, write.extent, write.offset, static_cast<uint32_t>(write.bytes.size()), true});
+    ++stats_.ios_issued;
+    ++stats_.commits;
+    stats_.bytes_issued += write.bytes.size();
+    *progress = true;
+    mu_->unlock();
+    const Status written = disk_->Write(write.extent, write.offset, write.bytes);
+    mu_->lock();
+    auto listed = std::find_if(issued_.begin(), issued_.end(),
+                               [&](const Issued& i) { return i.node == node; });
+    if (!written.ok() && listed != issued_.end()) {
+      issued_.erase(listed);
+      Fail(*node, written);
+      commit_source_->CommitSettled(false);
+    }
+    return;
+  }
   const Status status = disk_->Write(write.extent, write.offset, write.bytes);
   ++stats_.ios_issued;
   ++stats_.commits;

@@ -84,6 +84,25 @@ constexpr std::array kBugs = {
             "compaction merges without the store lock, then installs its result as the whole "
             "index: runs flushed meanwhile, such as a reclamation's relocations, are lost "
             "(reclamation racing compaction loses index entries)"},
+    BugInfo{Bug::kCompactionSettlesMemtablePromise, "compaction_settles_memtable_promise",
+            "kCompactionSettlesMemtablePromise", BugClass::kCrashConcurrency,
+            "a compaction, once its merged run is installed, marks the memtable's promise durable "
+            "as if the memtable were still the one it flushed when it planned: Puts made while "
+            "the merge ran without the store lock share that promise, so they report persistent "
+            "while their index entries are only in memory (a flush racing a put)"},
+    BugInfo{Bug::kCommitListedBeforeWritten, "commit_listed_before_written",
+            "kCommitListedBeforeWritten", BugClass::kCrashConcurrency,
+            "the IO scheduler lists a group commit as issued, then writes its superblock with the "
+            "lock released: a flush another thread makes meanwhile marks the commit durable "
+            "though the superblock reaches the disk after it (appends acknowledged before the "
+            "write that covers them)"},
+    BugInfo{Bug::kResetMissesWritesBeingFlushed, "reset_misses_writes_being_flushed",
+            "kResetMissesWritesBeingFlushed", BugClass::kCrashConcurrency,
+            "a reset's check for unsettled writes of its extent skips the writes under another "
+            "thread's flush in flight: the extent is rewound while that flush completes, which "
+            "then moves the durable frontier back over the old writes, so a superblock records a "
+            "write pointer past new chunks not yet written and a crash brings back chunks from "
+            "before the reset (a reset racing a flush)"},
 };
 
 std::atomic<Bug> g_active{Bug::kNone};
@@ -107,6 +126,8 @@ std::string_view BugClassName(BugClass bug_class) {
       return "crash";
     case BugClass::kConcurrency:
       return "concurrency";
+    case BugClass::kCrashConcurrency:
+      return "crash-concurrency";
   }
   return "unknown";
 }

@@ -17,6 +17,12 @@
 // "key" may be absent (one register). A value is any JSON value; null is "no value". A read's
 // invoke may carry any value; its ok carries what was read.
 //
+// Power cuts. A crash event ({"type":"crash"}) ends every operation still open: those
+// invocations never complete, and their effect may have happened before the crash or never. A
+// process may invoke again after it. An ok write or cas may carry "persistent":true: its
+// Dependency was reported persistent before the next crash, so the crash cannot take its effect
+// back (docs/crash-concurrency.md states the rule; the linearizability checker applies it).
+//
 // HistoryRecorder records events from clients running under the deterministic scheduler (one OS
 // thread), so it needs no lock.
 //
@@ -37,7 +43,7 @@ namespace shardstore::checker {
 // at a time.
 enum class OpFunction : uint8_t { kRead, kWrite, kCas, kExists };
 inline bool IsRead(OpFunction f) { return f == OpFunction::kRead || f == OpFunction::kExists; }
-enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
+enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo, kCrash };
 
 using Value = std::optional<std::string>;
 
@@ -48,12 +54,14 @@ struct Event {
   std::string key;
   Value value;     // write: the value; read ok: what was read; cas: the new value
   Value expected;  // cas: the value it expects
+  // An ok write or cas whose durability was reported before the next crash.
+  bool persistent = false;
   friend bool operator==(const Event&, const Event&) = default;
 };
 
 using History = std::vector<Event>;
 
-// The fields an event may have: process, type, f, key, value.
+// The fields an event may have: process, type, f, key, value, persistent (a crash: type only).
 struct ParseHistoryOptions {
   // Strict: a field outside those is an error (a misspelt "valeu" would otherwise be read as
   // a null value). Lenient: it is ignored, and named once in `*ignored_fields` if given.
@@ -61,7 +69,8 @@ struct ParseHistoryOptions {
   std::vector<std::string>* ignored_fields = nullptr;
 };
 // Parses JSON lines; InvalidArgument naming the line on bad input (including an ok/fail/info
-// with no open invocation of its process, or a second invocation while one is open).
+// with no open invocation of its process, or a second invocation while one is open; a crash
+// closes every open invocation).
 StatusOr<History> ParseHistory(std::string_view json_lines,
                                const ParseHistoryOptions& options = {});
 // One JSON line per event.
@@ -74,10 +83,19 @@ class HistoryRecorder {
                 Value expected = std::nullopt);
   // `value`: what a read saw (ignored for writes and cas).
   void Complete(size_t operation, EventType outcome, Value value = std::nullopt);
+  // Names the key of an operation whose key is known only once it returns (an append whose
+  // locator the store picks): it was invoked on that key all along.
+  void SetKey(size_t operation, std::string key);
+  // The completed (ok) operation was reported persistent before any crash that follows.
+  // REQUIRES: Complete(operation, kOk) was called, and no Crash() since.
+  void MarkPersistent(size_t operation);
+  // The power was cut: every operation still open is left open for good.
+  void Crash();
   const History& history() const { return history_; }
 
  private:
   History history_;
+  std::vector<size_t> completion_of_;  // by invocation position: its completion, or SIZE_MAX
 };
 
 }  // namespace shardstore::checker

@@ -10,6 +10,14 @@
 // Outcomes: ok operations must take effect; fail operations did not and are dropped; info
 // operations (outcome unknown) may take effect at any point after their invocation, or never.
 //
+// Crashes (docs/crash-concurrency.md). A crash event is a point every key's history shares.
+// Operations it ended (invoked, never completed), and info operations invoked before it, take
+// effect before it or never. Placed, it sets each register to one of the values a power cut may
+// leave there: the value of one write placed since the newest placed write reported persistent
+// (that one included), or since the previous crash (the value that crash left included); at
+// the start, absence. So an acknowledged write may be lost, a persistent one never (unless a
+// later write replaced it), and what the crash left is what later reads must see.
+//
 // On failure the report carries the key and a minimal non-linearizable sub-history of it, found
 // by removing chunks of operations, then single ones, while what is left stays non-linearizable.
 // Removing a write also removes the reads (and the cas) that saw its value, so the sub-history
