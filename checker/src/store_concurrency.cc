@@ -309,7 +309,10 @@ class Run {
     StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
     if (!opened.ok()) Fail("reopen after a power cut: " + opened.status().ToString());
     store_ = std::move(opened).value();
-    for (const auto& [key, writes] : writes_) {
+    for (const auto& entry : writes_) {
+      // Named, not a structured binding: clang before 16 cannot capture bindings in lambdas.
+      const std::string& key = entry.first;
+      const auto& writes = entry.second;
       const StatusOr<Bytes> got = store_->Get(key);
       if (!got.ok() && !got.status().IsNotFound()) {
         Fail("after a power cut Get(" + key + "): " + got.status().ToString());
