@@ -16,6 +16,8 @@ packages=(
   librocksdb-dev            # bench/: the peer of store_vs_rocksdb
   libcli11-dev              # shardcheck: subcommands, flags and usage errors
   nlohmann-json3-dev        # shardcheck: --json reports and recorded histories
+  chromium                  # tests/checker/report_browser_test.sh, bench/report_render.sh
+  libxml2-utils             # xmllint: the JUnit XML schema check
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <set>
 
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/schedule_trace.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/checker/swarm.h"
 #include "shardstore/coverage.h"
@@ -70,6 +72,26 @@ std::string SequenceCommand(const CampaignOptions& options, std::string_view har
          (options.swarm ? " --swarm on" : " --swarm off");
 }
 
+// What a report draws of a replayed case: the failing step, each step's results, the power cut.
+void AddReplayDetail(const Outcome& replayed, FindingRecord* f) {
+  if (replayed.ok()) return;
+  f->failed_step = static_cast<int64_t>(replayed.failed_step);
+  f->step_results = nlohmann::json::array();
+  for (const auto& [engine, model] : replayed.results) f->step_results.push_back({engine, model});
+  if (!replayed.power_cut) return;
+  const MemDisk::PowerCut& cut = *replayed.power_cut;
+  nlohmann::json pages = nlohmann::json::array();
+  for (size_t i = 0; i < cut.pages.size(); ++i) {
+    pages.push_back({{"extent", cut.pages[i].extent},
+                     {"offset", cut.pages[i].offset},
+                     {"sectors_kept", cut.kept[i]},
+                     {"torn_bytes", i + 1 == cut.torn_page ? cut.torn_bytes : 0}});
+  }
+  f->power_cut = {{"step", replayed.power_cut_step},
+                  {"sectors_per_page", MemDisk::kPageWhole},
+                  {"pages", pages}};
+}
+
 FindingRecord ConformanceFinding(const CampaignOptions& options, const ConformanceReport& r) {
   FindingRecord f = BaseFinding(options, std::string(HarnessName(r.harness)));
   f.sequence = r.failing_sequence;
@@ -90,6 +112,7 @@ FindingRecord ConformanceFinding(const CampaignOptions& options, const Conforman
     f.replay = c.reproduces() ? "shardcheck replay " + c.token
                               : SequenceCommand(options, f.harness, f.sequence);
     f.steps = c.replayed.steps;
+    AddReplayDetail(c.replayed, &f);
     f.found_length = c.original_ops;
     f.minimized_length = c.minimized.ops.size();
     f.gtest = c.gtest;
@@ -245,6 +268,16 @@ std::optional<std::string> RunTwice(const Body& body, uint64_t program_seed) {
   return std::nullopt;
 }
 
+// What a report draws of a schedule: its points per fiber, and the history its clients recorded.
+void AddScheduleDetail(StoreWorkload workload, uint64_t program_seed, const std::string& schedule,
+                       FindingRecord* f) {
+  auto history = std::make_shared<History>();
+  const ScheduleTrace trace =
+      TraceSchedule(StoreConcurrencyBody(workload, program_seed, history), schedule);
+  f->timeline = TraceJson(trace);
+  f->history = HistoryJson(*history);
+}
+
 void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, CampaignReport* out,
                          const std::function<void(const FindingRecord&)>& on_finding) {
   SummaryRecord& summary = out->summary;
@@ -335,6 +368,7 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
         for (const std::string& choice : found.unusual) f.steps.push_back("unusual: " + choice);
         f.shape = f.kind;
         f.signature = FindingSignature(f);
+        AddScheduleDetail(workloads[w], program_seed, found.minimized, &f);
         f.found_after_sequences = schedules_done - report.schedules + found.schedule_index;
         f.found_after_seconds = clock.Elapsed();
         ++totals.findings;

@@ -49,6 +49,8 @@ std::optional<std::string> Harness::Run(const Op& op) {
   executed_.push_back(op);
   ++op_counts_[static_cast<int>(op.kind)];
   note_.clear();
+  engine_result_.clear();
+  model_result_.clear();
   // An engine assertion is a violation like any other, so it is shrunk and replayed.
   try {
     return Step(op);

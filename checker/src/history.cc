@@ -121,11 +121,11 @@ StatusOr<History> ParseHistory(std::string_view json_lines, const ParseHistoryOp
   return history;
 }
 
-std::string FormatHistory(const History& history) {
-  std::string text;
+json HistoryJson(const History& history) {
+  json events = json::array();
   for (const Event& e : history) {
     if (e.type == EventType::kCrash) {
-      text += json{{"type", "crash"}}.dump() + "\n";
+      events.push_back({{"type", "crash"}});
       continue;
     }
     json j{{"process", e.process},
@@ -135,8 +135,14 @@ std::string FormatHistory(const History& history) {
     j["value"] = e.f == OpFunction::kCas ? json::array({JsonOf(e.expected), JsonOf(e.value)})
                                          : JsonOf(e.value);
     if (e.persistent) j["persistent"] = true;
-    text += j.dump() + "\n";
+    events.push_back(std::move(j));
   }
+  return events;
+}
+
+std::string FormatHistory(const History& history) {
+  std::string text;
+  for (const json& event : HistoryJson(history)) text += event.dump() + "\n";
   return text;
 }
 

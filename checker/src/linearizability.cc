@@ -180,7 +180,10 @@ bool ReadsTheImpossible(const std::vector<Operation>& ops) {
 // leave (see Survivors). Placing a crash tries each survivor in turn as the value it leaves;
 // operations its crash ended and that are not placed by then are dropped (they never took
 // effect). Placing a persistent write leaves it the only survivor.
-Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
+// `longest`, if given, gets the invocation positions of the deepest partial linearization the
+// search reached, in the order it placed them.
+Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget,
+                    std::vector<size_t>* longest = nullptr) {
   if (ReadsTheImpossible(all_ops)) return Answer::kNo;
   const std::vector<Operation> ops = DropUnobservedInfoWrites(all_ops);
   std::vector<Entry> entries;
@@ -259,6 +262,11 @@ Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
     std::vector<Entry*> dropped;  // a crash: the operations it ended, not placed
   };
   std::vector<Frame> stack;
+  auto note_depth = [&] {
+    if (longest == nullptr || stack.size() <= longest->size()) return;
+    longest->clear();
+    for (const Frame& frame : stack) longest->push_back(ops[frame.call->op].call);
+  };
   int state = 0;
   Survivors survivors = {0};  // the initial absence is durable
   bool must_observe = false;  // an info write was just placed: an observer of it comes next
@@ -284,6 +292,7 @@ Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
         }
         if (!cache.insert(With(with, left, false, HashOf({left}))).second) continue;
         stack.push_back({entry, state, must_observe, survivors, choice, dropped});
+        note_depth();
         for (Entry* d : dropped) lift(d);
         placed = with;
         state = left;
@@ -310,6 +319,7 @@ Answer Linearizable(const std::vector<Operation>& all_ops, Budget* budget) {
         toggle(&placed, entry->op);
         if (cache.insert(With(placed, next, leaves_pending, HashOf(after))).second) {
           stack.push_back({entry, state, must_observe, std::move(survivors), 0, {}});
+          note_depth();
           state = next;
           survivors = std::move(after);
           must_observe = leaves_pending;
@@ -544,7 +554,8 @@ LinearizabilityReport CheckLinearizability(const History& history, Linearizabili
     const KeyHistory built = Build(history, events, &values);
     report.operations += built.ops.size();
     Budget budget{&options, start, &report.states, &key, {}};
-    const Answer answer = Linearizable(built.ops, &budget);
+    std::vector<size_t> longest;
+    const Answer answer = Linearizable(built.ops, &budget, &longest);
     if (answer == Answer::kYes) continue;
     report.linearizable = false;
     report.key = key;
@@ -555,7 +566,14 @@ LinearizabilityReport CheckLinearizability(const History& history, Linearizabili
       return report;
     }
     report.verdict = Verdict::kNotLinearizable;
-    for (size_t position : Minimize(history, events)) report.minimal.push_back(history[position]);
+    report.longest_partial = longest;
+    const std::set<size_t> placed(longest.begin(), longest.end());
+    for (const Operation& op : built.ops) {
+      if (!op.info && !op.crash && !placed.contains(op.call)) report.unplaced.push_back(op.call);
+    }
+    std::sort(report.unplaced.begin(), report.unplaced.end());
+    report.minimal_positions = Minimize(history, events);
+    for (size_t position : report.minimal_positions) report.minimal.push_back(history[position]);
     return report;
   }
   return report;

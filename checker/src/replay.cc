@@ -145,18 +145,29 @@ Outcome RunCase(const Case& c) {
   Outcome outcome;
   std::unique_ptr<Harness> harness =
       MakeHarness(c.harness, c.explore ? std::optional(CrashExploration{}) : std::nullopt);
+  auto note_power_cut = [&](size_t step) {
+    if (harness->mem_disk() == nullptr) return;
+    std::optional<MemDisk::PowerCut> cut = harness->mem_disk()->last_power_cut();
+    if (!cut || (outcome.power_cut && outcome.power_cut->number == cut->number)) return;
+    outcome.power_cut = std::move(cut);
+    outcome.power_cut_step = step;
+  };
   for (size_t i = 0; i < c.ops.size(); ++i) {
     std::optional<std::string> violation = harness->Run(c.ops[i]);
     std::string step = Show(c.ops[i]);
     if (!harness->note().empty()) step += "  → " + harness->note();
     outcome.steps.push_back(std::move(step));
+    outcome.results.emplace_back(harness->engine_result(), harness->model_result());
+    note_power_cut(i);
     if (violation) {
       outcome.violation = std::move(violation);
       outcome.failed_step = i;
       return outcome;
     }
   }
-  if (std::optional<std::string> violation = harness->Finish()) {
+  std::optional<std::string> violation = harness->Finish();
+  note_power_cut(c.ops.size());
+  if (violation) {
     outcome.violation = std::move(violation);
     outcome.failed_step = c.ops.size();
   }

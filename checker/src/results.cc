@@ -95,7 +95,7 @@ std::string FindingSignature(const FindingRecord& finding) {
 }
 
 json ToJson(const FindingRecord& f) {
-  return {{"record", "finding"},
+  json out = {{"record", "finding"},
           {"schema", kResultsSchema},
           {"suite", f.suite},
           {"harness", f.harness},
@@ -120,6 +120,12 @@ json ToJson(const FindingRecord& f) {
           {"swarm", f.swarm},
           {"found_after",
            {{"sequences", f.found_after_sequences}, {"seconds", f.found_after_seconds}}}};
+  if (f.failed_step >= 0) out["failed_step"] = f.failed_step;
+  if (!f.step_results.is_null()) out["step_results"] = f.step_results;
+  if (!f.power_cut.is_null()) out["power_cut"] = f.power_cut;
+  if (!f.timeline.is_null()) out["timeline"] = f.timeline;
+  if (!f.history.is_null()) out["history"] = f.history;
+  return out;
 }
 
 StatusOr<FindingRecord> FindingFromJson(const json& j) {
@@ -154,6 +160,14 @@ StatusOr<FindingRecord> FindingFromJson(const json& j) {
   if (j.contains("found_after") && j["found_after"].is_object()) {
     SS_RETURN_IF_ERROR(Field(j["found_after"], "sequences", &f.found_after_sequences));
     SS_RETURN_IF_ERROR(Field(j["found_after"], "seconds", &f.found_after_seconds));
+  }
+  if (j.contains("failed_step")) SS_RETURN_IF_ERROR(Field(j, "failed_step", &f.failed_step));
+  const std::pair<const char*, json*> reported[] = {{"step_results", &f.step_results},
+                                                     {"power_cut", &f.power_cut},
+                                                     {"timeline", &f.timeline},
+                                                     {"history", &f.history}};
+  for (const auto& [key, field] : reported) {
+    if (j.contains(key)) *field = j[key];
   }
   return f;
 }

@@ -260,6 +260,10 @@ uint64_t Scheduler::Spawn(std::function<void()> fn) {
   return id;
 }
 
+void Scheduler::Note(const std::string& text) {
+  if (strategy_ != nullptr) strategy_->Note(current_, run_.schedule.size(), text);
+}
+
 void Scheduler::Join(uint64_t thread) {
   UnwindIfPending();
   SS_ASSERT(thread < fibers_.size());

@@ -262,6 +262,8 @@ class Run {
     }
   }
 
+  const History& history() const { return recorder_.history(); }
+
   // After every thread: each key read once more, then the history checked, the store verified
   // and shut down.
   void Finish() {
@@ -369,10 +371,19 @@ std::optional<StoreWorkload> FindStoreWorkload(std::string_view name) {
   return std::nullopt;
 }
 
-Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed) {
+Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed,
+                          std::shared_ptr<History> history_out) {
   if (workload == StoreWorkload::kChunkFlush) return ChunkStoreConcurrencyBody(seed);
-  return [program = MakeProgram(workload, seed)] {
+  return [program = MakeProgram(workload, seed), history_out] {
     Run run;
+    // Copied however the run ends: returned, thrown, or unwound after a deadlock.
+    struct KeepHistory {
+      const Run& run;
+      History* out;
+      ~KeepHistory() {
+        if (out != nullptr) *out = run.history();
+      }
+    } keep{run, history_out.get()};
     // The setup is history too: the threads' operations follow it.
     for (const Step& step : program.setup) run.Execute(kFinalProcess, step);
     std::vector<std::unique_ptr<sync::Thread>> threads;

@@ -1,6 +1,7 @@
 #include "shardstore/checker/store_harness.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -15,6 +16,19 @@ std::string Describe(const Status& status) { return status.ok() ? "OK" : status.
 
 std::string DescribeValue(const models::KvModel::Value& value) {
   return value ? std::to_string(value->size()) + " bytes" : "no value";
+}
+
+// A value as a report shows it beside the model's: its size and first bytes.
+std::string ShowValue(const models::KvModel::Value& value) {
+  if (!value) return "no value";
+  std::string text = std::to_string(value->size()) + " bytes";
+  char hex[4];
+  for (size_t i = 0; i < std::min<size_t>(value->size(), 4); ++i) {
+    std::snprintf(hex, sizeof hex, " %02x", static_cast<unsigned>((*value)[i]));
+    text += i == 0 ? ":" : "";
+    text += hex;
+  }
+  return value->size() > 4 ? text + " …" : text;
 }
 
 // The first byte where two values differ, for a readable violation.
@@ -203,6 +217,10 @@ std::optional<std::string> StoreHarness::SettleWrites() {
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
   const models::KvModel::Value& want = model_.Current(key);
+  SetResults(got.ok() ? ShowValue(*got)
+             : got.status().IsNotFound() ? ShowValue(std::nullopt)
+                                         : Describe(got.status()),
+             ShowValue(want));
   if (!got.ok()) {
     if (got.status().IsNotFound() && !want) return std::nullopt;
     // A read that failed may fail the Get; it may never return other bytes.

@@ -3,17 +3,19 @@
 //   shardcheck conformance|crash|concurrency [--iterations N] [--seed S] [--bug NAME]
 //              [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
 //              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
+//              [--report FILE.html] [--junit FILE.xml] [--coverage]
 //     conformance, crash: [--max-ops N]
 //     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
 //                  [--schedule SCHED --program-seed P] [--stop-at-first]
-//   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json]
+//   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json] [--report F] [--junit F]
+//   shardcheck report FILE -o report.html
 //   shardcheck replay TOKEN [--json]
 //   shardcheck bugs [--json]
 //   shardcheck crash-concurrency [--iterations N] [--seed S] [--bug NAME] [--json]
 //                          [--harness clients|reclaim-compact|chunk-writers|all]
 //                          [--strategy portfolio|random|pct|dfs] [--depth D] [--time-budget 10m]
 //   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
-//                        [--states-max N] [--memory-mib M] [--json]
+//                        [--states-max N] [--memory-mib M] [--json] [--report FILE.html]
 //
 // A suite's run is one shard of a campaign (docs/running-a-campaign.md): a function of (seed,
 // shard, commit). merge exits 0 clean, 1 findings, 2 bad input.
@@ -44,6 +46,8 @@
 #include "shardstore/checker/jobs.h"
 #include "shardstore/checker/linearizability.h"
 #include "shardstore/checker/merge.h"
+#include "shardstore/checker/report.h"
+#include "shardstore/checker/run_output.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/seeded_bug.h"
 
@@ -156,6 +160,8 @@ struct SuiteArgs {
   std::string swarm = "off";    // conformance and crash: on or off (docs/running-a-campaign.md)
   std::string minimize = "on";  // conformance and crash
   bool as_json = false;
+  RunFiles files;  // --report, --junit
+  bool full_coverage = false;
   // concurrency
   std::string strategy = "portfolio";
   uint32_t depth = 3;
@@ -362,49 +368,6 @@ int ConcurrencyWhole(const ConcurrencyArgs& args) {
   return failures.empty() ? 0 : kExitViolation;
 }
 
-void PrintSummary(std::ostream& os, const SummaryRecord& summary) {
-  for (const auto& [harness, t] : summary.harnesses) {
-    const bool concurrency = summary.suite == "concurrency";
-    os << summary.suite << "[" << harness << "] seed " << summary.campaign_seed;
-    if (summary.shard.count > 1) os << " shard " << summary.shard.ToString();
-    if (!summary.bug.empty()) os << ", seeded bug " << summary.bug;
-    os << ": " << t.sequences << (concurrency ? " schedules, " : " sequences, ")
-       << (concurrency ? t.steps : t.ops) << (concurrency ? " steps" : " ops") << " in "
-       << t.seconds << " s";
-    if (t.seconds > 0) {
-      os << " (" << static_cast<uint64_t>(static_cast<double>(t.sequences) / t.seconds)
-         << (concurrency ? " schedules/s)" : " seq/s)");
-    }
-    os << (t.findings == 0 ? ", no failure" : "") << "\n";
-    if (t.crash_states > 0)
-      os << "  crash states recovered and checked: " << t.crash_states << "\n";
-  }
-  if (!summary.op_coverage.empty()) {
-    os << "  ops:";
-    for (const auto& [op, hits] : summary.op_coverage) os << " " << op << " " << hits;
-    os << "\n";
-  }
-  os << "  engine paths (0 = never reached):\n";
-  for (const auto& [path, hits] : summary.path_coverage) {
-    char line[32];
-    std::snprintf(line, sizeof line, "%10llu  ", static_cast<unsigned long long>(hits));
-    os << "    " << line << path << "\n";
-  }
-  if (summary.stopped_by == "time-budget") {
-    os << "the time budget (" << summary.time_budget_seconds << " s) ran out\n";
-  }
-}
-
-void PrintFinding(std::ostream& os, const FindingRecord& f) {
-  os << "\nVIOLATION (" << f.kind << ") in " << f.suite << "[" << f.harness << "], sequence "
-     << f.sequence << " (seed " << f.seed << ", shard " << f.shard.ToString()
-     << "): " << f.violation << "\nminimized from " << f.found_length << " to "
-     << f.minimized_length << " " << f.length_unit << ":\n";
-  for (const std::string& step : f.steps) os << "  " << step << "\n";
-  os << "\nreplay: " << f.replay << "\n";
-  if (!f.gtest.empty()) os << "\nGoogleTest for tests/regress/:\n" << f.gtest;
-}
-
 json CampaignJson(const CampaignReport& report) {
   const SummaryRecord& s = report.summary;
   const bool concurrency = s.suite == "concurrency";
@@ -478,8 +441,13 @@ json CampaignJson(const CampaignReport& report) {
   return out;
 }
 
-int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool as_json) {
+int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool as_json,
+          const RunFiles& files = {}) {
   const MergeReport report = MergeResults(paths, {.allow_mixed_commits = allow_mixed_commits});
+  if (const Status written = WriteMergeFiles(files, report); !written.ok()) {
+    std::cerr << "shardcheck: " << written.message() << "\n";
+    return kExitUsage;
+  }
   if (as_json) {
     std::cerr << DescribeMerge(report);
     std::cout << MergeJson(report).dump() << std::endl;
@@ -558,7 +526,7 @@ int RunJobsAndMerge(const SuiteArgs& args, const CampaignOptions& options) {
       rc = kExitUsage;
     }
   }
-  const int merged = Merge(files, false, args.as_json);
+  const int merged = Merge(files, false, args.as_json, args.files);
   if (temporary) {
     std::error_code ignored;
     std::filesystem::remove_all(*temporary, ignored);
@@ -675,9 +643,15 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   uint64_t done = 0;
   for (const auto& [name, totals] : report.summary.harnesses) done += totals.sequences;
   ReportProgress(done, /*final=*/true);
-  PrintSummary(human, report.summary);
+  PrintRunSummary(human, report.summary, args.full_coverage);
   if (!report.error.empty()) human << "  " << report.error << "\n";
-  for (const FindingRecord& f : report.findings) PrintFinding(human, f);
+  if (const Status written =
+          WriteRunFiles(args.files, CampaignJson(report), report.summary, report.findings);
+      !written.ok()) {
+    std::cerr << "shardcheck: " << written.message() << "\n";
+    return kExitUsage;
+  }
+  for (const FindingRecord& f : report.findings) PrintRunFinding(human, f, args.files.report_path);
   if (writer) {
     const Status closed = writer->Close(report.summary);
     if (write_failed || !closed.ok()) {
@@ -699,6 +673,7 @@ struct LinearizeArgs {
   uint64_t states_max = 0;     // 0: none
   uint64_t memory_mib = 2048;  // the search cache's budget
   bool as_json = false;
+  std::string report_path;  // --report
 };
 
 // Exit 0: linearizable; 1: not (the key and a minimal non-linearizable sub-history printed);
@@ -734,7 +709,8 @@ int Linearize(const LinearizeArgs& args) {
   text << in.rdbuf();
   std::vector<std::string> ignored;
   StatusOr<History> history =
-      ParseHistory(text.str(), {.strict = !args.lenient, .ignored_fields = &ignored});
+      // Keys and values are arbitrary bytes: those that are not UTF-8 are carried as stand-ins.
+      ParseHistory(ToValidUtf8(text.str()), {.strict = !args.lenient, .ignored_fields = &ignored});
   if (!history.ok()) {
     std::cerr << "shardcheck: " << args.path << ": " << history.status().message()
               << (args.lenient ? "" : " (--lenient ignores unknown fields)") << "\n";
@@ -780,7 +756,7 @@ int Linearize(const LinearizeArgs& args) {
           << report.minimal.size() << " events):\n"
           << FormatHistory(report.minimal);
   }
-  if (args.as_json) {
+  if (args.as_json || !args.report_path.empty()) {
     json out{{"suite", "linearize"},
              {"result", report.verdict == Verdict::kLinearizable      ? "pass"
                         : report.verdict == Verdict::kNotLinearizable ? "violation"
@@ -796,15 +772,41 @@ int Linearize(const LinearizeArgs& args) {
       for (std::string line; std::getline(lines, line);) minimal.push_back(json::parse(line));
       out["key"] = report.key;
       out["minimal"] = minimal;
+      out["minimal_positions"] = report.minimal_positions;
+      out["longest_partial"] = report.longest_partial;
+      out["unplaced"] = report.unplaced;
+      out["history"] = HistoryJson(*history);
     } else if (report.verdict == Verdict::kUnknown) {
       out["key"] = report.key;
       out["reason"] = report.unknown_reason;
     }
-    std::cout << out.dump() << std::endl;
+    out["commit"] = ThisBuild().commit;
+    if (!args.report_path.empty()) {
+      const Status written = WriteTextFile(args.report_path,
+                                           RenderReport(*ReportInputFromJson(out)));
+      if (!written.ok()) {
+        std::cerr << "shardcheck: " << written.message() << "\n";
+        return kExitUsage;
+      }
+      human << "report: " << args.report_path << "\n";
+    }
+    if (args.as_json) std::cout << out.dump() << std::endl;
   }
   return report.verdict == Verdict::kLinearizable      ? 0
          : report.verdict == Verdict::kNotLinearizable ? kExitViolation
                                                        : kExitUnknown;
+}
+
+// Exit 0: written; 2: the input is not checker output, or a file cannot be read or written.
+int Report(const std::string& in, const std::string& out) {
+  StatusOr<ReportInput> input = ReadReportInput(in);
+  Status status = input.ok() ? WriteTextFile(out, RenderReport(*input)) : input.status();
+  if (!status.ok()) {
+    std::cerr << "shardcheck: " << status.message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << "report: " << out << " (" << ReportKindName(input->kind) << ")\n";
+  return 0;
 }
 
 int Bugs(bool as_json) {
@@ -864,6 +866,12 @@ int Main(int argc, char** argv) {
     sub->add_flag("--keep-going", sargs.keep_going,
                   "go on past findings (each kind minimized once per shard; the rest counted)");
     sub->add_flag("--json", sargs.as_json, "one JSON object on stdout, last");
+    sub->add_option("--report", sargs.files.report_path,
+                    "write the run as one self-contained HTML page (shardcheck report)");
+    sub->add_option("--junit", sargs.files.junit_path,
+                    "write JUnit XML: a test case per harness, a failure per finding");
+    sub->add_flag("--coverage", sargs.full_coverage,
+                  "print every coverage counter (default: the summary and the blind spots)");
     return sub;
   };
   CLI::App* conformance =
@@ -916,6 +924,16 @@ int Main(int argc, char** argv) {
   merge->add_flag("--allow-mixed-commits", allow_mixed_commits,
                   "merge shards of different commits (with a warning)");
   merge->add_flag("--json", as_json, "one JSON object on stdout, last");
+  RunFiles merge_files;
+  merge->add_option("--report", merge_files.report_path, "write the campaign as an HTML page");
+  merge->add_option("--junit", merge_files.junit_path, "write JUnit XML");
+
+  std::string report_in, report_out;
+  CLI::App* report = app.add_subcommand(
+      "report", "draw a finding, a run's --json, a results file or a merge as one HTML page");
+  report->add_option("file", report_in, "checker output: --json, a results file, merge --json")
+      ->required();
+  report->add_option("-o,--output", report_out, "the HTML file to write")->required();
 
   CrashConcurrencyArgs xargs;
   std::string xbug, xbudget;
@@ -945,6 +963,8 @@ int Main(int argc, char** argv) {
   linearize->add_option("--memory-mib", largs.memory_mib, "the search cache's budget (MiB)")
       ->check(CLI::Range(1, 1 << 20));
   linearize->add_flag("--json", largs.as_json, "one JSON object on stdout, last");
+  linearize->add_option("--report", largs.report_path,
+                        "write the verdict, the history's bars and what failed as an HTML page");
 
   CLI::App* bugs = app.add_subcommand("bugs", "list the seeded bugs");
   bugs->add_flag("--json", as_json, "as one JSON object");
@@ -966,7 +986,8 @@ int Main(int argc, char** argv) {
   }
   if (replay->parsed()) return Replay(token, as_json);
   if (linearize->parsed()) return Linearize(largs);
-  if (merge->parsed()) return Merge(merge_paths, allow_mixed_commits, as_json);
+  if (merge->parsed()) return Merge(merge_paths, allow_mixed_commits, as_json, merge_files);
+  if (report->parsed()) return Report(report_in, report_out);
   if (joint->parsed()) {
     if (int rc = ParseBug(xbug, &xargs.bug)) return rc;
     if (!xbudget.empty()) {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "shardstore/disk.h"
@@ -88,6 +89,18 @@ class MemDisk : public Disk {
   bool dead() const;
   // Power back on (also disarms a cut not yet reached).
   void Revive();
+
+  // The last power loss: the pages pending then (oldest first) and how many sectors of each it
+  // kept, and the torn page (1-based, 0: none) whose next sector kept `torn_bytes` bytes. A
+  // report draws it as a strip per extent.
+  struct PowerCut {
+    std::vector<PendingPage> pages;
+    std::vector<SectorsKept> kept;
+    uint32_t torn_page = 0;
+    uint32_t torn_bytes = 0;
+    uint64_t number = 0;  // this disk's power cuts, from 1
+  };
+  std::optional<PowerCut> last_power_cut() const;
 
   // Called at the start of every Flush with a copy of the disk as it is then (durable image and
   // pending pages): a crash explorer recovers from each state a power cut there could leave.
@@ -164,6 +177,7 @@ class MemDisk : public Disk {
   mutable sync::Mutex mu_;
   std::vector<Bytes> durable_;  // per extent, grown lazily to the highest page touched
   std::vector<PendingWrite> pending_;
+  std::optional<PowerCut> last_power_cut_;
   Bytes pending_bytes_;  // every pending page's bytes, in write order (one buffer: no per-page
                          // allocation)
   std::vector<Fault> faults_;

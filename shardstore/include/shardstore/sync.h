@@ -17,6 +17,7 @@
 #include <functional>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -43,6 +44,9 @@ class Hooks {
   virtual bool FailsSpuriously(const void* object) = 0;
   virtual uint64_t Spawn(std::function<void()> fn) = 0;
   virtual void Join(uint64_t thread) = 0;
+  // What the running thread holds or waits for, in words ("read budget: holds 4096 of 8192
+  // bytes"), for a scheduler's timeline; never a scheduling point.
+  virtual void Note(const std::string& /*text*/) {}
 
  protected:
   ~Hooks() = default;
@@ -61,6 +65,12 @@ inline void Yield() {
   } else {
     std::this_thread::yield();
   }
+}
+
+// True when a scheduler watches this thread: build a Note's text only then.
+inline bool Watched() { return InstalledHooks() != nullptr; }
+inline void Note(const std::string& text) {
+  if (Hooks* hooks = InstalledHooks()) hooks->Note(text);
 }
 
 // The engine calls this when a disk operation it waited for without a lock has completed: under

@@ -123,6 +123,10 @@ void MemDisk::CrashLocked(std::span<const SectorsKept> sectors_kept, uint32_t to
                           uint32_t torn_bytes) {
   SS_ASSERT(sectors_kept.size() == pending_.size());
   SS_ASSERT(torn_bytes < kSectorBytes);
+  PowerCut cut{{}, {sectors_kept.begin(), sectors_kept.end()}, torn_page, torn_bytes, 0};
+  cut.number = last_power_cut_ ? last_power_cut_->number + 1 : 1;
+  for (const PendingWrite& write : pending_) cut.pages.push_back(write.page);
+  last_power_cut_ = std::move(cut);
   for (size_t i = 0; i < pending_.size(); ++i) {
     SS_ASSERT(sectors_kept[i] <= kPageWhole);
     // The sector after the kept ones, torn in its middle: a prefix of it is new.
@@ -139,8 +143,17 @@ void MemDisk::CrashLocked(std::span<const SectorsKept> sectors_kept, uint32_t to
 
 void MemDisk::CrashLosingAll() {
   sync::LockGuard lock(mu_);
+  PowerCut cut{{}, std::vector<SectorsKept>(pending_.size(), kPageLost), 0, 0, 0};
+  cut.number = last_power_cut_ ? last_power_cut_->number + 1 : 1;
+  for (const PendingWrite& write : pending_) cut.pages.push_back(write.page);
+  last_power_cut_ = std::move(cut);
   pending_.clear();
   pending_bytes_.clear();
+}
+
+std::optional<MemDisk::PowerCut> MemDisk::last_power_cut() const {
+  sync::LockGuard lock(mu_);
+  return last_power_cut_;
 }
 
 void MemDisk::FailNext(uint32_t extent, IoKind kind, uint32_t skip) {

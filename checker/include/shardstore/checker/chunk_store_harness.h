@@ -48,6 +48,7 @@ class ChunkStoreHarness final : public Harness {
   ~ChunkStoreHarness() override;
 
   const CrashExplorer* crash_explorer() const override { return explorer_ ? &*explorer_ : nullptr; }
+  const MemDisk* mem_disk() const override { return &disk_; }
 
  protected:
   std::optional<std::string> Step(const Op& op) override;

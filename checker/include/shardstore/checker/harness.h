@@ -51,16 +51,28 @@ class Harness {
   const std::array<uint64_t, kOpKindCount>& op_counts() const { return op_counts_; }
   // The crash explorer, when this harness runs one.
   virtual const CrashExplorer* crash_explorer() const { return nullptr; }
+  // The disk under the component, when it is a MemDisk (its power cuts are reported).
+  virtual const MemDisk* mem_disk() const { return nullptr; }
+  // What the last step read, the engine's answer beside the model's ("4096 bytes", "no value");
+  // both empty when the step reads nothing back.
+  const std::string& engine_result() const { return engine_result_; }
+  const std::string& model_result() const { return model_result_; }
 
  protected:
   virtual std::optional<std::string> Step(const Op& op) = 0;
   virtual std::optional<std::string> FinishChecks() = 0;
   void SetNote(std::string note) { note_ = std::move(note); }
+  void SetResults(std::string engine, std::string model) {
+    engine_result_ = std::move(engine);
+    model_result_ = std::move(model);
+  }
 
  private:
   std::vector<Op> executed_;
   std::array<uint64_t, kOpKindCount> op_counts_{};
   std::string note_;
+  std::string engine_result_;
+  std::string model_result_;
 };
 
 // With `explore` (harnesses with power cuts: store and chunk), every disk flush is also explored

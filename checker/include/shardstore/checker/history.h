@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +76,8 @@ StatusOr<History> ParseHistory(std::string_view json_lines,
                                const ParseHistoryOptions& options = {});
 // One JSON line per event.
 std::string FormatHistory(const History& history);
+// The same events as one JSON array.
+nlohmann::json HistoryJson(const History& history);
 
 class HistoryRecorder {
  public:

@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shardstore/checker/history.h"
 
@@ -70,6 +71,12 @@ struct LinearizabilityReport {
   uint64_t states = 0;  // search states visited
   std::string key;      // not linearizable: the key
   History minimal;      // not linearizable: a minimal sub-history of that key
+  std::vector<size_t> minimal_positions;  // its events' positions in the history
+  // Not linearizable: the deepest partial linearization of that key's history the search
+  // reached (the positions of the invocations it placed, in order), and the completed
+  // operations it left out (their invocations' positions, ascending).
+  std::vector<size_t> longest_partial;
+  std::vector<size_t> unplaced;
 };
 
 LinearizabilityReport CheckLinearizability(const History& history, LinearizabilityModel model,

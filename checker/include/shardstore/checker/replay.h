@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shardstore/checker/harness.h"
@@ -44,6 +45,11 @@ struct Outcome {
   std::optional<std::string> violation;
   size_t failed_step = 0;          // index into ops; ops.size() when Finish() failed
   std::vector<std::string> steps;  // each op as run, with what it resolved to
+  // Per step, what it read back: the engine's answer and the model's (both empty: none).
+  std::vector<std::pair<std::string, std::string>> results;
+  // The last power cut of the run, and the step (index into ops) that made it.
+  std::optional<MemDisk::PowerCut> power_cut;
+  size_t power_cut_step = 0;
   std::string Describe() const;
 };
 

@@ -67,6 +67,17 @@ struct FindingRecord {
   // search's seconds (minimizing excluded): the figures behind "time to find".
   uint64_t found_after_sequences = 0;
   double found_after_seconds = 0;
+  // For reports (each absent from the JSON when unset; records without them stay readable):
+  // the index in `steps` of the step that failed (steps.size(): the end-of-sequence checks),
+  int64_t failed_step = -1;
+  // per step what it read back, [engine, model] (conformance, crash),
+  nlohmann::json step_results;
+  // the last power cut: the step, the pages pending then and what each kept (crash),
+  nlohmann::json power_cut;
+  // the minimized schedule replayed point by point (schedule_trace.h's TraceJson), and the
+  // history its clients recorded (concurrency).
+  nlohmann::json timeline;
+  nlohmann::json history;
 };
 
 // Lower-cased, numbers and quoted text replaced, so one bug found with other keys, sizes and

@@ -95,6 +95,8 @@ class Strategy {
   virtual uint32_t Choose(ChoiceKind /*kind*/, uint32_t /*count*/, uint64_t /*step*/) { return 0; }
   // After a run: prepares the next one; false when the strategy has no more (DFS done).
   virtual bool NextRun() { return true; }
+  // What `fiber` said it holds or waits for (sync::Note) after decision `step`; a tracer keeps it.
+  virtual void Note(FiberId /*fiber*/, uint64_t /*step*/, const std::string& /*text*/) {}
 };
 
 // How often the randomized strategies take an unusual choice: one in this many.

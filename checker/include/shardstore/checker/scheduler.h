@@ -88,6 +88,7 @@ class Scheduler final : public sync::Hooks {
   bool FailsSpuriously(const void* object) override;
   uint64_t Spawn(std::function<void()> fn) override;
   void Join(uint64_t thread) override;
+  void Note(const std::string& text) override;
 
   class StackPool;  // stacks reused across fibers and runs
   struct Fiber;

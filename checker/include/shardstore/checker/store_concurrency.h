@@ -35,11 +35,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
 
 #include "shardstore/checker/concurrency_check.h"
+#include "shardstore/checker/history.h"
 
 namespace shardstore::checker {
 
@@ -56,6 +58,9 @@ std::span<const StoreWorkload> AllStoreWorkloads();
 std::string_view StoreWorkloadName(StoreWorkload workload);
 std::optional<StoreWorkload> FindStoreWorkload(std::string_view name);
 
-Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed);
+// With `history_out`, each run leaves its recorded history there (a report draws it); the
+// chunk-flush harness records none.
+Body StoreConcurrencyBody(StoreWorkload workload, uint64_t seed,
+                          std::shared_ptr<History> history_out = nullptr);
 
 }  // namespace shardstore::checker
