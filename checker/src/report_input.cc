@@ -1,5 +1,6 @@
 // Report input: recognizes which checker output a file holds.
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "shardstore/checker/report.h"
@@ -85,7 +86,7 @@ StatusOr<ReportInput> FromLines(std::string_view text) {
     begin = end + 1;
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    const json record = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const json record = json::parse(std::string(line), nullptr, /*allow_exceptions=*/false);
     if (record.is_discarded() || !record.is_object()) {
       return Status::InvalidArgument("line " + std::to_string(line_number) + " is not JSON");
     }

@@ -99,12 +99,14 @@ std::string PowerCutStrip(const json& f) {
   out += "</div>\n";
   const int64_t failed = f.value("failed_step", int64_t{-1});
   const json results = f.contains("step_results") ? f["step_results"] : json::array();
-  if (failed >= 0 && static_cast<size_t>(failed) < results.size() &&
-      results[failed].is_array() && results[failed].size() == 2 &&
-      results[failed][0].is_string() && !results[failed][0].get<std::string>().empty()) {
+  const json failed_result = failed >= 0 && static_cast<size_t>(failed) < results.size()
+                                 ? results[static_cast<size_t>(failed)]
+                                 : json(nullptr);
+  if (failed_result.is_array() && failed_result.size() == 2 && failed_result[0].is_string() &&
+      !failed_result[0].get<std::string>().empty()) {
     out += "<p>After recovery, step " + std::to_string(failed + 1) + " read <b class=\"mono\">" +
-           Text(results[failed][0]) + "</b>; the crash semantics allow <b class=\"mono\">" +
-           Text(results[failed][1]) + "</b>.</p>\n";
+           Text(failed_result[0]) + "</b>; the crash semantics allow <b class=\"mono\">" +
+           Text(failed_result[1]) + "</b>.</p>\n";
   } else {
     out += "<p>What recovery returned against what the crash semantics allow: " +
            Field(f, "violation") + "</p>\n";

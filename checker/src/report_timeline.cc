@@ -33,8 +33,13 @@ struct Scale {
 
 std::string Axis(const Scale& scale, uint64_t units, double height, const char* unit) {
   std::string out;
-  const uint64_t every = std::max<uint64_t>(
-      1, static_cast<uint64_t>(80 / scale.per_unit) / 10 * 10 + (80 / scale.per_unit < 10));
+  uint64_t every = 1;  // 1, 2, 5, 10, 20, 50, ...: a label at least 60 px from the next
+  for (uint64_t base = 1; every * scale.per_unit < 60; base *= 10) {
+    for (const uint64_t m : {1, 2, 5}) {
+      every = base * m;
+      if (every * scale.per_unit >= 60) break;
+    }
+  }
   for (uint64_t u = 0; u <= units; u += every) {
     out += "<line x1=\"" + Num(scale.X(u)) + "\" x2=\"" + Num(scale.X(u)) + "\" y1=\"" +
            Num(kAxisHeight - 4) + "\" y2=\"" + Num(height) +
@@ -130,7 +135,6 @@ std::string Timeline(const json& f) {
   }
   const bool failed = t.contains("failure") && t["failure"].is_object();
   add_run(run_fiber, run_from, steps, failed);
-  std::string still;  // who is blocked at the end
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
     const FiberState& s = state[fiber];
     if (s.blocked_since < 0) continue;

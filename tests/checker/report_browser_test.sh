@@ -53,7 +53,7 @@ dom() {  # dom <kind>: renders $work/<kind>.html, leaves $work/<kind>.dom and <k
   chrome --screenshot="$work/$kind.png" --window-size=1400,1000 --hide-scrollbars \
     "file://$work/$kind.html" >/dev/null
   [ -s "$work/$kind.png" ] || fail "$kind: no screenshot"
-  if grep -Eq 'https?:|src=|<link|@import|url\(' "$work/$kind.html"; then
+  if grep -Eq 'https?:|src=|<link|@import|url\([^#]' "$work/$kind.html"; then
     fail "$kind: the page refers to something outside itself"
   fi
 }
@@ -95,7 +95,7 @@ run 1 "concurrency, seeded deadlock" "$shardcheck" concurrency --harness durable
 dom concurrency
 in_dom concurrency 'class="lane" data-fiber="2"' "a lane per fiber"
 in_dom concurrency 'class="failure-label"[^>]*>deadlock at step [0-9]+' "the deadlock on the timeline"
-holders="$(grep -oE '<tr data-fiber="[0-9]+"><td>fiber [0-9]+</td><td>blocked: waits on a condition variable</td><td class="mono">[^<]*read budget: took [0-9]+ bytes' \
+holders="$(grep -oE '<tr data-fiber="[0-9]+"><td>fiber [0-9]+</td><td>blocked: waits on a condition variable</td><td class="mono">([^<]|<br>)*read budget: took [0-9]+ bytes' \
   "$work/concurrency.dom" | wc -l)"
 [ "$holders" -ge 2 ] || fail "concurrency: not two blocked fibers each holding part of the read budget ($holders)"
 in_dom concurrency '<svg class="history"' "the history bars"

@@ -72,7 +72,7 @@ TEST(ReportTest, APageOfHostileTextRunsNothingAndReferencesNothingOutside) {
   json f = Finding("conformance", "Get(<script>alert(1)</script>) returned \xff bytes");
   f["steps"] = {"Put(<img src=x onerror=alert(1)>)", "Get(\xfe)"};
   f["failed_step"] = 1;
-  f["step_results"] = {{"", ""}, {"<b>1 byte</b>", "\x01"}};
+  f["step_results"] = json::array({json::array({"", ""}), json::array({"<b>1 byte</b>", "\x01"})});
   f["gtest"] = "</pre><script>alert(2)</script>";
   const StatusOr<ReportInput> input = ReportInputFromJson(f);
   ASSERT_TRUE(input.ok()) << input.status().message();
@@ -90,7 +90,9 @@ TEST(ReportTest, APageOfHostileTextRunsNothingAndReferencesNothingOutside) {
 TEST(ReportTest, ConformancePageHighlightsTheFailingStepBesideTheModel) {
   json f = Finding("conformance", "Get(k1) returned 9 bytes; the model holds 10 bytes");
   f["failed_step"] = 1;
-  f["step_results"] = {{"", ""}, {"9 bytes: 01 01 01 01 \xe2\x80\xa6", "10 bytes: 01 01 01 01"}};
+  f["step_results"] = json::array({json::array({"", ""}),
+                                   json::array({"9 bytes: 01 01 01 01 \xe2\x80\xa6",
+                                                "10 bytes: 01 01 01 01"})});
   const std::string page = RenderReport(*ReportInputFromJson(f));
   EXPECT_NE(page.find("data-kind=\"conformance\""), std::string::npos);
   const size_t row = page.find("<tr class=\"divergence\"");
@@ -110,7 +112,8 @@ TEST(ReportTest, CrashPageDrawsEachPendingPageKeptLostOrTorn) {
   json f = Finding("crash", "after the power cut, Get(k1) returned no value");
   f["steps"] = {"Put(k1)", "DirtyReboot(now)", "Get(k1)"};
   f["failed_step"] = 2;
-  f["step_results"] = {{"", ""}, {"", ""}, {"no value", "10 bytes"}};
+  f["step_results"] = json::array(
+      {json::array({"", ""}), json::array({"", ""}), json::array({"no value", "10 bytes"})});
   f["power_cut"] = {{"step", 1},
                     {"sectors_per_page", 8},
                     {"pages",
