@@ -63,6 +63,8 @@ std::optional<std::string> Harness::Run(const Op& op) {
 
 std::optional<std::string> Harness::Finish() {
   note_.clear();
+  engine_result_.clear();
+  model_result_.clear();
   try {
     return FinishChecks();
   } catch (const AssertionFailure& failure) {

@@ -168,6 +168,7 @@ Outcome RunCase(const Case& c) {
   std::optional<std::string> violation = harness->Finish();
   note_power_cut(c.ops.size());
   if (violation) {
+    outcome.results.emplace_back(harness->engine_result(), harness->model_result());
     outcome.violation = std::move(violation);
     outcome.failed_step = c.ops.size();
   }

@@ -43,7 +43,8 @@ std::string StepsTable(const json& f, size_t index) {
     out += Row(i + 1, Text(steps[i]), result, static_cast<int64_t>(i) == failed, anchor);
   }
   if (failed >= 0 && static_cast<size_t>(failed) >= steps.size()) {
-    out += Row(steps.size() + 1, "the end-of-sequence checks", nullptr, true, anchor);
+    const json result = steps.size() < results.size() ? results[steps.size()] : json(nullptr);
+    out += Row(steps.size() + 1, "the end-of-sequence checks", result, true, anchor);
   }
   out += "</tbody></table>\n";
   if (failed >= 0) {

@@ -261,7 +261,10 @@ uint64_t Scheduler::Spawn(std::function<void()> fn) {
 }
 
 void Scheduler::Note(const std::string& text) {
-  if (strategy_ != nullptr) strategy_->Note(current_, run_.schedule.size(), text);
+  // Not while a failed run's fibers unwind: what they give back then is not part of the run.
+  if (strategy_ != nullptr && !tearing_down_) {
+    strategy_->Note(current_, run_.schedule.size(), text);
+  }
 }
 
 void Scheduler::Join(uint64_t thread) {

@@ -449,10 +449,12 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemD
     if (!older_slot &&
         std::none_of(writes.begin(), writes.end(),
                      [&](const models::KvModel::Version& w) { return w.value == observed; })) {
-      std::string allowed;
+      std::string allowed, allowed_shown;
       for (const models::KvModel::Version& w : writes) {
         allowed += (allowed.empty() ? "" : " or ") + DescribeValue(w.value);
+        allowed_shown += (allowed_shown.empty() ? "" : " or ") + ShowValue(w.value);
       }
+      SetResults(ShowValue(observed), allowed_shown);
       return std::string(after) + " Get(" + std::string(ShortKey(key)) + ") returned " +
              DescribeValue(observed) + "; a crash may leave only " + allowed;
     }

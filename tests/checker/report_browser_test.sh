@@ -53,7 +53,7 @@ dom() {  # dom <kind>: renders $work/<kind>.html, leaves $work/<kind>.dom and <k
   chrome --screenshot="$work/$kind.png" --window-size=1400,1000 --hide-scrollbars \
     "file://$work/$kind.html" >/dev/null
   [ -s "$work/$kind.png" ] || fail "$kind: no screenshot"
-  if grep -Eq 'https?:|src=|<link|@import|url\([^#]' "$work/$kind.html"; then
+  if grep -Eq "https?:|src=[\"']|<link|@import|url\\([^#]" "$work/$kind.html"; then
     fail "$kind: the page refers to something outside itself"
   fi
 }
@@ -62,18 +62,27 @@ in_dom() {  # in_dom <kind> <extended regex> <description>
 }
 
 # conformance: a seeded functional bug, --report and --junit written by the run itself, and the
-# same page again from its --json by `shardcheck report` (nothing runs twice).
+# same page again from its --json by `shardcheck report` (nothing runs twice). The highlighted
+# row is the step `shardcheck replay` says failed, and it shows the engine's and model's answers.
 run 1 "conformance, seeded bug" "$shardcheck" conformance --iterations 2000 --seed 7 \
-  --harness store --bug value_split_drops_last_byte --json \
+  --harness store --bug cache_not_drained_after_reset --json \
   --report "$work/conformance.html" --junit "$work/conformance.xml"
 tail -n 1 "$work/out" >"$work/conformance.json"
 grep -q "^report: $work/conformance.html" "$work/err" || fail "the run does not say where its report is"
 run 0 "report from --json" "$shardcheck" report "$work/conformance.json" -o "$work/again.html"
 cmp -s "$work/conformance.html" "$work/again.html" ||
   fail "shardcheck report draws the run's --json otherwise than --report"
+token="$(grep -o '"replay":"shardcheck replay ss1:[^"]*"' "$work/conformance.json" | head -n 1 |
+  sed 's/^"replay":"shardcheck replay //; s/"$//')"
+run 1 "replay" "$shardcheck" replay "$token"
+if grep -q 'violation at the end-of-sequence checks' "$work/out"; then
+  step=$(($(grep -c '^  [0-9]*\. ' "$work/out") + 1))  # the table's row after the last op
+else
+  step="$(grep -o 'violation at step [0-9]*' "$work/out" | grep -o '[0-9]*$')"
+fi
 dom conformance
-in_dom conformance '<tr class="divergence"[^>]*><td class="num">[0-9]+</td><td class="mono">Get\(' \
-  "the highlighted step is the Get that diverged"
+in_dom conformance "<tr class=\"divergence\"[^>]*><td class=\"num\">$step</td><td class=\"mono\">[^<]+<span class=\"tag bad\">first divergence</span></td><td class=\"mono\">[^<]+</td><td class=\"mono\">[^<]+</td>" \
+  "the highlighted row is step $step, the one replay names, with the engine's and the model's answers"
 in_dom conformance 'engine returned</th><th>the model holds' "engine beside model"
 in_dom conformance 'minimized from [0-9]+ to [0-9]+ ops' "the original length"
 in_dom conformance 'id="gtest-0"' "the GoogleTest"
@@ -89,7 +98,7 @@ in_dom crash 'Power was cut at step [0-9]+' "the step of the power cut"
 in_dom crash '<tr class="divergence"' "the failing step"
 
 # concurrency: the pool-exhaustion deadlock: two fibers each holding part of the read budget.
-run 1 "concurrency, seeded deadlock" "$shardcheck" concurrency --harness durable-flush \
+run 1 "concurrency, seeded deadlock" "$shardcheck" concurrency --harness readers-reset \
   --bug get_reserves_read_buffer_per_part --iterations 2000 --seed 1 --json \
   --report "$work/concurrency.html" --junit "$work/concurrency.xml"
 dom concurrency

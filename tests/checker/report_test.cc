@@ -82,7 +82,7 @@ TEST(ReportTest, APageOfHostileTextRunsNothingAndReferencesNothingOutside) {
   EXPECT_EQ(Count(page, "<b>1 byte"), 0u);
   EXPECT_NE(page.find("\\xff</span>"), std::string::npos);
   EXPECT_NE(page.find("\\xfe</span>"), std::string::npos);
-  for (const char* outside : {"http:", "https:", "src=", "@import", "<link", "url(http"}) {
+  for (const char* outside : {"http:", "https:", "src=\"", "src='", "@import", "<link", "url(http"}) {
     EXPECT_EQ(page.find(outside), std::string::npos) << outside;
   }
 }
@@ -192,11 +192,11 @@ History LargeHistory(size_t operations) {
     const OpFunction f = write ? OpFunction::kWrite : OpFunction::kRead;
     if (write) last[key] = std::to_string(i);
     const Value value = write ? Value(std::to_string(i)) : last[key];
-    h.push_back({process, EventType::kInvoke, f, key, write ? value : std::nullopt});
-    h.push_back({process, EventType::kOk, f, key, value});
+    h.push_back({process, EventType::kInvoke, f, key, write ? value : std::nullopt, {}, false});
+    h.push_back({process, EventType::kOk, f, key, value, {}, false});
   }
-  h.push_back({0, EventType::kInvoke, OpFunction::kRead, "k0", std::nullopt});
-  h.push_back({0, EventType::kOk, OpFunction::kRead, "k0", Value("0")});
+  h.push_back({0, EventType::kInvoke, OpFunction::kRead, "k0", std::nullopt, {}, false});
+  h.push_back({0, EventType::kOk, OpFunction::kRead, "k0", Value("0"), {}, false});
   return h;
 }
 

@@ -45,7 +45,8 @@ struct Outcome {
   std::optional<std::string> violation;
   size_t failed_step = 0;          // index into ops; ops.size() when Finish() failed
   std::vector<std::string> steps;  // each op as run, with what it resolved to
-  // Per step, what it read back: the engine's answer and the model's (both empty: none).
+  // Per step, what it read back: the engine's answer and the model's (both empty: none); one
+  // more for the end-of-sequence checks when they failed.
   std::vector<std::pair<std::string, std::string>> results;
   // The last power cut of the run, and the step (index into ops) that made it.
   std::optional<MemDisk::PowerCut> power_cut;
