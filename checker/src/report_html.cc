@@ -98,6 +98,8 @@ ol.notes { margin: 4px 0; padding-left: 20px; font-family: var(--mono); font-siz
 // body as rendered, so a headless browser's DOM shows the script ran.
 constexpr const char* kScript = R"js(
 document.body.setAttribute("data-rendered", "yes");
+// A timeline wider than the page opens at its end, where the failure is.
+document.querySelectorAll(".scroll.to-end").forEach(function (e) { e.scrollLeft = e.scrollWidth; });
 document.querySelectorAll("button.copy").forEach(function (b) {
   b.addEventListener("click", function () {
     var text = document.getElementById(b.dataset.target).textContent;

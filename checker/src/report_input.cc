@@ -23,8 +23,12 @@ ReportKind KindOf(const json& findings) {
   return SuiteKind(findings[0].value("suite", "")).value_or(ReportKind::kCampaign);
 }
 
+// The violation's first line, cut short: the page's heading (the whole of it is below).
 std::string FindingTitle(const json& f) {
-  return f.value("suite", "?") + "[" + f.value("harness", "?") + "]: " + f.value("violation", "");
+  std::string violation = f.value("violation", "");
+  violation = violation.substr(0, violation.find('\n'));
+  if (violation.size() > 140) violation = violation.substr(0, 137) + "...";
+  return f.value("suite", "?") + "[" + f.value("harness", "?") + "]: " + violation;
 }
 
 StatusOr<ReportInput> FromObject(const json& doc) {

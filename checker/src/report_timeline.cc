@@ -11,10 +11,10 @@
 namespace shardstore::checker::report {
 namespace {
 
-constexpr double kLabelWidth = 96;
+constexpr double kLabelWidth = 112;
 constexpr double kLaneHeight = 26;
 constexpr double kAxisHeight = 22;
-constexpr double kDrawnWidth = 1400;  // the width a short run is stretched to
+constexpr double kDrawnWidth = 1100;  // the width a short run is stretched to
 
 std::string Num(double value) {
   char text[32];
@@ -22,13 +22,20 @@ std::string Num(double value) {
   return text;
 }
 
-// Step (or event position) to x, stretched or squeezed to about kDrawnWidth, at least 1 px each.
+// Step (or event position) to x, from `origin` on (earlier ones fold onto it), stretched or
+// squeezed to about kDrawnWidth, at least 1 px each.
 struct Scale {
+  uint64_t origin;
   double per_unit;
-  explicit Scale(uint64_t units, double max_per_unit)
-      : per_unit(std::clamp(kDrawnWidth / static_cast<double>(std::max<uint64_t>(units, 1)), 1.0,
-                            max_per_unit)) {}
-  double X(uint64_t unit) const { return kLabelWidth + static_cast<double>(unit) * per_unit; }
+  Scale(uint64_t units, double max_per_unit, uint64_t origin_unit = 0)
+      : origin(origin_unit),
+        per_unit(std::clamp(
+            kDrawnWidth / static_cast<double>(std::max<uint64_t>(units - origin_unit, 1)), 1.0,
+            max_per_unit)) {}
+  double X(uint64_t unit) const {
+    return kLabelWidth + static_cast<double>(std::max(unit, origin) - origin) * per_unit;
+  }
+  double Width(uint64_t from, uint64_t to) const { return X(to) - X(from); }
 };
 
 std::string Axis(const Scale& scale, uint64_t units, double height, const char* unit) {
@@ -40,7 +47,7 @@ std::string Axis(const Scale& scale, uint64_t units, double height, const char* 
       if (every * scale.per_unit >= 60) break;
     }
   }
-  for (uint64_t u = 0; u <= units; u += every) {
+  for (uint64_t u = (scale.origin + every - 1) / every * every; u <= units; u += every) {
     out += "<line x1=\"" + Num(scale.X(u)) + "\" x2=\"" + Num(scale.X(u)) + "\" y1=\"" +
            Num(kAxisHeight - 4) + "\" y2=\"" + Num(height) +
            "\" stroke=\"#eceff1\"/><text x=\"" + Num(scale.X(u) + 2) + "\" y=\"12\">" +
@@ -72,9 +79,18 @@ std::string Timeline(const json& f) {
   const json notes = t.contains("notes") ? t["notes"] : json::array();
   const uint32_t fibers = std::max<uint32_t>(1, t.value("fibers", 1u));
   const uint64_t steps = t.value("steps", uint64_t{0});
-  const Scale scale(steps, 14);
+  // A long stretch of the body alone (the setup, before any thread starts) is folded away.
+  uint64_t first_together = 0;
+  for (const json& p : points) {
+    if (p.is_array() && p.size() == 5 && (p[1].get<uint64_t>() != 0 || p[3].get<uint64_t>() != 0)) {
+      first_together = p[0].get<uint64_t>();
+      break;
+    }
+  }
+  const uint64_t origin = first_together > steps / 5 && first_together > 10 ? first_together - 10 : 0;
+  const Scale scale(steps, 14, origin);
   const double height = kAxisHeight + fibers * kLaneHeight + 8;
-  const double width = scale.X(steps) + 150;
+  const double width = scale.X(steps) + 260;
   auto lane_y = [&](uint64_t fiber) { return kAxisHeight + static_cast<double>(fiber) * kLaneHeight; };
   std::string lanes, runs, marks;
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
@@ -88,8 +104,7 @@ std::string Timeline(const json& f) {
     if (fiber >= fibers || to <= from) return;
     runs += "<rect class=\"run" + std::string(failing ? " failing" : "") + "\" x=\"" +
             Num(scale.X(from)) + "\" y=\"" + Num(lane_y(fiber) + 6) + "\" width=\"" +
-            Num(static_cast<double>(to - from) * scale.per_unit) + "\" height=\"" +
-            Num(kLaneHeight - 12) + "\"><title>fiber " + std::to_string(fiber) + " runs steps " +
+            Num(scale.Width(from, to)) + "\" height=\"" + Num(kLaneHeight - 12) + "\"><title>fiber " + std::to_string(fiber) + " runs steps " +
             std::to_string(from) + "–" + std::to_string(to) + "</title></rect>";
   };
   uint64_t run_fiber = 0, run_from = 0;
@@ -106,12 +121,14 @@ std::string Timeline(const json& f) {
     if (kind == "blocked") {
       s.blocked_on = BlockedWhat(s.last_kind);
       s.blocked_since = s.blocked_on.empty() ? -1 : static_cast<int64_t>(step);
+    } else if (step < origin) {
+      // folded: its state is kept, nothing drawn
     } else if (kind == "lock" || kind == "wait" || kind == "join") {
       marks += "<circle class=\"pt " + kind + "\" cx=\"" + Num(x) + "\" cy=\"" + Num(y) +
                "\" r=\"3.5\"><title>step " + std::to_string(step) + ": fiber " +
                std::to_string(fiber) + " " + kind + "</title></circle>";
     }
-    if (preempted) {
+    if (preempted && step >= origin) {
       marks += "<path class=\"preempt\" d=\"M" + Num(x) + " " + Num(y - 10) + " l5 -6 h-10 z\">"
                "<title>step " + std::to_string(step) + ": fiber " + std::to_string(fiber) +
                " preempted; fiber " + std::to_string(next) + " runs</title></path>";
@@ -121,7 +138,7 @@ std::string Timeline(const json& f) {
       const FiberState& w = state[next];
       marks += "<rect class=\"blocked\" x=\"" + Num(scale.X(w.blocked_since)) + "\" y=\"" +
                Num(lane_y(next) + 8) + "\" width=\"" +
-               Num(static_cast<double>(step - w.blocked_since) * scale.per_unit) +
+               Num(scale.Width(w.blocked_since, step)) +
                "\" height=\"" + Num(kLaneHeight - 16) + "\"><title>fiber " +
                std::to_string(next) + " " + w.blocked_on + "</title></rect>";
       state[next].blocked_since = -1;
@@ -135,12 +152,18 @@ std::string Timeline(const json& f) {
   }
   const bool failed = t.contains("failure") && t["failure"].is_object();
   add_run(run_fiber, run_from, steps, failed);
+  // The fiber that ran last blocked at once when the run deadlocked: no point followed.
+  if (failed && Raw(t["failure"].value("kind", json(""))) == "deadlock" && run_fiber < fibers &&
+      state[run_fiber].blocked_since < 0) {
+    state[run_fiber].blocked_on = BlockedWhat(state[run_fiber].last_kind);
+    if (!state[run_fiber].blocked_on.empty()) state[run_fiber].blocked_since = steps;
+  }
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
     const FiberState& s = state[fiber];
     if (s.blocked_since < 0) continue;
     marks += "<rect class=\"blocked\" x=\"" + Num(scale.X(s.blocked_since)) + "\" y=\"" +
              Num(lane_y(fiber) + 8) + "\" width=\"" +
-             Num(static_cast<double>(steps - s.blocked_since) * scale.per_unit) + "\" height=\"" +
+             Num(scale.Width(s.blocked_since, steps)) + "\" height=\"" +
              Num(kLaneHeight - 16) + "\"><title>fiber " + std::to_string(fiber) + " " +
              s.blocked_on + " to the end</title></rect><text x=\"" + Num(scale.X(steps) + 6) +
              "\" y=\"" + Num(lane_y(fiber) + 17) + "\">" + s.blocked_on + "</text>";
@@ -150,6 +173,7 @@ std::string Timeline(const json& f) {
     const uint64_t step = n[0].get<uint64_t>(), fiber = n[1].get<uint64_t>();
     if (fiber >= fibers) continue;
     state[fiber].notes.push_back(n[2].get<std::string>());
+    if (step < origin) continue;
     marks += "<rect class=\"note-mark\" x=\"" + Num(scale.X(step) - 3) + "\" y=\"" +
              Num(lane_y(fiber) + 2) + "\" width=\"6\" height=\"6\" transform=\"rotate(45 " +
              Num(scale.X(step)) + " " + Num(lane_y(fiber) + 5) + ")\"><title>step " +
@@ -168,10 +192,14 @@ std::string Timeline(const json& f) {
   out += "<span style=\"color:#ef6c00\">▼</span> a preemption, circles lock (orange), wait "
          "(purple) and join points, hatched red while blocked, green diamonds what the code "
          "said it holds (hover for text).";
+  if (origin > 0) {
+    out += " Steps 0 to " + std::to_string(origin) +
+           " (the body alone, setting up, before its threads run) are folded.";
+  }
   if (t.value("points_dropped", 0) > 0) {
     out += " The first " + Field(t, "points_dropped") + " points are not drawn.";
   }
-  out += "</p>\n<div class=\"scroll\"><svg class=\"timeline\" width=\"" + Num(width) +
+  out += "</p>\n<div class=\"scroll to-end\"><svg class=\"timeline\" width=\"" + Num(width) +
          "\" height=\"" + Num(height) + "\" data-steps=\"" + std::to_string(steps) +
          "\"><defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
          "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffebee\"/>"
