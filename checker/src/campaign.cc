@@ -12,12 +12,7 @@
 namespace shardstore::checker {
 namespace {
 
-std::string BugName(seeded::Bug bug) {
-  for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug == bug && bug != seeded::Bug::kNone) return std::string(info.name);
-  }
-  return "";
-}
+std::string BugName(seeded::Bug bug) { return std::string(seeded::BugName(bug)); }
 
 std::vector<HarnessKind> ConformanceKinds(Suite suite) {
   // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's.
