@@ -57,8 +57,6 @@ constexpr int kExitViolation = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnknown = 3;  // linearize: a budget ran out before a verdict
 
-std::string BugName(seeded::Bug bug) { return std::string(seeded::BugName(bug)); }
-
 json OutcomeJson(const Outcome& outcome) {
   return json{{"steps", outcome.steps},
               {"violation", outcome.violation ? json(*outcome.violation) : json(nullptr)}};
@@ -97,15 +95,17 @@ int Replay(const std::string& token, bool as_json) {
     return kExitUsage;
   }
   if (c->bug != seeded::Bug::kNone && !seeded::CompiledIn()) {
-    std::cerr << "shardcheck: the token needs seeded bug " << BugName(c->bug)
+    std::cerr << "shardcheck: the token needs seeded bug " << seeded::BugName(c->bug)
               << ", which this build lacks; configure with -DSHARDSTORE_SEEDED_BUGS=ON\n";
     return kExitUsage;
   }
   const Outcome outcome = RunCase(*c);
   std::ostream& human = as_json ? std::cerr : std::cout;
   human << "replay[" << HarnessName(c->harness) << "]"
-        << (c->bug == seeded::Bug::kNone ? "" : " with seeded bug " + BugName(c->bug)) << ", "
-        << c->ops.size() << " ops:\n"
+        << (c->bug == seeded::Bug::kNone
+                ? ""
+                : " with seeded bug " + std::string(seeded::BugName(c->bug)))
+        << ", " << c->ops.size() << " ops:\n"
         << outcome.Describe() << (outcome.ok() ? "no violation\n" : "");
   if (as_json) {
     json out = OutcomeJson(outcome);
