@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/checker/failure.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/history.h"
@@ -18,7 +19,6 @@
 #include "shardstore/checker/op.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
-#include "store/chunk_store.h"
 #include "util/random.h"
 
 namespace shardstore::checker {
