@@ -22,10 +22,10 @@
 
 #include "bench_util.h"
 #include "chunk/chunk_format.h"
+#include "chunkstore/chunk_store.h"
 #include "shardstore/file_disk.h"
 #include "shardstore/limits.h"
 #include "shardstore/store.h"
-#include "store/chunk_store.h"
 
 namespace {
 

@@ -14,13 +14,6 @@
 namespace shardstore::checker {
 namespace {
 
-std::string BugName(seeded::Bug bug) {
-  for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug == bug && bug != seeded::Bug::kNone) return std::string(info.name);
-  }
-  return "";
-}
-
 std::vector<HarnessKind> ConformanceKinds(Suite suite) {
   // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's.
   if (suite == Suite::kCrash) return {HarnessKind::kChunkStore, HarnessKind::kStore};
@@ -57,7 +50,7 @@ FindingRecord BaseFinding(const CampaignOptions& options, std::string harness) {
   f.harness = std::move(harness);
   f.campaign_seed = options.seed;
   f.shard = options.shard;
-  f.bug = BugName(options.bug);
+  f.bug = std::string(seeded::BugName(options.bug));
   f.build = ThisBuild();
   return f;
 }
@@ -68,7 +61,9 @@ std::string SequenceCommand(const CampaignOptions& options, std::string_view har
   return "shardcheck " + std::string(SuiteName(options.suite)) + " --harness " +
          std::string(harness) + " --seed " + std::to_string(options.seed) + " --sequence " +
          std::to_string(sequence) + " --max-ops " + std::to_string(options.max_ops) +
-         (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug)) +
+         (options.bug == seeded::Bug::kNone
+              ? ""
+              : " --bug " + std::string(seeded::BugName(options.bug))) +
          (options.swarm ? " --swarm on" : " --swarm off");
 }
 
@@ -354,7 +349,9 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
         f.token = found.minimized;
         f.replay = "shardcheck concurrency --harness " + name + " --program-seed " +
                    std::to_string(program_seed) +
-                   (options.bug == seeded::Bug::kNone ? "" : " --bug " + BugName(options.bug)) +
+                   (options.bug == seeded::Bug::kNone
+                        ? ""
+                        : " --bug " + std::string(seeded::BugName(options.bug))) +
                    " --schedule '" + found.minimized + "'";
         f.length_unit = "steps";
         f.found_length = found.steps;
@@ -448,7 +445,7 @@ CampaignReport RunCampaign(const CampaignOptions& options,
   summary.suite = std::string(SuiteName(options.suite));
   summary.shard = options.shard;
   summary.campaign_seed = options.seed;
-  summary.bug = BugName(options.bug);
+  summary.bug = std::string(seeded::BugName(options.bug));
   summary.build = ThisBuild();
   summary.iterations = options.iterations;
   summary.time_budget_seconds = options.time_budget_seconds;

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
 #include "shardstore/mem_disk.h"
 #include "shardstore/sync.h"
-#include "store/chunk_store.h"
 #include "util/random.h"
 
 namespace shardstore::checker {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/checker/failure.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/history.h"
@@ -18,7 +19,6 @@
 #include "shardstore/checker/op.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
-#include "store/chunk_store.h"
 #include "util/random.h"
 
 namespace shardstore::checker {
@@ -268,6 +268,13 @@ class Recording {
     if (cut_ || id == kNotRecorded) return;
     recorder_.MarkPersistent(id);
   }
+  // Flush's contract: every write acknowledged before the call is persistent once it returns.
+  // `acknowledged` is Acknowledged() when the Flush was called.
+  size_t Acknowledged() const { return tracked_.size(); }
+  void Flushed(size_t acknowledged) {
+    if (cut_) return;
+    for (size_t i = 0; i < acknowledged; ++i) recorder_.MarkPersistent(tracked_[i].id);
+  }
   // The power cut, in one step: what is persistent now, the disk as it is now. Returns the copy.
   std::unique_ptr<MemDisk> Cut(const MemDisk& disk) {
     SS_ASSERT(!cut_);
@@ -384,9 +391,12 @@ class StoreSystem final : public System {
       }
       case 'L':
         return List(process);
-      case 'F':
+      case 'F': {
+        const size_t acknowledged = recording().Acknowledged();
         if (Status s = store_->Flush(); !s.ok()) Fail("Flush: " + s.ToString());
+        recording().Flushed(acknowledged);
         return;
+      }
       case 'C':
         if (Status s = store_->Compact(); !s.ok() && !s.IsNoSpace()) {
           Fail("Compact: " + s.ToString());
@@ -482,9 +492,12 @@ class ChunkSystem final : public System {
         return;
       case 'X':
         return Reset(process, step.a);
-      case 'F':
+      case 'F': {
+        const size_t acknowledged = recording().Acknowledged();
         if (Status s = store_->Flush(); !s.ok()) Fail("Flush: " + s.ToString());
+        recording().Flushed(acknowledged);
         return;
+      }
     }
     Fail(std::string("no chunk step '") + step.action + "'");
   }

@@ -18,13 +18,6 @@ constexpr int kExitViolation = 1;
 constexpr int kExitUsage = 2;
 constexpr uint64_t kBatch = 1000;
 
-std::string BugName(seeded::Bug bug) {
-  for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug == bug) return std::string(info.name);
-  }
-  return "";
-}
-
 std::string ShowStep(bool store, const JointStep& step) {
   const std::string key = KeyName(step.a);
   switch (step.action) {
@@ -181,7 +174,7 @@ SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args) {
   std::ostringstream human;
   json runs = json::array();
   uint64_t schedules = 0, steps = 0;
-  const std::string bug = BugName(args.bug);
+  const std::string bug = std::string(seeded::BugName(args.bug));
   for (size_t w = 0; w < workloads.size(); ++w) {
     const Tally& t = tallies[w];
     const bool failed = found && found->first == w;
@@ -273,15 +266,17 @@ SuiteOutput ReplayCrashConcurrency(std::string_view token, bool as_json) {
   }
   if (c->bug != seeded::Bug::kNone && !seeded::CompiledIn()) {
     out.exit_code = kExitUsage;
-    out.human = "shardcheck: the token needs seeded bug " + BugName(c->bug) +
+    out.human = "shardcheck: the token needs seeded bug " + std::string(seeded::BugName(c->bug)) +
                 ", which this build lacks; configure with -DSHARDSTORE_SEEDED_BUGS=ON\n";
     return out;
   }
   const JointReplay replay = ReplayJoint(*c);
   std::ostringstream human;
   human << "replay[crash-concurrency " << JointWorkloadName(c->workload) << "]"
-        << (c->bug == seeded::Bug::kNone ? "" : " with seeded bug " + BugName(c->bug)) << ": "
-        << replay.size.ToString() << "\n"
+        << (c->bug == seeded::Bug::kNone
+                ? ""
+                : " with seeded bug " + std::string(seeded::BugName(c->bug)))
+        << ": " << replay.size.ToString() << "\n"
         << DescribeJointProgram(*c) << "  power cut "
         << DescribePlan(replay.control.plan, replay.control.pending_pages) << "\n";
   if (replay.run.failure) {

@@ -41,6 +41,8 @@
 
 #include "shardstore/assert.h"
 #include "shardstore/checker/campaign.h"
+#include "shardstore/checker/campaign_report.h"
+#include "shardstore/checker/concurrency_suite.h"
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/crash_concurrency_suite.h"
 #include "shardstore/checker/jobs.h"
@@ -48,7 +50,6 @@
 #include "shardstore/checker/merge.h"
 #include "shardstore/checker/report.h"
 #include "shardstore/checker/run_output.h"
-#include "shardstore/checker/store_concurrency.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -59,13 +60,6 @@ using nlohmann::json;
 constexpr int kExitViolation = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnknown = 3;  // linearize: a budget ran out before a verdict
-
-std::string BugName(seeded::Bug bug) {
-  for (const seeded::BugInfo& info : seeded::AllBugs()) {
-    if (info.bug == bug) return std::string(info.name);
-  }
-  return "";
-}
 
 json OutcomeJson(const Outcome& outcome) {
   return json{{"steps", outcome.steps},
@@ -105,15 +99,17 @@ int Replay(const std::string& token, bool as_json) {
     return kExitUsage;
   }
   if (c->bug != seeded::Bug::kNone && !seeded::CompiledIn()) {
-    std::cerr << "shardcheck: the token needs seeded bug " << BugName(c->bug)
+    std::cerr << "shardcheck: the token needs seeded bug " << seeded::BugName(c->bug)
               << ", which this build lacks; configure with -DSHARDSTORE_SEEDED_BUGS=ON\n";
     return kExitUsage;
   }
   const Outcome outcome = RunCase(*c);
   std::ostream& human = as_json ? std::cerr : std::cout;
   human << "replay[" << HarnessName(c->harness) << "]"
-        << (c->bug == seeded::Bug::kNone ? "" : " with seeded bug " + BugName(c->bug)) << ", "
-        << c->ops.size() << " ops:\n"
+        << (c->bug == seeded::Bug::kNone
+                ? ""
+                : " with seeded bug " + std::string(seeded::BugName(c->bug)))
+        << ", " << c->ops.size() << " ops:\n"
         << outcome.Describe() << (outcome.ok() ? "no violation\n" : "");
   if (as_json) {
     json out = OutcomeJson(outcome);
@@ -170,275 +166,30 @@ struct SuiteArgs {
   bool stop_at_first = false;
   bool keep_going = false;
 };
-using ConcurrencyArgs = SuiteArgs;
 
-// One search of a harness's body with the chosen strategy.
-ConcurrencyReport SearchHarness(const Body& body, const ConcurrencyArgs& args, uint64_t count,
-                                uint64_t batch_seed, const CheckOptions& options) {
-  if (!args.schedule.empty()) return checker::Replay(body, args.schedule, options);
-  if (args.strategy == "portfolio") return CheckPortfolio(body, count, batch_seed, options);
-  if (args.strategy == "pct") return CheckPct(body, count, args.depth, batch_seed, options);
-  if (args.strategy == "dfs") return CheckDfs(body, args.depth, count, options);
-  if (args.strategy == "ipb") return CheckIterativeDfs(body, args.depth, count, options);
-  if (args.strategy == "delay") return CheckDelayBounded(body, args.depth, count, options);
-  return CheckRandom(body, count, batch_seed, options);
-}
-
-// The store's concurrency harnesses (StoreConcurrencyBody) under the deterministic scheduler,
-// taking turns in batches. A livelock does not end the run (unless --stop-at-first): the other
-// harnesses, and later batches of the same one, may still find a real bug; every distinct kind
-// of failure found is reported. With --schedule, one replay of that schedule (one harness).
-int ConcurrencyWhole(const ConcurrencyArgs& args) {
-  seeded::Bug bug = seeded::Bug::kNone;
-  if (int rc = ParseBug(args.bug, &bug)) return rc;
-  const std::string& strategy = args.strategy;
-  if (strategy != "portfolio" && strategy != "random" && strategy != "pct" && strategy != "dfs" &&
-      strategy != "ipb" && strategy != "delay") {
-    std::cerr << "shardcheck: unknown strategy '" << strategy
-              << "' (portfolio, random, pct, dfs, ipb or delay)\n";
-    return kExitUsage;
-  }
-  std::optional<double> budget;
-  if (!args.time_budget.empty() && !(budget = ParseDuration(args.time_budget))) {
-    std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
-              << args.time_budget << "'\n";
-    return kExitUsage;
-  }
-  std::vector<StoreWorkload> workloads;
-  if (args.harness == "all") {
-    workloads.assign(AllStoreWorkloads().begin(), AllStoreWorkloads().end());
-  } else if (auto workload = FindStoreWorkload(args.harness)) {
-    workloads = {*workload};
-  } else {
-    std::cerr << "shardcheck: unknown harness '" << args.harness
-              << "' (clients, reclaim-compact, list-delete, readers-reset, durable-flush, "
-                 "chunk-flush or all)\n";
-    return kExitUsage;
-  }
-  if (!args.schedule.empty()) {
-    if (const std::optional<std::string> error = ScheduleError(args.schedule)) {
-      std::cerr << "shardcheck: not a schedule (" << *error << "): " << args.schedule << "\n";
+// A systematic search or a replay: the flags resolved, the run in concurrency_suite.h.
+int ConcurrencyWhole(const SuiteArgs& args) {
+  ConcurrencySuiteArgs run;
+  if (int rc = ParseBug(args.bug, &run.bug)) return rc;
+  if (!args.time_budget.empty()) {
+    const std::optional<double> budget = ParseDuration(args.time_budget);
+    if (!budget) {
+      std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
+                << args.time_budget << "'\n";
       return kExitUsage;
     }
-    if (workloads.size() != 1) {
-      std::cerr << "shardcheck: --schedule replays one harness; name it with --harness\n";
-      return kExitUsage;
-    }
+    run.time_budget_seconds = *budget;
   }
-  const seeded::Scope scope(bug);
-  std::ostream& human = args.as_json ? std::cerr : std::cout;
-  // The harnesses take turns in batches, so a bug only one of them reaches is found as soon as
-  // that one has had its share. The systematic searches and a replay run each harness whole.
-  const bool systematic = strategy == "dfs" || strategy == "ipb" || strategy == "delay";
-  const bool batched = args.schedule.empty() && !systematic;
-  const uint64_t per_harness = args.iterations;
-  const uint64_t program_seed = args.program_seed.value_or(args.seed);
-  const uint64_t batch = batched ? std::min<uint64_t>(per_harness, 1000) : per_harness;
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  struct Tally {
-    uint64_t schedules = 0;
-    uint64_t steps = 0;
-    double seconds = 0;
-    bool done = false;       // its share ran, or its search has no more schedules
-    bool exhausted = false;  // a systematic search ran every schedule within its bound
-  };
-  std::vector<Tally> tallies(workloads.size());
-  std::vector<std::pair<StoreWorkload, FoundFailure>> failures;  // one per harness and kind
-  bool stop = false, budget_spent = false;
-  for (uint64_t round = 0; !stop; ++round) {
-    bool ran = false;
-    for (size_t w = 0; w < workloads.size() && !stop; ++w) {
-      Tally& tally = tallies[w];
-      if (tally.done || tally.schedules >= per_harness) continue;
-      CheckOptions options;
-      options.stop_at_first = args.stop_at_first;
-      if (budget) {
-        if (elapsed() >= *budget) {
-          budget_spent = stop = true;
-          break;
-        }
-        options.time_budget_seconds = *budget - elapsed();
-      }
-      ran = true;
-      // Each batch is its own seeded search; the run stays a function of (seed, commit).
-      const uint64_t batch_seed = args.seed + round * 1'000'003;
-      const ConcurrencyReport report =
-          SearchHarness(StoreConcurrencyBody(workloads[w], program_seed), args,
-                        std::min(batch, per_harness - tally.schedules), batch_seed, options);
-      tally.schedules += report.schedules;
-      tally.steps += report.steps_total;
-      tally.seconds += report.seconds;
-      tally.exhausted = report.exhausted;
-      tally.done = report.exhausted || !batched;
-      for (const FoundFailure& found : report.failures) {
-        const bool known = std::any_of(failures.begin(), failures.end(), [&](const auto& f) {
-          return f.first == workloads[w] && f.second.failure.kind == found.failure.kind;
-        });
-        if (!known) failures.emplace_back(workloads[w], found);
-        if (args.stop_at_first || found.failure.kind != FailureKind::kLivelock) stop = true;
-      }
-      // A harness that livelocked keeps its share; it is done only when its batches run out.
-    }
-    if (!ran) break;
-  }
-  std::stable_sort(failures.begin(), failures.end(), [](const auto& a, const auto& b) {
-    return a.second.failure.kind != FailureKind::kLivelock &&
-           b.second.failure.kind == FailureKind::kLivelock;
-  });
-  auto replay_of = [&](const std::pair<StoreWorkload, FoundFailure>& f) {
-    return "shardcheck concurrency --harness " + std::string(StoreWorkloadName(f.first)) +
-           " --program-seed " + std::to_string(program_seed) +
-           (bug == seeded::Bug::kNone ? "" : " --bug " + BugName(bug)) + " --schedule '" +
-           f.second.minimized + "'";
-  };
-  json runs = json::array();
-  uint64_t schedules = 0, steps = 0;
-  double seconds = 0;
-  const std::string searched = args.schedule.empty() ? strategy : "replay";
-  for (size_t w = 0; w < workloads.size(); ++w) {
-    const std::string name(StoreWorkloadName(workloads[w]));
-    const Tally& tally = tallies[w];
-    human << "concurrency[" << name << "] seed " << args.seed << ": " << searched << ": "
-          << tally.schedules << " schedules, " << tally.steps << " steps"
-          << (tally.exhausted ? " (every one within the bound)" : "");
-    std::string result = "pass";
-    for (const auto& [workload, found] : failures) {
-      if (workload != workloads[w]) continue;
-      if (result == "pass") result = std::string(FailureKindName(found.failure.kind));
-      human << "\n  " << found.failure.ToString() << "\n  found by " << found.strategy
-            << " at schedule " << found.schedule_index << ": " << found.steps << " steps, "
-            << found.preemptions << " preemptions; minimized: " << found.minimized_steps
-            << " steps, " << found.minimized_preemptions << " preemptions";
-    }
-    human << (result == "pass" ? ", no failure" : "") << "\n";
-    schedules += tally.schedules;
-    steps += tally.steps;
-    seconds += tally.seconds;
-    runs.push_back({{"harness", name},
-                    {"schedules", tally.schedules},
-                    {"steps", tally.steps},
-                    {"seconds", tally.seconds},
-                    {"exhausted", tally.exhausted},
-                    {"result", result == "pass" ? "pass" : "violation"}});
-  }
-  if (budget_spent) human << "the time budget (" << *budget << " s) ran out\n";
-  for (const auto& failure : failures) human << "replay: " << replay_of(failure) << "\n";
-  if (args.as_json) {
-    json out{{"suite", "concurrency"},
-             {"result", failures.empty() ? "pass" : "violation"},
-             {"seed", args.seed},
-             {"iterations", schedules},
-             {"steps", steps},
-             {"seconds", seconds},
-             {"budget_spent", budget_spent},
-             {"strategy", failures.empty() ? strategy : failures.front().second.strategy},
-             {"bug", bug == seeded::Bug::kNone ? json(nullptr) : json(BugName(bug))},
-             {"harnesses", runs}};
-    json found = json::array();
-    for (const auto& failure : failures) {
-      const FoundFailure& f = failure.second;
-      found.push_back(
-          {{"harness", StoreWorkloadName(failure.first)},
-           {"kind", FailureKindName(f.failure.kind)},
-           {"violation", f.failure.message},
-           {"strategy", f.strategy},
-           {"schedule", f.minimized},
-           {"unusual_choices", f.unusual},
-           {"steps", {{"found", f.steps}, {"minimized", f.minimized_steps}}},
-           {"preemptions", {{"found", f.preemptions}, {"minimized", f.minimized_preemptions}}},
-           {"replay", replay_of(failure)}});
-    }
-    out["failures"] = found;
-    if (failures.empty()) {
-      out["schedule"] = nullptr;
-      out["replay"] = nullptr;
-    } else {
-      // The first (most telling) failure, flat, as before.
-      const json& first = found.front();
-      for (const char* key :
-           {"harness", "kind", "violation", "schedule", "steps", "preemptions", "replay"}) {
-        out[key] = first[key];
-      }
-    }
-    std::cout << out.dump() << std::endl;
-  }
-  return failures.empty() ? 0 : kExitViolation;
-}
-
-json CampaignJson(const CampaignReport& report) {
-  const SummaryRecord& s = report.summary;
-  const bool concurrency = s.suite == "concurrency";
-  uint64_t sequences = 0, ops = 0, steps = 0, crash_states = 0;
-  json harnesses = json::array();
-  for (const auto& [name, t] : s.harnesses) {
-    sequences += t.sequences;
-    ops += t.ops;
-    steps += t.steps;
-    crash_states += t.crash_states;
-    const bool failed = t.findings > 0;
-    json h{{"harness", name}, {"seconds", t.seconds}, {"result", failed ? "violation" : "pass"}};
-    if (concurrency) {
-      h["schedules"] = t.sequences;
-      h["steps"] = t.steps;
-    } else {
-      h["sequences"] = t.sequences;
-      h["ops"] = t.ops;
-      h["crash_states"] = t.crash_states;
-    }
-    harnesses.push_back(h);
-  }
-  const bool violation = !report.findings.empty();
-  json out{{"suite", s.suite},
-           {"result", violation              ? "violation"
-                      : report.error.empty() ? "pass"
-                                             : "error"},
-           {"seed", s.campaign_seed},
-           {"shard", s.shard.ToString()},
-           {"iterations", sequences},
-           {"seconds", s.seconds},
-           {"budget_spent", s.stopped_by == "time-budget"},
-           {"bug", s.bug.empty() ? json(nullptr) : json(s.bug)},
-           {"harnesses", harnesses},
-           {"summary", ToJson(s)}};
-  if (concurrency) {
-    out["steps"] = steps;
-  } else {
-    out["ops"] = ops;
-    out["crash_states"] = crash_states;
-  }
-  json findings = json::array();
-  json failures = json::array();
-  for (const FindingRecord& f : report.findings) {
-    findings.push_back(ToJson(f));
-    failures.push_back({{"harness", f.harness},
-                        {"kind", f.kind},
-                        {"violation", f.violation},
-                        {"strategy", f.strategy},
-                        {"schedule", f.token},
-                        {"program_seed", f.seed},
-                        {"steps", {{"found", f.found_length}, {"minimized", f.minimized_length}}},
-                        {"replay", f.replay}});
-  }
-  out["findings"] = findings;
-  if (concurrency) out["failures"] = failures;
-  if (violation) {
-    const FindingRecord& f = report.findings.front();
-    out["harness"] = f.harness;
-    out["kind"] = f.kind;
-    out["violation"] = f.violation;
-    out["replay"] = f.replay;
-    out["shrunk_ops"] = f.minimized_length;
-    if (concurrency) out["schedule"] = f.token;
-  } else {
-    out["replay"] = nullptr;
-    out["shrunk_ops"] = nullptr;
-    if (concurrency) out["schedule"] = nullptr;
-  }
-  if (!report.error.empty()) out["error"] = report.error;
-  return out;
+  run.iterations = args.iterations;
+  run.seed = args.seed;
+  run.harness = args.harness;
+  run.strategy = args.strategy;
+  run.depth = args.depth;
+  run.schedule = args.schedule;
+  run.program_seed = args.program_seed;
+  run.stop_at_first = args.stop_at_first;
+  run.as_json = args.as_json;
+  return Print(RunConcurrencySuite(run), args.as_json);
 }
 
 int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool as_json,
@@ -643,7 +394,7 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
   uint64_t done = 0;
   for (const auto& [name, totals] : report.summary.harnesses) done += totals.sequences;
   ReportProgress(done, /*final=*/true);
-  PrintRunSummary(human, report.summary, args.full_coverage);
+  PrintSummary(human, report.summary, args.full_coverage);
   if (!report.error.empty()) human << "  " << report.error << "\n";
   if (const Status written =
           WriteRunFiles(args.files, CampaignJson(report), report.summary, report.findings);
@@ -651,7 +402,7 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
     std::cerr << "shardcheck: " << written.message() << "\n";
     return kExitUsage;
   }
-  for (const FindingRecord& f : report.findings) PrintRunFinding(human, f, args.files.report_path);
+  for (const FindingRecord& f : report.findings) PrintFinding(human, f, args.files.report_path);
   if (writer) {
     const Status closed = writer->Close(report.summary);
     if (write_failed || !closed.ok()) {
@@ -898,7 +649,7 @@ int Main(int argc, char** argv) {
   crash->add_option("--swarm", sargs.swarm,
                     "on: each block of sequences draws a random subset of the ops");
 
-  ConcurrencyArgs& cargs = sargs;
+  SuiteArgs& cargs = sargs;
   CLI::App* concurrency = add_suite(
       "concurrency", "the store under the deterministic scheduler, checked for linearizability",
       "clients, reclaim-compact, list-delete, readers-reset, durable-flush, chunk-flush or all");

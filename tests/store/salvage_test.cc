@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/mem_disk.h"
 #include "shardstore/store.h"
-#include "store/chunk_store.h"
 #include "superblock/superblock.h"
 #include "util/random.h"
 

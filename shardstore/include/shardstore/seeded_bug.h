@@ -65,6 +65,8 @@ struct BugInfo {
 // Every seeded bug, in declaration order (kNone excluded).
 std::span<const BugInfo> AllBugs();
 std::optional<BugInfo> FindBug(std::string_view name);
+// The bug's name as `shardcheck --bug` takes it; "" for kNone.
+std::string_view BugName(Bug bug);
 std::string_view BugClassName(BugClass bug_class);
 
 // True when this build was configured with SHARDSTORE_SEEDED_BUGS=ON.

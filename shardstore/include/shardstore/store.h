@@ -46,6 +46,7 @@
 namespace shardstore {
 
 class ChunkStore;
+struct ExtentView;
 class LsmIndex;
 class ReadBudget;
 namespace internal {
@@ -197,6 +198,8 @@ class Store {
   // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
   Status WriteIndex(const std::function<Status()>& write);
   std::vector<uint64_t> LiveBytesByExtent() const;
+  // Each extent as the reclamation policy sees it.
+  std::vector<ExtentView> ExtentViews() const;
   // The promise driver: flushes the memtable holding `node` and waits for that flush.
   Status DriveUntilSettled(const internal::WriteNode& node);
 

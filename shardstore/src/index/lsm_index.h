@@ -32,11 +32,11 @@
 #include <string_view>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "index/index_entry.h"
 #include "index/lsm_metadata.h"
 #include "io/write_node.h"
 #include "shardstore/dependency.h"
-#include "store/chunk_store.h"
 
 namespace shardstore {
 

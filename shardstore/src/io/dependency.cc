@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "io/write_node.h"
+#include "shardstore/coverage.h"
 
 namespace shardstore {
 
@@ -52,6 +53,9 @@ size_t Dependency::PendingCount() const {
 
 namespace {
 
+SS_COVERAGE_POINT(kWaitFoundWriteIssued,
+                  "a wait found its write issued, under another thread's flush in flight");
+
 // Drives `node` to a final state. An error means the driver could not (the node may not be).
 Status DriveToSettled(const WriteNode& node) {
   if (node.Settled()) return Status::Ok();
@@ -69,6 +73,10 @@ Status DriveToSettled(const WriteNode& node) {
 
 Status Dependency::Wait() const {
   for (const auto& node : nodes_) {
+    if (node->Load() == WriteState::kIssued) {
+      // Only a driver inside its flush leaves a write issued; DriveToSettled waits for it.
+      SS_COVER(kWaitFoundWriteIssued);
+    }
     SS_RETURN_IF_ERROR(DriveToSettled(*node));
     if (node->Load() == WriteState::kFailed) return node->error;
   }

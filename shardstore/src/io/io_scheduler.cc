@@ -4,6 +4,7 @@
 #include <cstring>
 #include <string>
 
+#include "shardstore/coverage.h"
 #include "shardstore/limits.h"
 #include "shardstore/seeded_bug.h"
 
@@ -13,6 +14,9 @@ using internal::WriteNode;
 using internal::WriteState;
 
 namespace {
+
+SS_COVERAGE_POINT(kDriveAllFoundFlushInFlight,
+                  "a flush found another thread's flush in flight and nothing of its own");
 
 bool AllSettled(const Dependency& dependency) {
   return std::all_of(dependency.nodes().begin(), dependency.nodes().end(),
@@ -349,6 +353,11 @@ Status IoScheduler::DriveAll() {
   // Each step settles at least one write or commit, so the bound is generous.
   for (uint64_t steps = 0;; ++steps) {
     SS_ASSERT(steps <= stats_.writes_queued + stats_.commits + 4);
+    if (!flushing_.empty() && queues_.empty() && pending_commits_.empty()) {
+      // Nothing of this driver's own to issue, but another's flush is in flight: what it covers
+      // was written before this call, so Step waits for it.
+      SS_COVER(kDriveAllFoundFlushInFlight);
+    }
     bool progress = false;
     SS_RETURN_IF_ERROR(Step(&progress));
     if (!progress) return Status::Ok();

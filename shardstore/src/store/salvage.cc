@@ -6,11 +6,11 @@
 #include <string>
 #include <utility>
 
+#include "chunkstore/chunk_store.h"
 #include "index/lsm_index.h"
 #include "io/write_node.h"
 #include "shardstore/limits.h"
 #include "shardstore/store.h"
-#include "store/chunk_store.h"
 #include "store/image_census.h"
 #include "store/salvage_plan.h"
 

@@ -4,14 +4,15 @@
 #include <functional>
 #include <string>
 
+#include "chunkstore/chunk_store.h"
 #include "index/lsm_index.h"
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "io/write_node.h"
 #include "shardstore/coverage.h"
 #include "shardstore/seeded_bug.h"
-#include "store/chunk_store.h"
 #include "store/read_budget.h"
+#include "store/reclaim_policy.h"
 
 namespace shardstore {
 namespace {
@@ -40,8 +41,7 @@ SS_COVERAGE_POINT(kReclaimDeadIndexExtent, "reclaim reset an index extent with n
 std::string ShownKey(std::string_view key) {
   constexpr size_t kShownBytes = 64;
   if (key.size() <= kShownBytes) return std::string(key);
-  return std::string(key.substr(0, kShownBytes)) + "... (" + std::to_string(key.size()) +
-         " bytes)";
+  return std::string(key.substr(0, kShownBytes)) + "... (" + std::to_string(key.size()) + " bytes)";
 }
 
 }  // namespace
@@ -170,8 +170,7 @@ Status Store::CheckKey(std::string_view key) const {
 
 StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
                                                   ByteView value, uint32_t keep_free_extents,
-                                                  Dependency* persistent,
-                                                  Dependency* written) {
+                                                  Dependency* persistent, Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count = static_cast<uint32_t>(
       value.empty()
@@ -245,9 +244,9 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
   if (parts.status().IsNoSpace()) {
     SS_COVER(kPutNoSpace);
     return Status::NoSpace(
-        "no room for a value of " + std::to_string(value.size()) + " bytes: " +
-        std::to_string(chunks_->free_extents()) + " extents are free, and puts leave " +
-        std::to_string(PutKeepFreeExtents()) +
+        "no room for a value of " + std::to_string(value.size()) +
+        " bytes: " + std::to_string(chunks_->free_extents()) +
+        " extents are free, and puts leave " + std::to_string(PutKeepFreeExtents()) +
         " free so the index can always be flushed, compacted and reclaimed; delete shards to "
         "make room (deletes and puts reclaim the space by themselves)");
   }
@@ -539,15 +538,18 @@ Status Store::ReclaimLocked(uint32_t extent) {
 }
 
 uint32_t Store::PutKeepFreeExtents() const {
-  const uint64_t index_bytes = index_->memtable_run_bytes() + index_->index_live_bytes();
-  // Chunks of at most a quarter extent, padded to pages: three in four bytes of an extent hold
-  // run bytes at worst.
-  const uint64_t usable = uint64_t{chunks_->geometry().extent_bytes} / 4 * 3;
-  const uint64_t index_extents = (index_bytes + usable - 1) / usable;
-  // kPutKeepFreeExtents already holds one extent's worth for the index.
-  const uint64_t extra = index_extents > 1 ? index_extents - 1 : 0;
-  return kPutKeepFreeExtents +
-         static_cast<uint32_t>(std::min<uint64_t>(extra, chunks_->geometry().extent_count));
+  return shardstore::PutKeepFreeExtents(index_->memtable_run_bytes() + index_->index_live_bytes(),
+                                        chunks_->geometry());
+}
+
+std::vector<ExtentView> Store::ExtentViews() const {
+  const std::vector<uint64_t> live = LiveBytesByExtent();
+  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
+  std::vector<ExtentView> views(extents.size());
+  for (uint32_t e = 0; e < extents.size(); ++e) {
+    views[e] = {extents[e].owner, extents[e].write_pointer, live[e], chunks_->IsOpen(e)};
+  }
+  return views;
 }
 
 std::vector<uint64_t> Store::LiveBytesByExtent() const {
@@ -566,11 +568,10 @@ void Store::ReclaimDeadExtents() {
   // nothing in the memtable can make a dead chunk live again, so an extent with no live bytes
   // is reset without copying anything.
   if (options_.reclaim_free_extents_min == 0) return;
-  const std::vector<uint64_t> live = LiveBytesByExtent();
-  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
+  const std::vector<ExtentView> extents = ExtentViews();
   for (uint32_t e = 1; e < extents.size(); ++e) {
     if (chunks_->free_extents() > kPutKeepFreeExtents) return;
-    if (extents[e].owner == ExtentOwner::kFree || chunks_->IsOpen(e) || live[e] > 0) continue;
+    if (!IsDeadExtent(extents[e]) || chunks_->IsOpen(e)) continue;
     if (ReclaimLocked(e).ok()) SS_COVER(kReclaimDeadExtent);
   }
 }
@@ -588,22 +589,8 @@ Status Store::ReclaimIfLow(bool force) {
   Status first_failure;
   for (uint32_t round = 0; round < extent_count; ++round) {
     if (chunks_->free_extents() > free_wanted) return Status::Ok();
-    const std::vector<uint64_t> live = LiveBytesByExtent();
-    const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
-    // The emptiest sealed extent that would free something.
-    std::optional<uint32_t> best;
-    for (uint32_t e = 1; e < extent_count; ++e) {
-      const ExtentOwner owner = extents[e].owner;
-      if (owner == ExtentOwner::kFree || failed[e]) continue;
-      // An extent still open for appends is worth it only when all it holds is dead: resetting
-      // it copies nothing. (A disk at its reserve whose open extent died, its last values
-      // deleted or overwritten, has no other way to room.)
-      if (chunks_->IsOpen(e) && (live[e] > 0 || extents[e].write_pointer == 0)) continue;
-      // Worth it unless every byte of a full extent is live: an extent sealed short of full
-      // (after a reboot none is open) frees its unwritten room too.
-      if (live[e] >= extent_bytes) continue;
-      if (!best || live[e] < live[*best]) best = e;
-    }
+    // The emptiest extent that would free something.
+    const std::optional<uint32_t> best = PickExtentToReclaim(ExtentViews(), failed, extent_bytes);
     if (!best) {
       // Hopeless only when nothing was worth trying; a failed attempt may succeed later.
       reclaim_hopeless_ = std::find(failed.begin(), failed.end(), true) == failed.end();

@@ -118,6 +118,13 @@ std::optional<BugInfo> FindBug(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view BugName(Bug bug) {
+  for (const BugInfo& info : kBugs) {
+    if (info.bug == bug) return info.name;
+  }
+  return "";
+}
+
 std::string_view BugClassName(BugClass bug_class) {
   switch (bug_class) {
     case BugClass::kFunctional:

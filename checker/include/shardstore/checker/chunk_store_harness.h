@@ -31,11 +31,11 @@
 #include <set>
 #include <vector>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
 #include "shardstore/mem_disk.h"
 #include "shardstore/models/chunk_store_model.h"
-#include "store/chunk_store.h"
 
 namespace shardstore::checker {
 

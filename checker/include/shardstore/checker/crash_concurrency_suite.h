@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "shardstore/checker/crash_concurrency.h"
+#include "shardstore/checker/suite_output.h"
 #include "shardstore/seeded_bug.h"
 
 namespace shardstore::checker {
@@ -33,12 +34,6 @@ struct CrashConcurrencyArgs {
   std::string harness = "all";
   double time_budget_seconds = 0;  // 0: none
   bool as_json = false;
-};
-
-struct SuiteOutput {
-  int exit_code = 0;
-  std::string human;  // the readable report
-  std::string json;   // one JSON object (with as_json), else empty
 };
 
 SuiteOutput RunCrashConcurrencySuite(const CrashConcurrencyArgs& args);

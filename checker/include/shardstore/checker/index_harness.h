@@ -14,12 +14,12 @@
 
 #include <memory>
 
+#include "chunkstore/chunk_store.h"
 #include "index/lsm_index.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
 #include "shardstore/mem_disk.h"
 #include "shardstore/models/index_model.h"
-#include "store/chunk_store.h"
 
 namespace shardstore::checker {
 

@@ -1,9 +1,4 @@
-// RunOutput: what a suite's run prints in a terminal and leaves in files.
-//
-// By default a run prints, per harness, one summary line, and then the engine paths it never
-// reached (its blind spots); `full_coverage` prints every counter as well. A finding prints, in
-// this order: what went wrong in one sentence, the minimized steps, the replay command, then
-// where the HTML report is (when one was written) and the GoogleTest to paste.
+// RunOutput: the files a run leaves besides its results (what it prints: campaign_report.h).
 // WriteRunFiles writes the HTML report (report.h) and the JUnit XML (junit.h) a run was asked
 // for, from the run's own records: nothing runs again.
 //
@@ -11,7 +6,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -25,11 +19,6 @@ struct RunFiles {
   std::string report_path;  // --report: the HTML page; empty: none
   std::string junit_path;   // --junit: JUnit XML; empty: none
 };
-
-void PrintRunSummary(std::ostream& os, const SummaryRecord& summary, bool full_coverage);
-// `report_path`: where the HTML report of this run is, or empty.
-void PrintRunFinding(std::ostream& os, const FindingRecord& finding,
-                     const std::string& report_path);
 
 // `run_json`: the object `--json` prints for this run (the report draws it).
 Status WriteRunFiles(const RunFiles& files, const nlohmann::json& run_json,

@@ -1,4 +1,4 @@
-#include "store/read_cache.h"
+#include "chunkstore/read_cache.h"
 
 namespace shardstore {
 namespace {

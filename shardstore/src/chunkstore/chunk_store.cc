@@ -1,4 +1,4 @@
-#include "store/chunk_store.h"
+#include "chunkstore/chunk_store.h"
 
 #include <algorithm>
 #include <cstring>

@@ -29,13 +29,13 @@
 #include <string>
 
 #include "chunk/chunk_format.h"
+#include "chunkstore/read_cache.h"
 #include "extent/extent_table.h"
 #include "io/io_scheduler.h"
 #include "shardstore/dependency.h"
 #include "shardstore/disk.h"
 #include "shardstore/locator.h"
 #include "shardstore/sync.h"
-#include "store/read_cache.h"
 #include "superblock/superblock.h"
 #include "util/random.h"
 
