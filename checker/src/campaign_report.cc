@@ -38,7 +38,8 @@ void PrintCoverage(std::ostream& os, const SummaryRecord& summary, bool full) {
     return;
   }
   os << "; blind spots (never reached):\n";
-  for (size_t i = 0; i < blind.size() && i < kBlindSpotsListed; ++i) os << "    " << blind[i] << "\n";
+  for (size_t i = 0; i < blind.size() && i < kBlindSpotsListed; ++i)
+    os << "    " << blind[i] << "\n";
   if (blind.size() > kBlindSpotsListed) {
     os << "    ... and " << blind.size() - kBlindSpotsListed << " more (--coverage lists them)\n";
   }
@@ -71,10 +72,10 @@ void PrintSummary(std::ostream& os, const SummaryRecord& summary, bool full_cove
 }
 
 void PrintFinding(std::ostream& os, const FindingRecord& f, const std::string& report_path) {
-  os << "\nVIOLATION (" << f.kind << ") in " << f.suite << "[" << f.harness
-     << "]: " << f.violation << "\n(sequence " << f.sequence << ", seed " << f.seed << ", shard "
-     << f.shard.ToString() << ")\nminimized from " << f.found_length << " to "
-     << f.minimized_length << " " << f.length_unit << ":\n";
+  os << "\nVIOLATION (" << f.kind << ") in " << f.suite << "[" << f.harness << "]: " << f.violation
+     << "\n(sequence " << f.sequence << ", seed " << f.seed << ", shard " << f.shard.ToString()
+     << ")\nminimized from " << f.found_length << " to " << f.minimized_length << " "
+     << f.length_unit << ":\n";
   for (const std::string& step : f.steps) os << "  " << step << "\n";
   os << "\nreplay: " << f.replay << "\n";
   if (!report_path.empty()) {

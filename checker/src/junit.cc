@@ -70,10 +70,11 @@ std::string Xml(const Suites& suites, const std::string& commit, const std::stri
   }
   if (!error.empty()) {
     ++tests;
-    body += "  <testsuite name=\"merge\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
-            "time=\"0\">\n    <testcase name=\"input\" classname=\"shardcheck.merge\" time=\"0\">\n"
-            "      <error message=\"the results do not merge\" type=\"input\">" +
-            EscapeXml(error) + "</error>\n    </testcase>\n  </testsuite>\n";
+    body +=
+        "  <testsuite name=\"merge\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+        "time=\"0\">\n    <testcase name=\"input\" classname=\"shardcheck.merge\" time=\"0\">\n"
+        "      <error message=\"the results do not merge\" type=\"input\">" +
+        EscapeXml(error) + "</error>\n    </testcase>\n  </testsuite>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"shardcheck\" tests=\"" +
          std::to_string(tests) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +

@@ -27,11 +27,12 @@ void Add(const json& t, Totals* totals) {
 }
 
 std::string TotalsTable(const std::map<std::string, Totals>& totals) {
-  std::string out = "<h3>Totals</h3>\n<table class=\"totals\"><thead><tr><th>suite[harness]</th>"
-                    "<th class=\"num\">shards</th><th class=\"num\">sequences or schedules</th>"
-                    "<th class=\"num\">ops</th><th class=\"num\">crash states</th>"
-                    "<th class=\"num\">steps</th><th class=\"num\">findings</th>"
-                    "<th class=\"num\">seconds</th></tr></thead><tbody>\n";
+  std::string out =
+      "<h3>Totals</h3>\n<table class=\"totals\"><thead><tr><th>suite[harness]</th>"
+      "<th class=\"num\">shards</th><th class=\"num\">sequences or schedules</th>"
+      "<th class=\"num\">ops</th><th class=\"num\">crash states</th>"
+      "<th class=\"num\">steps</th><th class=\"num\">findings</th>"
+      "<th class=\"num\">seconds</th></tr></thead><tbody>\n";
   for (const auto& [name, t] : totals) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f", t.seconds);
@@ -70,10 +71,11 @@ std::string FindingsTable(const json& merge, const json& findings) {
   for (const json& f : findings) count[f.value("signature", "")] += f.value("records", uint64_t{1});
   std::string out = "<h3>Findings by signature</h3>\n";
   if (findings.empty()) return out + "<p>None.</p>\n";
-  out += "<table class=\"findings\"><thead><tr><th>signature</th><th>suite[harness]</th>"
-         "<th>kind</th><th>violation</th><th class=\"num\">records</th>" +
-         std::string(merge.is_object() ? "<th class=\"num\">shards</th>" : "") +
-         "</tr></thead><tbody>\n";
+  out +=
+      "<table class=\"findings\"><thead><tr><th>signature</th><th>suite[harness]</th>"
+      "<th>kind</th><th>violation</th><th class=\"num\">records</th>" +
+      std::string(merge.is_object() ? "<th class=\"num\">shards</th>" : "") +
+      "</tr></thead><tbody>\n";
   std::map<std::string, bool> listed;
   for (size_t i = 0; i < findings.size(); ++i) {
     const json& f = findings[i];
@@ -81,10 +83,10 @@ std::string FindingsTable(const json& merge, const json& findings) {
     if (listed[signature]) continue;
     listed[signature] = true;
     out += "<tr><td class=\"mono\"><a href=\"#finding-" + std::to_string(i) + "\">" +
-           EscapeHtml(signature) + "</a></td><td>" + Field(f, "suite") + "[" +
-           Field(f, "harness") + "]</td><td>" + Field(f, "kind") + "</td><td>" +
-           Field(f, "violation") + "</td><td class=\"num\">" + std::to_string(count[signature]) +
-           "</td>" + (merge.is_object() ? "<td class=\"num\">" + Field(f, "shards_hit") + "</td>" : "") +
+           EscapeHtml(signature) + "</a></td><td>" + Field(f, "suite") + "[" + Field(f, "harness") +
+           "]</td><td>" + Field(f, "kind") + "</td><td>" + Field(f, "violation") +
+           "</td><td class=\"num\">" + std::to_string(count[signature]) + "</td>" +
+           (merge.is_object() ? "<td class=\"num\">" + Field(f, "shards_hit") + "</td>" : "") +
            "</tr>\n";
   }
   return out + "</tbody></table>\n";
@@ -104,7 +106,8 @@ std::string CampaignBody(const json& merge, const json& summaries, const json& f
         row.shards += t.value("shards", uint64_t{0});
       }
     }
-    const json hits_by_path = merge.value("coverage", json::object()).value("paths", json::object());
+    const json hits_by_path =
+        merge.value("coverage", json::object()).value("paths", json::object());
     for (const auto& [path, hits] : hits_by_path.items()) {
       paths[path] += hits.get<uint64_t>();
     }

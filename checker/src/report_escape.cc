@@ -54,8 +54,7 @@ std::string Escape(std::string_view bytes, Hex hex) {
     const uint32_t cp = d.code_point;
     if (cp >= kByteStandIn) {
       hex(static_cast<uint8_t>(cp - kByteStandIn), &out);
-    } else if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F ||
-               (cp >= 0x80 && cp < 0xA0)) {
+    } else if ((cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
       hex(static_cast<uint8_t>(cp), &out);  // a C0 or C1 control: invisible, or worse
     } else if (cp == '&') {
       out += "&amp;";

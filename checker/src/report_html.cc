@@ -156,11 +156,13 @@ std::string FindingSection(const json& f, size_t index) {
       if (at != std::string::npos) {
         key = violation.substr(at + 6, violation.find(',', at) - at - 6);
       }
-      out += "<h3>History</h3><p class=\"muted\">Each bar is one client operation from its call to "
-             "its return" +
-             (key.empty() ? std::string(".") : "; operations on key " + EscapeHtml(key) +
-                                                   ", the one that is not linearizable, stand out.") +
-             "</p>\n" + report::HistoryBars(f["history"], key);
+      out +=
+          "<h3>History</h3><p class=\"muted\">Each bar is one client operation from its call to "
+          "its return" +
+          (key.empty() ? std::string(".")
+                       : "; operations on key " + EscapeHtml(key) +
+                             ", the one that is not linearizable, stand out.") +
+          "</p>\n" + report::HistoryBars(f["history"], key);
     }
     if (f.contains("steps") && f["steps"].is_array() && !f["steps"].empty()) {
       out += "<h3>How it was found</h3><ol class=\"notes\">";
@@ -210,8 +212,9 @@ std::string RenderReport(const ReportInput& in) {
     }
     for (size_t i = 0; i < in.findings.size(); ++i) out += FindingSection(in.findings[i], i);
     if (in.findings.empty()) {
-      out += "<section><h2>No findings</h2><p>Every harness ran without a violation.</p>"
-             "</section>\n";
+      out +=
+          "<section><h2>No findings</h2><p>Every harness ran without a violation.</p>"
+          "</section>\n";
     }
   }
   out += "</main>\n<script>" + std::string(kScript) + "</script>\n</body>\n</html>\n";

@@ -54,8 +54,9 @@ StatusOr<ReportInput> FromObject(const json& doc) {
   if (suite == "linearize") {
     in.linearize = doc;
     in.kind = ReportKind::kLinearize;
-    in.title = "linearize[" + doc.value("model", "?") + "]: " +
-               (doc.value("result", "") == "violation" ? "not linearizable" : doc.value("result", "?"));
+    in.title =
+        "linearize[" + doc.value("model", "?") + "]: " +
+        (doc.value("result", "") == "violation" ? "not linearizable" : doc.value("result", "?"));
     return in;
   }
   if (!suite.empty() && doc.contains("findings") && doc["findings"].is_array()) {
@@ -70,7 +71,8 @@ StatusOr<ReportInput> FromObject(const json& doc) {
   }
   if (!suite.empty()) {
     return Status::InvalidArgument(
-        "this " + suite + " output holds no finding records (a systematic search or a "
+        "this " + suite +
+        " output holds no finding records (a systematic search or a "
         "--schedule replay prints none; run the suite with --json, or give its results file)");
   }
   return Status::InvalidArgument(

@@ -19,8 +19,9 @@ std::string Operation(const json& history, const json& position) {
 }
 
 std::string EventsTable(const json& events) {
-  std::string out = "<table class=\"events\"><thead><tr><th>process</th><th>type</th><th>f</th>"
-                    "<th>key</th><th>value</th></tr></thead><tbody>\n";
+  std::string out =
+      "<table class=\"events\"><thead><tr><th>process</th><th>type</th><th>f</th>"
+      "<th>key</th><th>value</th></tr></thead><tbody>\n";
   for (const json& e : events) {
     out += "<tr><td class=\"num\">" + Field(e, "process") + "</td><td>" + Field(e, "type") +
            "</td><td>" + Field(e, "f") + "</td><td class=\"mono\">" + Field(e, "key") +
@@ -39,8 +40,8 @@ std::string LinearizeBody(const json& l) {
                                                       : "Unknown") +
                     "</h2>\n<dl class=\"facts\"><dt>model</dt><dd>" + Field(l, "model") +
                     "</dd><dt>operations</dt><dd>" + Field(l, "operations") + " on " +
-                    Field(l, "keys") + " keys</dd><dt>search states</dt><dd>" +
-                    Field(l, "states") + "</dd>";
+                    Field(l, "keys") + " keys</dd><dt>search states</dt><dd>" + Field(l, "states") +
+                    "</dd>";
   if (l.contains("key")) out += "<dt>key</dt><dd>" + Field(l, "key") + "</dd>";
   out += "</dl>\n";
   if (result == "unknown") {
@@ -57,10 +58,11 @@ std::string LinearizeBody(const json& l) {
            std::to_string(partial.size()) + " operations).</p>\n";
   }
   if (!history.empty()) {
-    out += "<h3>History</h3><p class=\"muted\">One bar per operation, from its call to its return"
-           "; the key that fails stands out, and the operations that could not be placed are "
-           "red.</p>\n" +
-           HistoryBars(history, l.value("key", ""), unplaced, "unplaced");
+    out +=
+        "<h3>History</h3><p class=\"muted\">One bar per operation, from its call to its return"
+        "; the key that fails stands out, and the operations that could not be placed are "
+        "red.</p>\n" +
+        HistoryBars(history, l.value("key", ""), unplaced, "unplaced");
   }
   if (!partial.empty()) {
     out += "<h3>Longest partial linearization</h3>\n";

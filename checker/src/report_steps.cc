@@ -33,11 +33,13 @@ std::string StepsTable(const json& f, size_t index) {
   const std::string anchor = "divergence-" + std::to_string(index);
   std::string out = "<h3>Minimized steps</h3>\n";
   if (failed < 0) {
-    out += "<p class=\"muted\">This record does not say which step failed (written before "
-           "records carried it); the violation is above.</p>\n";
+    out +=
+        "<p class=\"muted\">This record does not say which step failed (written before "
+        "records carried it); the violation is above.</p>\n";
   }
-  out += "<table class=\"steps\"><thead><tr><th class=\"num\">#</th><th>step</th>"
-         "<th>engine returned</th><th>the model holds</th></tr></thead><tbody>\n";
+  out +=
+      "<table class=\"steps\"><thead><tr><th class=\"num\">#</th><th>step</th>"
+      "<th>engine returned</th><th>the model holds</th></tr></thead><tbody>\n";
   for (size_t i = 0; i < steps.size(); ++i) {
     const json result = i < results.size() ? results[i] : json(nullptr);
     out += Row(i + 1, Text(steps[i]), result, static_cast<int64_t>(i) == failed, anchor);
@@ -60,17 +62,17 @@ std::string PowerCutStrip(const json& f) {
   const uint64_t sectors = cut.value("sectors_per_page", uint64_t{8});
   const uint64_t step = cut.value("step", uint64_t{0});
   const json& steps = f.contains("steps") ? f["steps"] : json::array();
-  std::string out = "<h3>The power cut</h3>\n<p>Power was cut at step " +
-                    std::to_string(step + 1) +
-                    (step < steps.size() ? " (<span class=\"mono\">" + Text(steps[step]) +
-                                               "</span>)"
-                                         : std::string(" (the end-of-sequence checks)")) +
-                    ". The writes still pending at that barrier, per extent, oldest first, and "
-                    "what the crash kept of each:</p>\n";
-  out += "<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c8e6c9\"></i>kept"
-         "</span><span><i class=\"swatch\" style=\"background:#ffcdd2\"></i>lost</span><span>"
-         "<i class=\"swatch\" style=\"background:linear-gradient(90deg,#c8e6c9 50%,#ffcdd2 50%)"
-         "\"></i>torn: a prefix of its sectors kept</span></p>\n<div class=\"power-cut\">\n";
+  std::string out =
+      "<h3>The power cut</h3>\n<p>Power was cut at step " + std::to_string(step + 1) +
+      (step < steps.size() ? " (<span class=\"mono\">" + Text(steps[step]) + "</span>)"
+                           : std::string(" (the end-of-sequence checks)")) +
+      ". The writes still pending at that barrier, per extent, oldest first, and "
+      "what the crash kept of each:</p>\n";
+  out +=
+      "<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c8e6c9\"></i>kept"
+      "</span><span><i class=\"swatch\" style=\"background:#ffcdd2\"></i>lost</span><span>"
+      "<i class=\"swatch\" style=\"background:linear-gradient(90deg,#c8e6c9 50%,#ffcdd2 50%)"
+      "\"></i>torn: a prefix of its sectors kept</span></p>\n<div class=\"power-cut\">\n";
   std::map<uint64_t, std::vector<json>> by_extent;
   const json pages = cut.contains("pages") ? cut["pages"] : json::array();
   for (const json& page : pages) by_extent[page.value("extent", uint64_t{0})].push_back(page);

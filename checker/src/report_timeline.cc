@@ -49,9 +49,8 @@ std::string Axis(const Scale& scale, uint64_t units, double height, const char* 
   }
   for (uint64_t u = (scale.origin + every - 1) / every * every; u <= units; u += every) {
     out += "<line x1=\"" + Num(scale.X(u)) + "\" x2=\"" + Num(scale.X(u)) + "\" y1=\"" +
-           Num(kAxisHeight - 4) + "\" y2=\"" + Num(height) +
-           "\" stroke=\"#eceff1\"/><text x=\"" + Num(scale.X(u) + 2) + "\" y=\"12\">" +
-           std::to_string(u) + "</text>";
+           Num(kAxisHeight - 4) + "\" y2=\"" + Num(height) + "\" stroke=\"#eceff1\"/><text x=\"" +
+           Num(scale.X(u) + 2) + "\" y=\"12\">" + std::to_string(u) + "</text>";
   }
   return out + "<text x=\"4\" y=\"12\">" + unit + "</text>\n";
 }
@@ -87,25 +86,30 @@ std::string Timeline(const json& f) {
       break;
     }
   }
-  const uint64_t origin = first_together > steps / 5 && first_together > 10 ? first_together - 10 : 0;
+  const uint64_t origin =
+      first_together > steps / 5 && first_together > 10 ? first_together - 10 : 0;
   const Scale scale(steps, 14, origin);
   const double height = kAxisHeight + fibers * kLaneHeight + 8;
   const double width = scale.X(steps) + 260;
-  auto lane_y = [&](uint64_t fiber) { return kAxisHeight + static_cast<double>(fiber) * kLaneHeight; };
+  auto lane_y = [&](uint64_t fiber) {
+    return kAxisHeight + static_cast<double>(fiber) * kLaneHeight;
+  };
   std::string lanes, runs, marks;
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
-    lanes += "<g class=\"lane\" data-fiber=\"" + std::to_string(fiber) + "\"><rect class=\"lane-bg\" x=\"0\" y=\"" +
-             Num(lane_y(fiber) + 2) + "\" width=\"" + Num(width) + "\" height=\"" +
-             Num(kLaneHeight - 4) + "\"/><text x=\"6\" y=\"" + Num(lane_y(fiber) + 17) +
-             "\">fiber " + std::to_string(fiber) + (fiber == 0 ? " (body)" : "") + "</text></g>\n";
+    lanes += "<g class=\"lane\" data-fiber=\"" + std::to_string(fiber) +
+             "\"><rect class=\"lane-bg\" x=\"0\" y=\"" + Num(lane_y(fiber) + 2) + "\" width=\"" +
+             Num(width) + "\" height=\"" + Num(kLaneHeight - 4) + "\"/><text x=\"6\" y=\"" +
+             Num(lane_y(fiber) + 17) + "\">fiber " + std::to_string(fiber) +
+             (fiber == 0 ? " (body)" : "") + "</text></g>\n";
   }
   std::vector<FiberState> state(fibers);
   auto add_run = [&](uint64_t fiber, uint64_t from, uint64_t to, bool failing) {
     if (fiber >= fibers || to <= from) return;
     runs += "<rect class=\"run" + std::string(failing ? " failing" : "") + "\" x=\"" +
             Num(scale.X(from)) + "\" y=\"" + Num(lane_y(fiber) + 6) + "\" width=\"" +
-            Num(scale.Width(from, to)) + "\" height=\"" + Num(kLaneHeight - 12) + "\"><title>fiber " + std::to_string(fiber) + " runs steps " +
-            std::to_string(from) + "–" + std::to_string(to) + "</title></rect>";
+            Num(scale.Width(from, to)) + "\" height=\"" + Num(kLaneHeight - 12) +
+            "\"><title>fiber " + std::to_string(fiber) + " runs steps " + std::to_string(from) +
+            "–" + std::to_string(to) + "</title></rect>";
   };
   uint64_t run_fiber = 0, run_from = 0;
   for (size_t i = 0; i < points.size(); ++i) {
@@ -129,18 +133,19 @@ std::string Timeline(const json& f) {
                std::to_string(fiber) + " " + kind + "</title></circle>";
     }
     if (preempted && step >= origin) {
-      marks += "<path class=\"preempt\" d=\"M" + Num(x) + " " + Num(y - 10) + " l5 -6 h-10 z\">"
-               "<title>step " + std::to_string(step) + ": fiber " + std::to_string(fiber) +
-               " preempted; fiber " + std::to_string(next) + " runs</title></path>";
+      marks += "<path class=\"preempt\" d=\"M" + Num(x) + " " + Num(y - 10) +
+               " l5 -6 h-10 z\">"
+               "<title>step " +
+               std::to_string(step) + ": fiber " + std::to_string(fiber) + " preempted; fiber " +
+               std::to_string(next) + " runs</title></path>";
     }
     s.last_kind = kind;
     if (next < fibers && state[next].blocked_since >= 0) {
       const FiberState& w = state[next];
       marks += "<rect class=\"blocked\" x=\"" + Num(scale.X(w.blocked_since)) + "\" y=\"" +
-               Num(lane_y(next) + 8) + "\" width=\"" +
-               Num(scale.Width(w.blocked_since, step)) +
-               "\" height=\"" + Num(kLaneHeight - 16) + "\"><title>fiber " +
-               std::to_string(next) + " " + w.blocked_on + "</title></rect>";
+               Num(lane_y(next) + 8) + "\" width=\"" + Num(scale.Width(w.blocked_since, step)) +
+               "\" height=\"" + Num(kLaneHeight - 16) + "\"><title>fiber " + std::to_string(next) +
+               " " + w.blocked_on + "</title></rect>";
       state[next].blocked_since = -1;
     }
     if (i == 0) run_fiber = next, run_from = step;
@@ -162,10 +167,9 @@ std::string Timeline(const json& f) {
     const FiberState& s = state[fiber];
     if (s.blocked_since < 0) continue;
     marks += "<rect class=\"blocked\" x=\"" + Num(scale.X(s.blocked_since)) + "\" y=\"" +
-             Num(lane_y(fiber) + 8) + "\" width=\"" +
-             Num(scale.Width(s.blocked_since, steps)) + "\" height=\"" +
-             Num(kLaneHeight - 16) + "\"><title>fiber " + std::to_string(fiber) + " " +
-             s.blocked_on + " to the end</title></rect><text x=\"" + Num(scale.X(steps) + 6) +
+             Num(lane_y(fiber) + 8) + "\" width=\"" + Num(scale.Width(s.blocked_since, steps)) +
+             "\" height=\"" + Num(kLaneHeight - 16) + "\"><title>fiber " + std::to_string(fiber) +
+             " " + s.blocked_on + " to the end</title></rect><text x=\"" + Num(scale.X(steps) + 6) +
              "\" y=\"" + Num(lane_y(fiber) + 17) + "\">" + s.blocked_on + "</text>";
   }
   for (const json& n : notes) {
@@ -187,11 +191,13 @@ std::string Timeline(const json& f) {
                    Num(scale.X(steps) + 4) + "\" y=\"" + Num(kAxisHeight - 8) + "\">" +
                    Field(t["failure"], "kind") + " at step " + std::to_string(steps) + "</text>";
   }
-  std::string out = "<h3>Timeline</h3>\n<p class=\"muted\">The minimized schedule replayed: one "
-                    "lane per fiber; blue while it runs, ";
-  out += "<span style=\"color:#ef6c00\">▼</span> a preemption, circles lock (orange), wait "
-         "(purple) and join points, hatched red while blocked, green diamonds what the code "
-         "said it holds (hover for text).";
+  std::string out =
+      "<h3>Timeline</h3>\n<p class=\"muted\">The minimized schedule replayed: one "
+      "lane per fiber; blue while it runs, ";
+  out +=
+      "<span style=\"color:#ef6c00\">▼</span> a preemption, circles lock (orange), wait "
+      "(purple) and join points, hatched red while blocked, green diamonds what the code "
+      "said it holds (hover for text).";
   if (origin > 0) {
     out += " Steps 0 to " + std::to_string(origin) +
            " (the body alone, setting up, before its threads run) are folded.";
@@ -207,15 +213,17 @@ std::string Timeline(const json& f) {
          "</pattern></defs>\n" +
          Axis(scale, steps, height, "step") + lanes + runs + marks + failure_mark +
          "</svg></div>\n";
-  out += "<h3>Each fiber at the end</h3>\n<table class=\"fibers\"><thead><tr><th>fiber</th>"
-         "<th>state</th><th>what it said last</th></tr></thead><tbody>\n";
+  out +=
+      "<h3>Each fiber at the end</h3>\n<table class=\"fibers\"><thead><tr><th>fiber</th>"
+      "<th>state</th><th>what it said last</th></tr></thead><tbody>\n";
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
     const FiberState& s = state[fiber];
     std::string said;
     const size_t first = s.notes.size() > 3 ? s.notes.size() - 3 : 0;
     for (size_t i = first; i < s.notes.size(); ++i) said += EscapeHtml(s.notes[i]) + "<br>";
     out += "<tr data-fiber=\"" + std::to_string(fiber) + "\"><td>fiber " + std::to_string(fiber) +
-           "</td><td>" + (s.blocked_since >= 0 ? "blocked: " + s.blocked_on : "ran to its end or was unwound") +
+           "</td><td>" +
+           (s.blocked_since >= 0 ? "blocked: " + s.blocked_on : "ran to its end or was unwound") +
            "</td><td class=\"mono\">" + said + "</td></tr>\n";
   }
   return out + "</tbody></table>\n";
@@ -277,7 +285,8 @@ std::string HistoryBars(const json& events, const std::string& highlight_key, co
   std::vector<bool> is_marked(events.size(), false);
   if (marked.is_array()) {
     for (const json& m : marked) {
-      if (m.is_number_unsigned() && m.get<size_t>() < events.size()) is_marked[m.get<size_t>()] = true;
+      if (m.is_number_unsigned() && m.get<size_t>() < events.size())
+        is_marked[m.get<size_t>()] = true;
     }
   }
   const Scale scale(events.size(), 28);
@@ -308,9 +317,9 @@ std::string HistoryBars(const json& events, const std::string& highlight_key, co
     const double w = std::max(2.0, static_cast<double>(bar.done - bar.call) * scale.per_unit);
     const double y = kAxisHeight + static_cast<double>(row_of[bar.process]) * lane + 3;
     const std::string label = EscapeHtml(Label(bar));
-    out += "<g class=\"" + cls + "\" data-call=\"" + std::to_string(bar.call) + "\"><rect class=\"" +
-           cls + "\" x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" width=\"" + Num(w) +
-           "\" height=\"" + Num(lane - 6) + "\" rx=\"3\"/><title>" + label + " (" +
+    out += "<g class=\"" + cls + "\" data-call=\"" + std::to_string(bar.call) +
+           "\"><rect class=\"" + cls + "\" x=\"" + Num(x) + "\" y=\"" + Num(y) + "\" width=\"" +
+           Num(w) + "\" height=\"" + Num(lane - 6) + "\" rx=\"3\"/><title>" + label + " (" +
            (bar.type.empty() ? "never returned" : EscapeHtml(bar.type)) + ")</title>";
     if (w > 7.0 * static_cast<double>(label.size()) * 0.9 && label.size() < 60) {
       out += "<text x=\"" + Num(x + 3) + "\" y=\"" + Num(y + 11) + "\">" + label + "</text>";

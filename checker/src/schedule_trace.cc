@@ -13,15 +13,14 @@ class TracingStrategy final : public Strategy {
 
   FiberId Pick(const PickPoint& point) override {
     const FiberId next = replay_.Pick(point);
-    const bool could_go_on =
-        std::find(point.runnable.begin(), point.runnable.end(), point.current) !=
-        point.runnable.end();
+    const bool could_go_on = std::find(point.runnable.begin(), point.runnable.end(),
+                                       point.current) != point.runnable.end();
     if (points_.size() == kTracePointsMax) {
       points_.pop_front();
       ++dropped_;
     }
-    points_.push_back({point.step, point.current, point.kind, next,
-                       next != point.current && could_go_on});
+    points_.push_back(
+        {point.step, point.current, point.kind, next, next != point.current && could_go_on});
     fibers_ = std::max({fibers_, point.current + 1, next + 1});
     return next;
   }

@@ -24,20 +24,28 @@ size_t Count(const std::string& text, const std::string& what) {
 }
 
 json Finding(const std::string& suite, const std::string& violation) {
-  json f = {{"record", "finding"},  {"schema", 1},
-            {"suite", suite},       {"harness", "store"},
-            {"kind", "assertion"},  {"violation", violation},
-            {"signature", "00aa"},  {"campaign_seed", 7},
-            {"sequence", 3},        {"seed", 99},
+  json f = {{"record", "finding"},
+            {"schema", 1},
+            {"suite", suite},
+            {"harness", "store"},
+            {"kind", "assertion"},
+            {"violation", violation},
+            {"signature", "00aa"},
+            {"campaign_seed", 7},
+            {"sequence", 3},
+            {"seed", 99},
             {"shard", {{"index", 0}, {"count", 1}, {"source", "default"}}},
-            {"bug", nullptr},       {"commit", "abc123"},
+            {"bug", nullptr},
+            {"commit", "abc123"},
             {"build_type", "Release"},
             {"replay", "shardcheck replay ss1:store:-:P1,10,1.G1"},
             {"token", "ss1:store:-:P1,10,1.G1"},
-            {"strategy", nullptr},  {"steps", {"Put(k1, 10 bytes of 0x01)", "Get(k1)"}},
+            {"strategy", nullptr},
+            {"steps", {"Put(k1, 10 bytes of 0x01)", "Get(k1)"}},
             {"length", {{"found", 12}, {"minimized", 2}, {"unit", "ops"}}},
             {"gtest", "TEST(ConformanceRegress, X) {}\n"},
-            {"shape", "Put.Get"},   {"swarm", json::object()}};
+            {"shape", "Put.Get"},
+            {"swarm", json::object()}};
   return f;
 }
 
@@ -82,7 +90,8 @@ TEST(ReportTest, APageOfHostileTextRunsNothingAndReferencesNothingOutside) {
   EXPECT_EQ(Count(page, "<b>1 byte"), 0u);
   EXPECT_NE(page.find("\\xff</span>"), std::string::npos);
   EXPECT_NE(page.find("\\xfe</span>"), std::string::npos);
-  for (const char* outside : {"http:", "https:", "src=\"", "src='", "@import", "<link", "url(http"}) {
+  for (const char* outside :
+       {"http:", "https:", "src=\"", "src='", "@import", "<link", "url(http"}) {
     EXPECT_EQ(page.find(outside), std::string::npos) << outside;
   }
 }
@@ -90,9 +99,9 @@ TEST(ReportTest, APageOfHostileTextRunsNothingAndReferencesNothingOutside) {
 TEST(ReportTest, ConformancePageHighlightsTheFailingStepBesideTheModel) {
   json f = Finding("conformance", "Get(k1) returned 9 bytes; the model holds 10 bytes");
   f["failed_step"] = 1;
-  f["step_results"] = json::array({json::array({"", ""}),
-                                   json::array({"9 bytes: 01 01 01 01 \xe2\x80\xa6",
-                                                "10 bytes: 01 01 01 01"})});
+  f["step_results"] =
+      json::array({json::array({"", ""}),
+                   json::array({"9 bytes: 01 01 01 01 \xe2\x80\xa6", "10 bytes: 01 01 01 01"})});
   const std::string page = RenderReport(*ReportInputFromJson(f));
   EXPECT_NE(page.find("data-kind=\"conformance\""), std::string::npos);
   const size_t row = page.find("<tr class=\"divergence\"");
@@ -134,11 +143,13 @@ TEST(ReportTest, CrashPageDrawsEachPendingPageKeptLostOrTorn) {
 TEST(ReportTest, RecognizesEachKindOfCheckerOutput) {
   const json finding = Finding("crash", "x");
   EXPECT_EQ(ReportInputFromText(finding.dump())->kind, ReportKind::kCrash);
-  json summary = {{"record", "summary"}, {"schema", 1}, {"suite", "crash"},
+  json summary = {{"record", "summary"},
+                  {"schema", 1},
+                  {"suite", "crash"},
                   {"harnesses", {{"store", {{"sequences", 5}, {"ops", 50}}}}},
                   {"coverage", {{"ops", json::object()}, {"paths", {{"a", 0}, {"b", 3}}}}}};
-  const std::string lines = json{{"record", "start"}}.dump() + "\n" + finding.dump() + "\n" +
-                            summary.dump() + "\n";
+  const std::string lines =
+      json{{"record", "start"}}.dump() + "\n" + finding.dump() + "\n" + summary.dump() + "\n";
   const StatusOr<ReportInput> results = ReportInputFromText(lines);
   ASSERT_TRUE(results.ok()) << results.status().message();
   EXPECT_EQ(results->kind, ReportKind::kCampaign);
@@ -160,15 +171,18 @@ TEST(ReportTest, RecognizesEachKindOfCheckerOutput) {
 TEST(ReportTest, ConcurrencyTimelineHasALanePerFiberAndMarksTheFailure) {
   json f = Finding("concurrency", "deadlock: every fiber left is blocked");
   f["kind"] = "deadlock";
-  f["timeline"] = {
-      {"fibers", 3},
-      {"steps", 6},
-      {"points_dropped", 0},
-      {"points",
-       {{0, 0, "start", 0, false}, {1, 0, "join", 1, false}, {2, 1, "lock", 2, true},
-        {3, 2, "wait", 2, false}, {4, 2, "blocked", 1, false}, {5, 1, "blocked", 0, false}}},
-      {"notes", {{2, 1, "read budget: took 4096 bytes, 4096 of 8192 left"}}},
-      {"failure", {{"kind", "deadlock"}, {"message", "every fiber left is blocked"}}}};
+  f["timeline"] = {{"fibers", 3},
+                   {"steps", 6},
+                   {"points_dropped", 0},
+                   {"points",
+                    {{0, 0, "start", 0, false},
+                     {1, 0, "join", 1, false},
+                     {2, 1, "lock", 2, true},
+                     {3, 2, "wait", 2, false},
+                     {4, 2, "blocked", 1, false},
+                     {5, 1, "blocked", 0, false}}},
+                   {"notes", {{2, 1, "read budget: took 4096 bytes, 4096 of 8192 left"}}},
+                   {"failure", {{"kind", "deadlock"}, {"message", "every fiber left is blocked"}}}};
   const std::string page = RenderReport(*ReportInputFromJson(f));
   for (int fiber = 0; fiber < 3; ++fiber) {
     EXPECT_NE(page.find("class=\"lane\" data-fiber=\"" + std::to_string(fiber) + "\""),
@@ -207,10 +221,16 @@ TEST(ReportTest, LinearizePageOfTenThousandOperationsStaysUnderFiveMegabytes) {
   EXPECT_EQ(report.key, "k0");
   EXPECT_FALSE(report.longest_partial.empty());
   EXPECT_FALSE(report.unplaced.empty());
-  json out = {{"suite", "linearize"}, {"result", "violation"}, {"model", "kv"},
-              {"operations", report.operations}, {"keys", report.keys}, {"states", report.states},
-              {"key", report.key}, {"longest_partial", report.longest_partial},
-              {"unplaced", report.unplaced}, {"history", HistoryJson(history)}};
+  json out = {{"suite", "linearize"},
+              {"result", "violation"},
+              {"model", "kv"},
+              {"operations", report.operations},
+              {"keys", report.keys},
+              {"states", report.states},
+              {"key", report.key},
+              {"longest_partial", report.longest_partial},
+              {"unplaced", report.unplaced},
+              {"history", HistoryJson(history)}};
   const std::string page = RenderReport(*ReportInputFromJson(out));
   EXPECT_LT(page.size(), 5u << 20);
   EXPECT_EQ(Count(page, "<g class=\"op"), 10'000u);
