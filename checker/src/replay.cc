@@ -147,9 +147,9 @@ Outcome RunCase(const Case& c) {
       MakeHarness(c.harness, c.explore ? std::optional(CrashExploration{}) : std::nullopt);
   auto note_power_cut = [&](size_t step) {
     if (harness->mem_disk() == nullptr) return;
-    std::optional<MemDisk::PowerCut> cut = harness->mem_disk()->last_power_cut();
-    if (!cut || (outcome.power_cut && outcome.power_cut->number == cut->number)) return;
-    outcome.power_cut = std::move(cut);
+    const uint64_t cuts = harness->mem_disk()->power_cuts();
+    if (cuts == 0 || (outcome.power_cut && outcome.power_cut->number == cuts)) return;
+    outcome.power_cut = harness->mem_disk()->last_power_cut();
     outcome.power_cut_step = step;
   };
   for (size_t i = 0; i < c.ops.size(); ++i) {

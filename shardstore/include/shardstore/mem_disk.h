@@ -101,6 +101,8 @@ class MemDisk : public Disk {
     uint64_t number = 0;  // this disk's power cuts, from 1
   };
   std::optional<PowerCut> last_power_cut() const;
+  // The power cuts so far (PowerCut::number of the last one), without copying it.
+  uint64_t power_cuts() const;
 
   // Called at the start of every Flush with a copy of the disk as it is then (durable image and
   // pending pages): a crash explorer recovers from each state a power cut there could leave.

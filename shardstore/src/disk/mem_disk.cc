@@ -151,6 +151,11 @@ void MemDisk::CrashLosingAll() {
   pending_bytes_.clear();
 }
 
+uint64_t MemDisk::power_cuts() const {
+  sync::LockGuard lock(mu_);
+  return last_power_cut_ ? last_power_cut_->number : 0;
+}
+
 std::optional<MemDisk::PowerCut> MemDisk::last_power_cut() const {
   sync::LockGuard lock(mu_);
   return last_power_cut_;
