@@ -1,5 +1,6 @@
-// CountingDisk: a ForwardingDisk that counts the bytes written through it, for benchmarks'
-// write amplification (bytes reaching the device / bytes put).
+// CountingDisk: a ForwardingDisk that counts the bytes written and the flushes made through it,
+// for benchmarks' write amplification (bytes reaching the device / bytes put) and flushes per
+// acknowledgement.
 //
 // Thread-safety: as the disk it forwards to; the count is atomic.
 #pragma once
@@ -23,10 +24,16 @@ class CountingDisk : public ForwardingDisk {
     for (ByteView piece : pieces) bytes_ += piece.size();
     return ForwardingDisk::WriteGather(extent, offset, pieces);
   }
+  Status Flush() override {
+    ++flushes_;
+    return ForwardingDisk::Flush();
+  }
   uint64_t bytes() const { return bytes_; }
+  uint64_t flushes() const { return flushes_; }
 
  private:
   std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> flushes_{0};
 };
 
 }  // namespace shardstore::bench

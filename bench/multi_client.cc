@@ -76,6 +76,7 @@ struct Result {
   double p50_us = 0;
   double p99_us = 0;
   double write_amplification = 0;
+  double flushes_per_put = 0;
 
   double ops_s() const { return static_cast<double>(ops) / seconds; }
   double mb_s() const { return static_cast<double>(bytes_moved) / 1e6 / seconds; }
@@ -90,6 +91,7 @@ class Engine {
   virtual void Sync() = 0;
   virtual void Get(const std::string& key, size_t expected_bytes) = 0;
   virtual uint64_t DeviceBytes() = 0;  // written so far
+  virtual uint64_t Flushes() { return 0; }  // device flushes so far, where counted
   virtual void Settle() {}             // after the timing, before DeviceBytes
 };
 
@@ -134,6 +136,7 @@ class ShardstoreEngine : public Engine {
     if (!got.ok() || got->size() != expected_bytes) Die("get " + key + " failed");
   }
   uint64_t DeviceBytes() override { return counting_->bytes(); }
+  uint64_t Flushes() override { return counting_->flushes(); }
 
  private:
   std::string path_;
@@ -214,6 +217,7 @@ Result RunCell(Engine& engine, const Workload& w, int threads, const Settings& s
     engine.Sync();
   }
   const uint64_t written_before = engine.DeviceBytes();
+  const uint64_t flushes_before = engine.Flushes();
   std::atomic<int64_t> budget_left{static_cast<int64_t>(settings.cell_bytes)};
   const auto value_bytes = static_cast<int64_t>(w.value_bytes);
   std::atomic<bool> go{false};
@@ -258,6 +262,11 @@ Result RunCell(Engine& engine, const Workload& w, int threads, const Settings& s
     result.bytes_put += put_bytes[t];
     result.bytes_moved += moved_bytes[t];
     all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+  }
+  const uint64_t puts = result.bytes_put / w.value_bytes;
+  if (puts > 0) {
+    result.flushes_per_put =
+        static_cast<double>(engine.Flushes() - flushes_before) / static_cast<double>(puts);
   }
   result.p50_us = Percentile(all, 0.50);
   result.p99_us = Percentile(all, 0.99);
@@ -369,9 +378,10 @@ int main(int argc, char** argv) {
       "O_DIRECT write bandwidth {:.0f} MB/s\n",
       shardstore::DiskKindName(settings.disk), settings.dir, settings.seconds,
       settings.cell_bytes >> 20, raw_mb_s);
-  fmt::print("{:<7} {:>3} | {:>9} {:>8} {:>7} {:>7} {:>6} | {:>9} {:>8} {:>7} {:>7} {:>6} | {:>6} "
-             "{:>6} {:>6}\n",
-             "load", "thr", "ss ops/s", "MB/s", "p50 us", "p99 us", "w-amp", "rdb ops/s", "MB/s",
+  fmt::print("{:<7} {:>3} | {:>9} {:>8} {:>7} {:>7} {:>6} {:>5} | {:>9} {:>8} {:>7} {:>7} {:>6} | "
+             "{:>6} {:>6} {:>6}\n",
+             "load", "thr", "ss ops/s", "MB/s", "p50 us", "p99 us", "w-amp", "fl/pt", "rdb ops/s",
+             "MB/s",
              "p50 us", "p99 us", "w-amp", "ops x", "p99 x", "raw x");
   for (const Workload& w : workloads) {
     for (int threads : settings.threads) {
@@ -386,10 +396,10 @@ int main(int argc, char** argv) {
         rocks = RunCell(engine, w, threads, settings);
       }
       fmt::print(
-          "{:<7} {:>3} | {:>9.0f} {:>8.1f} {:>7.0f} {:>7.0f} {:>6.3f} | {:>9.0f} {:>8.1f} {:>7.0f} "
-          "{:>7.0f} {:>6.3f} | {:>6.2f} {:>6.2f} {:>6}\n",
+          "{:<7} {:>3} | {:>9.0f} {:>8.1f} {:>7.0f} {:>7.0f} {:>6.3f} {:>5.2f} | {:>9.0f} {:>8.1f} "
+          "{:>7.0f} {:>7.0f} {:>6.3f} | {:>6.2f} {:>6.2f} {:>6}\n",
           w.name, threads, ours.ops_s(), ours.mb_s(), ours.p50_us, ours.p99_us,
-          ours.write_amplification, rocks.ops_s(), rocks.mb_s(), rocks.p50_us, rocks.p99_us,
+          ours.write_amplification, ours.flushes_per_put, rocks.ops_s(), rocks.mb_s(), rocks.p50_us, rocks.p99_us,
           rocks.write_amplification, ours.ops_s() / rocks.ops_s(),
           rocks.p99_us > 0 ? ours.p99_us / rocks.p99_us : 0,
           w.put_percent == 100 && w.value_bytes == (1u << 20)
@@ -400,6 +410,7 @@ int main(int argc, char** argv) {
   }
   fmt::print(
       "ops x: shardstore ops/s / RocksDB's; p99 x: shardstore p99 / RocksDB's (lower is better); "
-      "raw x: 1 MiB puts' MB/s / raw O_DIRECT MB/s. w-amp: device bytes / bytes put.\n");
+      "raw x: 1 MiB puts' MB/s / raw O_DIRECT MB/s. w-amp: device bytes / bytes put; fl/pt: "
+      "shardstore's device flushes per durable put.\n");
   return 0;
 }
