@@ -214,7 +214,11 @@ TEST_P(SigkillTest, AcknowledgedWritesSurviveKills) {
 
     // A failure stops here and leaves the image as the kill left it, and the log, in `dir`.
     ASSERT_EQ(system(("cp " + image + " " + image + ".killed").c_str()), 0);
-    auto disk = FileDisk::Open(image, {kGeometry, false, false});
+    // The kernel tears a dead process's io_uring rings down asynchronously, and with them its
+    // last reference to the image and so its lock: wait for it.
+    FileDiskOptions check_options{kGeometry, false, false};
+    check_options.wait_for_lock = true;
+    auto disk = FileDisk::Open(image, check_options);
     ASSERT_TRUE(disk.ok()) << disk.status().ToString();
     std::unique_ptr<Store> store = OpenStore(disk->get(), false);
     ASSERT_TRUE(store) << "the store did not open after kill " << round;

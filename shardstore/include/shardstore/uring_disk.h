@@ -18,6 +18,11 @@
 // SHARDSTORE_DISABLE_IO_URING to anything but "" or "0" makes Available() refuse, so the fallback
 // can be exercised on a kernel that allows io_uring.
 //
+// Locking is FileDisk's, with one difference after a crash: the kernel tears a dead process's
+// rings down asynchronously, and only then drops its last reference to the image and so the
+// lock. An open right after a writer was killed may find the image still locked for a moment;
+// `wait_for_lock` (the tool's --wait) waits for it.
+//
 // Thread-safety: thread-safe. Each call takes a ring of its own from a pool (a new one while
 // fewer than kUringRingsMax exist, else it waits for one), so concurrent readers do not queue
 // behind each other's IO.
