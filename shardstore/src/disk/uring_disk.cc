@@ -14,8 +14,6 @@
 namespace shardstore {
 namespace {
 
-bool IsAligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kPageBytes == 0; }
-
 Status RingError(const std::string& what, int negative_errno) {
   return Status::IOError(what + ": " + std::strerror(-negative_errno));
 }
@@ -198,14 +196,8 @@ Status UringDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
 
 Status UringDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) {
   if (file_->read_only()) return Status::IOError(file_->path() + " is open read-only");
-  size_t total = 0;
-  bool aligned = true;
-  for (ByteView piece : pieces) {
-    SS_ASSERT(piece.size() % kPageBytes == 0);
-    total += piece.size();
-    aligned = aligned && IsAligned(piece.data());
-  }
-  CheckRange(extent, offset, total);
+  bool aligned = false;
+  const size_t total = CheckGather(extent, offset, pieces, &aligned);
   SS_ASSIGN_OR_RETURN(std::unique_ptr<Ring> ring, Acquire());
   std::vector<Segment> segments;
   const uint64_t at = FileOffset(extent, offset);
@@ -215,11 +207,7 @@ Status UringDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const 
       Release(std::move(ring));
       return Status::IOError("out of memory for an O_DIRECT staging buffer");
     }
-    size_t done = 0;
-    for (ByteView piece : pieces) {
-      std::memcpy(staging + done, piece.data(), piece.size());
-      done += piece.size();
-    }
+    JoinPieces(pieces, staging);
     Cut(staging, total, at, &segments);
   } else {
     uint64_t piece_at = at;
@@ -236,7 +224,7 @@ Status UringDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const 
 Status UringDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   CheckRange(extent, offset, out.size());
   SS_ASSIGN_OR_RETURN(std::unique_ptr<Ring> ring, Acquire());
-  const bool staged = file_->direct_io() && !IsAligned(out.data());
+  const bool staged = file_->direct_io() && !IsPageAligned(out.data());
   uint8_t* target = staged ? ring->Staging(out.size()) : out.data();
   if (target == nullptr) {
     Release(std::move(ring));
