@@ -8,6 +8,7 @@
 // compaction bytes from its statistics).
 //
 // usage: store_vs_rocksdb [--dir DIR] [--total-mib N] [--batch-kib N] [--single-durable-puts N]
+//                         [--disk file|uring]
 #include <fmt/core.h>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -26,7 +27,9 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "counting_disk.h"
 #include "shardstore/file_disk.h"
+#include "shardstore/image_disk.h"
 #include "shardstore/limits.h"
 #include "shardstore/store.h"
 
@@ -43,25 +46,6 @@ using shardstore::bench::Seconds;
 uint64_t ParseNumber(const char* flag, const char* text) {
   return shardstore::bench::ParseNumber("store_vs_rocksdb", flag, text);
 }
-
-// Counts the bytes the engine writes to its device.
-class CountingDisk : public shardstore::ForwardingDisk {
- public:
-  using ForwardingDisk::ForwardingDisk;
-  shardstore::Status Write(uint32_t extent, uint32_t offset, shardstore::ByteView data) override {
-    bytes_ += data.size();
-    return ForwardingDisk::Write(extent, offset, data);
-  }
-  shardstore::Status WriteGather(uint32_t extent, uint32_t offset,
-                                 std::span<const shardstore::ByteView> pieces) override {
-    for (auto piece : pieces) bytes_ += piece.size();
-    return ForwardingDisk::WriteGather(extent, offset, pieces);
-  }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  std::atomic<uint64_t> bytes_{0};
-};
 
 struct Workload {
   size_t value_bytes;
@@ -84,15 +68,17 @@ std::vector<size_t> Shuffled(size_t n) {
   return order;
 }
 
-Result RunShardstore(const std::string& dir, const Workload& w, const Bytes& value) {
+Result RunShardstore(const std::string& dir, shardstore::DiskKind kind, const Workload& w,
+                     const Bytes& value) {
   const std::string path = dir + "/bench.shardstore.img";
   std::filesystem::remove(path);
   const uint32_t extent_bytes = 64u << 20;
   const uint64_t total = uint64_t{w.value_bytes} * w.count;
   const auto extents = static_cast<uint32_t>(total * 3 / 2 / extent_bytes + 8);
-  auto file = shardstore::FileDisk::Open(path, {{extents, extent_bytes}, true, false});
+  auto file = shardstore::OpenImageDisk(path, {{extents, extent_bytes}, true, false}, kind);
   if (!file.ok()) Die(file.status().ToString());
-  CountingDisk disk(file->get());
+  if (!file->fallback.empty()) fmt::print(stderr, "store_vs_rocksdb: note: {}\n", file->fallback);
+  shardstore::bench::CountingDisk disk(file->disk.get());
   if (auto s = shardstore::Store::Format(&disk, 1); !s.ok()) Die(s.ToString());
   shardstore::StoreOptions options;
   options.disk = &disk;
@@ -176,6 +162,7 @@ int main(int argc, char** argv) {
   uint64_t total_bytes = 256ull << 20;
   uint64_t batch_bytes = 1ull << 20;
   uint64_t single_puts = 300;
+  shardstore::DiskKind kind = shardstore::DiskKind::kFile;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) {
@@ -191,6 +178,14 @@ int main(int argc, char** argv) {
       batch_bytes = ParseNumber("--batch-kib", v) << 10;
     else if (arg == "--single-durable-puts")
       single_puts = ParseNumber("--single-durable-puts", v);
+    else if (arg == "--disk") {
+      const auto parsed = shardstore::ParseDiskKind(v);
+      if (!parsed) {
+        fmt::print(stderr, "store_vs_rocksdb: --disk needs file or uring\n");
+        return 2;
+      }
+      kind = *parsed;
+    }
     else {
       fmt::print(stderr, "store_vs_rocksdb: unknown argument {}\n", arg);
       return 2;
@@ -205,15 +200,15 @@ int main(int argc, char** argv) {
   }
   workloads.push_back({"64 KiB, each put durable", Workload{64 << 10, single_puts, 1}});
 
-  fmt::print("shardstore vs RocksDB 7.8 (sync writes), dir {}, {} MiB per workload\n", dir,
-             total_bytes >> 20);
+  fmt::print("shardstore ({} disk) vs RocksDB 7.8 (sync writes), dir {}, {} MiB per workload\n",
+             shardstore::DiskKindName(kind), dir, total_bytes >> 20);
   fmt::print("{:<32} {:>11} {:>11} {:>7} | {:>11} {:>11} {:>7} | {:>6} {:>6}\n", "workload",
              "put MiB/s", "get MiB/s", "w-amp", "rdb put", "rdb get", "w-amp", "put x", "get x");
   for (const auto& [name, w] : workloads) {
     Bytes value(w.value_bytes);
     for (size_t i = 0; i < value.size(); ++i)
       value[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
-    const Result ours = RunShardstore(dir, w, value);
+    const Result ours = RunShardstore(dir, kind, w, value);
     const Result rocks = RunRocksdb(dir, w, value);
     fmt::print(
         "{:<32} {:>11.1f} {:>11.1f} {:>7.3f} | {:>11.1f} {:>11.1f} {:>7.3f} | {:>6.2f} {:>6.2f}\n",

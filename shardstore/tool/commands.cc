@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "shardstore/file_disk.h"
+#include "shardstore/image_disk.h"
 #include "shardstore/mem_disk.h"
 #include "shardstore/salvage.h"
 #include "shardstore/store.h"
@@ -99,7 +100,7 @@ StatusOr<DiskGeometry> ImageGeometry(const std::string& path) {
 }
 
 struct OpenImage {
-  std::unique_ptr<FileDisk> disk;
+  std::unique_ptr<Disk> disk;
   std::unique_ptr<Store> store;
 };
 
@@ -109,13 +110,21 @@ uint64_t ToolSeed() {
   return (uint64_t{device()} << 32) | device();
 }
 
+// Opens the image as the disk kind asked for; a fallback from io_uring is said on stderr.
+StatusOr<std::unique_ptr<Disk>> OpenKind(const ImageOptions& image,
+                                         const FileDiskOptions& options) {
+  SS_ASSIGN_OR_RETURN(OpenedDisk opened, OpenImageDisk(image.path, options, image.disk));
+  if (!opened.fallback.empty()) fmt::print(stderr, "shardstore: note: {}\n", opened.fallback);
+  return std::move(opened.disk);
+}
+
 // Opens the image's disk under its lock: shared and read-only when `read_only`, else exclusive.
-StatusOr<std::unique_ptr<FileDisk>> OpenDisk(const ImageOptions& image, bool read_only) {
+StatusOr<std::unique_ptr<Disk>> OpenDisk(const ImageOptions& image, bool read_only) {
   SS_ASSIGN_OR_RETURN(DiskGeometry geometry, ImageGeometry(image.path));
   FileDiskOptions disk_options{geometry, /*create=*/false, image.direct_io};
   disk_options.read_only = read_only;
   disk_options.wait_for_lock = image.wait;
-  return FileDisk::Open(image.path, disk_options);
+  return OpenKind(image, disk_options);
 }
 
 // Opens the image under its lock: shared and writing nothing when `read_only`, else exclusive.
@@ -280,7 +289,7 @@ int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_byt
   // takes the image's lock: nobody else has it open while it is erased.
   FileDiskOptions options{geometry, /*create=*/true, image.direct_io};
   options.wait_for_lock = image.wait;
-  auto disk = FileDisk::Open(image.path, options);
+  auto disk = OpenKind(image, options);
   if (!disk.ok()) return Fail(disk.status(), "format");
   // Under the lock, page 0 must still be what was probed: another format may have won the race.
   Bytes page(kPageBytes);

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "shardstore/image_disk.h"
+
 namespace shardstore::tool {
 
 inline constexpr int kExitOk = 0;
@@ -16,6 +18,7 @@ inline constexpr int kExitUsage = 2;
 struct ImageOptions {
   std::string path;
   bool direct_io = false;
+  DiskKind disk = DiskKind::kFile;  // kUring: io_uring and O_DIRECT, FileDisk where refused
   bool wait = false;  // wait for another process's lock on the image instead of failing
 };
 

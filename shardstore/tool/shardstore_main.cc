@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ write nothing.
 
 options for commands taking IMAGE:
   --direct               open IMAGE with O_DIRECT
+  --disk file|uring      how IMAGE is driven: pread/pwrite (file, the default) or io_uring
+                         with O_DIRECT (uring); where the kernel refuses io_uring, uring says
+                         so on stderr and uses file
   --wait                 one writer at a time: put, delete, compact, reclaim, salvage and
                          format lock IMAGE exclusively, the readers share a lock; a command that
                          finds IMAGE locked fails at once, or with --wait waits its turn
@@ -100,6 +104,11 @@ int main(int argc, char** argv) {
       const char* v = value(arg.c_str());
       uint32_t* target = arg == "--extents" ? &extent_count : &extent_bytes;
       if (v == nullptr || !ParseU32(v, target)) return Usage(arg + " needs a whole number");
+    } else if (arg == "--disk") {
+      const char* v = value(arg.c_str());
+      const auto kind = v == nullptr ? std::nullopt : shardstore::ParseDiskKind(v);
+      if (!kind) return Usage("--disk needs file or uring");
+      image.disk = *kind;
     } else if (arg == "--output" || arg == "--image") {
       const char* v = value(arg.c_str());
       if (v == nullptr) return Usage(arg + " needs a path");

@@ -1,3 +1,6 @@
+// The disk contract on a file image, for each disk that drives one: FileDisk (pread/pwrite) and
+// UringDisk (io_uring; skipped where the kernel refuses io_uring). UringDisk's own behaviour
+// (segments, staging, concurrency, fallback) is in uring_disk_test.cc.
 #include "shardstore/file_disk.h"
 
 #include <gtest/gtest.h>
@@ -10,27 +13,48 @@
 #include <thread>
 #include <string>
 
+#include "shardstore/image_disk.h"
 #include "shardstore/limits.h"
+#include "shardstore/uring_disk.h"
 
 namespace shardstore {
 namespace {
 
-class FileDiskTest : public ::testing::Test {
+class FileDiskTest : public ::testing::TestWithParam<DiskKind> {
  protected:
   void SetUp() override {
+    if (GetParam() == DiskKind::kUring) {
+      if (Status available = UringDisk::Available(); !available.ok()) {
+        GTEST_SKIP() << available.ToString();
+      }
+    }
     path_ = (std::filesystem::temp_directory_path() /
              ("shardstore-file-disk-" + std::to_string(::getpid()) + ".img"))
                 .string();
     std::filesystem::remove(path_);
   }
   void TearDown() override { std::filesystem::remove(path_); }
+
+  // Opens path_ as the disk under test.
+  StatusOr<std::unique_ptr<Disk>> Open(const FileDiskOptions& options) {
+    if (GetParam() == DiskKind::kUring) {
+      SS_ASSIGN_OR_RETURN(std::unique_ptr<Disk> disk, UringDisk::Open(path_, options));
+      return disk;
+    }
+    SS_ASSIGN_OR_RETURN(std::unique_ptr<Disk> disk, FileDisk::Open(path_, options));
+    return disk;
+  }
+
   std::string path_;
   const DiskGeometry geometry_{4, 16 * kPageBytes};
 };
 
-TEST_F(FileDiskTest, WriteFlushReadAcrossReopen) {
+INSTANTIATE_TEST_SUITE_P(Disks, FileDiskTest, ::testing::Values(DiskKind::kFile, DiskKind::kUring),
+                         [](const auto& info) { return std::string(DiskKindName(info.param)); });
+
+TEST_P(FileDiskTest, WriteFlushReadAcrossReopen) {
   {
-    auto disk = FileDisk::Open(path_, {geometry_, /*create=*/true, false});
+    auto disk = Open({geometry_, /*create=*/true, false});
     ASSERT_TRUE(disk.ok()) << disk.status().ToString();
     Bytes data(2 * kPageBytes);
     for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7);
@@ -38,30 +62,30 @@ TEST_F(FileDiskTest, WriteFlushReadAcrossReopen) {
     ASSERT_TRUE((*disk)->Flush().ok());
   }
   EXPECT_EQ(*FileDisk::DeviceBytes(path_), geometry_.total_bytes());
-  auto disk = FileDisk::Open(path_, {geometry_, false, false});
+  auto disk = Open({geometry_, false, false});
   ASSERT_TRUE(disk.ok());
   Bytes out(2 * kPageBytes);
   ASSERT_TRUE((*disk)->Read(3, 14 * kPageBytes, out).ok());
   for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], static_cast<uint8_t>(i * 7));
 }
 
-TEST_F(FileDiskTest, TruncatedImageIsRefused) {
+TEST_P(FileDiskTest, TruncatedImageIsRefused) {
   {
-    auto disk = FileDisk::Open(path_, {geometry_, true, false});
+    auto disk = Open({geometry_, true, false});
     ASSERT_TRUE(disk.ok());
   }
   std::filesystem::resize_file(path_, geometry_.total_bytes() - kPageBytes);
-  auto disk = FileDisk::Open(path_, {geometry_, false, false});
+  auto disk = Open({geometry_, false, false});
   EXPECT_TRUE(disk.status().IsInvalidArgument()) << disk.status().ToString();
 }
 
-TEST_F(FileDiskTest, MissingFileIsAnError) {
-  auto disk = FileDisk::Open(path_, {geometry_, false, false});
+TEST_P(FileDiskTest, MissingFileIsAnError) {
+  auto disk = Open({geometry_, false, false});
   EXPECT_TRUE(disk.status().IsIOError());
 }
 
-TEST_F(FileDiskTest, DirectIoWorksOrIsRefusedClearly) {
-  auto disk = FileDisk::Open(path_, {geometry_, true, /*direct_io=*/true});
+TEST_P(FileDiskTest, DirectIoWorksOrIsRefusedClearly) {
+  auto disk = Open({geometry_, true, /*direct_io=*/true});
   if (!disk.ok()) {
     // tmpfs and some overlay file systems refuse O_DIRECT.
     EXPECT_TRUE(disk.status().IsInvalidArgument()) << disk.status().ToString();
@@ -77,41 +101,41 @@ TEST_F(FileDiskTest, DirectIoWorksOrIsRefusedClearly) {
   EXPECT_EQ(out[kPageBytes], 0x5a);
 }
 
-TEST_F(FileDiskTest, BadGeometryIsRefused) {
-  auto disk = FileDisk::Open(path_, {{4, 1000}, true, false});
+TEST_P(FileDiskTest, BadGeometryIsRefused) {
+  auto disk = Open({{4, 1000}, true, false});
   EXPECT_TRUE(disk.status().IsInvalidArgument());
 }
 
 
 // One writer or many readers: a second open that conflicts is refused at once, naming the cause.
-TEST_F(FileDiskTest, OneWriterOrManyReaders) {
-  auto writer = FileDisk::Open(path_, {geometry_, true, false});
+TEST_P(FileDiskTest, OneWriterOrManyReaders) {
+  auto writer = Open({geometry_, true, false});
   ASSERT_TRUE(writer.ok()) << writer.status().ToString();
-  auto second = FileDisk::Open(path_, {geometry_, false, false});
+  auto second = Open({geometry_, false, false});
   EXPECT_TRUE(second.status().IsIOError());
   EXPECT_NE(second.status().ToString().find("in use by another process"), std::string::npos)
       << second.status().ToString();
   FileDiskOptions reader_options{geometry_, false, false};
   reader_options.read_only = true;
-  EXPECT_TRUE(FileDisk::Open(path_, reader_options).status().IsIOError());
+  EXPECT_TRUE(Open(reader_options).status().IsIOError());
   writer->reset();
 
-  auto reader = FileDisk::Open(path_, reader_options);
+  auto reader = Open(reader_options);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  auto other_reader = FileDisk::Open(path_, reader_options);
+  auto other_reader = Open(reader_options);
   EXPECT_TRUE(other_reader.ok()) << other_reader.status().ToString();
-  EXPECT_TRUE(FileDisk::Open(path_, {geometry_, false, false}).status().IsIOError());
+  EXPECT_TRUE(Open({geometry_, false, false}).status().IsIOError());
   // A reader cannot write.
   Bytes page(kPageBytes, 1);
   EXPECT_TRUE((*reader)->Write(1, 0, page).IsIOError());
   EXPECT_TRUE((*reader)->Flush().IsIOError());
   reader->reset();
   other_reader->reset();
-  EXPECT_TRUE(FileDisk::Open(path_, {geometry_, false, false}).ok());
+  EXPECT_TRUE(Open({geometry_, false, false}).ok());
 }
 
-TEST_F(FileDiskTest, WaitForLockWaitsForTheHolder) {
-  auto writer = FileDisk::Open(path_, {geometry_, true, false});
+TEST_P(FileDiskTest, WaitForLockWaitsForTheHolder) {
+  auto writer = Open({geometry_, true, false});
   ASSERT_TRUE(writer.ok());
   std::atomic<bool> released = false;
   std::thread holder([&] {
@@ -121,7 +145,7 @@ TEST_F(FileDiskTest, WaitForLockWaitsForTheHolder) {
   });
   FileDiskOptions options{geometry_, false, false};
   options.wait_for_lock = true;
-  auto waiter = FileDisk::Open(path_, options);
+  auto waiter = Open(options);
   EXPECT_TRUE(released);
   EXPECT_TRUE(waiter.ok()) << waiter.status().ToString();
   holder.join();
@@ -129,15 +153,15 @@ TEST_F(FileDiskTest, WaitForLockWaitsForTheHolder) {
 
 // A create that fails (here: the lock is held) leaves no file behind, and a create never grows
 // a file past what the file system can hold.
-TEST_F(FileDiskTest, FailedCreateLeavesNothingBehind) {
+TEST_P(FileDiskTest, FailedCreateLeavesNothingBehind) {
   const DiskGeometry huge{1u << 20, 1u << 30};  // a petabyte
-  auto disk = FileDisk::Open(path_, {huge, true, false});
+  auto disk = Open({huge, true, false});
   EXPECT_TRUE(disk.status().IsNoSpace()) << disk.status().ToString();
   EXPECT_FALSE(std::filesystem::exists(path_));
   {
     std::ofstream(path_) << "text";
   }
-  EXPECT_TRUE(FileDisk::Open(path_, {huge, true, false}).status().IsNoSpace());
+  EXPECT_TRUE(Open({huge, true, false}).status().IsNoSpace());
   EXPECT_EQ(std::filesystem::file_size(path_), 4u);
 }
 

@@ -54,7 +54,17 @@ class Disk {
  protected:
   // Asserts the REQUIRES of Write and Read.
   void CheckRange(uint32_t extent, uint32_t offset, size_t bytes) const;
+
+  // Asserts the REQUIRES of WriteGather and returns the pieces' total bytes; *page_aligned says
+  // whether every piece starts on a page boundary (what O_DIRECT needs).
+  size_t CheckGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces,
+                     bool* page_aligned) const;
 };
+
+// True when `p` lies on a page boundary.
+bool IsPageAligned(const void* p);
+// Copies `pieces` back to back into `out`. REQUIRES: out holds their total size.
+void JoinPieces(std::span<const ByteView> pieces, uint8_t* out);
 
 // Forwards every call to a target disk; subclasses override what they change.
 class ForwardingDisk : public Disk {

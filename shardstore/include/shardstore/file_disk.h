@@ -60,6 +60,13 @@ class FileDisk : public Disk {
   Status Read(uint32_t extent, uint32_t offset, MutableByteView out) override;
   Status Flush() override;
 
+  // For a disk that drives this open file another way (UringDisk): the descriptor, its flags
+  // and its name, valid while this FileDisk lives.
+  int fd() const { return fd_; }
+  bool direct_io() const { return direct_io_; }
+  bool read_only() const { return read_only_; }
+  const std::string& path() const { return path_; }
+
  private:
   FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io, bool read_only);
 

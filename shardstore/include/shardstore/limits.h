@@ -32,6 +32,12 @@ inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;  // unissued bytes befo
 inline constexpr uint32_t kScanWindowBytes = 1u << 20;    // recovery/reclaim read window
 inline constexpr size_t kPendingCommitsMax = 1u << 16;    // sealed commits not yet issued
 
+// UringDisk: one IO is cut into segments submitted together, up to the ring's depth, so the
+// device sees several requests at once; a ring per concurrent caller, up to a bound.
+inline constexpr uint32_t kUringQueueDepth = 64;
+inline constexpr uint32_t kUringSegmentBytes = 256u << 10;
+inline constexpr uint32_t kUringRingsMax = 64;
+
 // Free extents held back so the index can always be flushed and reclamation can always move
 // live chunks: a Put may not open an extent that would leave fewer free than
 // kPutKeepFreeExtents (plus one per extent's worth of index beyond the first, so a compaction

@@ -1,5 +1,6 @@
 #include "shardstore/disk.h"
 
+#include <cstring>
 #include <string>
 
 #include "shardstore/limits.h"
@@ -35,6 +36,29 @@ void Disk::CheckRange(uint32_t extent, uint32_t offset, size_t bytes) const {
   SS_ASSERT(offset % kPageBytes == 0);
   SS_ASSERT(bytes > 0 && bytes % kPageBytes == 0);
   SS_ASSERT(uint64_t{offset} + bytes <= g.extent_bytes);
+}
+
+size_t Disk::CheckGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces,
+                         bool* page_aligned) const {
+  size_t total = 0;
+  *page_aligned = true;
+  for (ByteView piece : pieces) {
+    SS_ASSERT(piece.size() % kPageBytes == 0);
+    total += piece.size();
+    *page_aligned = *page_aligned && IsPageAligned(piece.data());
+  }
+  CheckRange(extent, offset, total);
+  return total;
+}
+
+bool IsPageAligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kPageBytes == 0; }
+
+void JoinPieces(std::span<const ByteView> pieces, uint8_t* out) {
+  size_t at = 0;
+  for (ByteView piece : pieces) {
+    std::memcpy(out + at, piece.data(), piece.size());
+    at += piece.size();
+  }
 }
 
 }  // namespace shardstore

@@ -25,9 +25,6 @@ Status ErrnoStatus(const std::string& what, const std::string& path, int error) 
   return Status::IOError(what + " " + path + ": " + std::strerror(error));
 }
 
-// O_DIRECT needs page-aligned buffers; a caller's buffer that is not gets bounced.
-bool IsAligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kPageBytes == 0; }
-
 }  // namespace
 
 StatusOr<uint64_t> FileDisk::DeviceBytes(const std::string& path) {
@@ -193,23 +190,13 @@ Status FileDisk::Write(uint32_t extent, uint32_t offset, ByteView data) {
 
 Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) {
   if (read_only_) return Status::IOError(path_ + " is open read-only");
-  size_t total = 0;
-  bool aligned = true;
-  for (ByteView piece : pieces) {
-    SS_ASSERT(piece.size() % kPageBytes == 0);
-    total += piece.size();
-    aligned = aligned && IsAligned(piece.data());
-  }
-  CheckRange(extent, offset, total);
+  bool aligned = false;
+  const size_t total = CheckGather(extent, offset, pieces, &aligned);
   if (direct_io_ && !aligned) {
     sync::LockGuard lock(bounce_mu_);
     uint8_t* bounce = Bounce(total);
     if (bounce == nullptr) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
-    size_t at = 0;
-    for (ByteView piece : pieces) {
-      std::memcpy(bounce + at, piece.data(), piece.size());
-      at += piece.size();
-    }
+    JoinPieces(pieces, bounce);
     return WriteAll({{bounce, total}}, FileOffset(extent, offset));
   }
   std::vector<struct iovec> iov;
@@ -222,7 +209,7 @@ Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const B
 
 Status FileDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   CheckRange(extent, offset, out.size());
-  const bool bounced = direct_io_ && !IsAligned(out.data());
+  const bool bounced = direct_io_ && !IsPageAligned(out.data());
   sync::UniqueLock lock(bounce_mu_, std::defer_lock);
   uint8_t* target = out.data();
   if (bounced) {

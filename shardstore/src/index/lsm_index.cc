@@ -258,10 +258,12 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
   ChunkHeader header;
   header.kind = ChunkKind::kIndexMetadata;
   header.sequence = metadata.version;
+  // The metadata goes out beside the runs (one flush for both, not one each): it is not read
+  // before a superblock names it, and the superblock naming it waits for both to be durable.
   SS_ASSIGN_OR_RETURN(
       ChunkStore::Appended appended,
-      chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload, after));
-  const Dependency committed = chunks_->SetIndexRoot(appended.locator, appended.written);
+      chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload, Dependency()));
+  const Dependency committed = chunks_->SetIndexRoot(appended.locator, after.And(appended.written));
   metadata_version_ = metadata.version;
   // Nothing is adopted until it is durable: a failure leaves the previous runs and root.
   if (Status s = after.And(appended.dependency).And(committed).Wait(); !s.ok()) {

@@ -170,8 +170,9 @@ class LsmIndex {
   // Appends `payload` as a run's chunks (kIndexRun, sequence = run id).
   StatusOr<std::vector<Locator>> WriteRunChunks(uint64_t run_id, ByteView payload,
                                                 Dependency* written);
-  // Makes `runs` the index: writes metadata listing them after `after`, makes it the index
-  // root, and waits. On failure the index keeps its previous runs and root.
+  // Makes `runs` the index: writes metadata listing them (at once, beside the writes of `after`,
+  // the new runs' chunks), makes it the index root once both are durable, and waits. On failure
+  // the index keeps its previous runs and root.
   Status CommitRuns(std::vector<Run> runs, Dependency after);
   StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run, bool use_cache = true);
 
