@@ -21,7 +21,7 @@
 #include "shardstore/assert.h"
 #include "shardstore/checker/scheduler.h"
 #include "shardstore/checker/schedule_strategy.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace {
 

@@ -19,7 +19,7 @@
 #include "shardstore/checker/op.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore::checker {
 namespace {

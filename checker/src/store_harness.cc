@@ -5,7 +5,7 @@
 #include <set>
 
 #include "chunk/chunk_format.h"
-#include "shardstore/coverage.h"
+#include "shardstore/sim/coverage.h"
 #include "superblock/superblock.h"
 
 namespace shardstore::checker {

@@ -46,7 +46,7 @@
 #include "shardstore/checker/jobs.h"
 #include "shardstore/checker/linearizability.h"
 #include "shardstore/checker/merge.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 namespace {

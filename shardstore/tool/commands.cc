@@ -17,11 +17,11 @@
 #include <utility>
 
 #include "shardstore/file_disk.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/salvage.h"
 #include "shardstore/store.h"
 #include "superblock/superblock.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore::tool {
 namespace {

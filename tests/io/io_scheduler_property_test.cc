@@ -8,7 +8,7 @@
 
 #include "io/io_scheduler.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore {
 namespace {

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "chunkstore/chunk_store.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
 #include "superblock/superblock.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
+#include "hooks/seeded_bug_site.h"
 #include "util/checksum.h"
 #include "util/coding.h"
 

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "shardstore/coverage.h"
+#include "hooks/coverage_site.h"
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
+#include "hooks/seeded_bug_site.h"
 #include "util/coding.h"
 
 namespace shardstore {

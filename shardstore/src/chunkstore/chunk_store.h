@@ -37,7 +37,7 @@
 #include "shardstore/locator.h"
 #include "shardstore/sync.h"
 #include "superblock/superblock.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore {
 

@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "index/run_format.h"
-#include "shardstore/coverage.h"
+#include "hooks/coverage_site.h"
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
+#include "hooks/seeded_bug_site.h"
 
 namespace shardstore {
 namespace {

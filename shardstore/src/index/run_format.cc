@@ -3,7 +3,7 @@
 #include <string>
 
 #include "index/locator_coding.h"
-#include "shardstore/coverage.h"
+#include "hooks/coverage_site.h"
 #include "shardstore/limits.h"
 #include "util/coding.h"
 

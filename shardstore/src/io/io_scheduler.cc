@@ -5,7 +5,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
+#include "hooks/seeded_bug_site.h"
 
 namespace shardstore {
 

@@ -9,8 +9,8 @@
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "io/write_node.h"
-#include "shardstore/coverage.h"
-#include "shardstore/seeded_bug.h"
+#include "hooks/coverage_site.h"
+#include "hooks/seeded_bug_site.h"
 #include "store/read_budget.h"
 #include "store/reclaim_policy.h"
 

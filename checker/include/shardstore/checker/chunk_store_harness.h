@@ -34,7 +34,7 @@
 #include "chunkstore/chunk_store.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/models/chunk_store_model.h"
 
 namespace shardstore::checker {

@@ -52,7 +52,7 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/models/kv_model.h"
 #include "shardstore/store.h"
 
