@@ -19,8 +19,8 @@
 
 #include "checker/concurrency_programs.h"
 #include "shardstore/assert.h"
-#include "shardstore/checker/scheduler.h"
 #include "shardstore/checker/schedule_strategy.h"
+#include "shardstore/checker/scheduler.h"
 #include "shardstore/random.h"
 
 namespace {

@@ -407,8 +407,8 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemD
       const Damage* d = DamagedLiveChunk(store, key);
       const bool held_before = d && slot_damaged_at_open_ && HeldBefore(key, d->value);
       if (!d || (!held_before && std::none_of(writes.begin(), writes.end(), [&](const auto& w) {
-                   return w.value == d->value;
-                 }))) {
+            return w.value == d->value;
+          }))) {
         hidden.insert(key);
         continue;
       }
@@ -539,8 +539,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       // A Put may open any extent but the reserve's: with more free, it had room.
       if (stat.free_extents > stat.put_reserve_extents && !SpaceKeptByDamage()) {
         return "Put returned NoSpace with " + std::to_string(stat.free_extents) +
-               " extents free; a Put may use all but " +
-               std::to_string(stat.put_reserve_extents);
+               " extents free; a Put may use all but " + std::to_string(stat.put_reserve_extents);
       }
       SS_COVER(kPutRefusedAtReserve);
       return std::nullopt;

@@ -95,7 +95,7 @@ shardstore::StatusOr<std::unique_ptr<KvLog>> KvLog::Open(shardstore::Disk* disk)
   const uint64_t slots = PagesPerExtent(*disk) * disk->geometry().extent_count;
   std::map<std::string, std::string> map;
   uint64_t next_slot = 0;
-  uint32_t log_generation = 0;   // of the last record in the log
+  uint32_t log_generation = 0;     // of the last record in the log
   uint32_t newest_generation = 0;  // of any whole record on the disk, in the log or past it
   bool in_log = true;
   std::array<uint8_t, kPageBytes> page;
@@ -126,8 +126,7 @@ Status KvLog::Put(std::string_view key, std::string_view value) {
   if (value.size() > kValueBytesMax) return Status::InvalidArgument("value too long");
   shardstore::sync::LockGuard lock(mu_);
   if (next_slot_ == slots_) return Status::NoSpace("the log fills the disk");
-  const auto page =
-      Encode(Record{generation_, next_slot_, std::string(key), std::string(value)});
+  const auto page = Encode(Record{generation_, next_slot_, std::string(key), std::string(value)});
   const uint64_t per_extent = PagesPerExtent(*disk_);
   SS_RETURN_IF_ERROR(disk_->Write(static_cast<uint32_t>(next_slot_ / per_extent),
                                   static_cast<uint32_t>(next_slot_ % per_extent * kPageBytes),

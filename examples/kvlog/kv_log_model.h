@@ -16,8 +16,8 @@ namespace kvlog {
 struct KvLogModel {
   std::map<std::string, std::string> durable;
   std::vector<std::pair<std::string, std::string>> pending;  // Puts since the last Sync
-  uint64_t records = 0;  // records in the log
-  uint64_t slots = 0;    // records the disk holds
+  uint64_t records = 0;                                      // records in the log
+  uint64_t slots = 0;                                        // records the disk holds
 
   std::map<std::string, std::string> Current() const { return WithPending(pending.size()); }
 

@@ -2,10 +2,10 @@
 // Put, Get and Sync drawn by RapidCheck, every result compared with the model's, failures
 // shrunk; and the same with power cuts over the MemDisk under the log.
 #include <gtest/gtest.h>
-
-#include <memory>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
+
+#include <memory>
 #include <string>
 
 #include "kv_log.h"
@@ -57,55 +57,58 @@ ComponentSpec<KvLogModel, Fixture> MakeSpec(bool crashes) {
       crashes ? "KvLogCrash" : "KvLog",
       [] { return KvLogModel{.slots = uint64_t{kGeometry.extent_count} * 16}; },
       [] { return std::make_unique<Fixture>(); });
-  spec.AddOp<PutArgs, std::string>({
-      .name = "put",
-      .generate =
-          [](const KvLogModel&) {
-            return rc::gen::apply([](std::string key, std::string value) {
-              return PutArgs{std::move(key), std::move(value)};
-            }, GenKey(), rc::gen::container<std::string>(rc::gen::inRange('a', 'e')));
-          },
-      .model =
-          [](KvLogModel& m, const PutArgs& a) {
-            if (a.key.empty() || a.key.size() > kKeyBytesMax) return std::string("InvalidArgument");
-            if (m.records == m.slots) return std::string("NoSpace");
-            m.pending.emplace_back(a.key, a.value);
-            ++m.records;
-            return std::string("OK");
-          },
-      .sut = [](Fixture& f, const PutArgs& a) { return Code(f.log->Put(a.key, a.value)); },
-      .show = [](const PutArgs& a) { return "Put(" + Quote(a.key) + ", " + Quote(a.value) + ")"; },
-      .code = [](const PutArgs& a) {
-        return "kvlog::PutArgs{" + Quote(a.key) + ", " + Quote(a.value) + "}";
-      }});
-  spec.AddOp<GetArgs, std::optional<std::string>>({
-      .name = "get",
-      .generate =
-          [](const KvLogModel&) {
-            return rc::gen::map(GenKey(), [](std::string key) { return GetArgs{std::move(key)}; });
-          },
-      .model =
-          [](KvLogModel& m, const GetArgs& a) -> std::optional<std::string> {
-            const auto current = m.Current();
-            auto it = current.find(a.key);
-            if (it == current.end()) return std::nullopt;
-            return it->second;
-          },
-      .sut = [](Fixture& f, const GetArgs& a) { return f.log->Get(a.key); },
-      .show = [](const GetArgs& a) { return "Get(" + Quote(a.key) + ")"; },
-      .code = [](const GetArgs& a) { return "kvlog::GetArgs{" + Quote(a.key) + "}"; }});
-  spec.AddOp<SyncArgs, std::string>({
-      .name = "sync",
-      .generate = [](const KvLogModel&) { return rc::gen::just(SyncArgs{}); },
-      .model =
-          [](KvLogModel& m, const SyncArgs&) {
-            m.durable = m.Current();
-            m.pending.clear();
-            return std::string("OK");
-          },
-      .sut = [](Fixture& f, const SyncArgs&) { return Code(f.log->Sync()); },
-      .show = [](const SyncArgs&) { return std::string("Sync()"); },
-      .code = [](const SyncArgs&) { return std::string("kvlog::SyncArgs{}"); }});
+  spec.AddOp<PutArgs, std::string>(
+      {.name = "put",
+       .generate =
+           [](const KvLogModel&) {
+             return rc::gen::apply(
+                 [](std::string key, std::string value) {
+                   return PutArgs{std::move(key), std::move(value)};
+                 },
+                 GenKey(), rc::gen::container<std::string>(rc::gen::inRange('a', 'e')));
+           },
+       .model =
+           [](KvLogModel& m, const PutArgs& a) {
+             if (a.key.empty() || a.key.size() > kKeyBytesMax)
+               return std::string("InvalidArgument");
+             if (m.records == m.slots) return std::string("NoSpace");
+             m.pending.emplace_back(a.key, a.value);
+             ++m.records;
+             return std::string("OK");
+           },
+       .sut = [](Fixture& f, const PutArgs& a) { return Code(f.log->Put(a.key, a.value)); },
+       .show = [](const PutArgs& a) { return "Put(" + Quote(a.key) + ", " + Quote(a.value) + ")"; },
+       .code =
+           [](const PutArgs& a) {
+             return "kvlog::PutArgs{" + Quote(a.key) + ", " + Quote(a.value) + "}";
+           }});
+  spec.AddOp<GetArgs, std::optional<std::string>>(
+      {.name = "get",
+       .generate =
+           [](const KvLogModel&) {
+             return rc::gen::map(GenKey(), [](std::string key) { return GetArgs{std::move(key)}; });
+           },
+       .model = [](KvLogModel& m, const GetArgs& a) -> std::optional<std::string> {
+         const auto current = m.Current();
+         auto it = current.find(a.key);
+         if (it == current.end()) return std::nullopt;
+         return it->second;
+       },
+       .sut = [](Fixture& f, const GetArgs& a) { return f.log->Get(a.key); },
+       .show = [](const GetArgs& a) { return "Get(" + Quote(a.key) + ")"; },
+       .code = [](const GetArgs& a) { return "kvlog::GetArgs{" + Quote(a.key) + "}"; }});
+  spec.AddOp<SyncArgs, std::string>(
+      {.name = "sync",
+       .generate = [](const KvLogModel&) { return rc::gen::just(SyncArgs{}); },
+       .model =
+           [](KvLogModel& m, const SyncArgs&) {
+             m.durable = m.Current();
+             m.pending.clear();
+             return std::string("OK");
+           },
+       .sut = [](Fixture& f, const SyncArgs&) { return Code(f.log->Sync()); },
+       .show = [](const SyncArgs&) { return std::string("Sync()"); },
+       .code = [](const SyncArgs&) { return std::string("kvlog::SyncArgs{}"); }});
   spec.AddInvariant("contents", [](const KvLogModel& m, Fixture& f) -> Violation {
     if (f.log->Contents() == m.Current()) return std::nullopt;
     return "the log's map differs from the model's";

@@ -105,7 +105,6 @@ constexpr std::array kBugs = {
             "before the reset (a reset racing a flush)"},
 };
 
-
 }  // namespace
 
 std::span<const BugInfo> AllBugs() { return kBugs; }
@@ -151,6 +150,5 @@ void SetActive(Bug bug) {
                 "this build has no seeded bugs (configure with -DSHARDSTORE_SEEDED_BUGS=ON)");
   detail::active.store(bug, std::memory_order_relaxed);
 }
-
 
 }  // namespace shardstore::seeded

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "chunkstore/chunk_store.h"
+#include "shardstore/random.h"
 #include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
 #include "superblock/superblock.h"
-#include "shardstore/random.h"
 
 namespace shardstore {
 namespace {

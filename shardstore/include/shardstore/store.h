@@ -119,6 +119,10 @@ class Store {
   // in extent 0 for the superblock, and enough extents that a Put fits beside the free-extent
   // reserves (kFormatExtentCountMin). Checks nothing on any disk.
   static Status CheckGeometry(const DiskGeometry& geometry);
+  // The geometry an image records in its label — its first kPageBytes — read before the
+  // geometry is known (to open a FileDisk of the right shape). An error when `first_page` is
+  // not a shardstore label (another format, a damaged label, a short read). Reads nothing else.
+  static StatusOr<DiskGeometry> ImageGeometry(ByteView first_page);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
   // format_if_blank, which a read_only open refuses), a disk of another format or version, or a
   // geometry mismatch; Corruption when no valid superblock survives or the index does not

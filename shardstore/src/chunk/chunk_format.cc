@@ -3,8 +3,8 @@
 #include <cstring>
 #include <string>
 
-#include "shardstore/limits.h"
 #include "hooks/seeded_bug_site.h"
+#include "shardstore/limits.h"
 #include "util/checksum.h"
 #include "util/coding.h"
 

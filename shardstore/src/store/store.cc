@@ -5,12 +5,12 @@
 #include <string>
 
 #include "chunkstore/chunk_store.h"
+#include "hooks/coverage_site.h"
+#include "hooks/seeded_bug_site.h"
 #include "index/lsm_index.h"
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "io/write_node.h"
-#include "hooks/coverage_site.h"
-#include "hooks/seeded_bug_site.h"
 #include "store/read_budget.h"
 #include "store/reclaim_policy.h"
 

@@ -31,12 +31,13 @@
 // concurrency_check.h and linearizability.h).
 #pragma once
 
+#include <rapidcheck.h>
+
 #include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <rapidcheck.h>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -101,7 +102,8 @@ class ComponentSpec {
     return *this;
   }
   // Checked after every step.
-  ComponentSpec& AddInvariant(std::string name, std::function<Violation(const Model&, Sut&)> check) {
+  ComponentSpec& AddInvariant(std::string name,
+                              std::function<Violation(const Model&, Sut&)> check) {
     invariants_.push_back({std::move(name), std::move(check)});
     return *this;
   }
@@ -199,11 +201,11 @@ class ComponentSpec {
           return MemDisk::CrashPlan{keep_mask, torn_page, torn_sectors, torn_bytes};
         },
         rc::gen::arbitrary<uint64_t>(),
-        rc::gen::weightedOneOf<uint32_t>({{3, rc::gen::just<uint32_t>(0)},
-                                          {1, rc::gen::inRange<uint32_t>(1, 9)}}),
+        rc::gen::weightedOneOf<uint32_t>(
+            {{3, rc::gen::just<uint32_t>(0)}, {1, rc::gen::inRange<uint32_t>(1, 9)}}),
         rc::gen::inRange<uint8_t>(0, MemDisk::kPageWhole),
-        rc::gen::weightedOneOf<uint16_t>({{3, rc::gen::just<uint16_t>(0)},
-                                          {1, rc::gen::inRange<uint16_t>(1, kSectorBytes)}}));
+        rc::gen::weightedOneOf<uint16_t>(
+            {{3, rc::gen::just<uint16_t>(0)}, {1, rc::gen::inRange<uint16_t>(1, kSectorBytes)}}));
   }
 
   static std::string ShowPlan(const MemDisk::CrashPlan& plan) {
@@ -218,9 +220,8 @@ class ComponentSpec {
 
   static std::string PlanCode(const MemDisk::CrashPlan& plan) {
     std::ostringstream os;
-    os << "shardstore::MemDisk::CrashPlan{0x" << std::hex << plan.keep_mask << std::dec
-       << "ull, " << plan.torn_page << ", " << int{plan.torn_sectors} << ", " << plan.torn_bytes
-       << "}";
+    os << "shardstore::MemDisk::CrashPlan{0x" << std::hex << plan.keep_mask << std::dec << "ull, "
+       << plan.torn_page << ", " << int{plan.torn_sectors} << ", " << plan.torn_bytes << "}";
     return os.str();
   }
 
@@ -263,8 +264,8 @@ class ComponentSpec {
 
     std::string Report(const std::string& factory) const {
       std::ostringstream os;
-      os << "VIOLATION in spec " << spec.name_ << " at step " << shown_.size() << ": "
-         << *violation << "\nsteps:\n";
+      os << "VIOLATION in spec " << spec.name_ << " at step " << shown_.size() << ": " << *violation
+         << "\nsteps:\n";
       for (size_t i = 0; i < shown_.size(); ++i) os << "  " << i + 1 << ". " << shown_[i] << "\n";
       if (all_coded_) {
         os << "\nGoogleTest to paste:\nTEST(" << spec.name_ << "Regress, Case) {\n"
@@ -309,9 +310,9 @@ class ComponentSpec {
   RC_GTEST_PROP(suite, name, ()) { make_spec().RunCase(#make_spec "()"); }
 
 // Replays steps (as a failing run printed them) in a GoogleTest; fails it with the report.
-#define EXPECT_SPEC_REPLAY(spec, ...)                                                      \
-  do {                                                                                     \
-    const auto shardstore_report =                                                         \
-        (spec).Replay(std::vector<::shardstore::checker::SpecStep> __VA_ARGS__, #spec);    \
-    EXPECT_FALSE(shardstore_report.has_value()) << shardstore_report.value_or("");         \
+#define EXPECT_SPEC_REPLAY(spec, ...)                                                   \
+  do {                                                                                  \
+    const auto shardstore_report =                                                      \
+        (spec).Replay(std::vector<::shardstore::checker::SpecStep> __VA_ARGS__, #spec); \
+    EXPECT_FALSE(shardstore_report.has_value()) << shardstore_report.value_or("");      \
   } while (false)

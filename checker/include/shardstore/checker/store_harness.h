@@ -52,8 +52,8 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/sim/mem_disk.h"
 #include "shardstore/models/kv_model.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
 
 namespace shardstore::checker {
