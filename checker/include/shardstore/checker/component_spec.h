@@ -43,9 +43,23 @@
 #include <utility>
 #include <vector>
 
+#include "shardstore/limits.h"
 #include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::checker {
+
+namespace spec_detail {
+// A result as the report shows it: RapidCheck's toString, and "none" or the value for an
+// optional (which RapidCheck does not show).
+template <typename T>
+std::string Show(const T& value) {
+  return rc::toString(value);
+}
+template <typename T>
+std::string Show(const std::optional<T>& value) {
+  return value ? Show(*value) : std::string("none");
+}
+}  // namespace spec_detail
 
 // A reason a step broke the spec, or nullopt.
 using Violation = std::optional<std::string>;
@@ -73,7 +87,8 @@ class ComponentSpec {
     std::function<Result(Sut&, const Args&)> sut;
     // One readable line: "Put(a, 3 bytes)".
     std::function<std::string(const Args&)> show;
-    // Empty: the results must be equal (shown with RapidCheck's toString).
+    // Empty: the results must be equal (shown with RapidCheck's toString; optionals as "none"
+    // or their value).
     std::function<Violation(const Result& expected, const Result& actual)> compare = {};
     // Empty: always enabled; else drawn only in model states where it returns true.
     std::function<bool(const Model&)> enabled = {};
@@ -180,7 +195,7 @@ class ComponentSpec {
       const Result actual = shared->sut(sut, args);
       if (shared->compare) return shared->compare(expected, actual);
       if (expected == actual) return std::nullopt;
-      return "expected " + rc::toString(expected) + ", got " + rc::toString(actual);
+      return "expected " + spec_detail::Show(expected) + ", got " + spec_detail::Show(actual);
     };
     erased.show = [shared](const std::any& any) {
       return shared->show(std::any_cast<const Args&>(any));
