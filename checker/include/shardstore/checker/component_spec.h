@@ -35,6 +35,7 @@
 
 #include <any>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -245,8 +246,17 @@ class ComponentSpec {
     explicit Run(const ComponentSpec& spec)
         : spec(spec), model(spec.make_model_()), sut(spec.make_sut_()) {}
 
-    // Applies one step; true when it (or an invariant after it) broke the spec.
+    // Applies one step; true when it (or an invariant after it) broke the spec. An exception
+    // out of the component, the model or a hook breaks it too, and is reported with the steps.
     bool Step(const std::string& op_name, const std::any& args) {
+      try {
+        return StepUnguarded(op_name, args);
+      } catch (const std::exception& e) {
+        return Fail(std::string("threw: ") + e.what());
+      }
+    }
+
+    bool StepUnguarded(const std::string& op_name, const std::any& args) {
       if (op_name == kCrashOp) {
         const auto& plan = std::any_cast<const MemDisk::CrashPlan&>(args);
         RecordStep(ShowPlan(plan), PlanCode(plan), op_name);
