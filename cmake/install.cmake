@@ -21,9 +21,11 @@ install(EXPORT shardstore-checker-targets NAMESPACE shardstore::
 
 install(DIRECTORY shardstore/include/ sim/include/ models/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-# The engine's own harnesses include the engine's private headers: they stay in the tree.
+# The engine's own harnesses (and the conformance driver over them) include the engine's private
+# headers: they stay in the tree.
 install(DIRECTORY checker/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        PATTERN chunk_store_harness.h EXCLUDE PATTERN index_harness.h EXCLUDE)
+        PATTERN chunk_store_harness.h EXCLUDE PATTERN index_harness.h EXCLUDE
+        PATTERN store_harness.h EXCLUDE PATTERN conformance.h EXCLUDE)
 
 # What the installed libraries were built as, for a user's CMakeLists to check.
 set(SHARDSTORE_INSTALLED_SEEDED_BUGS ${SHARDSTORE_SEEDED_BUGS})

@@ -602,13 +602,13 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     case OpKind::kDropCache: {
       // Every Get below must go to the disk: a store that serves a chunk it should have read
       // from the medium, or reads the medium wrong, shows here.
-      store_->DropReadCache();
+      StoreInternals(*store_).DropReadCache();
       SS_COVER(kCacheDropped);
       for (const std::string& k : ModelKeys()) {
         if (auto v = CheckGet(k, faults_before)) return v;
       }
       // A key whose live chunk holds a flip on the medium cannot read back now.
-      const std::vector<LiveChunk> live = store_->LiveChunks();
+      const std::vector<LiveChunk> live = StoreInternals(*store_).LiveChunks();
       for (const Damage& d : damage_) {
         if (d.slot || d.chunk.kind != LiveChunk::Kind::kData || !Damaged()) continue;
         const bool still_live = std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -671,7 +671,7 @@ bool StoreHarness::PagePresent(const Damage& d) const {
 }
 
 const StoreHarness::Damage* StoreHarness::DamagedLiveChunk(Store* store, const std::string& key) {
-  const std::vector<LiveChunk> live = store->LiveChunks();
+  const std::vector<LiveChunk> live = StoreInternals(*store).LiveChunks();
   for (const Damage& d : damage_) {
     if (d.slot || d.chunk.key != key || !PagePresent(d)) continue;
     if (std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -703,7 +703,7 @@ bool StoreHarness::Damaged() const {
 }
 
 bool StoreHarness::LiveChunkDamaged() {
-  const std::vector<LiveChunk> live = store_->LiveChunks();
+  const std::vector<LiveChunk> live = StoreInternals(*store_).LiveChunks();
   return std::any_of(damage_.begin(), damage_.end(), [&](const Damage& d) {
     if (d.slot || !PagePresent(d)) return false;
     return std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -724,7 +724,7 @@ void StoreHarness::RepairDamage() {
 
 std::optional<std::string> StoreHarness::Corrupt(const Op& op) {
   std::erase_if(damage_, [&](const Damage& d) { return !PagePresent(d); });
-  const std::vector<LiveChunk> targets = store_->LiveChunks();
+  const std::vector<LiveChunk> targets = StoreInternals(*store_).LiveChunks();
   const uint32_t slots = 2;
   const uint32_t n = op.selector % static_cast<uint32_t>(targets.size() + slots);
   Damage d{};

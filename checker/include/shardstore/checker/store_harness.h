@@ -55,6 +55,7 @@
 #include "shardstore/models/kv_model.h"
 #include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
+#include "store/store_impl.h"
 
 namespace shardstore::checker {
 
