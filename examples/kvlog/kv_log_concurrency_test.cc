@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 #include "kv_log.h"
 #include "shardstore/checker/concurrency_check.h"
+#include "shardstore/checker/failure.h"
 #include "shardstore/checker/history.h"
 #include "shardstore/checker/linearizability.h"
 #include "shardstore/sim/mem_disk.h"
@@ -23,7 +23,8 @@ using shardstore::checker::HistoryRecorder;
 using shardstore::checker::OpFunction;
 
 // One schedule: two clients each overwrite key "a" and read it back; a third reads "a" and
-// writes "b". Throws (a failure the scheduler reports) when the history is not linearizable.
+// writes "b". Throws a Violation (a failure the scheduler reports) when the history is not
+// linearizable.
 void TwoWritersOneReader() {
   shardstore::MemDisk disk({8, 64 << 10});
   std::unique_ptr<KvLog> log = std::move(KvLog::Open(&disk)).value();
@@ -52,8 +53,9 @@ void TwoWritersOneReader() {
   const auto report = shardstore::checker::CheckLinearizability(
       history.history(), shardstore::checker::LinearizabilityModel::kKv);
   if (!report.linearizable) {
-    throw std::runtime_error("not linearizable on key " + report.key + ":\n" +
-                             shardstore::checker::FormatHistory(report.minimal));
+    throw shardstore::checker::Violation(shardstore::checker::FailureKind::kLinearizability,
+                                         "not linearizable on key " + report.key + ":\n" +
+                                             shardstore::checker::FormatHistory(report.minimal));
   }
 }
 

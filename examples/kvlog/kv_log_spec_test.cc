@@ -19,7 +19,7 @@ namespace {
 using shardstore::MemDisk;
 using shardstore::Status;
 using shardstore::checker::ComponentSpec;
-using shardstore::checker::Violation;
+using shardstore::checker::SpecViolation;
 
 constexpr shardstore::DiskGeometry kGeometry{8, 64 << 10};  // 128 records
 
@@ -109,14 +109,14 @@ ComponentSpec<KvLogModel, Fixture> MakeSpec(bool crashes) {
        .sut = [](Fixture& f, const SyncArgs&) { return Code(f.log->Sync()); },
        .show = [](const SyncArgs&) { return std::string("Sync()"); },
        .code = [](const SyncArgs&) { return std::string("kvlog::SyncArgs{}"); }});
-  spec.AddInvariant("contents", [](const KvLogModel& m, Fixture& f) -> Violation {
+  spec.AddInvariant("contents", [](const KvLogModel& m, Fixture& f) -> SpecViolation {
     if (f.log->Contents() == m.Current()) return std::nullopt;
     return "the log's map differs from the model's";
   });
   if (crashes) {
     spec.SetCrash({.disk = [](Fixture& f) -> MemDisk& { return f.disk; },
                    .reopen = [](Fixture& f) { f.log = f.Reopen(); },
-                   .recover = [](KvLogModel& m, Fixture& f) -> Violation {
+                   .recover = [](KvLogModel& m, Fixture& f) -> SpecViolation {
                      const std::optional<size_t> kept = m.RecoveredAs(f.log->Contents());
                      if (!kept) {
                        return "recovered a state no crash may leave: not the synced Puts plus a "

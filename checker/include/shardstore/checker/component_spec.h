@@ -63,7 +63,7 @@ std::string Show(const std::optional<T>& value) {
 }  // namespace spec_detail
 
 // A reason a step broke the spec, or nullopt.
-using Violation = std::optional<std::string>;
+using SpecViolation = std::optional<std::string>;
 
 // One step of a replayed case: an operation's name and its arguments (of the operation's Args
 // type; "crash" takes a MemDisk::CrashPlan).
@@ -90,7 +90,7 @@ class ComponentSpec {
     std::function<std::string(const Args&)> show;
     // Empty: the results must be equal (shown with RapidCheck's toString; optionals as "none"
     // or their value).
-    std::function<Violation(const Result& expected, const Result& actual)> compare = {};
+    std::function<SpecViolation(const Result& expected, const Result& actual)> compare = {};
     // Empty: always enabled; else drawn only in model states where it returns true.
     std::function<bool(const Model&)> enabled = {};
     // C++ that constructs `Args` ("PutArgs{\"a\", 3}"), for the pasted GoogleTest; empty: none.
@@ -103,7 +103,7 @@ class ComponentSpec {
     // After the power cut: drop the component's volatile state and recover it from the disk.
     std::function<void(Sut&)> reopen;
     // Is what the component recovered a state the crash may leave? Then make the model match it.
-    std::function<Violation(Model&, Sut&)> recover;
+    std::function<SpecViolation(Model&, Sut&)> recover;
   };
 
   ComponentSpec(std::string name, std::function<Model()> make_model,
@@ -119,7 +119,7 @@ class ComponentSpec {
   }
   // Checked after every step.
   ComponentSpec& AddInvariant(std::string name,
-                              std::function<Violation(const Model&, Sut&)> check) {
+                              std::function<SpecViolation(const Model&, Sut&)> check) {
     invariants_.push_back({std::move(name), std::move(check)});
     return *this;
   }
@@ -176,7 +176,7 @@ class ComponentSpec {
     std::function<rc::Gen<std::any>(const Model&)> generate;
     std::function<bool(const Model&)> enabled;
     // Applies to both; the violation, if any.
-    std::function<Violation(Model&, Sut&, const std::any&)> apply;
+    std::function<SpecViolation(Model&, Sut&, const std::any&)> apply;
     std::function<std::string(const std::any&)> show;
     std::function<std::string(const std::any&)> code;  // empty: none
   };
@@ -190,7 +190,7 @@ class ComponentSpec {
     erased.generate = [shared](const Model& model) {
       return rc::gen::map(shared->generate(model), [](Args args) { return std::any(args); });
     };
-    erased.apply = [shared](Model& model, Sut& sut, const std::any& any) -> Violation {
+    erased.apply = [shared](Model& model, Sut& sut, const std::any& any) -> SpecViolation {
       const Args& args = std::any_cast<const Args&>(any);
       const Result expected = shared->model(model, args);
       const Result actual = shared->sut(sut, args);
@@ -263,15 +263,16 @@ class ComponentSpec {
         if (!spec.crash_) return Fail("this spec has no crash hook");
         spec.crash_->disk(*sut).Crash(plan);
         spec.crash_->reopen(*sut);
-        if (Violation v = spec.crash_->recover(model, *sut)) return Fail("after the crash: " + *v);
+        if (SpecViolation v = spec.crash_->recover(model, *sut))
+          return Fail("after the crash: " + *v);
       } else {
         const ErasedOp* op = spec.Find(op_name);
         if (op == nullptr) return Fail("no operation named '" + op_name + "'");
         RecordStep(op->show(args), op->code ? op->code(args) : std::string(), op_name);
-        if (Violation v = op->apply(model, *sut, args)) return Fail(*v);
+        if (SpecViolation v = op->apply(model, *sut, args)) return Fail(*v);
       }
       for (const auto& [name, check] : spec.invariants_) {
-        if (Violation v = check(model, *sut)) return Fail("invariant " + name + ": " + *v);
+        if (SpecViolation v = check(model, *sut)) return Fail("invariant " + name + ": " + *v);
       }
       return false;
     }
@@ -304,7 +305,7 @@ class ComponentSpec {
     const ComponentSpec& spec;
     Model model;
     std::unique_ptr<Sut> sut;
-    Violation violation;
+    SpecViolation violation;
     std::vector<std::string> shown_;
     std::vector<std::string> codes_;
     bool all_coded_ = true;
@@ -321,7 +322,7 @@ class ComponentSpec {
   std::function<Model()> make_model_;
   std::function<std::unique_ptr<Sut>()> make_sut_;
   std::vector<ErasedOp> ops_;
-  std::vector<std::pair<std::string, std::function<Violation(const Model&, Sut&)>>> invariants_;
+  std::vector<std::pair<std::string, std::function<SpecViolation(const Model&, Sut&)>>> invariants_;
   std::optional<Crash> crash_;
   uint32_t max_steps_ = 40;
 };
