@@ -9,9 +9,10 @@
 // later overwrote the log up to it). A crash keeps every Synced Put and, of the others, a prefix
 // in log order.
 //
-// Seeded bug (to prove the checks): with the environment variable KVLOG_SEEDED_BUG set to
-// `overwrite_keeps_first` when a KvLog opens, a Put of a key that already has a value leaves
-// the old value in the map (an emplace where an assignment belongs).
+// Seeded bugs (to prove the checks), chosen by the environment variable KVLOG_SEEDED_BUG when a
+// KvLog opens: `overwrite_keeps_first` — a Put of a key that already has a value leaves the old
+// value in the map (an emplace where an assignment belongs), which every check sees;
+// `sync_skips_flush` — Sync returns without flushing the disk, which only a crash shows.
 //
 // Thread-safety: thread-safe: one shardstore::sync::Mutex, so the deterministic scheduler sees
 // every lock and the disk's IO as scheduling points.
@@ -52,9 +53,10 @@ class KvLog {
         std::map<std::string, std::string> map);
 
   shardstore::Disk* const disk_;
-  const uint64_t slots_;       // pages on the disk
-  const uint32_t generation_;  // newer than every record on the disk when it opened
-  const bool keep_first_;      // the seeded bug
+  const uint64_t slots_;         // pages on the disk
+  const uint32_t generation_;    // newer than every record on the disk when it opened
+  const bool keep_first_;        // seeded bug overwrite_keeps_first
+  const bool sync_skips_flush_;  // seeded bug sync_skips_flush
   shardstore::sync::Mutex mu_;
   uint64_t next_slot_;                      // guarded by mu_
   std::map<std::string, std::string> map_;  // guarded by mu_
