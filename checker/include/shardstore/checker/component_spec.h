@@ -141,8 +141,11 @@ class ComponentSpec {
   void RunCase(const std::string& factory) const {
     const size_t kinds = ops_.size() + (crash_ ? 1 : 0);
     RC_PRE(kinds > 0);
-    const auto choices = *rc::gen::resize(
-        max_steps_, rc::gen::container<std::vector<size_t>>(rc::gen::inRange<size_t>(0, kinds)));
+    // inRange scales with RapidCheck's size: pin it to full range, so every operation (the
+    // crash included) is drawn at every size; the size bounds only the sequence's length.
+    const auto choices =
+        *rc::gen::resize(max_steps_, rc::gen::container<std::vector<size_t>>(
+                                         rc::gen::resize(100, rc::gen::inRange<size_t>(0, kinds))));
     Run run(*this);
     for (size_t choice : choices) {
       if (choice == ops_.size()) {
@@ -212,16 +215,18 @@ class ComponentSpec {
   // Mostly power cuts that keep a few pages whole; sometimes one page torn at a sector, or
   // inside one.
   static rc::Gen<MemDisk::CrashPlan> GenCrashPlan() {
-    return rc::gen::apply(
-        [](uint64_t keep_mask, uint32_t torn_page, uint8_t torn_sectors, uint16_t torn_bytes) {
-          return MemDisk::CrashPlan{keep_mask, torn_page, torn_sectors, torn_bytes};
-        },
-        rc::gen::arbitrary<uint64_t>(),
-        rc::gen::weightedOneOf<uint32_t>(
-            {{3, rc::gen::just<uint32_t>(0)}, {1, rc::gen::inRange<uint32_t>(1, 9)}}),
-        rc::gen::inRange<uint8_t>(0, MemDisk::kPageWhole),
-        rc::gen::weightedOneOf<uint16_t>(
-            {{3, rc::gen::just<uint16_t>(0)}, {1, rc::gen::inRange<uint16_t>(1, kSectorBytes)}}));
+    return rc::gen::resize(
+        100,
+        rc::gen::apply(
+            [](uint64_t keep_mask, uint32_t torn_page, uint8_t torn_sectors, uint16_t torn_bytes) {
+              return MemDisk::CrashPlan{keep_mask, torn_page, torn_sectors, torn_bytes};
+            },
+            rc::gen::arbitrary<uint64_t>(),
+            rc::gen::weightedOneOf<uint32_t>(
+                {{3, rc::gen::just<uint32_t>(0)}, {1, rc::gen::inRange<uint32_t>(1, 9)}}),
+            rc::gen::inRange<uint8_t>(0, MemDisk::kPageWhole),
+            rc::gen::weightedOneOf<uint16_t>({{3, rc::gen::just<uint16_t>(0)},
+                                              {1, rc::gen::inRange<uint16_t>(1, kSectorBytes)}})));
   }
 
   static std::string ShowPlan(const MemDisk::CrashPlan& plan) {
