@@ -13,7 +13,7 @@
 
 #include "bench_util.h"
 #include "shardstore/checker/linearizability.h"
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore::bench {
 namespace {

@@ -19,9 +19,9 @@
 
 #include "checker/concurrency_programs.h"
 #include "shardstore/assert.h"
-#include "shardstore/checker/scheduler.h"
 #include "shardstore/checker/schedule_strategy.h"
-#include "util/random.h"
+#include "shardstore/checker/scheduler.h"
+#include "shardstore/random.h"
 
 namespace {
 

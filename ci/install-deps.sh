@@ -12,7 +12,6 @@ packages=(
   libxxhash-dev             # XXH3 checksums
   libgtest-dev libgmock-dev # unit tests
   libfmt-dev                # formatting
-  libbenchmark-dev          # bench/
   librocksdb-dev            # bench/: the peer of store_vs_rocksdb
   libcli11-dev              # shardcheck: subcommands, flags and usage errors
   nlohmann-json3-dev        # shardcheck: --json reports and recorded histories

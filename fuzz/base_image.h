@@ -9,7 +9,7 @@
 
 #include "shardstore/disk.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::fuzz {
 

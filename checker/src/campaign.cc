@@ -9,7 +9,7 @@
 #include "shardstore/checker/schedule_trace.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/checker/swarm.h"
-#include "shardstore/coverage.h"
+#include "shardstore/sim/coverage.h"
 
 namespace shardstore::checker {
 namespace {

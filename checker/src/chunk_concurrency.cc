@@ -9,9 +9,9 @@
 #include "chunkstore/chunk_store.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/sync.h"
-#include "util/random.h"
 
 namespace shardstore::checker {
 namespace {

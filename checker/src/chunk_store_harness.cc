@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "chunk/chunk_format.h"
-#include "shardstore/coverage.h"
+#include "shardstore/sim/coverage.h"
 
 namespace shardstore::checker {
 namespace {

@@ -11,7 +11,7 @@
 #include "shardstore/checker/generators.h"
 #include "shardstore/checker/minimize.h"
 #include "shardstore/checker/shard.h"
-#include "shardstore/coverage.h"
+#include "shardstore/sim/coverage.h"
 
 namespace shardstore::checker {
 namespace {

@@ -17,9 +17,9 @@
 #include "shardstore/checker/history.h"
 #include "shardstore/checker/linearizability.h"
 #include "shardstore/checker/op.h"
+#include "shardstore/random.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
-#include "util/random.h"
 
 namespace shardstore::checker {
 namespace {

@@ -4,7 +4,7 @@
 #include <bit>
 #include <vector>
 
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore::checker {
 namespace {

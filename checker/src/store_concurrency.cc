@@ -13,10 +13,10 @@
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/history.h"
 #include "shardstore/checker/linearizability.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
-#include "util/random.h"
 
 namespace shardstore::checker {
 namespace {

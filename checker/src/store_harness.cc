@@ -6,7 +6,7 @@
 #include <set>
 
 #include "chunk/chunk_format.h"
-#include "shardstore/coverage.h"
+#include "shardstore/sim/coverage.h"
 #include "superblock/superblock.h"
 
 namespace shardstore::checker {
@@ -425,8 +425,8 @@ std::optional<std::string> StoreHarness::CheckRecovered(Store* store, const MemD
       const Damage* d = DamagedLiveChunk(store, key);
       const bool held_before = d && slot_damaged_at_open_ && HeldBefore(key, d->value);
       if (!d || (!held_before && std::none_of(writes.begin(), writes.end(), [&](const auto& w) {
-                   return w.value == d->value;
-                 }))) {
+            return w.value == d->value;
+          }))) {
         hidden.insert(key);
         continue;
       }
@@ -559,8 +559,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       // A Put may open any extent but the reserve's: with more free, it had room.
       if (stat.free_extents > stat.put_reserve_extents && !SpaceKeptByDamage()) {
         return "Put returned NoSpace with " + std::to_string(stat.free_extents) +
-               " extents free; a Put may use all but " +
-               std::to_string(stat.put_reserve_extents);
+               " extents free; a Put may use all but " + std::to_string(stat.put_reserve_extents);
       }
       SS_COVER(kPutRefusedAtReserve);
       return std::nullopt;
@@ -623,13 +622,13 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     case OpKind::kDropCache: {
       // Every Get below must go to the disk: a store that serves a chunk it should have read
       // from the medium, or reads the medium wrong, shows here.
-      store_->DropReadCache();
+      StoreInternals(*store_).DropReadCache();
       SS_COVER(kCacheDropped);
       for (const std::string& k : ModelKeys()) {
         if (auto v = CheckGet(k, faults_before)) return v;
       }
       // A key whose live chunk holds a flip on the medium cannot read back now.
-      const std::vector<LiveChunk> live = store_->LiveChunks();
+      const std::vector<LiveChunk> live = StoreInternals(*store_).LiveChunks();
       for (const Damage& d : damage_) {
         if (d.slot || d.chunk.kind != LiveChunk::Kind::kData || !Damaged()) continue;
         const bool still_live = std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -692,7 +691,7 @@ bool StoreHarness::PagePresent(const Damage& d) const {
 }
 
 const StoreHarness::Damage* StoreHarness::DamagedLiveChunk(Store* store, const std::string& key) {
-  const std::vector<LiveChunk> live = store->LiveChunks();
+  const std::vector<LiveChunk> live = StoreInternals(*store).LiveChunks();
   for (const Damage& d : damage_) {
     if (d.slot || d.chunk.key != key || !PagePresent(d)) continue;
     if (std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -724,7 +723,7 @@ bool StoreHarness::Damaged() const {
 }
 
 bool StoreHarness::LiveChunkDamaged() {
-  const std::vector<LiveChunk> live = store_->LiveChunks();
+  const std::vector<LiveChunk> live = StoreInternals(*store_).LiveChunks();
   return std::any_of(damage_.begin(), damage_.end(), [&](const Damage& d) {
     if (d.slot || !PagePresent(d)) return false;
     return std::any_of(live.begin(), live.end(), [&](const LiveChunk& c) {
@@ -745,7 +744,7 @@ void StoreHarness::RepairDamage() {
 
 std::optional<std::string> StoreHarness::Corrupt(const Op& op) {
   std::erase_if(damage_, [&](const Damage& d) { return !PagePresent(d); });
-  const std::vector<LiveChunk> targets = store_->LiveChunks();
+  const std::vector<LiveChunk> targets = StoreInternals(*store_).LiveChunks();
   const uint32_t slots = 2;
   const uint32_t n = op.selector % static_cast<uint32_t>(targets.size() + slots);
   Damage d{};

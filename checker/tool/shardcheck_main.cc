@@ -50,7 +50,7 @@
 #include "shardstore/checker/merge.h"
 #include "shardstore/checker/report.h"
 #include "shardstore/checker/run_output.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 namespace {

@@ -18,11 +18,10 @@
 
 #include "shardstore/file_disk.h"
 #include "shardstore/image_disk.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
 #include "shardstore/salvage.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
-#include "superblock/superblock.h"
-#include "util/random.h"
 
 namespace shardstore::tool {
 namespace {
@@ -61,8 +60,8 @@ Status ErrnoError(const std::string& what, int error) {
 StatusOr<size_t> ReadAt(int fd, const std::string& path, uint64_t offset, MutableByteView out) {
   size_t done = 0;
   while (done < out.size()) {
-    const ssize_t n = ::pread(fd, out.data() + done, out.size() - done,
-                              static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoError("cannot read " + path, errno);
     if (n == 0) break;
@@ -95,8 +94,7 @@ StatusOr<DiskGeometry> ImageGeometry(const std::string& path) {
   if (got != page.size()) {
     return Status::InvalidArgument(path + " is too short to be a shardstore image");
   }
-  SS_ASSIGN_OR_RETURN(Label label, DecodeLabel(page));
-  return label.geometry;
+  return Store::ImageGeometry(page);
 }
 
 struct OpenImage {
@@ -216,9 +214,10 @@ StatusOr<Probe> ProbeImage(const std::string& path) {
   Bytes page(kPageBytes);
   SS_ASSIGN_OR_RETURN(size_t got, ReadAt(fd.get(), path, 0, page));
   page.resize(got);
-  StatusOr<Label> label = got == kPageBytes ? DecodeLabel(page) : Status::NotFound("short");
+  StatusOr<DiskGeometry> label =
+      got == kPageBytes ? Store::ImageGeometry(page) : Status::NotFound("short");
   if (label.ok()) {
-    probe.image = label->geometry;
+    probe.image = *label;
     return probe;
   }
   if (S_ISBLK(st.st_mode)) {
@@ -238,10 +237,10 @@ StatusOr<Probe> ProbeImage(const std::string& path) {
     }
   }
   if (!probe.blank) {
-    probe.what = got == kPageBytes && !label.status().IsNotFound()
-                     ? "data that is not a readable shardstore image (" +
-                           label.status().ToString() + ")"
-                     : "data that is not a shardstore image";
+    probe.what =
+        got == kPageBytes && !label.status().IsNotFound()
+            ? "data that is not a readable shardstore image (" + label.status().ToString() + ")"
+            : "data that is not a shardstore image";
   }
   return probe;
 }

@@ -11,8 +11,8 @@
 #include "shardstore/checker/conformance.h"
 #include "shardstore/checker/replay.h"
 #include "shardstore/checker/store_concurrency.h"
-#include "shardstore/coverage.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/coverage.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 namespace {

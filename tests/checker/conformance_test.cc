@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "shardstore/checker/conformance.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "shardstore/checker/concurrency_check.h"
 #include "shardstore/checker/store_concurrency.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 #include "shardstore/sync.h"
 
 namespace shardstore::checker {

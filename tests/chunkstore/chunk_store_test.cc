@@ -5,11 +5,11 @@
 #include <memory>
 
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "support/test_disks.h"
 #include "util/checksum.h"
 #include "util/coding.h"
-#include "util/random.h"
 
 namespace shardstore {
 namespace {

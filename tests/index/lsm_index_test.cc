@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore {
 namespace {

@@ -6,9 +6,10 @@
 #include <map>
 #include <set>
 
+#include "io/dependency_access.h"
 #include "io/io_scheduler.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore {
 namespace {
@@ -150,10 +151,12 @@ RC_GTEST_PROP(IoSchedulerProperty, NeverIssuesBeforeInputsAreDurable, ()) {
     RC_ASSERT(flush_between(commit_events[k - 1], commit_events[k]));
   }
   std::set<uint64_t> commit_ids;
-  for (const CommitRecord& c : commit_requests) commit_ids.insert(c.dependency.nodes()[0]->id);
+  for (const CommitRecord& c : commit_requests)
+    commit_ids.insert(internal::DependencyAccess::Nodes(c.dependency)[0]->id);
   RC_ASSERT(commit_ids.size() == commit_events.size());
   auto commit_at = [&](int request) {
-    const uint64_t id = commit_requests[request].dependency.nodes()[0]->id;
+    const uint64_t id =
+        internal::DependencyAccess::Nodes(commit_requests[request].dependency)[0]->id;
     return commit_events[static_cast<size_t>(
         std::distance(commit_ids.begin(), commit_ids.find(id)))];
   };

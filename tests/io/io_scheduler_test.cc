@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore {
 namespace {

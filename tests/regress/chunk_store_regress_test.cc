@@ -4,7 +4,7 @@
 
 #include "chunkstore/chunk_store.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore {
 namespace {

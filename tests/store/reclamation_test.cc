@@ -7,10 +7,10 @@
 #include <map>
 #include <thread>
 
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
 #include "support/test_disks.h"
-#include "util/random.h"
 
 namespace shardstore {
 namespace {

@@ -10,10 +10,11 @@
 #include <vector>
 
 #include "chunkstore/chunk_store.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
+#include "store/store_impl.h"
 #include "superblock/superblock.h"
-#include "util/random.h"
 
 namespace shardstore {
 namespace {
@@ -131,7 +132,7 @@ std::vector<Locator> IndexPages(MemDisk* disk) {
   auto store = Store::Open(Options(disk, /*read_only=*/true));
   EXPECT_TRUE(store.ok());
   std::vector<Locator> pages;
-  for (const LiveChunk& chunk : (*store)->LiveChunks()) {
+  for (const LiveChunk& chunk : StoreInternals(**store).LiveChunks()) {
     if (chunk.kind == LiveChunk::Kind::kData) continue;
     for (uint32_t at = 0; at < chunk.locator.length; at += kPageBytes) {
       pages.push_back({chunk.locator.extent, chunk.locator.offset + at, kPageBytes});
@@ -280,7 +281,7 @@ TEST(SalvageTest, CheckSaysWhetherTheStoreNeedsADamagedChunk) {
     ASSERT_TRUE(store.ok());
     ASSERT_TRUE((*store)->Put("old", AsBytes("first")).ok());
     ASSERT_TRUE((*store)->Flush().ok());
-    live = (*store)->LiveChunks();
+    live = StoreInternals(**store).LiveChunks();
     ASSERT_TRUE((*store)->Put("old", AsBytes("second")).ok());
     ASSERT_TRUE((*store)->Put("kept", AsBytes("value")).ok());
     ASSERT_TRUE((*store)->Shutdown().ok());
@@ -290,7 +291,7 @@ TEST(SalvageTest, CheckSaysWhetherTheStoreNeedsADamagedChunk) {
   Locator needed;
   {
     auto store = Store::Open(Options(&disk, /*read_only=*/true));
-    for (const LiveChunk& chunk : (*store)->LiveChunks()) {
+    for (const LiveChunk& chunk : StoreInternals(**store).LiveChunks()) {
       if (chunk.key == "kept") needed = chunk.locator;
     }
   }
@@ -319,7 +320,7 @@ std::vector<Locator> TwoVersionsThenLoseTheIndex(MemDisk* disk, const Bytes& fir
   EXPECT_TRUE((*store)->Put("k", second).ok());
   EXPECT_TRUE((*store)->Flush().ok());
   std::optional<Locator> root;
-  for (const LiveChunk& chunk : (*store)->LiveChunks()) {
+  for (const LiveChunk& chunk : StoreInternals(**store).LiveChunks()) {
     if (chunk.kind == LiveChunk::Kind::kData) parts.push_back(chunk.locator);
     if (chunk.kind == LiveChunk::Kind::kIndexMetadata) root = chunk.locator;
   }

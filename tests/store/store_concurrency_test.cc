@@ -10,8 +10,8 @@
 #include <string>
 
 #include "shardstore/checker/concurrency_check.h"
-#include "shardstore/mem_disk.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/mem_disk.h"
+#include "shardstore/sim/seeded_bug.h"
 #include "shardstore/store.h"
 #include "shardstore/sync.h"
 #include "store/read_budget.h"

@@ -5,9 +5,9 @@
 #include <map>
 #include <thread>
 
-#include "shardstore/mem_disk.h"
+#include "shardstore/random.h"
+#include "shardstore/sim/mem_disk.h"
 #include "support/test_disks.h"
-#include "util/random.h"
 
 namespace shardstore {
 namespace {

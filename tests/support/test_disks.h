@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "shardstore/disk.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::testing {
 

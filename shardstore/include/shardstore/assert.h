@@ -3,7 +3,9 @@
 // An assertion failure means the engine's own invariants are broken; it is never used for bad
 // input, bad disk bytes or IO errors (those are Statuses). By default a failure prints the
 // condition and aborts. Test binaries call SetAssertMode(AssertMode::kThrow) so a failure becomes
-// an AssertionFailure exception that a property-based test can catch, report and shrink.
+// an AssertionFailure exception that a property-based test can catch, report and shrink. A
+// production build compiles the throw mode out: there SetAssertMode does nothing and a failure
+// always aborts.
 //
 // Thread-safety: the mode is a process-wide atomic; set it once at start-up.
 #pragma once

@@ -23,8 +23,9 @@
 namespace shardstore {
 
 namespace internal {
-struct WriteNode;
-}
+struct WriteNode;  // one write, inside the engine
+struct DependencyAccess;
+}  // namespace internal
 
 class Dependency {
  public:
@@ -48,11 +49,11 @@ class Dependency {
   // The number of writes named that are not yet persistent.
   size_t PendingCount() const;
 
-  // For the IO scheduler: a Dependency on one write.
-  explicit Dependency(std::shared_ptr<internal::WriteNode> node);
-  const std::vector<std::shared_ptr<internal::WriteNode>>& nodes() const { return nodes_; }
-
  private:
+  // The engine makes Dependencies on its writes and reads them (src/io/dependency_access.h).
+  friend struct internal::DependencyAccess;
+  explicit Dependency(std::shared_ptr<internal::WriteNode> node);
+
   std::vector<std::shared_ptr<internal::WriteNode>> nodes_;
 };
 

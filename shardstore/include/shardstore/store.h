@@ -23,13 +23,15 @@
 // List, Stat and Verify work. Another process must not write the disk meanwhile (FileDisk's
 // shared lock sees to that).
 //
+// Store is an interface: Open returns the engine's implementation, whose internals (and the
+// calls tools and checkers use to look at the medium) are private to the engine.
+//
 // Thread-safety: thread-safe. Readers (Get, List, Stat) share a lock; writers take it alone.
 // Compact merges runs without the lock, so Puts and Gets go on meanwhile. Dependency::Wait()
 // must not be called from inside a Store method.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,19 +42,9 @@
 #include "shardstore/limits.h"
 #include "shardstore/locator.h"
 #include "shardstore/status.h"
-#include "shardstore/sync.h"
 #include "shardstore/types.h"
 
 namespace shardstore {
-
-class ChunkStore;
-struct ExtentView;
-class LsmIndex;
-class ReadBudget;
-namespace internal {
-struct DriverLink;
-struct WriteNode;
-}  // namespace internal
 
 struct StoreOptions {
   Disk* disk = nullptr;          // REQUIRED; not owned; must outlive the Store
@@ -87,14 +79,6 @@ struct LevelStat {
   uint64_t entries = 0;
 };
 
-// Where one chunk the store still needs lies: for tools and checkers that look at the medium.
-struct LiveChunk {
-  enum class Kind : uint8_t { kData, kIndexRun, kIndexMetadata };
-  Kind kind = Kind::kData;
-  Locator locator;
-  std::string key;  // kData: the shard's key
-};
-
 struct StoreStat {
   DiskGeometry geometry;
   uint64_t superblock_sequence = 0;
@@ -119,6 +103,10 @@ class Store {
   // in extent 0 for the superblock, and enough extents that a Put fits beside the free-extent
   // reserves (kFormatExtentCountMin). Checks nothing on any disk.
   static Status CheckGeometry(const DiskGeometry& geometry);
+  // The geometry an image records in its label — its first kPageBytes — read before the
+  // geometry is known (to open a FileDisk of the right shape). An error when `first_page` is
+  // not a shardstore label (another format, a damaged label, a short read). Reads nothing else.
+  static StatusOr<DiskGeometry> ImageGeometry(ByteView first_page);
   // Opens (recovers) the store on options.disk. InvalidArgument for a blank disk (unless
   // format_if_blank, which a read_only open refuses), a disk of another format or version, or a
   // geometry mismatch; Corruption when no valid superblock survives or the index does not
@@ -127,93 +115,43 @@ class Store {
 
   // Abandons changes that are not yet persistent, as a crash would: their Dependencies fail.
   // Use Shutdown() to close cleanly.
-  ~Store();
+  virtual ~Store();
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  StatusOr<Dependency> Put(std::string_view key, ByteView value);
+  virtual StatusOr<Dependency> Put(std::string_view key, ByteView value) = 0;
   // NotFound when the key has no value.
-  StatusOr<Bytes> Get(std::string_view key);
+  virtual StatusOr<Bytes> Get(std::string_view key) = 0;
   // Deleting a key whose absence is already durable succeeds with a persistent Dependency;
   // otherwise (a value, or a delete not yet durable) it writes a tombstone.
-  StatusOr<Dependency> Delete(std::string_view key);
+  virtual StatusOr<Dependency> Delete(std::string_view key) = 0;
   // Every key with a value, in ascending byte order.
-  StatusOr<std::vector<std::string>> List();
+  virtual StatusOr<std::vector<std::string>> List() = 0;
 
   // Makes every change so far persistent. IOError when some write failed since the last Flush
   // (its Dependency says which); the store keeps serving.
-  Status Flush();
+  virtual Status Flush() = 0;
   // Merges the index's runs into one, dropping overwritten entries and tombstones. The merge
   // runs without the store lock; runs flushed meanwhile stay above the result. If the runs it
   // merged were rewritten meanwhile (reclamation moved them), it gives up: OK, nothing changed.
-  Status Compact();
+  virtual Status Compact() = 0;
   // Copies the live chunks of `extent` elsewhere, makes the index update durable, and resets
   // the extent. InvalidArgument for extent 0 or a free extent; Corruption (extent untouched)
   // when a chunk that is still needed cannot be read.
-  Status Reclaim(uint32_t extent);
+  virtual Status Reclaim(uint32_t extent) = 0;
   // Checks what the store holds against what the disk holds: reads every chunk the index names,
   // and the index's own runs and metadata, from the disk (bypassing the read cache). OK, or the
   // first Corruption or IOError found. Costs a read of every live byte.
-  Status Verify();
+  virtual Status Verify() = 0;
   // Refuses further calls, then flushes. After a successful Shutdown every Dependency this store
   // returned is persistent. A read-only store only refuses further calls.
-  Status Shutdown();
+  virtual Status Shutdown() = 0;
 
-  StoreStat Stat();
-  // Forgets every chunk in the read cache, so the next Get of each goes to the disk: after a
-  // suspected media error, or to measure cold reads. Never changes what a Get returns, unless
-  // the medium no longer holds the cached bytes (then Get returns Corruption).
-  void DropReadCache();
-  // Every chunk the store needs: each part of each live value, in key order, then each chunk of
-  // each live index run, then the index metadata chunk.
-  std::vector<LiveChunk> LiveChunks();
+  virtual StoreStat Stat() = 0;
 
- private:
-  class PromiseDriver;
-
-  Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);
-  Status CheckOpen() const;
-  // CheckOpen, and InvalidArgument for a read-only store.
-  Status CheckWritable() const;
-  Status CheckKey(std::string_view key) const;
-  // REQUIRES: mu_ held exclusively.
-  Status FlushLocked();
-  Status ReclaimLocked(uint32_t extent);
-  // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
-  // The first reclamation failure, if any (each failed extent is skipped and the next tried).
-  Status ReclaimIfLow(bool force = false);
-  // After an index flush, with few extents free: resets the extents nothing live is left in.
-  void ReclaimDeadExtents();
-  // Flushes and compacts the index when it has grown enough.
-  void MaintainIndex();
-  // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
-  // *written: the chunks' bytes alone.
-  StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
-                                             ByteView value, uint32_t keep_free_extents,
-                                             Dependency* persistent, Dependency* written);
-  // The free extents a Put must leave: kPutKeepFreeExtents, plus room to write the whole
-  // index again (a compaction rewrites every live run before the old ones can be reclaimed).
-  uint32_t PutKeepFreeExtents() const;
-  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
-  Status WriteIndex(const std::function<Status()>& write);
-  std::vector<uint64_t> LiveBytesByExtent() const;
-  // Each extent as the reclamation policy sees it.
-  std::vector<ExtentView> ExtentViews() const;
-  // The promise driver: flushes the memtable holding `node` and waits for that flush.
-  Status DriveUntilSettled(const internal::WriteNode& node);
-
-  const StoreOptions options_;  // chunk_payload_bytes_max resolved
-  std::unique_ptr<ChunkStore> chunks_;
-  const std::shared_ptr<internal::DriverLink> promise_link_;
-  std::unique_ptr<PromiseDriver> promise_driver_;
-  const std::unique_ptr<ReadBudget> read_budget_;
-  mutable sync::SharedMutex mu_;
-  std::unique_ptr<LsmIndex> index_;  // guarded by mu_
-  bool shut_down_ = false;           // guarded by mu_
-  uint64_t extents_reclaimed_ = 0;   // guarded by mu_
-  // No extent was worth reclaiming at the last look, and nothing has died since.
-  bool reclaim_hopeless_ = false;  // guarded by mu_
+ protected:
+  Store() = default;
 };
 
 }  // namespace shardstore

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <string>
 
+#include "hooks/seeded_bug_site.h"
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
 #include "util/checksum.h"
 #include "util/coding.h"
 

@@ -5,9 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "shardstore/coverage.h"
+#include "hooks/coverage_site.h"
+#include "hooks/seeded_bug_site.h"
+#include "io/dependency_access.h"
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
 #include "util/coding.h"
 
 namespace shardstore {
@@ -117,7 +118,9 @@ Status ChunkStore::BootCommit() {
   SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   if (!boot.IsPersistent()) {
     return Status::IOError("cannot write the superblock at open: " +
-                           (boot.Failed() ? boot.nodes()[0]->error.ToString() : "no progress"));
+                           (boot.Failed()
+                                ? internal::DependencyAccess::Nodes(boot)[0]->error.ToString()
+                                : "no progress"));
   }
   // This boot's sequence number is durable and unique, so UUIDs drawn from here on never repeat
   // those of an earlier boot from the same seed.

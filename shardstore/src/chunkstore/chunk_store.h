@@ -35,9 +35,9 @@
 #include "shardstore/dependency.h"
 #include "shardstore/disk.h"
 #include "shardstore/locator.h"
+#include "shardstore/random.h"
 #include "shardstore/sync.h"
 #include "superblock/superblock.h"
-#include "util/random.h"
 
 namespace shardstore {
 

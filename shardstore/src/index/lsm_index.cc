@@ -4,10 +4,11 @@
 #include <string>
 #include <utility>
 
+#include "hooks/coverage_site.h"
+#include "hooks/seeded_bug_site.h"
 #include "index/run_format.h"
-#include "shardstore/coverage.h"
+#include "io/dependency_access.h"
 #include "shardstore/limits.h"
-#include "shardstore/seeded_bug.h"
 
 namespace shardstore {
 namespace {
@@ -144,7 +145,7 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
       break;
     }
   }
-  return Dependency(memtable_promise_);
+  return internal::DependencyAccess::Of(memtable_promise_);
 }
 
 bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,

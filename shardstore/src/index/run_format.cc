@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "hooks/coverage_site.h"
 #include "index/locator_coding.h"
-#include "shardstore/coverage.h"
 #include "shardstore/limits.h"
 #include "util/coding.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "io/write_node.h"
-#include "shardstore/coverage.h"
+#include "hooks/coverage_site.h"
 
 namespace shardstore {
 

@@ -8,6 +8,7 @@
 #include "shardstore/salvage.h"
 #include "shardstore/store.h"
 #include "store/image_census.h"
+#include "store/store_impl.h"
 
 namespace shardstore {
 namespace {
@@ -110,7 +111,7 @@ void ReportCensus(const ImageCensus& census, Disk* disk, CheckReport* report) {
 // With the index loaded: marks each damaged place needed or dead, and reports every chunk the
 // index needs that is neither intact nor already reported.
 void ReportLiveChunks(const ImageCensus& census, Store* store, CheckReport* report) {
-  const std::vector<LiveChunk> live = store->LiveChunks();
+  const std::vector<LiveChunk> live = StoreInternals(*store).LiveChunks();
   std::map<std::pair<uint32_t, uint32_t>, const LiveChunk*> by_place;
   for (const LiveChunk& chunk : live) {
     by_place.emplace(std::pair(chunk.locator.extent, chunk.locator.offset), &chunk);

@@ -1,18 +1,17 @@
-#include "shardstore/store.h"
-
 #include <algorithm>
 #include <functional>
 #include <string>
 
 #include "chunkstore/chunk_store.h"
+#include "hooks/coverage_site.h"
+#include "hooks/seeded_bug_site.h"
 #include "index/lsm_index.h"
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "io/write_node.h"
-#include "shardstore/coverage.h"
-#include "shardstore/seeded_bug.h"
 #include "store/read_budget.h"
 #include "store/reclaim_policy.h"
+#include "store/store_impl.h"
 
 namespace shardstore {
 namespace {
@@ -47,15 +46,15 @@ std::string ShownKey(std::string_view key) {
 }  // namespace
 
 // Lets Dependency::Wait() on a Put's promise reach the Store that can flush its memtable.
-class Store::PromiseDriver final : public internal::IoDriver {
+class StoreImpl::PromiseDriver final : public internal::IoDriver {
  public:
-  explicit PromiseDriver(Store* store) : store_(store) {}
+  explicit PromiseDriver(StoreImpl* store) : store_(store) {}
   Status DriveUntilSettled(const internal::WriteNode& node) override {
     return store_->DriveUntilSettled(node);
   }
 
  private:
-  Store* const store_;
+  StoreImpl* const store_;
 };
 
 Status Store::Format(Disk* disk, uint64_t seed) { return ChunkStore::Format(disk, seed); }
@@ -111,12 +110,14 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   chunk_options.read_cache_bytes = options.read_cache_bytes;
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
   const std::optional<Locator> root = chunks->index_root();
-  std::unique_ptr<Store> store(new Store(options, std::move(chunks)));
+  auto store = std::make_unique<StoreImpl>(options, std::move(chunks));
   SS_RETURN_IF_ERROR(store->index_->Recover(root).WithContext("loading the index"));
-  return store;
+  return std::unique_ptr<Store>(std::move(store));
 }
 
-Store::Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks)
+Store::~Store() = default;
+
+StoreImpl::StoreImpl(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks)
     : options_(options),
       chunks_(std::move(chunks)),
       promise_link_(std::make_shared<internal::DriverLink>()),
@@ -131,7 +132,7 @@ Store::Store(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks)
   promise_link_->driver = promise_driver_.get();
 }
 
-Store::~Store() {
+StoreImpl::~StoreImpl() {
   {
     sync::LockGuard lock(promise_link_->mu);
     promise_link_->driver = nullptr;
@@ -142,24 +143,24 @@ Store::~Store() {
   chunks_.reset();  // fails writes not yet durable
 }
 
-Status Store::DriveUntilSettled(const internal::WriteNode& node) {
+Status StoreImpl::DriveUntilSettled(const internal::WriteNode& node) {
   sync::WriterLock lock(mu_);
   reclaim_hopeless_ = false;  // a flush leaves the previous metadata chunk dead
   return index_->SettlePromise(node);
 }
 
-Status Store::CheckOpen() const {
+Status StoreImpl::CheckOpen() const {
   if (shut_down_) return Status::InvalidArgument("the store is shut down");
   return Status::Ok();
 }
 
-Status Store::CheckWritable() const {
+Status StoreImpl::CheckWritable() const {
   SS_RETURN_IF_ERROR(CheckOpen());
   if (options_.read_only) return Status::InvalidArgument("the store is open read-only");
   return Status::Ok();
 }
 
-Status Store::CheckKey(std::string_view key) const {
+Status StoreImpl::CheckKey(std::string_view key) const {
   if (key.empty() || key.size() > kKeyBytesMax) {
     if (!key.empty()) SS_COVER(kKeyPastLimitRefused);
     return Status::InvalidArgument("a key must have 1 to " + std::to_string(kKeyBytesMax) +
@@ -168,9 +169,9 @@ Status Store::CheckKey(std::string_view key) const {
   return Status::Ok();
 }
 
-StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t sequence,
-                                                  ByteView value, uint32_t keep_free_extents,
-                                                  Dependency* persistent, Dependency* written) {
+StatusOr<std::vector<Locator>> StoreImpl::AppendValue(std::string_view key, uint64_t sequence,
+                                                      ByteView value, uint32_t keep_free_extents,
+                                                      Dependency* persistent, Dependency* written) {
   const uint64_t part_bytes = options_.chunk_payload_bytes_max;
   const auto part_count = static_cast<uint32_t>(
       value.empty()
@@ -198,7 +199,7 @@ StatusOr<std::vector<Locator>> Store::AppendValue(std::string_view key, uint64_t
   return parts;
 }
 
-StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
+StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   if (value.size() > kValueBytesMax) {
     return Status::InvalidArgument("value larger than " + std::to_string(kValueBytesMax) +
@@ -265,7 +266,7 @@ StatusOr<Dependency> Store::Put(std::string_view key, ByteView value) {
                                                     : written.And(promise).And(persistent);
 }
 
-StatusOr<Bytes> Store::Get(std::string_view key) {
+StatusOr<Bytes> StoreImpl::Get(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
@@ -299,7 +300,7 @@ StatusOr<Bytes> Store::Get(std::string_view key) {
   return value;
 }
 
-StatusOr<Dependency> Store::Delete(std::string_view key) {
+StatusOr<Dependency> StoreImpl::Delete(std::string_view key) {
   SS_RETURN_IF_ERROR(CheckKey(key));
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
@@ -320,7 +321,7 @@ StatusOr<Dependency> Store::Delete(std::string_view key) {
   return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : promise;
 }
 
-StatusOr<std::vector<std::string>> Store::List() {
+StatusOr<std::vector<std::string>> StoreImpl::List() {
   sync::ReaderLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   // Both parts of the index under one hold of the lock: a flush moves entries from the
@@ -349,7 +350,7 @@ StatusOr<std::vector<std::string>> Store::List() {
   return keys;
 }
 
-Status Store::WriteIndex(const std::function<Status()>& write) {
+Status StoreImpl::WriteIndex(const std::function<Status()>& write) {
   Status status = write();
   if (!status.IsNoSpace() || options_.reclaim_free_extents_min == 0) return status;
   reclaim_hopeless_ = false;
@@ -362,7 +363,7 @@ Status Store::WriteIndex(const std::function<Status()>& write) {
       "; delete shards, or Reclaim() extents that Stat() shows holding reclaimable bytes");
 }
 
-void Store::MaintainIndex() {
+void StoreImpl::MaintainIndex() {
   // A failed flush keeps the memtable; the promises report it when waited on.
   if (index_->ShouldFlush()) {
     if (WriteIndex([&] { return index_->Flush(); }).ok()) ReclaimDeadExtents();
@@ -374,7 +375,7 @@ void Store::MaintainIndex() {
   }
 }
 
-Status Store::FlushLocked() {
+Status StoreImpl::FlushLocked() {
   reclaim_hopeless_ = false;
   const Status index = WriteIndex([&] { return index_->Flush(); });
   if (index.ok()) ReclaimDeadExtents();
@@ -383,13 +384,13 @@ Status Store::FlushLocked() {
   return chunks;
 }
 
-Status Store::Flush() {
+Status StoreImpl::Flush() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
   return FlushLocked();
 }
 
-Status Store::Compact() {
+Status StoreImpl::Compact() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
   reclaim_hopeless_ = false;  // the merged runs are dead now
@@ -411,7 +412,7 @@ Status Store::Compact() {
   return WriteIndex([&] { return index_->Compact(); });
 }
 
-Status Store::Shutdown() {
+Status StoreImpl::Shutdown() {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckOpen());
   shut_down_ = true;
@@ -419,7 +420,7 @@ Status Store::Shutdown() {
   return FlushLocked();
 }
 
-Status Store::Verify() {
+Status StoreImpl::Verify() {
   sync::WriterLock lock(mu_);  // reads run through the chunk store's single lock anyway
   SS_RETURN_IF_ERROR(CheckOpen());
   Status first;
@@ -442,13 +443,13 @@ Status Store::Verify() {
   return index_->VerifyStored().WithContext("verifying the index");
 }
 
-Status Store::Reclaim(uint32_t extent) {
+Status StoreImpl::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
   return ReclaimLocked(extent);
 }
 
-Status Store::ReclaimLocked(uint32_t extent) {
+Status StoreImpl::ReclaimLocked(uint32_t extent) {
   const DiskGeometry geometry = chunks_->geometry();
   if (extent == 0 || extent >= geometry.extent_count) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " cannot be reclaimed");
@@ -543,12 +544,12 @@ Status Store::ReclaimLocked(uint32_t extent) {
   return Status::Ok();
 }
 
-uint32_t Store::PutKeepFreeExtents() const {
+uint32_t StoreImpl::PutKeepFreeExtents() const {
   return shardstore::PutKeepFreeExtents(index_->memtable_run_bytes() + index_->index_live_bytes(),
                                         chunks_->geometry());
 }
 
-std::vector<ExtentView> Store::ExtentViews() const {
+std::vector<ExtentView> StoreImpl::ExtentViews() const {
   const std::vector<uint64_t> live = LiveBytesByExtent();
   const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
   std::vector<ExtentView> views(extents.size());
@@ -558,7 +559,7 @@ std::vector<ExtentView> Store::ExtentViews() const {
   return views;
 }
 
-std::vector<uint64_t> Store::LiveBytesByExtent() const {
+std::vector<uint64_t> StoreImpl::LiveBytesByExtent() const {
   std::vector<uint64_t> live(chunks_->geometry().extent_count, 0);
   index_->ForEachLive([&](const std::string&, const IndexEntry& entry) {
     for (const Locator& l : entry.parts) live[l.extent] += l.length;
@@ -567,7 +568,7 @@ std::vector<uint64_t> Store::LiveBytesByExtent() const {
   return live;
 }
 
-void Store::ReclaimDeadExtents() {
+void StoreImpl::ReclaimDeadExtents() {
   // Index runs and metadata open new extents (after a reboot, or past a failed write) and leave
   // old ones dead; data overwritten leaves dead extents too. Only Puts reclaim in the background,
   // so a store that mostly flushes could spend its reserve on them. Right after an index flush
@@ -582,7 +583,7 @@ void Store::ReclaimDeadExtents() {
   }
 }
 
-Status Store::ReclaimIfLow(bool force) {
+Status StoreImpl::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
@@ -614,9 +615,9 @@ Status Store::ReclaimIfLow(bool force) {
   return first_failure;
 }
 
-void Store::DropReadCache() { chunks_->DropReadCache(); }
+void StoreImpl::DropReadCache() { chunks_->DropReadCache(); }
 
-std::vector<LiveChunk> Store::LiveChunks() {
+std::vector<LiveChunk> StoreImpl::LiveChunks() {
   sync::ReaderLock lock(mu_);
   std::vector<LiveChunk> chunks;
   index_->ForEachLive([&](const std::string& key, const IndexEntry& entry) {
@@ -631,7 +632,7 @@ std::vector<LiveChunk> Store::LiveChunks() {
   return chunks;
 }
 
-StoreStat Store::Stat() {
+StoreStat StoreImpl::Stat() {
   sync::ReaderLock lock(mu_);
   StoreStat stat;
   stat.geometry = chunks_->geometry();

@@ -22,7 +22,7 @@
 
 #include "shardstore/checker/results.h"
 #include "shardstore/checker/shard.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 

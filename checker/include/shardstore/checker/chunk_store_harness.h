@@ -34,8 +34,8 @@
 #include "chunkstore/chunk_store.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
 #include "shardstore/models/chunk_store_model.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::checker {
 

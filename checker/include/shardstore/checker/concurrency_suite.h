@@ -19,7 +19,7 @@
 #include <string>
 
 #include "shardstore/checker/suite_output.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 

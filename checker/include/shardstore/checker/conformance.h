@@ -33,7 +33,7 @@
 #include "shardstore/checker/replay.h"
 #include "shardstore/checker/store_harness.h"
 #include "shardstore/checker/swarm.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 

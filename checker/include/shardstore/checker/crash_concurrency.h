@@ -58,8 +58,8 @@
 
 #include "shardstore/checker/concurrency_check.h"
 #include "shardstore/checker/history.h"
-#include "shardstore/mem_disk.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/mem_disk.h"
+#include "shardstore/sim/seeded_bug.h"
 #include "shardstore/status.h"
 
 namespace shardstore::checker {

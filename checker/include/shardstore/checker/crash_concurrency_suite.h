@@ -21,7 +21,7 @@
 
 #include "shardstore/checker/crash_concurrency.h"
 #include "shardstore/checker/suite_output.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 namespace shardstore::checker {
 

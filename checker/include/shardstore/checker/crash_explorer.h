@@ -20,7 +20,7 @@
 #include <string>
 
 #include "shardstore/checker/op.h"
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::checker {
 

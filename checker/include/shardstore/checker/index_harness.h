@@ -18,8 +18,8 @@
 #include "index/lsm_index.h"
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
 #include "shardstore/models/index_model.h"
+#include "shardstore/sim/mem_disk.h"
 
 namespace shardstore::checker {
 

@@ -17,7 +17,7 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/op.h"
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 #include "shardstore/status.h"
 
 namespace shardstore::checker {

@@ -38,7 +38,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/random.h"
+#include "shardstore/random.h"
 
 namespace shardstore::checker {
 

@@ -52,9 +52,10 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/limits.h"
-#include "shardstore/mem_disk.h"
 #include "shardstore/models/kv_model.h"
+#include "shardstore/sim/mem_disk.h"
 #include "shardstore/store.h"
+#include "store/store_impl.h"
 
 namespace shardstore::checker {
 

@@ -1,4 +1,4 @@
-#include "shardstore/seeded_bug.h"
+#include "shardstore/sim/seeded_bug.h"
 
 #include <array>
 #include <atomic>
@@ -105,8 +105,6 @@ constexpr std::array kBugs = {
             "before the reset (a reset racing a flush)"},
 };
 
-std::atomic<Bug> g_active{Bug::kNone};
-
 }  // namespace
 
 std::span<const BugInfo> AllBugs() { return kBugs; }
@@ -150,9 +148,7 @@ bool CompiledIn() {
 void SetActive(Bug bug) {
   SS_ASSERT_MSG(bug == Bug::kNone || CompiledIn(),
                 "this build has no seeded bugs (configure with -DSHARDSTORE_SEEDED_BUGS=ON)");
-  g_active.store(bug, std::memory_order_relaxed);
+  detail::active.store(bug, std::memory_order_relaxed);
 }
-
-Bug Active() { return g_active.load(std::memory_order_relaxed); }
 
 }  // namespace shardstore::seeded

@@ -1,4 +1,4 @@
-#include "shardstore/mem_disk.h"
+#include "shardstore/sim/mem_disk.h"
 
 #include <gtest/gtest.h>
 

@@ -1,19 +1,21 @@
-// Seeded bugs: named faults compiled into the engine only when the build option
-// SHARDSTORE_SEEDED_BUGS is ON, each off until a checker turns it on.
+// Seeded bugs: named faults the engine compiles in only in a checked build (the build option
+// SHARDSTORE_SEEDED_BUGS, on in the `release` and `debug` presets, off in `production`), each off
+// until a checker turns it on.
 //
 // They exist to prove the checkers: every checker must find the seeded bugs of its class and
 // stay silent when none is on. A site in the engine reads
 //
 //   if (SS_SEEDED_BUG(kCacheNotDrainedAfterReset)) ...
 //
-// which is the constant `false` in a build without the option, so production code pays nothing.
-// Each bug is one line at its site (a few where a concurrency bug reorders a protocol). The
-// registry below is compiled in every build so that tools can list the bugs and say whether this
-// build has them.
+// (the engine's src/hooks/seeded_bug_site.h), the constant `false` in a production build. Each
+// bug is one line at its site (a few where a concurrency bug reorders a protocol). This registry
+// is part of the simulation library, so tools can list the bugs and say whether the build has
+// them; the product never links it.
 //
 // Thread-safety: the active bug is a process-wide atomic; set it before starting a run.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -74,7 +76,13 @@ bool CompiledIn();
 
 // The bug that SS_SEEDED_BUG sites see as on (kNone: none). REQUIRES: CompiledIn() or kNone.
 void SetActive(Bug bug);
-Bug Active();
+
+namespace detail {
+// The switch itself: inline, so the engine's sites read it without linking this library.
+inline std::atomic<Bug> active{Bug::kNone};
+}  // namespace detail
+
+inline Bug Active() { return detail::active.load(std::memory_order_relaxed); }
 
 // Turns a bug on for a scope and restores the previous one after.
 class Scope {
@@ -89,10 +97,3 @@ class Scope {
 };
 
 }  // namespace shardstore::seeded
-
-#if defined(SHARDSTORE_SEEDED_BUGS) && SHARDSTORE_SEEDED_BUGS
-#define SS_SEEDED_BUG(name) (::shardstore::seeded::Active() == ::shardstore::seeded::Bug::name)
-#else
-// The name is still checked, so a site cannot rot in builds without the option.
-#define SS_SEEDED_BUG(name) (static_cast<void>(::shardstore::seeded::Bug::name), false)
-#endif

@@ -1,0 +1,112 @@
+// StoreImpl: the engine's Store (shardstore/store.h), with what tools, tests and checkers use
+// to look at the medium beside the public API: the chunks the store still needs, and dropping
+// the read cache. Internal to the engine: reach it with StoreInternals(store) on a Store that
+// Store::Open returned.
+//
+// Thread-safety: as Store (thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "shardstore/store.h"
+#include "shardstore/sync.h"
+
+namespace shardstore {
+
+class ChunkStore;
+struct ExtentView;
+class LsmIndex;
+class ReadBudget;
+namespace internal {
+struct DriverLink;
+struct WriteNode;
+}  // namespace internal
+
+// Where one chunk the store still needs lies: for tools and checkers that look at the medium.
+struct LiveChunk {
+  enum class Kind : uint8_t { kData, kIndexRun, kIndexMetadata };
+  Kind kind = Kind::kData;
+  Locator locator;
+  std::string key;  // kData: the shard's key
+};
+
+class StoreImpl final : public Store {
+ public:
+  StoreImpl(const StoreOptions& options, std::unique_ptr<ChunkStore> chunks);
+  ~StoreImpl() override;
+
+  StatusOr<Dependency> Put(std::string_view key, ByteView value) override;
+  StatusOr<Bytes> Get(std::string_view key) override;
+  StatusOr<Dependency> Delete(std::string_view key) override;
+  StatusOr<std::vector<std::string>> List() override;
+  Status Flush() override;
+  Status Compact() override;
+  Status Reclaim(uint32_t extent) override;
+  Status Verify() override;
+  Status Shutdown() override;
+  StoreStat Stat() override;
+
+  // Forgets every chunk in the read cache, so the next Get of each goes to the disk: after a
+  // suspected media error, or to measure cold reads. Never changes what a Get returns, unless
+  // the medium no longer holds the cached bytes (then Get returns Corruption).
+  void DropReadCache();
+  // Every chunk the store needs: each part of each live value, in key order, then each chunk of
+  // each live index run, then the index metadata chunk.
+  std::vector<LiveChunk> LiveChunks();
+
+ private:
+  friend class Store;  // Open recovers the index
+  class PromiseDriver;
+
+  Status CheckOpen() const;
+  // CheckOpen, and InvalidArgument for a read-only store.
+  Status CheckWritable() const;
+  Status CheckKey(std::string_view key) const;
+  // REQUIRES: mu_ held exclusively.
+  Status FlushLocked();
+  Status ReclaimLocked(uint32_t extent);
+  // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
+  // The first reclamation failure, if any (each failed extent is skipped and the next tried).
+  Status ReclaimIfLow(bool force = false);
+  // After an index flush, with few extents free: resets the extents nothing live is left in.
+  void ReclaimDeadExtents();
+  // Flushes and compacts the index when it has grown enough.
+  void MaintainIndex();
+  // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
+  // *written: the chunks' bytes alone.
+  StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
+                                             ByteView value, uint32_t keep_free_extents,
+                                             Dependency* persistent, Dependency* written);
+  // The free extents a Put must leave: kPutKeepFreeExtents, plus room to write the whole
+  // index again (a compaction rewrites every live run before the old ones can be reclaimed).
+  uint32_t PutKeepFreeExtents() const;
+  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
+  Status WriteIndex(const std::function<Status()>& write);
+  std::vector<uint64_t> LiveBytesByExtent() const;
+  // Each extent as the reclamation policy sees it.
+  std::vector<ExtentView> ExtentViews() const;
+  // The promise driver: flushes the memtable holding `node` and waits for that flush.
+  Status DriveUntilSettled(const internal::WriteNode& node);
+
+  const StoreOptions options_;  // chunk_payload_bytes_max resolved
+  std::unique_ptr<ChunkStore> chunks_;
+  const std::shared_ptr<internal::DriverLink> promise_link_;
+  std::unique_ptr<PromiseDriver> promise_driver_;
+  const std::unique_ptr<ReadBudget> read_budget_;
+  mutable sync::SharedMutex mu_;
+  std::unique_ptr<LsmIndex> index_;  // guarded by mu_
+  bool shut_down_ = false;           // guarded by mu_
+  uint64_t extents_reclaimed_ = 0;   // guarded by mu_
+  // No extent was worth reclaiming at the last look, and nothing has died since.
+  bool reclaim_hopeless_ = false;  // guarded by mu_
+};
+
+// The implementation behind a Store that Store::Open returned.
+inline StoreImpl& StoreInternals(Store& store) { return static_cast<StoreImpl&>(store); }
+
+}  // namespace shardstore
