@@ -8,19 +8,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 failures=0
 
-expect() {  # expect <wanted exit code> <description> <command...>
-  local want="$1" what="$2"
-  shift 2
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    echo "FAIL: $what: exit $got, wanted $want"; tail -n 5 "$work/out" "$work/err"
-    failures=$((failures + 1))
-  fi
-}
-expect_in() {  # expect_in <file> <text> <description>
-  if ! grep -qF -- "$2" "$1"; then echo "FAIL: $3: no '$2' in $1"; failures=$((failures + 1)); fi
-}
+source "$(dirname "$0")/../support/cli_expect.sh"
 
 expect 2 "unknown harness" "$shardcheck" crash-concurrency --harness disk
 expect 2 "unknown strategy" "$shardcheck" crash-concurrency --strategy nosuch
