@@ -152,11 +152,11 @@ RC_GTEST_PROP(IoSchedulerProperty, NeverIssuesBeforeInputsAreDurable, ()) {
   }
   std::set<uint64_t> commit_ids;
   for (const CommitRecord& c : commit_requests)
-    commit_ids.insert(internal::DependencyAccess::Nodes(c.dependency)[0]->id);
+    commit_ids.insert(DependencyAccess::Nodes(c.dependency)[0]->id);
   RC_ASSERT(commit_ids.size() == commit_events.size());
   auto commit_at = [&](int request) {
     const uint64_t id =
-        internal::DependencyAccess::Nodes(commit_requests[request].dependency)[0]->id;
+        DependencyAccess::Nodes(commit_requests[request].dependency)[0]->id;
     return commit_events[static_cast<size_t>(
         std::distance(commit_ids.begin(), commit_ids.find(id)))];
   };

@@ -22,11 +22,6 @@
 
 namespace shardstore {
 
-namespace internal {
-struct WriteNode;  // one write, inside the engine
-struct DependencyAccess;
-}  // namespace internal
-
 class Dependency {
  public:
   Dependency() = default;
@@ -49,12 +44,15 @@ class Dependency {
   // The number of writes named that are not yet persistent.
   size_t PendingCount() const;
 
+  // One write as the engine tracks it: opaque here, defined inside the engine.
+  struct Node;
+
  private:
   // The engine makes Dependencies on its writes and reads them (src/io/dependency_access.h).
-  friend struct internal::DependencyAccess;
-  explicit Dependency(std::shared_ptr<internal::WriteNode> node);
+  friend struct DependencyAccess;
+  explicit Dependency(std::shared_ptr<Node> node);
 
-  std::vector<std::shared_ptr<internal::WriteNode>> nodes_;
+  std::vector<std::shared_ptr<Node>> nodes_;
 };
 
 }  // namespace shardstore

@@ -21,13 +21,11 @@
 
 #include <sys/uio.h>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "shardstore/disk.h"
-#include "shardstore/sync.h"
 
 namespace shardstore {
 
@@ -77,17 +75,16 @@ class FileDisk : public Disk {
   }
   // Writes every iovec at `at`, resuming after short writes.
   Status WriteAll(std::vector<struct iovec> iov, off_t at);
-  // A page-aligned buffer of at least `bytes`, reused across calls. REQUIRES: bounce_mu_ held.
-  uint8_t* Bounce(size_t bytes);
+  // A page-aligned buffer for O_DIRECT IO from unaligned memory, reused across calls, with its
+  // lock (file_disk.cc).
+  struct BounceBuffer;
 
   const int fd_;
   const std::string path_;
   const DiskGeometry geometry_;
   const bool direct_io_;
   const bool read_only_;
-  sync::Mutex bounce_mu_;
-  std::unique_ptr<uint8_t, void (*)(void*)> bounce_{nullptr, &std::free};  // guarded by bounce_mu_
-  size_t bounce_bytes_ = 0;                                                // guarded by bounce_mu_
+  const std::unique_ptr<BounceBuffer> bounce_;
 };
 
 }  // namespace shardstore

@@ -2,6 +2,8 @@
 //
 // Limits that describe the on-disk format are part of the format: changing one needs a new
 // format version (docs/format/).
+//
+// Thread-safety: compile-time constants.
 #pragma once
 
 #include <cstddef>

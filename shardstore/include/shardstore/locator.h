@@ -1,4 +1,6 @@
 // Locator: where a chunk lives — (extent, offset, length) of its whole frame on the disk.
+//
+// Thread-safety: a plain value.
 #pragma once
 
 #include <cstdint>

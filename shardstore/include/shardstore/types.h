@@ -1,4 +1,6 @@
 // Byte buffers and views used throughout the engine.
+//
+// Thread-safety: plain values and views; a view is valid while what it views lives.
 #pragma once
 
 #include <cstdint>

@@ -34,7 +34,6 @@
 
 #include "shardstore/disk.h"
 #include "shardstore/file_disk.h"
-#include "shardstore/sync.h"
 
 namespace shardstore {
 
@@ -58,6 +57,8 @@ class UringDisk : public Disk {
 
  private:
   struct Ring;
+  // The rings not in use, and how many exist (uring_disk.cc).
+  struct RingPool;
   // A contiguous piece of one IO: `bytes` at `data`, from file offset `at`.
   struct Segment {
     uint8_t* data;
@@ -80,10 +81,7 @@ class UringDisk : public Disk {
   }
 
   const std::unique_ptr<FileDisk> file_;
-  sync::Mutex pool_mu_;
-  sync::CondVar ring_returned_;
-  std::vector<std::unique_ptr<Ring>> idle_;  // guarded by pool_mu_
-  uint32_t rings_ = 0;                       // guarded by pool_mu_: rings alive, idle or not
+  const std::unique_ptr<RingPool> pool_;
 };
 
 }  // namespace shardstore

@@ -119,7 +119,7 @@ Status ChunkStore::BootCommit() {
   if (!boot.IsPersistent()) {
     return Status::IOError("cannot write the superblock at open: " +
                            (boot.Failed()
-                                ? internal::DependencyAccess::Nodes(boot)[0]->error.ToString()
+                                ? DependencyAccess::Nodes(boot)[0]->error.ToString()
                                 : "no progress"));
   }
   // This boot's sequence number is durable and unique, so UUIDs drawn from here on never repeat

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
+#include "shardstore/sync.h"
 
 namespace shardstore {
 namespace {
@@ -141,25 +142,33 @@ Status FileDisk::Prepare(const FileDiskOptions& options) {
   return Status::Ok();
 }
 
+struct FileDisk::BounceBuffer {
+  // A page-aligned buffer of at least `bytes`, or null when memory is short. REQUIRES: mu held.
+  uint8_t* Get(size_t bytes) {
+    if (capacity < bytes) {
+      void* p = nullptr;
+      if (posix_memalign(&p, kPageBytes, bytes) != 0) return nullptr;
+      buffer.reset(static_cast<uint8_t*>(p));
+      capacity = bytes;
+    }
+    return buffer.get();
+  }
+
+  sync::Mutex mu;
+  std::unique_ptr<uint8_t, void (*)(void*)> buffer{nullptr, &std::free};  // guarded by mu
+  size_t capacity = 0;                                                    // guarded by mu
+};
+
 FileDisk::FileDisk(int fd, std::string path, DiskGeometry geometry, bool direct_io,
                    bool read_only)
     : fd_(fd),
       path_(std::move(path)),
       geometry_(geometry),
       direct_io_(direct_io),
-      read_only_(read_only) {}
+      read_only_(read_only),
+      bounce_(std::make_unique<BounceBuffer>()) {}
 
 FileDisk::~FileDisk() { ::close(fd_); }
-
-uint8_t* FileDisk::Bounce(size_t bytes) {
-  if (bounce_bytes_ < bytes) {
-    void* p = nullptr;
-    if (posix_memalign(&p, kPageBytes, bytes) != 0) return nullptr;
-    bounce_.reset(static_cast<uint8_t*>(p));
-    bounce_bytes_ = bytes;
-  }
-  return bounce_.get();
-}
 
 Status FileDisk::WriteAll(std::vector<struct iovec> iov, off_t at) {
   size_t first = 0;
@@ -193,8 +202,8 @@ Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const B
   bool aligned = false;
   const size_t total = CheckGather(extent, offset, pieces, &aligned);
   if (direct_io_ && !aligned) {
-    sync::LockGuard lock(bounce_mu_);
-    uint8_t* bounce = Bounce(total);
+    sync::LockGuard lock(bounce_->mu);
+    uint8_t* bounce = bounce_->Get(total);
     if (bounce == nullptr) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
     JoinPieces(pieces, bounce);
     return WriteAll({{bounce, total}}, FileOffset(extent, offset));
@@ -210,11 +219,11 @@ Status FileDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const B
 Status FileDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   CheckRange(extent, offset, out.size());
   const bool bounced = direct_io_ && !IsPageAligned(out.data());
-  sync::UniqueLock lock(bounce_mu_, std::defer_lock);
+  sync::UniqueLock lock(bounce_->mu, std::defer_lock);
   uint8_t* target = out.data();
   if (bounced) {
     lock.lock();
-    target = Bounce(out.size());
+    target = bounce_->Get(out.size());
     if (target == nullptr) return Status::IOError("out of memory for an O_DIRECT bounce buffer");
   }
   const off_t at = FileOffset(extent, offset);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
+#include "shardstore/sync.h"
 
 namespace shardstore {
 namespace {
@@ -79,37 +80,47 @@ StatusOr<std::unique_ptr<UringDisk>> UringDisk::Open(const std::string& path,
   return disk;
 }
 
-UringDisk::UringDisk(std::unique_ptr<FileDisk> file) : file_(std::move(file)) {}
+struct UringDisk::RingPool {
+  sync::Mutex mu;
+  sync::CondVar returned;
+  std::vector<std::unique_ptr<Ring>> idle;  // guarded by mu
+  uint32_t rings = 0;                       // guarded by mu: rings alive, idle or not
+};
+
+UringDisk::UringDisk(std::unique_ptr<FileDisk> file)
+    : file_(std::move(file)), pool_(std::make_unique<RingPool>()) {}
 
 UringDisk::~UringDisk() {
-  sync::LockGuard lock(pool_mu_);
-  SS_ASSERT_MSG(idle_.size() == rings_, "a UringDisk destroyed while an IO is in flight");
+  sync::LockGuard lock(pool_->mu);
+  SS_ASSERT_MSG(pool_->idle.size() == pool_->rings,
+                "a UringDisk destroyed while an IO is in flight");
 }
 
 StatusOr<std::unique_ptr<UringDisk::Ring>> UringDisk::Acquire() {
-  sync::UniqueLock lock(pool_mu_);
-  ring_returned_.Wait(lock, [&] { return !idle_.empty() || rings_ < kUringRingsMax; });
-  if (!idle_.empty()) {
-    std::unique_ptr<Ring> ring = std::move(idle_.back());
-    idle_.pop_back();
+  sync::UniqueLock lock(pool_->mu);
+  pool_->returned.Wait(lock,
+                       [&] { return !pool_->idle.empty() || pool_->rings < kUringRingsMax; });
+  if (!pool_->idle.empty()) {
+    std::unique_ptr<Ring> ring = std::move(pool_->idle.back());
+    pool_->idle.pop_back();
     return ring;
   }
   auto ring = std::make_unique<Ring>();
   const int rc = io_uring_queue_init(kUringQueueDepth, &ring->ring, 0);
   if (rc < 0) return RingError("cannot set up an io_uring ring for " + file_->path(), rc);
   ring->set_up = true;
-  ++rings_;
+  ++pool_->rings;
   return ring;
 }
 
 void UringDisk::Release(std::unique_ptr<Ring> ring) {
-  sync::LockGuard lock(pool_mu_);
+  sync::LockGuard lock(pool_->mu);
   if (ring->broken) {
-    --rings_;
+    --pool_->rings;
   } else {
-    idle_.push_back(std::move(ring));
+    pool_->idle.push_back(std::move(ring));
   }
-  ring_returned_.NotifyOne();
+  pool_->returned.NotifyOne();
 }
 
 void UringDisk::Cut(uint8_t* data, size_t bytes, uint64_t at, std::vector<Segment>* segments) {

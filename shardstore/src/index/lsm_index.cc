@@ -145,7 +145,7 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
       break;
     }
   }
-  return internal::DependencyAccess::Of(memtable_promise_);
+  return DependencyAccess::Of(memtable_promise_);
 }
 
 bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,

@@ -9,14 +9,14 @@
 
 #include "shardstore/dependency.h"
 
-namespace shardstore::internal {
+namespace shardstore {
 
 struct DependencyAccess {
   // A Dependency on one write.
-  static Dependency Of(std::shared_ptr<WriteNode> node) { return Dependency(std::move(node)); }
-  static const std::vector<std::shared_ptr<WriteNode>>& Nodes(const Dependency& dependency) {
+  static Dependency Of(std::shared_ptr<Dependency::Node> node) { return Dependency(std::move(node)); }
+  static const std::vector<std::shared_ptr<Dependency::Node>>& Nodes(const Dependency& dependency) {
     return dependency.nodes_;
   }
 };
 
-}  // namespace shardstore::internal
+}  // namespace shardstore

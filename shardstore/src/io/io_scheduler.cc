@@ -20,14 +20,14 @@ SS_COVERAGE_POINT(kDriveAllFoundFlushInFlight,
                   "a flush found another thread's flush in flight and nothing of its own");
 
 bool AllSettled(const Dependency& dependency) {
-  return std::all_of(internal::DependencyAccess::Nodes(dependency).begin(),
-                     internal::DependencyAccess::Nodes(dependency).end(),
+  return std::all_of(DependencyAccess::Nodes(dependency).begin(),
+                     DependencyAccess::Nodes(dependency).end(),
                      [](const auto& node) { return node->Settled(); });
 }
 
 // The first failure among a dependency's writes, or OK.
 Status FirstFailure(const Dependency& dependency) {
-  for (const auto& node : internal::DependencyAccess::Nodes(dependency)) {
+  for (const auto& node : DependencyAccess::Nodes(dependency)) {
     if (node->Load() == WriteState::kFailed) return node->error;
   }
   return Status::Ok();
@@ -73,16 +73,16 @@ Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dep
   if (Poisoned(extent)) {
     Fail(*node, Status::IOError("extent " + std::to_string(extent) +
                                 " had a failed write; it takes no appends until reset"));
-    return internal::DependencyAccess::Of(node);
+    return DependencyAccess::Of(node);
   }
   SealCommitsIn(after);
   queued_bytes_ += bytes.size();
   queues_[extent].push_back(Queued{node, offset, std::move(bytes), std::move(after)});
-  return internal::DependencyAccess::Of(node);
+  return DependencyAccess::Of(node);
 }
 
 void IoScheduler::SealCommitsIn(const Dependency& dependency) {
-  const auto& nodes = internal::DependencyAccess::Nodes(dependency);
+  const auto& nodes = DependencyAccess::Nodes(dependency);
   for (PendingCommit& commit : pending_commits_) {
     if (std::find(nodes.begin(), nodes.end(), commit.node) != nodes.end()) commit.sealed = true;
   }
@@ -97,7 +97,7 @@ Dependency IoScheduler::RequestCommit(Dependency after) {
   }
   PendingCommit& commit = pending_commits_.back();
   commit.inputs = commit.inputs.And(after);
-  return internal::DependencyAccess::Of(commit.node);
+  return DependencyAccess::Of(commit.node);
 }
 
 bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {

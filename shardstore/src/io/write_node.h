@@ -1,5 +1,5 @@
-// WriteNode: one write (or one group commit) tracked by the IO scheduler, shared with every
-// Dependency that names it.
+// Dependency::Node, which the engine calls internal::WriteNode: one write (or one group commit)
+// tracked by the IO scheduler, shared with every Dependency that names it.
 //
 // State moves kQueued → kIssued → kDurable, or to kFailed from kQueued or kIssued; kDurable and
 // kFailed are final ("settled"). `error` is written before the state becomes kFailed and is
@@ -12,14 +12,17 @@
 #include <cstdint>
 #include <memory>
 
+#include "shardstore/dependency.h"
 #include "shardstore/status.h"
 #include "shardstore/sync.h"
 
-namespace shardstore::internal {
+namespace shardstore {
+namespace internal {
 
 enum class WriteState : uint8_t { kQueued, kIssued, kDurable, kFailed };
 
-struct WriteNode;
+// The engine's name for the node a Dependency names.
+using WriteNode = Dependency::Node;
 
 // Whatever can drive a node to a settled state: the IO scheduler that queued it.
 class IoDriver {
@@ -35,27 +38,29 @@ struct DriverLink {
   IoDriver* driver = nullptr;  // guarded by mu
 };
 
-struct WriteNode {
-  WriteNode(uint64_t id_in, std::shared_ptr<DriverLink> link_in)
+}  // namespace internal
+
+struct Dependency::Node {
+  Node(uint64_t id_in, std::shared_ptr<internal::DriverLink> link_in)
       : id(id_in), link(std::move(link_in)) {}
 
-  WriteState Load() const { return static_cast<WriteState>(state.Load()); }
+  internal::WriteState Load() const { return static_cast<internal::WriteState>(state.Load()); }
   bool Settled() const {
-    const WriteState s = Load();
-    return s == WriteState::kDurable || s == WriteState::kFailed;
+    const internal::WriteState s = Load();
+    return s == internal::WriteState::kDurable || s == internal::WriteState::kFailed;
   }
-  void MarkIssued() { state.Store(static_cast<uint8_t>(WriteState::kIssued)); }
-  void MarkDurable() { state.Store(static_cast<uint8_t>(WriteState::kDurable)); }
+  void MarkIssued() { state.Store(static_cast<uint8_t>(internal::WriteState::kIssued)); }
+  void MarkDurable() { state.Store(static_cast<uint8_t>(internal::WriteState::kDurable)); }
   void MarkFailed(Status status) {
     SS_ASSERT(!Settled());
     error = std::move(status);
-    state.Store(static_cast<uint8_t>(WriteState::kFailed));
+    state.Store(static_cast<uint8_t>(internal::WriteState::kFailed));
   }
 
   const uint64_t id;
-  const std::shared_ptr<DriverLink> link;
-  sync::Atomic<uint8_t> state{static_cast<uint8_t>(WriteState::kQueued)};
+  const std::shared_ptr<internal::DriverLink> link;
+  sync::Atomic<uint8_t> state{static_cast<uint8_t>(internal::WriteState::kQueued)};
   Status error;
 };
 
-}  // namespace shardstore::internal
+}  // namespace shardstore

@@ -24,7 +24,7 @@ class LsmIndex;
 class ReadBudget;
 namespace internal {
 struct DriverLink;
-struct WriteNode;
+using WriteNode = Dependency::Node;
 }  // namespace internal
 
 // Where one chunk the store still needs lies: for tools and checkers that look at the medium.
