@@ -103,6 +103,12 @@ constexpr std::array kBugs = {
             "then moves the durable frontier back over the old writes, so a superblock records a "
             "write pointer past new chunks not yet written and a crash brings back chunks from "
             "before the reset (a reset racing a flush)"},
+    BugInfo{Bug::kCommitOvertakesFlushInFlight, "commit_overtakes_flush_in_flight",
+            "kCommitOvertakesFlushInFlight", BugClass::kCrashConcurrency,
+            "the IO scheduler pipelines commits: it counts the writes under a flush in flight as "
+            "durable from the moment that flush starts, so a driver that finds it in flight "
+            "writes a superblock covering them meanwhile; that superblock may reach the disk "
+            "before the data it points at (a missing dependency on a flush racing a put)"},
 };
 
 }  // namespace

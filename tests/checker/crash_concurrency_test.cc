@@ -91,8 +91,9 @@ TEST(CrashConcurrencyTest, ReplaysAreDeterministic) {
 }
 
 // Each crash-concurrency seeded bug is found by one of the workloads (the cheapest searched
-// first), minimized without growing, replayed from its token, and the minimized case passes with
-// the bug off.
+// first; random schedules, then PCT's, which hold one thread back long enough for another to
+// slip in), minimized without growing, replayed from its token, and the minimized case passes
+// with the bug off.
 TEST(CrashConcurrencyTest, FindsTheJointSeededBugs) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
   const JointWorkload cheapest_first[] = {JointWorkload::kChunkWriters, JointWorkload::kClients,
@@ -100,18 +101,22 @@ TEST(CrashConcurrencyTest, FindsTheJointSeededBugs) {
   for (const seeded::BugInfo& bug : seeded::AllBugs()) {
     if (bug.bug_class != seeded::BugClass::kCrashConcurrency) continue;
     std::optional<JointReport> found;
+    const std::pair<const char*, uint64_t> searches[] = {{"random", 2000}, {"portfolio", 8000}};
     for (JointWorkload workload : cheapest_first) {
-      JointSearchOptions options;
-      options.workload = workload;
-      options.bug = bug.bug;
-      options.strategy = "random";
-      options.iterations = 2000;
-      options.seed = 20261123;
-      JointReport report = SearchJoint(options);
-      if (!report.ok()) {
-        found = std::move(report);
-        break;
+      for (const auto& [strategy, iterations] : searches) {
+        JointSearchOptions options;
+        options.workload = workload;
+        options.bug = bug.bug;
+        options.strategy = strategy;
+        options.iterations = iterations;
+        options.seed = 20261123;
+        JointReport report = SearchJoint(options);
+        if (!report.ok()) {
+          found = std::move(report);
+          break;
+        }
       }
+      if (found) break;
     }
     ASSERT_TRUE(found) << bug.name << " was not found";
     const JointFinding& f = *found->finding;

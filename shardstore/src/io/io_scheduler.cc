@@ -100,6 +100,16 @@ Dependency IoScheduler::RequestCommit(Dependency after) {
   return DependencyAccess::Of(commit.node);
 }
 
+bool IoScheduler::InputsInFlushInFlight() const {
+  if (!SS_SEEDED_BUG(kCommitOvertakesFlushInFlight) || flushing_.empty()) return false;
+  for (const auto& node : DependencyAccess::Nodes(pending_commits_.front().inputs)) {
+    if (node->Settled()) continue;
+    auto flushed = [&](const Issued& i) { return i.node == node; };
+    if (std::none_of(flushing_.begin(), flushing_.end(), flushed)) return false;
+  }
+  return true;
+}
+
 bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
   auto it = queues_.find(extent);
   if (it == queues_.end()) return false;
@@ -247,7 +257,7 @@ void IoScheduler::IssueReadyWrites(bool* progress) {
 void IoScheduler::IssueCommitIfReady(bool* progress) {
   if (pending_commits_.empty()) return;
   if (last_commit_ && !last_commit_->Settled()) return;
-  if (!AllSettled(pending_commits_.front().inputs)) return;
+  if (!AllSettled(pending_commits_.front().inputs) && !InputsInFlushInFlight()) return;
   PageWrite write = commit_source_->ProduceCommit();
   if (SS_SEEDED_BUG(kCommitListedBeforeWritten)) {
     // Listed as issued first, then written with the lock released, so appends go on meanwhile.
@@ -294,6 +304,13 @@ Status IoScheduler::FlushIssued() {
   SS_ASSERT(flushing_.empty());
   flushing_ = std::move(issued_);
   issued_.clear();
+  if (SS_SEEDED_BUG(kCommitOvertakesFlushInFlight)) {
+    // Counted durable from the start of their flush, so a commit may cover them meanwhile.
+    for (const Issued& i : flushing_) {
+      uint32_t& frontier = frontier_[i.extent];
+      if (!i.is_commit && i.offset <= frontier) frontier = std::max(frontier, i.offset + i.bytes);
+    }
+  }
   // The flush completes without the mutex: readers and appenders go on meanwhile (appends only
   // queue; no driver issues until this flush has settled).
   mu_->unlock();
@@ -302,7 +319,7 @@ Status IoScheduler::FlushIssued() {
   mu_->lock();
   // Nothing was issued meanwhile (Step waits for a flush in flight), so no write of a broken
   // extent lies past the hole a failure leaves without being failed below.
-  SS_ASSERT(issued_.empty());
+  SS_ASSERT(issued_.empty() || SS_SEEDED_BUG(kCommitOvertakesFlushInFlight));
   ++stats_.flushes;
   std::set<uint32_t> broken;
   for (Issued& i : flushing_) {
@@ -337,6 +354,13 @@ void IoScheduler::AwaitFlush() {
 
 Status IoScheduler::Step(bool* progress) {
   *progress = false;
+  if (!flushing_.empty() && SS_SEEDED_BUG(kCommitOvertakesFlushInFlight)) {
+    // Pipelined: a commit whose inputs that flush covers is written meanwhile, then flushed.
+    IssueCommitIfReady(progress);
+    AwaitFlush();
+    *progress = true;
+    return issued_.empty() ? Status::Ok() : FlushIssued();
+  }
   if (!flushing_.empty()) {
     // Another driver's flush is in flight; what it settles is this step's progress. Writes
     // issued now would wait for it anyway before a flush of their own.

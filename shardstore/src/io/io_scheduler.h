@@ -139,6 +139,9 @@ class IoScheduler final : public internal::IoDriver {
     bool is_commit;
   };
 
+  // Seeded bug kCommitOvertakesFlushInFlight: every unsettled input of the next commit is in
+  // the flush in flight.
+  bool InputsInFlushInFlight() const;
   std::shared_ptr<internal::WriteNode> NewNode();
   void Fail(internal::WriteNode& node, Status status);
   // Seals every pending commit that `dependency` names.

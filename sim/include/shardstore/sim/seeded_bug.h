@@ -49,6 +49,7 @@ enum class Bug : uint8_t {
   kCompactionSettlesMemtablePromise,
   kCommitListedBeforeWritten,
   kResetMissesWritesBeingFlushed,
+  kCommitOvertakesFlushInFlight,
 };
 
 // kCrashConcurrency: a bug only a power cut during a race shows — a Dependency reported
