@@ -115,7 +115,7 @@ in_dom concurrency '<svg class="history"' "the history bars"
 # same page, and the JUnit XML, from a run that goes through no campaign. The deadlock the page
 # draws is the one the printed schedule replays.
 run 1 "concurrency --strategy dfs, seeded deadlock" "$shardcheck" concurrency \
-  --harness readers-reset --bug get_reserves_read_buffer_per_part --strategy dfs --depth 2 \
+  --harness readers-reset --bug get_reserves_read_buffer_per_part --strategy dfs --depth 1 \
   --iterations 20000 --seed 1 --json --report "$work/concurrency-dfs.html" \
   --junit "$work/concurrency-dfs.xml"
 grep -q "^report: $work/concurrency-dfs.html" "$work/err" || fail "dfs: the run does not say where its report is"
@@ -130,6 +130,9 @@ dom concurrency-dfs concurrency
 in_dom concurrency-dfs 'class="lane" data-fiber="2"' "a lane per fiber"
 in_dom concurrency-dfs 'class="failure-label"[^>]*>deadlock at step [0-9]+' "the deadlock on the timeline"
 in_dom concurrency-dfs '<li>found by dfs' "found by the systematic search"
+holders="$(grep -oE '<tr data-fiber="[0-9]+"><td>fiber [0-9]+</td><td>blocked: waits on a condition variable</td><td class="mono">([^<]|<br>)*read budget: took [0-9]+ bytes' \
+  "$work/concurrency-dfs.dom" | wc -l)"
+[ "$holders" -ge 2 ] || fail "dfs: not two blocked fibers each holding part of the read budget ($holders)"
 in_dom concurrency-dfs '<svg class="history"' "the history bars"
 
 # crash-concurrency: a seeded bug only a power cut during a race shows. The page draws the
@@ -197,7 +200,8 @@ for xml in conformance concurrency concurrency-dfs crash-concurrency replay merg
   grep -q '<failure message=' "$work/$xml.xml" || fail "$xml.xml has no failure"
 done
 grep -q 'shardcheck replay ss1:' "$work/conformance.xml" || fail "the JUnit failure has no replay command"
-grep -q -- "--schedule 'sched1:" "$work/concurrency-dfs.xml" || fail "the dfs JUnit failure has no schedule"
+grep -q -- "--schedule &#39;sched1:" "$work/concurrency-dfs.xml" ||
+  fail "the dfs JUnit failure has no schedule"
 grep -q 'shardcheck replay sx1:' "$work/crash-concurrency.xml" ||
   fail "the crash-concurrency JUnit failure has no token"
 
