@@ -237,6 +237,21 @@ int ConcurrencyWhole(const SuiteArgs& args) {
     if (!args.files.junit_path.empty()) {
       result.output.human += "junit: " + args.files.junit_path + "\n";
     }
+    if (!args.results.empty()) {
+      // One shard of one: `merge` reads it beside the sharded strategies' files.
+      StatusOr<ResultsWriter> writer =
+          ResultsWriter::Open(args.results, "concurrency", Shard{}, args.seed);
+      Status written = writer.ok() ? Status::Ok() : writer.status();
+      for (const FindingRecord& f : result.findings) {
+        if (written.ok()) written = writer->Write(f);
+      }
+      if (written.ok()) written = writer->Close(result.summary);
+      if (!written.ok()) {
+        std::cerr << "shardcheck: " << written.message() << "\n";
+        return kExitUsage;
+      }
+      result.output.human += "results: " + writer->path() + "\n";
+    }
   }
   return Print(result.output, args.as_json);
 }
@@ -396,11 +411,11 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
         !args.schedule.empty() || strategy == "dfs" || strategy == "ipb" || strategy == "delay";
     if (whole) {
       // A systematic search (or a replay) covers one program whole: nothing to cut in shards.
-      if (options.shard.count > 1 || args.jobs || !args.results.empty() || args.sequence) {
+      if (options.shard.count > 1 || args.jobs || args.sequence) {
         std::cerr << "shardcheck: --strategy " << strategy
                   << (args.schedule.empty() ? "" : " with --schedule")
-                  << " searches one program whole; it takes no --shard, --jobs, --results or "
-                     "--sequence (random, pct and portfolio do)\n";
+                  << " searches one program whole; it takes no --shard, --jobs or --sequence "
+                     "(random, pct and portfolio do)\n";
         return kExitUsage;
       }
       return ConcurrencyWhole(args);
