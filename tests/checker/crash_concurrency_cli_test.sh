@@ -38,7 +38,8 @@ expect 0 "merge the shards" "$shardcheck" merge "$work/results" --junit "$work/m
 expect_in "$work/out" "crash-concurrency[chunk-writers]: 64 schedules" "the shards add up per harness"
 expect_in "$work/merge.xml" '<testsuite name="crash-concurrency"' "merge's JUnit names the suite"
 expect 0 "--jobs 2" "$shardcheck" crash-concurrency --iterations 64 --seed 3 --jobs 2 --json
-expect_in "$work/out" '"iterations":192' "--jobs runs every schedule of the three harnesses"
+expect_in "$work/err" "merged 2 results files" "--jobs merges its shards"
+expect_in "$work/err" "crash-concurrency[reclaim-compact]: 64 schedules" "--jobs runs every schedule"
 expect 0 "clean, --junit" "$shardcheck" crash-concurrency --iterations 32 --junit "$work/clean.xml"
 expect_in "$work/clean.xml" '<testcase name="clients"' "a test case per harness"
 if grep -q '<failure' "$work/clean.xml"; then
@@ -51,7 +52,7 @@ if "$shardcheck" bugs | grep -q commit_listed_before_written; then
     --junit "$work/bug.xml" --results "$work/bug-results"
   expect_in "$work/out" '"kind":"crash-consistency"' "JSON gives the kind"
   expect_in "$work/out" '"minimized":{' "JSON gives the minimized size"
-  expect_in "$work/out" '"findings":[{"record":"finding"' "JSON holds the finding record"
+  expect_in "$work/out" '"record":"finding"' "JSON holds the finding record"
   expect_in "$work/out" '"power_cut":{' "the record holds the power cut"
   expect_in "$work/bug.xml" '<failure message=' "JUnit carries the failure"
   expect_in "$work/bug.xml" 'shardcheck replay sx1:' "JUnit carries the replay command"

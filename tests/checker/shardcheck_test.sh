@@ -103,7 +103,7 @@ expect 0 "concurrency, one harness, dfs" "$shardcheck" concurrency --harness rec
 expect 0 "concurrency, dfs, --results and --junit" "$shardcheck" concurrency \
   --harness reclaim-compact --strategy dfs --depth 1 --iterations 20 --results "$work/dfs" \
   --junit "$work/dfs.xml" --json
-expect_in "$work/out" '"summary":{"coverage"' "dfs JSON holds the summary record"
+expect_in "$work/out" '"record":"summary"' "dfs JSON holds the summary record"
 expect_in "$work/dfs.xml" '<testcase name="reclaim-compact"' "dfs JUnit has the harness"
 expect 0 "merge a dfs results file" "$shardcheck" merge "$work/dfs"
 expect_in "$work/out" "concurrency[reclaim-compact]: 20 schedules" "merge reads the dfs run"
@@ -136,7 +136,7 @@ if "$shardcheck" bugs | grep -q get_reserves_read_buffer_per_part && "$shardchec
   expect 1 "concurrency dfs, seeded deadlock" "$shardcheck" concurrency --harness readers-reset \
     --bug get_reserves_read_buffer_per_part --strategy dfs --depth 1 --iterations 20000 --json \
     --junit "$work/deadlock.xml" --report "$work/deadlock.html"
-  expect_in "$work/out" '"findings":[{"record":"finding"' "dfs JSON holds the finding record"
+  expect_in "$work/out" '"record":"finding"' "dfs JSON holds the finding record"
   expect_in "$work/out" '"kind":"deadlock"' "dfs names the kind"
   expect_in "$work/deadlock.xml" '<failure message="every fiber left is blocked' "JUnit carries the deadlock"
   expect_in "$work/deadlock.html" 'data-kind="concurrency"' "the report is a concurrency page"
