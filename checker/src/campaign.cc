@@ -421,13 +421,14 @@ void RunCrashConcurrencySuite(const CampaignOptions& options, const Clock& clock
     bool ran = false;
     for (size_t w = 0; w < workloads.size(); ++w) {
       if (done[w]) continue;
-      if (clock.Spent() && summary.harnesses[std::string(JointWorkloadName(workloads[w]))]
-                                   .sequences > 0) {
+      if (clock.Spent() &&
+          summary.harnesses[std::string(JointWorkloadName(workloads[w]))].sequences > 0) {
         summary.stopped_by = "time-budget";
         return false;
       }
       ran = true;
-      const std::string stream = "crash-concurrency/" + std::string(JointWorkloadName(workloads[w]));
+      const std::string stream =
+          "crash-concurrency/" + std::string(JointWorkloadName(workloads[w]));
       const uint64_t seed = SequenceSeed(options.seed, stream, first / kSequencesPerBlock);
       if (!search(w, first, count, seed)) return false;
     }

@@ -66,7 +66,9 @@ void PrintSummary(std::ostream& os, const SummaryRecord& summary, bool full_cove
                          : "  crash states recovered and checked: ")
          << t.crash_states << "\n";
     }
-    if (t.repeats > 0) os << "  failures like one found before (not minimized): " << t.repeats << "\n";
+    if (t.repeats > 0) {
+      os << "  failures like one found before (not minimized): " << t.repeats << "\n";
+    }
   }
   PrintCoverage(os, summary, full_coverage);
   if (summary.stopped_by == "time-budget") {

@@ -54,15 +54,15 @@ FindingRecord ConcurrencyFinding(FindingRecord f, StoreWorkload workload, uint64
   f.strategy = found.strategy;
   f.token = found.minimized;
   f.replay = "shardcheck concurrency --harness " + std::string(StoreWorkloadName(workload)) +
-             " --program-seed " + std::to_string(program_seed) + BugFlag(f.bug) +
-             " --schedule '" + found.minimized + "'";
+             " --program-seed " + std::to_string(program_seed) + BugFlag(f.bug) + " --schedule '" +
+             found.minimized + "'";
   f.length_unit = "steps";
   f.found_length = found.steps;
   f.minimized_length = found.minimized_steps;
   f.steps.push_back("found by " + found.strategy + " at schedule " +
-                    std::to_string(found.schedule_index) + " of its search: " +
-                    std::to_string(found.steps) + " steps, " + std::to_string(found.preemptions) +
-                    " preemptions");
+                    std::to_string(found.schedule_index) +
+                    " of its search: " + std::to_string(found.steps) + " steps, " +
+                    std::to_string(found.preemptions) + " preemptions");
   f.steps.push_back("minimized: " + std::to_string(found.minimized_steps) + " steps, " +
                     std::to_string(found.minimized_preemptions) + " preemptions");
   for (const std::string& choice : found.unusual) f.steps.push_back("unusual: " + choice);
@@ -109,8 +109,8 @@ FindingRecord CrashConcurrencyFinding(FindingRecord f, const JointFinding& found
   f.steps.push_back("power cut at scheduling point " + std::to_string(size.crash_step) + ", " +
                     DescribePlan(control.plan, control.pending_pages));
   f.steps.push_back("found by " + found.strategy + " at schedule " +
-                    std::to_string(found.schedule_index) + " of its search: " +
-                    found.found_size.ToString());
+                    std::to_string(found.schedule_index) +
+                    " of its search: " + found.found_size.ToString());
   if (found.reproduces) {
     f.steps.push_back("minimized (" + std::to_string(found.minimized.replays) +
                       " replays): " + size.ToString());

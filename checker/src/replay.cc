@@ -232,7 +232,9 @@ FindingRecord ReplayFinding(const Case& c, const Outcome& replayed, std::string_
   f.steps = replayed.steps;
   f.found_length = f.minimized_length = c.ops.size();
   f.gtest = GTestFor(c, "Replay", f.violation);
-  for (const Op& op : c.ops) f.shape += (f.shape.empty() ? "" : ".") + std::string(OpKindName(op.kind));
+  for (const Op& op : c.ops) {
+    f.shape += (f.shape.empty() ? "" : ".") + std::string(OpKindName(op.kind));
+  }
   f.signature = FindingSignature(f);
   AddReplayDetail(replayed, &f);
   return f;

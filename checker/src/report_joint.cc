@@ -10,22 +10,22 @@ namespace shardstore::checker::report {
 std::string JointCase(const json& f) {
   std::string out;
   if (f.contains("steps") && f["steps"].is_array() && !f["steps"].empty()) {
-    out += "<h3>The case</h3><p class=\"muted\">The minimized operations per thread (setup alone "
-           "first, the threads until the power cut, the after-recovery threads), where the power "
-           "was cut, and how the case was found and minimized.</p><ol class=\"notes joint-case\">";
+    out +=
+        "<h3>The case</h3><p class=\"muted\">The minimized operations per thread (setup alone "
+        "first, the threads until the power cut, the after-recovery threads), where the power "
+        "was cut, and how the case was found and minimized.</p><ol class=\"notes joint-case\">";
     for (const json& step : f["steps"]) out += "<li>" + Text(step) + "</li>";
     out += "</ol>\n";
   }
   if (!f.contains("sizes") || !f["sizes"].is_object()) return out;
   const json& sizes = f["sizes"];
   out += "<h3>Size</h3><table class=\"sizes\"><thead><tr><th></th>";
-  constexpr const char* kColumns[][2] = {{"ops", "operations"},
-                                         {"preemptions", "preemptions"},
-                                         {"steps", "scheduling points"},
-                                         {"crash_step", "power cut at point"},
-                                         {"kept_pages", "pages kept"},
-                                         {"pending_pages", "pages pending"}};
-  for (const auto& column : kColumns) out += "<th class=\"num\">" + std::string(column[1]) + "</th>";
+  constexpr const char* kColumns[][2] = {
+      {"ops", "operations"},          {"preemptions", "preemptions"},
+      {"steps", "scheduling points"}, {"crash_step", "power cut at point"},
+      {"kept_pages", "pages kept"},   {"pending_pages", "pages pending"}};
+  for (const auto& column : kColumns)
+    out += "<th class=\"num\">" + std::string(column[1]) + "</th>";
   out += "</tr></thead><tbody>";
   for (const char* row : {"found", "minimized"}) {
     if (!sizes.contains(row) || !sizes[row].is_object()) continue;

@@ -68,8 +68,8 @@ std::string PowerCutStrip(const json& f) {
     out += "<p class=\"joint-cut\" data-schedule-step=\"" + Field(cut, "schedule_step") +
            "\">Power was cut at scheduling point " + Field(cut, "schedule_step") +
            ", when the crasher (fiber " + Field(cut, "crasher") + ") ran, after " +
-           Field(cut, "ops_before_cut") + " client operations had begun; the crash plan: " +
-           Field(cut, "plan") +
+           Field(cut, "ops_before_cut") +
+           " client operations had begun; the crash plan: " + Field(cut, "plan") +
            ". The writes pending then, per extent, oldest first, and what the crash kept of "
            "each:</p>\n";
   } else {

@@ -103,7 +103,10 @@ std::string Timeline(const json& f) {
              "\"><rect class=\"lane-bg\" x=\"0\" y=\"" + Num(lane_y(fiber) + 2) + "\" width=\"" +
              Num(width) + "\" height=\"" + Num(kLaneHeight - 4) + "\"/><text x=\"6\" y=\"" +
              Num(lane_y(fiber) + 17) + "\">fiber " + std::to_string(fiber) +
-             (fiber == 0 ? " (body)" : fiber == crasher ? " (crasher)" : "") + "</text></g>\n";
+             (fiber == 0         ? " (body)"
+              : fiber == crasher ? " (crasher)"
+                                 : "") +
+             "</text></g>\n";
   }
   std::vector<FiberState> state(fibers);
   auto add_run = [&](uint64_t fiber, uint64_t from, uint64_t to, bool failing) {
@@ -196,13 +199,12 @@ std::string Timeline(const json& f) {
   }
   if (cut.is_object() && cut.contains("schedule_step")) {
     const uint64_t at = cut.value("schedule_step", uint64_t{0});
-    failure_mark += "<line class=\"power-cut-mark\" data-step=\"" + std::to_string(at) +
-                    "\" x1=\"" + Num(scale.X(at)) + "\" x2=\"" + Num(scale.X(at)) + "\" y1=\"" +
-                    Num(kAxisHeight - 6) + "\" y2=\"" + Num(height) +
-                    "\"><title>the power cut: step " + std::to_string(at) +
-                    "</title></line><text class=\"power-cut-label\" x=\"" + Num(scale.X(at) + 4) +
-                    "\" y=\"" + Num(height - 4) + "\">power cut at step " + std::to_string(at) +
-                    "</text>";
+    failure_mark +=
+        "<line class=\"power-cut-mark\" data-step=\"" + std::to_string(at) + "\" x1=\"" +
+        Num(scale.X(at)) + "\" x2=\"" + Num(scale.X(at)) + "\" y1=\"" + Num(kAxisHeight - 6) +
+        "\" y2=\"" + Num(height) + "\"><title>the power cut: step " + std::to_string(at) +
+        "</title></line><text class=\"power-cut-label\" x=\"" + Num(scale.X(at) + 4) + "\" y=\"" +
+        Num(height - 4) + "\">power cut at step " + std::to_string(at) + "</text>";
   }
   std::string out =
       "<h3>Timeline</h3>\n<p class=\"muted\">The minimized schedule replayed: one "

@@ -164,10 +164,10 @@ StatusOr<FindingRecord> FindingFromJson(const json& j) {
   }
   if (j.contains("failed_step")) SS_RETURN_IF_ERROR(Field(j, "failed_step", &f.failed_step));
   const std::pair<const char*, json*> reported[] = {{"step_results", &f.step_results},
-                                                     {"power_cut", &f.power_cut},
-                                                     {"timeline", &f.timeline},
-                                                     {"history", &f.history},
-                                                     {"sizes", &f.sizes}};
+                                                    {"power_cut", &f.power_cut},
+                                                    {"timeline", &f.timeline},
+                                                    {"history", &f.history},
+                                                    {"sizes", &f.sizes}};
   for (const auto& [key, field] : reported) {
     if (j.contains(key)) *field = j[key];
   }

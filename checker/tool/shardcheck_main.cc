@@ -1,6 +1,7 @@
 // shardcheck: the checkers' command line.
 //
-//   shardcheck conformance|crash|concurrency|crash-concurrency [--iterations N] [--seed S] [--bug NAME]
+//   shardcheck conformance|crash|concurrency|crash-concurrency [--iterations N] [--seed S] [--bug
+//   NAME]
 //              [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
 //              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
 //              [--report FILE.html] [--junit FILE.xml] [--coverage]
@@ -771,10 +772,9 @@ int Main(int argc, char** argv) {
       ->required();
   report->add_option("-o,--output", report_out, "the HTML file to write")->required();
 
-  CLI::App* joint =
-      add_suite("crash-concurrency",
-                "power cuts at scheduling points of concurrent clients, then recovery",
-                "clients, reclaim-compact, chunk-writers or all");
+  CLI::App* joint = add_suite(
+      "crash-concurrency", "power cuts at scheduling points of concurrent clients, then recovery",
+      "clients, reclaim-compact, chunk-writers or all");
   joint->add_option("--strategy", sargs.strategy,
                     "portfolio (random and pct at depths 1-3 in turn), random, pct or dfs "
                     "(the seed's program whole, crash points included)");

@@ -195,7 +195,8 @@ TEST(ReportTest, ConcurrencyTimelineHasALanePerFiberAndMarksTheFailure) {
 }
 
 TEST(ReportTest, CrashConcurrencyPageDrawsTheCutOnTheTimelineAndItsPages) {
-  json f = Finding("crash-concurrency", "what survived the power cut is not what the history allows");
+  json f =
+      Finding("crash-concurrency", "what survived the power cut is not what the history allows");
   f["harness"] = "chunk-writers";
   f["kind"] = "crash-consistency";
   f["token"] = "sx1:chunk-writers:-:A0,1|:1.0.0:sched1:0*3.1.2";
@@ -222,8 +223,8 @@ TEST(ReportTest, CrashConcurrencyPageDrawsTheCutOnTheTimelineAndItsPages) {
                       {{"extent", 1}, {"offset", 4096}, {"sectors_kept", 0}, {"torn_bytes", 0}}}}};
   f["sizes"] = {{"found", {{"ops", 9}, {"preemptions", 5}, {"crash_step", 30}}},
                 {"minimized", {{"ops", 1}, {"preemptions", 1}, {"crash_step", 4}}}};
-  f["history"] = json::array({{{"process", 0}, {"type", "invoke"}, {"f", "write"}, {"key", "l0"}},
-                              {{"type", "crash"}}});
+  f["history"] = json::array(
+      {{{"process", 0}, {"type", "invoke"}, {"f", "write"}, {"key", "l0"}}, {{"type", "crash"}}});
   const StatusOr<ReportInput> input = ReportInputFromJson(f);
   ASSERT_TRUE(input.ok()) << input.status().message();
   EXPECT_EQ(input->kind, ReportKind::kCrashConcurrency);

@@ -58,7 +58,7 @@ struct CampaignOptions {
   uint32_t depth = 3;                     // pct's depth; dfs: the preemption bound
   bool stop_at_first = false;             // concurrency: a livelock ends the run too
   uint32_t determinism_check_every = 20;  // 0: never
-  bool swarm = false;  // conformance and crash: each block draws its op subset (swarm.h)
+  bool swarm = false;    // conformance and crash: each block draws its op subset (swarm.h)
   bool minimize = true;  // conformance, crash, crash-concurrency: off reports failures unshrunk
   // Go on past findings: each harness runs its whole share; a failure like one this shard
   // already found (same harness, same normalized violation) is counted as a repeat, unshrunk.

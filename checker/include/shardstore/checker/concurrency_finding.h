@@ -26,8 +26,8 @@ namespace shardstore::checker {
 
 // `base` holds who found it: suite, harness, campaign seed, sequence, shard, bug, build.
 // `program_seed`: the seed StoreConcurrencyBody drew the program from (the record's `seed`).
-FindingRecord ConcurrencyFinding(FindingRecord base, StoreWorkload workload,
-                                 uint64_t program_seed, const FoundFailure& found);
+FindingRecord ConcurrencyFinding(FindingRecord base, StoreWorkload workload, uint64_t program_seed,
+                                 const FoundFailure& found);
 
 // `base` as above; the record's token is the minimized case's (the found one's when the found
 // case did not fail again).
