@@ -356,7 +356,7 @@ void RunCrashConcurrencySuite(const CampaignOptions& options, const Clock& clock
   for (const auto& [path, hits] : coverage::Snapshot()) summary.path_coverage[path];
   const bool systematic = options.strategy == "dfs";
   std::vector<bool> done(workloads.size(), false);
-  std::set<std::string> seen;  // harness + normalized violation, with --keep-going
+  std::set<std::string> seen;  // harness + kind, with --keep-going
   uint64_t schedules_done = 0;
   // Searches `count` schedules of harness w from `first`; false when the shard is to stop.
   auto search = [&](size_t w, uint64_t first, uint64_t count, uint64_t seed) {
@@ -382,7 +382,9 @@ void RunCrashConcurrencySuite(const CampaignOptions& options, const Clock& clock
     if (report.exhausted) done[w] = true;
     if (report.finding) {
       const JointFinding& found = *report.finding;
-      const std::string key = name + ":" + NormalizeViolation(found.failure.message);
+      // One record per harness and kind, as the concurrency suite keeps: the violation names
+      // keys, locators and crash plans that differ from one find of a bug to the next.
+      const std::string key = name + ":" + std::string(FailureKindName(found.failure.kind));
       if (options.keep_going && seen.count(key) > 0) {
         ++totals.repeats;
       } else {
