@@ -1,15 +1,14 @@
 // shardcheck: the checkers' command line.
 //
-//   shardcheck conformance|crash|concurrency|crash-concurrency [--iterations N] [--seed S] [--bug
-//   NAME]
-//              [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
+//   shardcheck conformance|crash|concurrency|crash-concurrency
+//              [--iterations N] [--seed S] [--bug NAME] [--keep-going] [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
 //              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
 //              [--report FILE.html] [--junit FILE.xml] [--coverage]
 //     conformance, crash: [--max-ops N]
 //     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
 //                  [--schedule SCHED --program-seed P] [--stop-at-first]
 //     crash-concurrency: [--strategy portfolio|random|pct|dfs] [--depth D] [--minimize on|off]
-//                        (--harness clients|reclaim-compact|chunk-writers|all)
+//                        (harnesses clients, reclaim-compact, chunk-writers)
 //   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json] [--report F] [--junit F]
 //   shardcheck report FILE -o report.html
 //   shardcheck replay TOKEN [--json] [--report FILE.html] [--junit FILE.xml]
