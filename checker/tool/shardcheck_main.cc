@@ -1,10 +1,10 @@
 // shardcheck: the checkers' command line.
 //
 //   shardcheck conformance|crash|concurrency|crash-concurrency
-//              [--iterations N] [--seed S] [--bug NAME] [--keep-going] [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
-//              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
+//              [--iterations N] [--seed S] [--bug NAME] [--keep-going] [--harness H]
+//              [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR] [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
 //              [--report FILE.html] [--junit FILE.xml] [--coverage]
-//     conformance, crash: [--max-ops N]
+//     conformance, crash: [--max-ops N] [--swarm on|off] [--minimize on|off]
 //     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
 //                  [--schedule SCHED --program-seed P] [--stop-at-first]
 //     crash-concurrency: [--strategy portfolio|random|pct|dfs] [--depth D] [--minimize on|off]
