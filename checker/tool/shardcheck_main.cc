@@ -2,7 +2,8 @@
 //
 //   shardcheck conformance|crash|concurrency|crash-concurrency
 //              [--iterations N] [--seed S] [--bug NAME] [--keep-going] [--harness H]
-//              [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR] [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
+//              [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR] [--jobs N]
+//              [--sequence I] [--determinism-check-every K] [--json]
 //              [--report FILE.html] [--junit FILE.xml] [--coverage]
 //     conformance, crash: [--max-ops N] [--swarm on|off] [--minimize on|off]
 //     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
