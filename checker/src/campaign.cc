@@ -5,8 +5,9 @@
 #include <memory>
 #include <set>
 
+#include "shardstore/checker/concurrency_finding.h"
 #include "shardstore/checker/conformance.h"
-#include "shardstore/checker/schedule_trace.h"
+#include "shardstore/checker/crash_concurrency_check.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/checker/swarm.h"
 #include "shardstore/sim/coverage.h"
@@ -65,26 +66,6 @@ std::string SequenceCommand(const CampaignOptions& options, std::string_view har
               ? ""
               : " --bug " + std::string(seeded::BugName(options.bug))) +
          (options.swarm ? " --swarm on" : " --swarm off");
-}
-
-// What a report draws of a replayed case: the failing step, each step's results, the power cut.
-void AddReplayDetail(const Outcome& replayed, FindingRecord* f) {
-  if (replayed.ok()) return;
-  f->failed_step = static_cast<int64_t>(replayed.failed_step);
-  f->step_results = nlohmann::json::array();
-  for (const auto& [engine, model] : replayed.results) f->step_results.push_back({engine, model});
-  if (!replayed.power_cut) return;
-  const MemDisk::PowerCut& cut = *replayed.power_cut;
-  nlohmann::json pages = nlohmann::json::array();
-  for (size_t i = 0; i < cut.pages.size(); ++i) {
-    pages.push_back({{"extent", cut.pages[i].extent},
-                     {"offset", cut.pages[i].offset},
-                     {"sectors_kept", cut.kept[i]},
-                     {"torn_bytes", i + 1 == cut.torn_page ? cut.torn_bytes : 0}});
-  }
-  f->power_cut = {{"step", replayed.power_cut_step},
-                  {"sectors_per_page", MemDisk::kPageWhole},
-                  {"pages", pages}};
 }
 
 FindingRecord ConformanceFinding(const CampaignOptions& options, const ConformanceReport& r) {
@@ -263,16 +244,6 @@ std::optional<std::string> RunTwice(const Body& body, uint64_t program_seed) {
   return std::nullopt;
 }
 
-// What a report draws of a schedule: its points per fiber, and the history its clients recorded.
-void AddScheduleDetail(StoreWorkload workload, uint64_t program_seed, const std::string& schedule,
-                       FindingRecord* f) {
-  auto history = std::make_shared<History>();
-  const ScheduleTrace trace =
-      TraceSchedule(StoreConcurrencyBody(workload, program_seed, history), schedule);
-  f->timeline = TraceJson(trace);
-  f->history = HistoryJson(*history);
-}
-
 void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, CampaignReport* out,
                          const std::function<void(const FindingRecord&)>& on_finding) {
   SummaryRecord& summary = out->summary;
@@ -340,32 +311,9 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
           continue;
         }
         kinds_found[w].push_back(found.failure.kind);
-        FindingRecord f = BaseFinding(options, name);
-        f.kind = std::string(FailureKindName(found.failure.kind));
-        f.violation = found.failure.message;
-        f.sequence = first + found.schedule_index - 1;
-        f.seed = program_seed;
-        f.strategy = found.strategy;
-        f.token = found.minimized;
-        f.replay = "shardcheck concurrency --harness " + name + " --program-seed " +
-                   std::to_string(program_seed) +
-                   (options.bug == seeded::Bug::kNone
-                        ? ""
-                        : " --bug " + std::string(seeded::BugName(options.bug))) +
-                   " --schedule '" + found.minimized + "'";
-        f.length_unit = "steps";
-        f.found_length = found.steps;
-        f.minimized_length = found.minimized_steps;
-        f.steps.push_back("found by " + found.strategy + " at schedule " +
-                          std::to_string(found.schedule_index) +
-                          " of the block: " + std::to_string(found.steps) + " steps, " +
-                          std::to_string(found.preemptions) + " preemptions");
-        f.steps.push_back("minimized: " + std::to_string(found.minimized_steps) + " steps, " +
-                          std::to_string(found.minimized_preemptions) + " preemptions");
-        for (const std::string& choice : found.unusual) f.steps.push_back("unusual: " + choice);
-        f.shape = f.kind;
-        f.signature = FindingSignature(f);
-        AddScheduleDetail(workloads[w], program_seed, found.minimized, &f);
+        FindingRecord base = BaseFinding(options, name);
+        base.sequence = first + found.schedule_index - 1;
+        FindingRecord f = ConcurrencyFinding(std::move(base), workloads[w], program_seed, found);
         f.found_after_sequences = schedules_done - report.schedules + found.schedule_index;
         f.found_after_seconds = clock.Elapsed();
         ++totals.findings;
@@ -396,7 +344,112 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
   }
 }
 
+// One program per block (the block's own seeded search, minimized when it fails); dfs: the
+// campaign seed's program searched whole, in shard 0 only.
+void RunCrashConcurrencySuite(const CampaignOptions& options, const Clock& clock,
+                              CampaignReport* out,
+                              const std::function<void(const FindingRecord&)>& on_finding) {
+  SummaryRecord& summary = out->summary;
+  std::vector<JointWorkload> workloads;
+  for (const std::string& name : options.harnesses) workloads.push_back(*FindJointWorkload(name));
+  for (JointWorkload w : workloads) summary.harnesses[std::string(JointWorkloadName(w))];
+  for (const auto& [path, hits] : coverage::Snapshot()) summary.path_coverage[path];
+  const bool systematic = options.strategy == "dfs";
+  std::vector<bool> done(workloads.size(), false);
+  std::set<std::string> seen;  // harness + kind, with --keep-going
+  uint64_t schedules_done = 0;
+  // Searches `count` schedules of harness w from `first`; false when the shard is to stop.
+  auto search = [&](size_t w, uint64_t first, uint64_t count, uint64_t seed) {
+    const std::string name(JointWorkloadName(workloads[w]));
+    JointSearchOptions joint;
+    joint.workload = workloads[w];
+    joint.bug = options.bug;
+    joint.strategy = options.strategy;
+    joint.depth = options.depth;
+    joint.seed = seed;
+    joint.iterations = count;
+    joint.minimize = options.minimize;
+    if (options.time_budget_seconds > 0) joint.time_budget_seconds = std::max(clock.Left(), 1e-9);
+    const std::map<std::string, uint64_t> before = coverage::Snapshot();
+    const JointReport report = SearchJoint(joint);
+    AddCoverage(&summary.path_coverage, coverage::Delta(before, coverage::Snapshot()));
+    HarnessTotals& totals = summary.harnesses[name];
+    totals.sequences += report.schedules;
+    totals.steps += report.steps;
+    totals.crash_states += report.cuts_with_pending;
+    totals.seconds += report.seconds;
+    schedules_done += report.schedules;
+    if (report.exhausted) done[w] = true;
+    if (report.finding) {
+      const JointFinding& found = *report.finding;
+      // One record per harness and kind, as the concurrency suite keeps: the violation names
+      // keys, locators and crash plans that differ from one find of a bug to the next.
+      const std::string key = name + ":" + std::string(FailureKindName(found.failure.kind));
+      if (options.keep_going && seen.count(key) > 0) {
+        ++totals.repeats;
+      } else {
+        FindingRecord base = BaseFinding(options, name);
+        base.sequence = first + found.schedule_index - 1;
+        base.seed = seed;
+        out->findings.push_back(CrashConcurrencyFinding(std::move(base), found));
+        FindingRecord& f = out->findings.back();
+        f.found_after_sequences = schedules_done - report.schedules + found.schedule_index;
+        f.found_after_seconds = clock.Elapsed() - found.minimized.seconds;
+        ++totals.findings;
+        seen.insert(key);
+        if (on_finding) on_finding(f);
+        if (!options.keep_going) {
+          summary.stopped_by = "finding";
+          return false;
+        }
+      }
+    }
+    if (report.budget_spent || (clock.Spent() && !report.finding)) {
+      summary.stopped_by = "time-budget";
+      return false;
+    }
+    return true;
+  };
+  if (systematic) {
+    if (options.shard.index != 0) return;
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      const uint64_t count = options.iterations == 0 ? UINT64_MAX : options.iterations;
+      if (!search(w, 0, count, options.seed)) return;
+      if (options.on_progress) options.on_progress(schedules_done);
+    }
+    return;
+  }
+  auto run_block = [&](uint64_t first, uint64_t count) {
+    bool ran = false;
+    for (size_t w = 0; w < workloads.size(); ++w) {
+      if (done[w]) continue;
+      if (clock.Spent() &&
+          summary.harnesses[std::string(JointWorkloadName(workloads[w]))].sequences > 0) {
+        summary.stopped_by = "time-budget";
+        return false;
+      }
+      ran = true;
+      const std::string stream =
+          "crash-concurrency/" + std::string(JointWorkloadName(workloads[w]));
+      const uint64_t seed = SequenceSeed(options.seed, stream, first / kSequencesPerBlock);
+      if (!search(w, first, count, seed)) return false;
+    }
+    if (options.on_progress) options.on_progress(schedules_done);
+    return ran;
+  };
+  if (options.sequence) {
+    run_block(*options.sequence / kSequencesPerBlock * kSequencesPerBlock, kSequencesPerBlock);
+  } else {
+    ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
+                      run_block);
+  }
+}
+
 }  // namespace
+
+bool IsScheduledSuite(std::string_view suite) {
+  return suite == "concurrency" || suite == "crash-concurrency";
+}
 
 std::string_view SuiteName(Suite suite) {
   switch (suite) {
@@ -406,12 +459,15 @@ std::string_view SuiteName(Suite suite) {
       return "crash";
     case Suite::kConcurrency:
       return "concurrency";
+    case Suite::kCrashConcurrency:
+      return "crash-concurrency";
   }
   return "?";
 }
 
 std::optional<Suite> ParseSuite(std::string_view name) {
-  for (Suite suite : {Suite::kConformance, Suite::kCrash, Suite::kConcurrency}) {
+  for (Suite suite :
+       {Suite::kConformance, Suite::kCrash, Suite::kConcurrency, Suite::kCrashConcurrency}) {
     if (SuiteName(suite) == name) return suite;
   }
   return std::nullopt;
@@ -421,6 +477,8 @@ std::optional<std::vector<std::string>> SuiteHarnesses(Suite suite, std::string_
   std::vector<std::string> all;
   if (suite == Suite::kConcurrency) {
     for (StoreWorkload w : AllStoreWorkloads()) all.emplace_back(StoreWorkloadName(w));
+  } else if (suite == Suite::kCrashConcurrency) {
+    for (JointWorkload w : AllJointWorkloads()) all.emplace_back(JointWorkloadName(w));
   } else {
     for (HarnessKind kind : ConformanceKinds(suite)) all.emplace_back(HarnessName(kind));
   }
@@ -450,11 +508,14 @@ CampaignReport RunCampaign(const CampaignOptions& options,
   summary.iterations = options.iterations;
   summary.time_budget_seconds = options.time_budget_seconds;
   summary.stopped_by = "iterations";
-  if (options.swarm && options.suite != Suite::kConcurrency) summary.swarm["mode"] = "per-block";
+  const bool scheduled = IsScheduledSuite(SuiteName(options.suite));
+  if (options.swarm && !scheduled) summary.swarm["mode"] = "per-block";
   const Clock clock(options.time_budget_seconds);
   if (options.suite == Suite::kConcurrency) {
     const seeded::Scope scope(options.bug);
     RunConcurrencySuite(options, clock, &out, on_finding);
+  } else if (options.suite == Suite::kCrashConcurrency) {
+    RunCrashConcurrencySuite(options, clock, &out, on_finding);  // SearchJoint scopes the bug
   } else {
     RunConformanceSuite(options, clock, &out, on_finding);
   }

@@ -49,7 +49,7 @@ void PrintCoverage(std::ostream& os, const SummaryRecord& summary, bool full) {
 
 void PrintSummary(std::ostream& os, const SummaryRecord& summary, bool full_coverage) {
   for (const auto& [harness, t] : summary.harnesses) {
-    const bool concurrency = summary.suite == "concurrency";
+    const bool concurrency = IsScheduledSuite(summary.suite);
     os << summary.suite << "[" << harness << "] seed " << summary.campaign_seed;
     if (summary.shard.count > 1) os << " shard " << summary.shard.ToString();
     if (!summary.bug.empty()) os << ", seeded bug " << summary.bug;
@@ -62,7 +62,12 @@ void PrintSummary(std::ostream& os, const SummaryRecord& summary, bool full_cove
     }
     os << (t.findings == 0 ? ", no failure" : "") << "\n";
     if (t.crash_states > 0) {
-      os << "  crash states recovered and checked: " << t.crash_states << "\n";
+      os << (concurrency ? "  power cuts that met writes pending: "
+                         : "  crash states recovered and checked: ")
+         << t.crash_states << "\n";
+    }
+    if (t.repeats > 0) {
+      os << "  failures like one found before (not minimized): " << t.repeats << "\n";
     }
   }
   PrintCoverage(os, summary, full_coverage);
@@ -80,7 +85,9 @@ void PrintFinding(std::ostream& os, const FindingRecord& f, const std::string& r
   os << "\nreplay: " << f.replay << "\n";
   if (!report_path.empty()) {
     os << "report: " << report_path << " (the steps, "
-       << (f.suite == "concurrency" ? "the timeline, the history" : "engine beside model")
+       << (f.suite == "crash-concurrency" ? "the timeline, the power cut, the history"
+           : f.suite == "concurrency"     ? "the timeline, the history"
+                                          : "engine beside model")
        << ", and the GoogleTest with a copy button)\n";
   } else {
     os << "report: add --report FILE.html (or --results DIR, then `shardcheck report`)\n";
@@ -90,7 +97,8 @@ void PrintFinding(std::ostream& os, const FindingRecord& f, const std::string& r
 
 json CampaignJson(const CampaignReport& report) {
   const SummaryRecord& s = report.summary;
-  const bool concurrency = s.suite == "concurrency";
+  const bool concurrency = IsScheduledSuite(s.suite);
+  const bool joint = s.suite == "crash-concurrency";
   uint64_t sequences = 0, ops = 0, steps = 0, crash_states = 0;
   json harnesses = json::array();
   for (const auto& [name, t] : s.harnesses) {
@@ -103,6 +111,7 @@ json CampaignJson(const CampaignReport& report) {
     if (concurrency) {
       h["schedules"] = t.sequences;
       h["steps"] = t.steps;
+      if (joint) h["cuts_with_pending"] = t.crash_states;
     } else {
       h["sequences"] = t.sequences;
       h["ops"] = t.ops;
@@ -152,10 +161,24 @@ json CampaignJson(const CampaignReport& report) {
     out["replay"] = f.replay;
     out["shrunk_ops"] = f.minimized_length;
     if (concurrency) out["schedule"] = f.token;
+    if (joint) {
+      // The case replays from one token: operations, schedule and crash plan.
+      out["token"] = f.token;
+      out["found_by"] = f.strategy;
+      out["schedules_until_found"] = f.found_after_sequences;
+      out["seconds_until_found"] = f.found_after_seconds;
+      out["gtest"] = f.gtest;
+      if (f.sizes.is_object()) {
+        for (const char* key : {"found", "minimized"}) {
+          if (f.sizes.contains(key)) out[key] = f.sizes[key];
+        }
+      }
+    }
   } else {
     out["replay"] = nullptr;
     out["shrunk_ops"] = nullptr;
     if (concurrency) out["schedule"] = nullptr;
+    if (joint) out["token"] = nullptr;
   }
   if (!report.error.empty()) out["error"] = report.error;
   return out;

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <utility>
 #include <vector>
 
+#include "shardstore/checker/concurrency_finding.h"
 #include "shardstore/checker/store_concurrency.h"
+#include "shardstore/sim/coverage.h"
 
 namespace shardstore::checker {
 namespace {
@@ -32,12 +35,13 @@ ConcurrencyReport SearchHarness(const Body& body, const ConcurrencySuiteArgs& ar
 
 }  // namespace
 
-SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
-  SuiteOutput output;
+ConcurrencySuiteResult RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
+  ConcurrencySuiteResult result;
+  SuiteOutput& output = result.output;
   auto usage = [&](const std::string& message) {
     output.human = "shardcheck: " + message + "\n";
     output.exit_code = kExitUsage;
-    return output;
+    return result;
   };
   const seeded::Bug bug = args.bug;
   const std::string& strategy = args.strategy;
@@ -66,6 +70,7 @@ SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
     }
   }
   const seeded::Scope scope(bug);
+  const std::map<std::string, uint64_t> coverage_before = coverage::Snapshot();
   std::ostringstream human;
   // The harnesses take turns in batches, so a bug only one of them reaches is found as soon as
   // that one has had its share. The systematic searches and a replay run each harness whole.
@@ -166,7 +171,39 @@ SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
   }
   if (budget_spent) human << "the time budget (" << *budget << " s) ran out\n";
   for (const auto& failure : failures) human << "replay: " << replay_of(failure) << "\n";
-  if (args.as_json) {
+  SummaryRecord& summary = result.summary;
+  summary.suite = "concurrency";
+  summary.campaign_seed = args.seed;
+  summary.bug = std::string(seeded::BugName(bug));
+  summary.build = ThisBuild();
+  summary.iterations = per_harness;
+  summary.time_budget_seconds = args.time_budget_seconds;
+  summary.stopped_by = budget_spent ? "time-budget" : failures.empty() ? "iterations" : "finding";
+  summary.seconds = elapsed();
+  for (const auto& [path, hits] : coverage_before) summary.path_coverage[path];
+  for (const auto& [path, hits] : coverage::Delta(coverage_before, coverage::Snapshot())) {
+    summary.path_coverage[path] += hits;
+  }
+  for (size_t w = 0; w < workloads.size(); ++w) {
+    HarnessTotals& totals = summary.harnesses[std::string(StoreWorkloadName(workloads[w]))];
+    totals.sequences = tallies[w].schedules;
+    totals.steps = tallies[w].steps;
+    totals.seconds = tallies[w].seconds;
+  }
+  for (const auto& [workload, found] : failures) {
+    FindingRecord base;
+    base.suite = "concurrency";
+    base.harness = std::string(StoreWorkloadName(workload));
+    base.campaign_seed = args.seed;
+    base.sequence = found.schedule_index - 1;
+    base.bug = summary.bug;
+    base.build = summary.build;
+    result.findings.push_back(ConcurrencyFinding(std::move(base), workload, program_seed, found));
+    result.findings.back().found_after_sequences = found.schedule_index;
+    ++summary.harnesses[result.findings.back().harness].findings;
+  }
+  summary.findings = result.findings.size();
+  {
     json out{{"suite", "concurrency"},
              {"result", failures.empty() ? "pass" : "violation"},
              {"seed", args.seed},
@@ -177,7 +214,12 @@ SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
              {"strategy", failures.empty() ? strategy : failures.front().second.strategy},
              {"bug",
               bug == seeded::Bug::kNone ? json(nullptr) : json(std::string(seeded::BugName(bug)))},
-             {"harnesses", runs}};
+             {"harnesses", runs},
+             {"shard", summary.shard.ToString()},
+             {"summary", ToJson(summary)}};
+    json records = json::array();
+    for (const FindingRecord& f : result.findings) records.push_back(ToJson(f));
+    out["findings"] = records;
     json found = json::array();
     for (const auto& failure : failures) {
       const FoundFailure& f = failure.second;
@@ -204,11 +246,12 @@ SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args) {
         out[key] = first[key];
       }
     }
-    output.json = out.dump();
+    if (args.as_json) output.json = out.dump();
+    result.document = std::move(out);
   }
   output.human = human.str();
   output.exit_code = failures.empty() ? 0 : kExitViolation;
-  return output;
+  return result;
 }
 
 }  // namespace shardstore::checker

@@ -646,7 +646,8 @@ class JointRun {
   void Cut() {
     snapshot_ = recording_.Cut(disk_);
     control_->cut = true;
-    control_->pending_pages = static_cast<uint32_t>(snapshot_->PendingPages().size());
+    control_->pending = snapshot_->PendingPages();
+    control_->pending_pages = static_cast<uint32_t>(control_->pending.size());
     control_->ops_before_cut = recording_.ops_begun();
   }
 

@@ -132,6 +132,15 @@ std::string JointSize::ToString() const {
          " pending pages kept";
 }
 
+ScheduleTrace TraceJoint(const JointCase& c, CrashControl* control) {
+  SS_ASSERT(c.plan.has_value());
+  const seeded::Scope scope(c.bug);
+  *control = CrashControl();
+  control->keep_history = true;
+  return TraceSchedule(JointBody(c, control), c.schedule.empty() ? EncodeSchedule({}) : c.schedule,
+                       JointSchedulerOptions());
+}
+
 JointReplay ReplayJoint(const JointCase& c) {
   SS_ASSERT(c.plan.has_value());
   Schedule schedule;

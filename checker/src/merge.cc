@@ -7,6 +7,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "shardstore/checker/campaign.h"
+
 namespace shardstore::checker {
 
 using nlohmann::json;
@@ -215,13 +217,16 @@ std::string DescribeMerge(const MergeReport& report) {
     for (const auto& [harness, merged] : harnesses) {
       const HarnessTotals& t = merged.totals;
       os << "  " << suite << "[" << harness << "]: " << t.sequences
-         << (suite == "concurrency" ? " schedules, " : " sequences, ");
-      if (suite == "concurrency") {
+         << (IsScheduledSuite(suite) ? " schedules, " : " sequences, ");
+      if (IsScheduledSuite(suite)) {
         os << t.steps << " steps";
       } else {
         os << t.ops << " ops";
       }
-      if (t.crash_states > 0) os << ", " << t.crash_states << " crash states";
+      if (t.crash_states > 0) {
+        os << ", " << t.crash_states
+           << (IsScheduledSuite(suite) ? " power cuts with writes pending" : " crash states");
+      }
       os << ", " << t.findings << " finding" << (t.findings == 1 ? "" : "s") << " in "
          << merged.shards << " shard" << (merged.shards == 1 ? "" : "s") << "\n";
     }

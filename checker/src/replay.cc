@@ -198,4 +198,46 @@ std::string GTestFor(const Case& c, std::string_view name, std::string_view viol
   return text;
 }
 
+void AddReplayDetail(const Outcome& replayed, FindingRecord* f) {
+  if (replayed.ok()) return;
+  f->failed_step = static_cast<int64_t>(replayed.failed_step);
+  f->step_results = nlohmann::json::array();
+  for (const auto& [engine, model] : replayed.results) f->step_results.push_back({engine, model});
+  if (!replayed.power_cut) return;
+  const MemDisk::PowerCut& cut = *replayed.power_cut;
+  nlohmann::json pages = nlohmann::json::array();
+  for (size_t i = 0; i < cut.pages.size(); ++i) {
+    pages.push_back({{"extent", cut.pages[i].extent},
+                     {"offset", cut.pages[i].offset},
+                     {"sectors_kept", cut.kept[i]},
+                     {"torn_bytes", i + 1 == cut.torn_page ? cut.torn_bytes : 0}});
+  }
+  f->power_cut = {{"step", replayed.power_cut_step},
+                  {"sectors_per_page", MemDisk::kPageWhole},
+                  {"pages", pages}};
+}
+
+FindingRecord ReplayFinding(const Case& c, const Outcome& replayed, std::string_view token) {
+  FindingRecord f;
+  const bool crash = c.explore || replayed.power_cut.has_value();
+  f.suite = crash ? "crash" : "conformance";
+  f.harness = std::string(HarnessName(c.harness));
+  f.kind = crash ? "crash-consistency" : "assertion";
+  f.violation = replayed.violation.value_or("");
+  f.bug = std::string(seeded::BugName(c.bug));
+  f.build = ThisBuild();
+  f.token = std::string(token);
+  f.replay = "shardcheck replay " + f.token;
+  f.strategy = "replay";
+  f.steps = replayed.steps;
+  f.found_length = f.minimized_length = c.ops.size();
+  f.gtest = GTestFor(c, "Replay", f.violation);
+  for (const Op& op : c.ops) {
+    f.shape += (f.shape.empty() ? "" : ".") + std::string(OpKindName(op.kind));
+  }
+  f.signature = FindingSignature(f);
+  AddReplayDetail(replayed, &f);
+  return f;
+}
+
 }  // namespace shardstore::checker

@@ -76,6 +76,8 @@ svg .pt { stroke: #37474f; stroke-width: .6; fill: #fff; }
 svg .pt.lock { fill: #ffcc80; } svg .pt.wait { fill: #ce93d8; } svg .pt.join { fill: #b0bec5; }
 svg .preempt { fill: var(--warn); } svg .note-mark { fill: var(--ok); }
 svg .failure-mark { stroke: var(--bad); stroke-width: 2; stroke-dasharray: 4 3; }
+svg .power-cut-mark { stroke: #6a1b9a; stroke-width: 3; } svg .power-cut-label { fill: #6a1b9a;
+  font-weight: 700; }
 svg .failure-label { fill: var(--bad); font-weight: 700; }
 svg .op { fill: #bbdefb; stroke: #64b5f6; } svg .op.hl { fill: #ffe0b2; stroke: var(--warn); }
 svg .op.bad { fill: #ef9a9a; stroke: var(--bad); stroke-width: 1.5; }
@@ -147,8 +149,11 @@ std::string FindingSection(const json& f, size_t index) {
                     Text(suite) + "\">\n<h2>" + Field(f, "suite") + "[" + Field(f, "harness") +
                     "] <span class=\"tag bad\">" + Field(f, "kind") + "</span></h2>\n";
   out += "<p class=\"violation\">" + Field(f, "violation") + "</p>\n" + Facts(f);
-  if (suite == "concurrency") {
+  if (suite == "concurrency" || suite == "crash-concurrency") {
+    const bool joint = suite == "crash-concurrency";
+    if (joint) out += report::JointCase(f);
     out += report::Timeline(f);
+    if (joint) out += report::PowerCutStrip(f);
     if (f.contains("history") && f["history"].is_array() && !f["history"].empty()) {
       std::string key;
       const std::string violation = f.value("violation", "");
@@ -159,12 +164,13 @@ std::string FindingSection(const json& f, size_t index) {
       out +=
           "<h3>History</h3><p class=\"muted\">Each bar is one client operation from its call to "
           "its return" +
+          std::string(joint ? "; the red line is the power cut" : "") +
           (key.empty() ? std::string(".")
                        : "; operations on key " + EscapeHtml(key) +
                              ", the one that is not linearizable, stand out.") +
           "</p>\n" + report::HistoryBars(f["history"], key);
     }
-    if (f.contains("steps") && f["steps"].is_array() && !f["steps"].empty()) {
+    if (!joint && f.contains("steps") && f["steps"].is_array() && !f["steps"].empty()) {
       out += "<h3>How it was found</h3><ol class=\"notes\">";
       for (const json& step : f["steps"]) out += "<li>" + Text(step) + "</li>";
       out += "</ol>\n";

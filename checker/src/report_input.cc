@@ -14,6 +14,7 @@ std::optional<ReportKind> SuiteKind(const std::string& suite) {
   if (suite == "conformance") return ReportKind::kConformance;
   if (suite == "crash") return ReportKind::kCrash;
   if (suite == "concurrency") return ReportKind::kConcurrency;
+  if (suite == "crash-concurrency") return ReportKind::kCrashConcurrency;
   return std::nullopt;
 }
 
@@ -72,8 +73,8 @@ StatusOr<ReportInput> FromObject(const json& doc) {
   if (!suite.empty()) {
     return Status::InvalidArgument(
         "this " + suite +
-        " output holds no finding records (a systematic search or a "
-        "--schedule replay prints none; run the suite with --json, or give its results file)");
+        " output holds no finding records (run the suite with --json, or give its results "
+        "file)");
   }
   return Status::InvalidArgument(
       "not checker output: expected a suite's --json object, linearize --json, merge --json, a "
@@ -120,8 +121,8 @@ StatusOr<ReportInput> FromLines(std::string_view text) {
 }  // namespace
 
 std::string_view ReportKindName(ReportKind kind) {
-  constexpr std::string_view kNames[] = {"conformance", "crash", "concurrency", "linearize",
-                                         "campaign"};
+  constexpr std::string_view kNames[] = {"conformance", "crash",    "concurrency",
+                                         "linearize",   "campaign", "crash-concurrency"};
   return kNames[static_cast<size_t>(kind)];
 }
 

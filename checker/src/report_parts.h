@@ -17,10 +17,13 @@ std::string Field(const json& object, const char* key);
 
 // conformance, crash: the minimized steps, engine beside model, the failing step highlighted.
 std::string StepsTable(const json& finding, size_t index);
-// crash: the power cut, a strip per extent; empty when the record has none.
+// crash, crash-concurrency: the power cut, a strip per extent; empty when the record has none.
 std::string PowerCutStrip(const json& finding);
-// concurrency: the replayed schedule, one lane per fiber; empty when the record has none.
+// concurrency, crash-concurrency: the replayed schedule, one lane per fiber (the power cut marked
+// at its scheduling point, the crasher's lane named); empty when the record has none.
 std::string Timeline(const json& finding);
+// crash-concurrency: the case's operations per thread and its size when found and minimized.
+std::string JointCase(const json& finding);
 // Operations as bars per process (Porcupine style). `highlight_key`: its operations stand out;
 // `marked`: invocation positions drawn as `marked_class` (not placed, in the minimal history).
 std::string HistoryBars(const json& events, const std::string& highlight_key,

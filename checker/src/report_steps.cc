@@ -62,12 +62,23 @@ std::string PowerCutStrip(const json& f) {
   const uint64_t sectors = cut.value("sectors_per_page", uint64_t{8});
   const uint64_t step = cut.value("step", uint64_t{0});
   const json& steps = f.contains("steps") ? f["steps"] : json::array();
-  std::string out =
-      "<h3>The power cut</h3>\n<p>Power was cut at step " + std::to_string(step + 1) +
-      (step < steps.size() ? " (<span class=\"mono\">" + Text(steps[step]) + "</span>)"
-                           : std::string(" (the end-of-sequence checks)")) +
-      ". The writes still pending at that barrier, per extent, oldest first, and "
-      "what the crash kept of each:</p>\n";
+  std::string out = "<h3>The power cut</h3>\n";
+  if (cut.contains("schedule_step")) {
+    // Crash-concurrency: the cut is a scheduling point (the crasher's turn), not an op.
+    out += "<p class=\"joint-cut\" data-schedule-step=\"" + Field(cut, "schedule_step") +
+           "\">Power was cut at scheduling point " + Field(cut, "schedule_step") +
+           ", when the crasher (fiber " + Field(cut, "crasher") + ") ran, after " +
+           Field(cut, "ops_before_cut") +
+           " client operations had begun; the crash plan: " + Field(cut, "plan") +
+           ". The writes pending then, per extent, oldest first, and what the crash kept of "
+           "each:</p>\n";
+  } else {
+    out += "<p>Power was cut at step " + std::to_string(step + 1) +
+           (step < steps.size() ? " (<span class=\"mono\">" + Text(steps[step]) + "</span>)"
+                                : std::string(" (the end-of-sequence checks)")) +
+           ". The writes still pending at that barrier, per extent, oldest first, and "
+           "what the crash kept of each:</p>\n";
+  }
   out +=
       "<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#c8e6c9\"></i>kept"
       "</span><span><i class=\"swatch\" style=\"background:#ffcdd2\"></i>lost</span><span>"

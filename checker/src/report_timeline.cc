@@ -94,13 +94,19 @@ std::string Timeline(const json& f) {
   auto lane_y = [&](uint64_t fiber) {
     return kAxisHeight + static_cast<double>(fiber) * kLaneHeight;
   };
+  // Crash-concurrency: the fiber that cuts the power, and the scheduling point where it did.
+  const uint64_t crasher = t.value("crasher", ~uint64_t{0});
+  const json& cut = f.contains("power_cut") && f["power_cut"].is_object() ? f["power_cut"] : json();
   std::string lanes, runs, marks;
   for (uint32_t fiber = 0; fiber < fibers; ++fiber) {
     lanes += "<g class=\"lane\" data-fiber=\"" + std::to_string(fiber) +
              "\"><rect class=\"lane-bg\" x=\"0\" y=\"" + Num(lane_y(fiber) + 2) + "\" width=\"" +
              Num(width) + "\" height=\"" + Num(kLaneHeight - 4) + "\"/><text x=\"6\" y=\"" +
              Num(lane_y(fiber) + 17) + "\">fiber " + std::to_string(fiber) +
-             (fiber == 0 ? " (body)" : "") + "</text></g>\n";
+             (fiber == 0         ? " (body)"
+              : fiber == crasher ? " (crasher)"
+                                 : "") +
+             "</text></g>\n";
   }
   std::vector<FiberState> state(fibers);
   auto add_run = [&](uint64_t fiber, uint64_t from, uint64_t to, bool failing) {
@@ -191,6 +197,15 @@ std::string Timeline(const json& f) {
                    Num(scale.X(steps) + 4) + "\" y=\"" + Num(kAxisHeight - 8) + "\">" +
                    Field(t["failure"], "kind") + " at step " + std::to_string(steps) + "</text>";
   }
+  if (cut.is_object() && cut.contains("schedule_step")) {
+    const uint64_t at = cut.value("schedule_step", uint64_t{0});
+    failure_mark +=
+        "<line class=\"power-cut-mark\" data-step=\"" + std::to_string(at) + "\" x1=\"" +
+        Num(scale.X(at)) + "\" x2=\"" + Num(scale.X(at)) + "\" y1=\"" + Num(kAxisHeight - 6) +
+        "\" y2=\"" + Num(height) + "\"><title>the power cut: step " + std::to_string(at) +
+        "</title></line><text class=\"power-cut-label\" x=\"" + Num(scale.X(at) + 4) + "\" y=\"" +
+        Num(height - 4) + "\">power cut at step " + std::to_string(at) + "</text>";
+  }
   std::string out =
       "<h3>Timeline</h3>\n<p class=\"muted\">The minimized schedule replayed: one "
       "lane per fiber; blue while it runs, ";
@@ -201,6 +216,9 @@ std::string Timeline(const json& f) {
   if (origin > 0) {
     out += " Steps 0 to " + std::to_string(origin) +
            " (the body alone, setting up, before its threads run) are folded.";
+  }
+  if (cut.is_object() && cut.contains("schedule_step")) {
+    out += " The purple line is the power cut: the crasher's turn.";
   }
   if (t.value("points_dropped", 0) > 0) {
     out += " The first " + Field(t, "points_dropped") + " points are not drawn.";

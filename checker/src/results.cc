@@ -125,6 +125,7 @@ json ToJson(const FindingRecord& f) {
   if (!f.power_cut.is_null()) out["power_cut"] = f.power_cut;
   if (!f.timeline.is_null()) out["timeline"] = f.timeline;
   if (!f.history.is_null()) out["history"] = f.history;
+  if (!f.sizes.is_null()) out["sizes"] = f.sizes;
   return out;
 }
 
@@ -163,9 +164,10 @@ StatusOr<FindingRecord> FindingFromJson(const json& j) {
   }
   if (j.contains("failed_step")) SS_RETURN_IF_ERROR(Field(j, "failed_step", &f.failed_step));
   const std::pair<const char*, json*> reported[] = {{"step_results", &f.step_results},
-                                                     {"power_cut", &f.power_cut},
-                                                     {"timeline", &f.timeline},
-                                                     {"history", &f.history}};
+                                                    {"power_cut", &f.power_cut},
+                                                    {"timeline", &f.timeline},
+                                                    {"history", &f.history},
+                                                    {"sizes", &f.sizes}};
   for (const auto& [key, field] : reported) {
     if (j.contains(key)) *field = j[key];
   }

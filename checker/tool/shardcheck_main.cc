@@ -1,19 +1,19 @@
 // shardcheck: the checkers' command line.
 //
-//   shardcheck conformance|crash|concurrency [--iterations N] [--seed S] [--bug NAME]
-//              [--harness H] [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR]
-//              [--jobs N] [--sequence I] [--determinism-check-every K] [--json]
+//   shardcheck conformance|crash|concurrency|crash-concurrency
+//              [--iterations N] [--seed S] [--bug NAME] [--keep-going] [--harness H]
+//              [--time-budget 10m] [--shard I/N] [--shards N] [--results DIR] [--jobs N]
+//              [--sequence I] [--determinism-check-every K] [--json]
 //              [--report FILE.html] [--junit FILE.xml] [--coverage]
-//     conformance, crash: [--max-ops N]
+//     conformance, crash: [--max-ops N] [--swarm on|off] [--minimize on|off]
 //     concurrency: [--strategy portfolio|random|pct|dfs|ipb|delay] [--depth D]
 //                  [--schedule SCHED --program-seed P] [--stop-at-first]
+//     crash-concurrency: [--strategy portfolio|random|pct|dfs] [--depth D] [--minimize on|off]
+//                        (harnesses clients, reclaim-compact, chunk-writers)
 //   shardcheck merge DIR|FILE... [--allow-mixed-commits] [--json] [--report F] [--junit F]
 //   shardcheck report FILE -o report.html
-//   shardcheck replay TOKEN [--json]
+//   shardcheck replay TOKEN [--json] [--report FILE.html] [--junit FILE.xml]
 //   shardcheck bugs [--json]
-//   shardcheck crash-concurrency [--iterations N] [--seed S] [--bug NAME] [--json]
-//                          [--harness clients|reclaim-compact|chunk-writers|all]
-//                          [--strategy portfolio|random|pct|dfs] [--depth D] [--time-budget 10m]
 //   shardcheck linearize FILE --model register|kv [--lenient] [--time-budget 60s]
 //                        [--states-max N] [--memory-mib M] [--json] [--report FILE.html]
 //
@@ -44,6 +44,7 @@
 #include "shardstore/checker/campaign_report.h"
 #include "shardstore/checker/concurrency_suite.h"
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/crash_concurrency_check.h"
 #include "shardstore/checker/crash_concurrency_suite.h"
 #include "shardstore/checker/jobs.h"
 #include "shardstore/checker/linearizability.h"
@@ -89,9 +90,36 @@ int Print(const SuiteOutput& out, bool as_json) {
   return out.exit_code;
 }
 
-int Replay(const std::string& token, bool as_json) {
+// A replayed case as a one-sequence run of its suite: the finding (if it failed) drawn as the
+// HTML report and the JUnit XML.
+Status WriteReplayFiles(const RunFiles& files, const Case& c, const Outcome& outcome,
+                        const std::string& token) {
+  if (files.report_path.empty() && files.junit_path.empty()) return Status::Ok();
+  std::vector<FindingRecord> findings;
+  if (!outcome.ok()) findings.push_back(ReplayFinding(c, outcome, token));
+  SummaryRecord summary;
+  summary.suite = findings.empty() ? (c.explore ? "crash" : "conformance") : findings[0].suite;
+  summary.bug = std::string(seeded::BugName(c.bug));
+  summary.build = ThisBuild();
+  summary.iterations = 1;
+  summary.stopped_by = findings.empty() ? "iterations" : "finding";
+  summary.findings = findings.size();
+  HarnessTotals& totals = summary.harnesses[std::string(HarnessName(c.harness))];
+  totals.sequences = 1;
+  totals.ops = c.ops.size();
+  totals.findings = findings.size();
+  json records = json::array();
+  for (const FindingRecord& f : findings) records.push_back(ToJson(f));
+  const json document{{"suite", summary.suite},
+                      {"result", findings.empty() ? "pass" : "violation"},
+                      {"summary", ToJson(summary)},
+                      {"findings", records}};
+  return WriteRunFiles(files, document, summary, findings);
+}
+
+int Replay(const std::string& token, bool as_json, const RunFiles& files) {
   if (std::string_view(token).starts_with(kJointTokenPrefix)) {
-    return Print(ReplayCrashConcurrency(token, as_json), as_json);
+    return Print(ReplayCrashConcurrency(token, as_json, files), as_json);
   }
   const StatusOr<Case> c = ParseToken(token);
   if (!c.ok()) {
@@ -104,6 +132,10 @@ int Replay(const std::string& token, bool as_json) {
     return kExitUsage;
   }
   const Outcome outcome = RunCase(*c);
+  if (const Status written = WriteReplayFiles(files, *c, outcome, token); !written.ok()) {
+    std::cerr << "shardcheck: " << written.message() << "\n";
+    return kExitUsage;
+  }
   std::ostream& human = as_json ? std::cerr : std::cout;
   human << "replay[" << HarnessName(c->harness) << "]"
         << (c->bug == seeded::Bug::kNone
@@ -111,6 +143,8 @@ int Replay(const std::string& token, bool as_json) {
                 : " with seeded bug " + std::string(seeded::BugName(c->bug)))
         << ", " << c->ops.size() << " ops:\n"
         << outcome.Describe() << (outcome.ok() ? "no violation\n" : "");
+  if (!files.report_path.empty()) human << "report: " << files.report_path << "\n";
+  if (!files.junit_path.empty()) human << "junit: " << files.junit_path << "\n";
   if (as_json) {
     json out = OutcomeJson(outcome);
     out["suite"] = "replay";
@@ -154,11 +188,11 @@ struct SuiteArgs {
   std::optional<uint32_t> jobs;
   uint32_t determinism_check_every = 20;
   std::string swarm = "off";    // conformance and crash: on or off (docs/running-a-campaign.md)
-  std::string minimize = "on";  // conformance and crash
+  std::string minimize = "on";  // conformance, crash and crash-concurrency
   bool as_json = false;
   RunFiles files;  // --report, --junit
   bool full_coverage = false;
-  // concurrency
+  // concurrency and crash-concurrency
   std::string strategy = "portfolio";
   uint32_t depth = 3;
   std::string schedule;
@@ -189,7 +223,38 @@ int ConcurrencyWhole(const SuiteArgs& args) {
   run.program_seed = args.program_seed;
   run.stop_at_first = args.stop_at_first;
   run.as_json = args.as_json;
-  return Print(RunConcurrencySuite(run), args.as_json);
+  ConcurrencySuiteResult result = RunConcurrencySuite(run);
+  if (result.output.exit_code != kExitUsage) {
+    // The same records as the campaign path: --report and --junit draw them.
+    if (const Status written =
+            WriteRunFiles(args.files, result.document, result.summary, result.findings);
+        !written.ok()) {
+      std::cerr << "shardcheck: " << written.message() << "\n";
+      return kExitUsage;
+    }
+    if (!args.files.report_path.empty()) {
+      result.output.human += "report: " + args.files.report_path + "\n";
+    }
+    if (!args.files.junit_path.empty()) {
+      result.output.human += "junit: " + args.files.junit_path + "\n";
+    }
+    if (!args.results.empty()) {
+      // One shard of one: `merge` reads it beside the sharded strategies' files.
+      StatusOr<ResultsWriter> writer =
+          ResultsWriter::Open(args.results, "concurrency", Shard{}, args.seed);
+      Status written = writer.ok() ? Status::Ok() : writer.status();
+      for (const FindingRecord& f : result.findings) {
+        if (written.ok()) written = writer->Write(f);
+      }
+      if (written.ok()) written = writer->Close(result.summary);
+      if (!written.ok()) {
+        std::cerr << "shardcheck: " << written.message() << "\n";
+        return kExitUsage;
+      }
+      result.output.human += "results: " + writer->path() + "\n";
+    }
+  }
+  return Print(result.output, args.as_json);
 }
 
 int Merge(const std::vector<std::string>& paths, bool allow_mixed_commits, bool as_json,
@@ -231,6 +296,10 @@ std::vector<std::string> ShardArguments(const SuiteArgs& args) {
     add("--strategy", args.strategy);
     add("--depth", std::to_string(args.depth));
     if (args.stop_at_first) out.push_back("--stop-at-first");
+  } else if (args.suite == "crash-concurrency") {
+    add("--strategy", args.strategy);
+    add("--depth", std::to_string(args.depth));
+    add("--minimize", args.minimize);
   } else {
     add("--max-ops", std::to_string(args.max_ops));
     add("--swarm", args.swarm);
@@ -287,7 +356,7 @@ int RunJobsAndMerge(const SuiteArgs& args, const CampaignOptions& options) {
   return rc != 0 ? rc : merged;
 }
 
-// conformance, crash and concurrency: one shard (or, with --jobs, every shard on this machine).
+// Every suite: one shard (or, with --jobs, every shard on this machine).
 int RunSuite(SuiteArgs args, bool iterations_given) {
   const Suite suite = *ParseSuite(args.suite);
   CampaignOptions options;
@@ -319,7 +388,7 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
     std::cerr << "shardcheck: --swarm takes on or off, not '" << args.swarm << "'\n";
     return kExitUsage;
   }
-  options.swarm = args.swarm == "on" && suite != Suite::kConcurrency;
+  options.swarm = args.swarm == "on" && !IsScheduledSuite(args.suite);
   if (args.minimize != "on" && args.minimize != "off") {
     std::cerr << "shardcheck: --minimize takes on or off, not '" << args.minimize << "'\n";
     return kExitUsage;
@@ -343,11 +412,11 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
         !args.schedule.empty() || strategy == "dfs" || strategy == "ipb" || strategy == "delay";
     if (whole) {
       // A systematic search (or a replay) covers one program whole: nothing to cut in shards.
-      if (options.shard.count > 1 || args.jobs || !args.results.empty() || args.sequence) {
+      if (options.shard.count > 1 || args.jobs || args.sequence) {
         std::cerr << "shardcheck: --strategy " << strategy
                   << (args.schedule.empty() ? "" : " with --schedule")
-                  << " searches one program whole; it takes no --shard, --jobs, --results or "
-                     "--sequence (random, pct and portfolio do)\n";
+                  << " searches one program whole; it takes no --shard, --jobs or --sequence "
+                     "(random, pct and portfolio do)\n";
         return kExitUsage;
       }
       return ConcurrencyWhole(args);
@@ -355,6 +424,19 @@ int RunSuite(SuiteArgs args, bool iterations_given) {
     if (strategy != "portfolio" && strategy != "random" && strategy != "pct") {
       std::cerr << "shardcheck: unknown strategy '" << strategy
                 << "' (portfolio, random, pct, dfs, ipb or delay)\n";
+      return kExitUsage;
+    }
+  }
+  if (suite == Suite::kCrashConcurrency) {
+    if (!IsJointStrategy(args.strategy)) {
+      std::cerr << "shardcheck: unknown strategy '" << args.strategy
+                << "' (portfolio, random, pct or dfs)\n";
+      return kExitUsage;
+    }
+    if (args.strategy == "dfs" &&
+        (options.shard.count > 1 || args.jobs || args.sequence || args.keep_going)) {
+      std::cerr << "shardcheck: --strategy dfs searches the seed's program whole; it takes no "
+                   "--shard, --jobs, --sequence or --keep-going (random, pct and portfolio do)\n";
       return kExitUsage;
     }
   }
@@ -639,6 +721,10 @@ int Main(int argc, char** argv) {
   CLI::App* replay = app.add_subcommand("replay", "rerun one case from its replay token");
   replay->add_option("token", token, "as printed by a failing run")->required();
   replay->add_flag("--json", as_json, "one JSON object on stdout, last");
+  RunFiles replay_files;
+  replay->add_option("--report", replay_files.report_path,
+                     "write the case (its finding, if it fails) as an HTML page");
+  replay->add_option("--junit", replay_files.junit_path, "write JUnit XML: one test case");
 
   CLI::App* crash =
       add_suite("crash", "the crash explorer: every disk flush of every sequence is a crash point",
@@ -686,20 +772,16 @@ int Main(int argc, char** argv) {
       ->required();
   report->add_option("-o,--output", report_out, "the HTML file to write")->required();
 
-  CrashConcurrencyArgs xargs;
-  std::string xbug, xbudget;
-  CLI::App* joint = app.add_subcommand(
-      "crash-concurrency", "power cuts at scheduling points of concurrent clients, then recovery");
-  joint->add_option("--iterations", xargs.iterations, "schedules per harness")
-      ->check(CLI::Range(1, 1 << 30));
-  joint->add_option("--seed", xargs.seed, "draws programs, schedules and crash plans");
-  joint->add_option("--strategy", xargs.strategy, "portfolio, random, pct or dfs");
-  joint->add_option("--harness", xargs.harness, "clients, reclaim-compact, chunk-writers or all");
-  joint->add_option("--depth", xargs.depth, "pct: bug depth; dfs: preemption bound")
+  CLI::App* joint = add_suite(
+      "crash-concurrency", "power cuts at scheduling points of concurrent clients, then recovery",
+      "clients, reclaim-compact, chunk-writers or all");
+  joint->add_option("--strategy", sargs.strategy,
+                    "portfolio (random and pct at depths 1-3 in turn), random, pct or dfs "
+                    "(the seed's program whole, crash points included)");
+  joint->add_option("--depth", sargs.depth, "pct: bug depth; dfs: preemption bound")
       ->check(CLI::Range(0, 64));
-  joint->add_option("--bug", xbug, "turn on a seeded bug (see `shardcheck bugs`)");
-  joint->add_option("--time-budget", xbudget, "stop once this much time is spent (90s, 10m, 2h)");
-  joint->add_flag("--json", xargs.as_json, "one JSON object on stdout, last");
+  joint->add_option("--minimize", sargs.minimize,
+                    "off: report a failure as found, unshrunk (time-to-find benchmarks)");
 
   LinearizeArgs largs;
   CLI::App* linearize =
@@ -730,28 +812,15 @@ int Main(int argc, char** argv) {
     std::cerr << "shardcheck: " << e.what() << "\n" << app.help();
     return kExitUsage;
   }
-  for (CLI::App* suite : {conformance, crash, concurrency}) {
+  for (CLI::App* suite : {conformance, crash, concurrency, joint}) {
     if (!suite->parsed()) continue;
     sargs.suite = suite->get_name();
     return RunSuite(sargs, suite->count("--iterations") > 0);
   }
-  if (replay->parsed()) return Replay(token, as_json);
+  if (replay->parsed()) return Replay(token, as_json, replay_files);
   if (linearize->parsed()) return Linearize(largs);
   if (merge->parsed()) return Merge(merge_paths, allow_mixed_commits, as_json, merge_files);
   if (report->parsed()) return Report(report_in, report_out);
-  if (joint->parsed()) {
-    if (int rc = ParseBug(xbug, &xargs.bug)) return rc;
-    if (!xbudget.empty()) {
-      const std::optional<double> budget = ParseDuration(xbudget);
-      if (!budget) {
-        std::cerr << "shardcheck: --time-budget takes a positive duration (90, 90s, 10m, 2h), not '"
-                  << xbudget << "'\n";
-        return kExitUsage;
-      }
-      xargs.time_budget_seconds = *budget;
-    }
-    return Print(RunCrashConcurrencySuite(xargs), xargs.as_json);
-  }
   if (bugs->parsed()) return Bugs(as_json);
   return kExitUsage;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "shardstore/checker/conformance.h"
+#include "shardstore/checker/crash_concurrency_check.h"
 #include "shardstore/checker/replay.h"
 #include "shardstore/checker/store_concurrency.h"
 #include "shardstore/sim/coverage.h"
@@ -282,6 +283,46 @@ TEST(CampaignTest, AConcurrencyFindingRecordAloneReplaysItsSchedule) {
     EXPECT_EQ(FailureKindName(replay.kind), record->kind);
   }
   EXPECT_TRUE(Replay(StoreConcurrencyBody(*workload, record->seed), record->token).ok());
+}
+
+// Crash-concurrency is a campaign suite like the others: its shards add up, and its finding
+// record carries a token that replays operations, schedule and crash plan together.
+TEST(CampaignTest, CrashConcurrencyShardsAddUpAndItsFindingReplaysFromItsToken) {
+  CampaignOptions options;
+  options.suite = Suite::kCrashConcurrency;
+  options.seed = 3;
+  options.iterations = 64;
+  options.harnesses = *SuiteHarnesses(Suite::kCrashConcurrency, "all");
+  const CampaignReport whole = RunCampaign(options);
+  ASSERT_TRUE(whole.findings.empty()) << whole.findings[0].violation;
+  for (uint32_t i = 0; i < 2; ++i) {
+    CampaignOptions half = options;
+    half.shard = Shard{i, 2};
+    const CampaignReport shard = RunCampaign(half);
+    for (const auto& [name, t] : shard.summary.harnesses) {
+      EXPECT_EQ(t.sequences, 32u) << name;
+    }
+  }
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  options.harnesses = {"chunk-writers"};
+  options.strategy = "random";
+  options.iterations = 3000;
+  options.seed = 1;
+  options.bug = seeded::Bug::kCommitListedBeforeWritten;
+  const CampaignReport report = RunCampaign(options);
+  ASSERT_EQ(report.findings.size(), 1u);
+  const StatusOr<FindingRecord> record =
+      FindingFromJson(nlohmann::json::parse(ToJson(report.findings[0]).dump()));
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->suite, "crash-concurrency");
+  EXPECT_TRUE(record->power_cut.contains("schedule_step"));
+  EXPECT_TRUE(record->timeline.contains("points"));
+  const StatusOr<JointCase> c = ParseJointToken(record->token);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const JointReplay replay = ReplayJoint(*c);
+  ASSERT_TRUE(replay.run.failure);
+  EXPECT_EQ(FailureKindName(replay.run.failure->kind), record->kind);
+  EXPECT_EQ(record->power_cut["schedule_step"].get<uint64_t>(), replay.size.crash_step);
 }
 
 }  // namespace

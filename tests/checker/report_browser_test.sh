@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Reports in a real browser: each of the five kinds made by shardcheck from a real run, rendered
+# Reports in a real browser: each of the six kinds made by shardcheck from a real run, rendered
 # by headless Chromium, checked through the DOM it dumps (the divergence, the power-cut strips,
-# the lanes and the deadlock, the history bars, the campaign's blind spots and links), and
-# screenshotted; no page refers to anything outside itself, and a key holding <script> or bytes
-# that are not UTF-8 runs nothing and shows as text (\xNN). The JUnit XML of a suite and of a
-# merge is validated against the testsuites/testsuite/testcase/failure schema.
+# the lanes and the deadlock, the history bars, the crash-concurrency cut on the timeline, the
+# campaign's blind spots and links), and screenshotted; no page refers to anything outside
+# itself, and a key holding <script> or bytes that are not UTF-8 runs nothing and shows as text
+# (\xNN). The JUnit XML of every suite (a systematic concurrency search and crash-concurrency
+# included) and of a merge is validated against the testsuites/testsuite/testcase/failure schema.
 #
 # Usage: report_browser_test.sh SHARDCHECK JUNIT_XSD. Exit 77 (skipped) only where chromium or
 # xmllint is missing; CI installs both (ci/install-deps.sh). REPORT_SCREENSHOTS=DIR keeps the
@@ -44,17 +45,18 @@ chrome() {
     --no-first-run --user-data-dir="$work/profile" --host-resolver-rules="MAP * ~NOTFOUND" \
     "$@" 2>>"$work/chrome.log"
 }
-dom() {  # dom <kind>: renders $work/<kind>.html, leaves $work/<kind>.dom and <kind>.png
-  local kind="$1"
-  chrome --dump-dom "file://$work/$kind.html" >"$work/$kind.dom" ||
-    fail "$kind: chromium could not render the page"
-  grep -q 'data-rendered="yes"' "$work/$kind.dom" || fail "$kind: the page's script did not run"
-  grep -q "data-kind=\"$kind\"" "$work/$kind.dom" || fail "$kind: not a $kind page"
-  chrome --screenshot="$work/$kind.png" --window-size=1400,1000 --hide-scrollbars \
-    "file://$work/$kind.html" >/dev/null
-  [ -s "$work/$kind.png" ] || fail "$kind: no screenshot"
-  if grep -Eq "https?:|src=[\"']|<link|@import|url\\([^#]" "$work/$kind.html"; then
-    fail "$kind: the page refers to something outside itself"
+dom() {  # dom <name> [kind]: renders $work/<name>.html (a <kind> page, default <name>), leaves
+  # $work/<name>.dom and <name>.png
+  local name="$1" kind="${2:-$1}"
+  chrome --dump-dom "file://$work/$name.html" >"$work/$name.dom" ||
+    fail "$name: chromium could not render the page"
+  grep -q 'data-rendered="yes"' "$work/$name.dom" || fail "$name: the page's script did not run"
+  grep -q "data-kind=\"$kind\"" "$work/$name.dom" || fail "$name: not a $kind page"
+  chrome --screenshot="$work/$name.png" --window-size=1400,1000 --hide-scrollbars \
+    "file://$work/$name.html" >/dev/null
+  [ -s "$work/$name.png" ] || fail "$name: no screenshot"
+  if grep -Eq "https?:|src=[\"']|<link|@import|url\\([^#]" "$work/$name.html"; then
+    fail "$name: the page refers to something outside itself"
   fi
 }
 in_dom() {  # in_dom <kind> <extended regex> <description>
@@ -109,6 +111,56 @@ holders="$(grep -oE '<tr data-fiber="[0-9]+"><td>fiber [0-9]+</td><td>blocked: w
 [ "$holders" -ge 2 ] || fail "concurrency: not two blocked fibers each holding part of the read budget ($holders)"
 in_dom concurrency '<svg class="history"' "the history bars"
 
+# concurrency by a systematic search (dfs): the same finding record as the portfolio's, so the
+# same page, and the JUnit XML, from a run that goes through no campaign. The deadlock the page
+# draws is the one the printed schedule replays.
+run 1 "concurrency --strategy dfs, seeded deadlock" "$shardcheck" concurrency \
+  --harness readers-reset --bug get_reserves_read_buffer_per_part --strategy dfs --depth 1 \
+  --iterations 20000 --seed 1 --json --report "$work/concurrency-dfs.html" \
+  --junit "$work/concurrency-dfs.xml"
+grep -q "^report: $work/concurrency-dfs.html" "$work/err" || fail "dfs: the run does not say where its report is"
+tail -n 1 "$work/out" >"$work/concurrency-dfs.json"
+grep -q '"record":"finding"' "$work/concurrency-dfs.json" ||
+  fail "dfs: --json holds no finding record"
+replay="$(grep -o '"replay":"shardcheck concurrency [^"]*"' "$work/concurrency-dfs.json" | head -n 1 |
+  sed 's/^"replay":"//; s/"$//')"
+run 1 "the dfs finding replays" bash -c "${replay/shardcheck/\"$shardcheck\"}"
+grep -q 'deadlock' "$work/out" || fail "dfs: the replay is not the deadlock"
+dom concurrency-dfs concurrency
+in_dom concurrency-dfs 'class="lane" data-fiber="2"' "a lane per fiber"
+in_dom concurrency-dfs 'class="failure-label"[^>]*>deadlock at step [0-9]+' "the deadlock on the timeline"
+in_dom concurrency-dfs '<li>found by dfs' "found by the systematic search"
+holders="$(grep -oE '<tr data-fiber="[0-9]+"><td>fiber [0-9]+</td><td>blocked: waits on a condition variable</td><td class="mono">([^<]|<br>)*read budget: took [0-9]+ bytes' \
+  "$work/concurrency-dfs.dom" | wc -l)"
+[ "$holders" -ge 2 ] || fail "dfs: not two blocked fibers each holding part of the read budget ($holders)"
+in_dom concurrency-dfs '<svg class="history"' "the history bars"
+
+# crash-concurrency: a seeded bug only a power cut during a race shows. The page draws the
+# timeline with the cut at the scheduling point the token replays, the crasher's lane, the
+# pending pages (or that none were), the history with the crash across it, and the sizes.
+run 1 "crash-concurrency, seeded bug" "$shardcheck" crash-concurrency --harness chunk-writers \
+  --bug commit_listed_before_written --strategy random --iterations 3000 --seed 1 --json \
+  --report "$work/crash-concurrency.html" --junit "$work/crash-concurrency.xml"
+tail -n 1 "$work/out" >"$work/crash-concurrency.json"
+token="$(grep -o '"token":"sx1:[^"]*"' "$work/crash-concurrency.json" | head -n 1 |
+  sed 's/^"token":"//; s/"$//')"
+run 1 "the crash-concurrency token replays" "$shardcheck" replay "$token"
+cut="$(grep -o 'power cut at step [0-9]*' "$work/out" | head -n 1 | grep -o '[0-9]*$')"
+[ -n "$cut" ] || fail "crash-concurrency: the replay names no power-cut step"
+dom crash-concurrency
+in_dom crash-concurrency '>fiber [0-9]+ \(crasher\)</text>' "the crasher's lane"
+in_dom crash-concurrency "class=\"power-cut-mark\" data-step=\"$cut\"" "the cut on the timeline at step $cut, where the token cuts"
+in_dom crash-concurrency "class=\"joint-cut\" data-schedule-step=\"$cut\"" "the power cut's section names step $cut"
+in_dom crash-concurrency '(class="page (kept|lost|torn)"|No write was pending)' "the pending pages"
+in_dom crash-concurrency '<tr data-size="minimized">' "the minimized size"
+in_dom crash-concurrency '<svg class="history"' "the history bars"
+in_dom crash-concurrency 'crash-consistency' "the kind"
+# The replay writes the same kind of page.
+run 1 "replay --report" "$shardcheck" replay "$token" --report "$work/replay.html" \
+  --junit "$work/replay.xml"
+dom replay crash-concurrency
+in_dom replay "class=\"power-cut-mark\" data-step=\"$cut\"" "the replay's page cuts at step $cut"
+
 # linearize: a user's history, with a hostile key and bytes that are not UTF-8.
 {
   printf '%s\n' '{"process":0,"type":"invoke","f":"write","key":"<script>document.body.setAttribute(\"data-pwned\",\"1\")</script>","value":"1"}'
@@ -142,12 +194,16 @@ in_dom campaign 'id="finding-0"' "each finding's section"
 in_dom campaign '<table class="totals">' "totals per suite"
 
 # JUnit XML: the shape CI servers read.
-for xml in conformance concurrency merge; do
+for xml in conformance concurrency concurrency-dfs crash-concurrency replay merge; do
   xmllint --noout --schema "$xsd" "$work/$xml.xml" 2>"$work/xmllint.log" ||
     { fail "$xml.xml does not validate"; cat "$work/xmllint.log"; }
   grep -q '<failure message=' "$work/$xml.xml" || fail "$xml.xml has no failure"
 done
 grep -q 'shardcheck replay ss1:' "$work/conformance.xml" || fail "the JUnit failure has no replay command"
+grep -q -- "--schedule &#39;sched1:" "$work/concurrency-dfs.xml" ||
+  fail "the dfs JUnit failure has no schedule"
+grep -q 'shardcheck replay sx1:' "$work/crash-concurrency.xml" ||
+  fail "the crash-concurrency JUnit failure has no token"
 
 # Bad input: named, exit 2.
 run 2 "report of a missing file" "$shardcheck" report "$work/none.json" -o "$work/x.html"
@@ -157,7 +213,7 @@ grep -q "not checker output" "$work/err" || fail "report does not say what the i
 
 if [ -n "${REPORT_SCREENSHOTS:-}" ]; then
   mkdir -p "$REPORT_SCREENSHOTS"
-  for kind in conformance crash concurrency linearize campaign; do
+  for kind in conformance crash concurrency crash-concurrency linearize campaign; do
     cp "$work/$kind.png" "$REPORT_SCREENSHOTS/report-$kind.png"
   done
 fi

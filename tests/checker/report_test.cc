@@ -194,6 +194,53 @@ TEST(ReportTest, ConcurrencyTimelineHasALanePerFiberAndMarksTheFailure) {
   EXPECT_NE(page.find("read budget: took 4096 bytes"), std::string::npos);
 }
 
+TEST(ReportTest, CrashConcurrencyPageDrawsTheCutOnTheTimelineAndItsPages) {
+  json f =
+      Finding("crash-concurrency", "what survived the power cut is not what the history allows");
+  f["harness"] = "chunk-writers";
+  f["kind"] = "crash-consistency";
+  f["token"] = "sx1:chunk-writers:-:A0,1|:1.0.0:sched1:0*3.1.2";
+  f["steps"] = {"thread 0: Append(lane 0, 1 chunk)", "power cut at scheduling point 4"};
+  f["timeline"] = {{"fibers", 3},
+                   {"steps", 7},
+                   {"crasher", 2},
+                   {"points_dropped", 0},
+                   {"points",
+                    {{0, 0, "start", 0, false},
+                     {1, 0, "join", 1, false},
+                     {3, 1, "lock", 2, true},
+                     {4, 2, "yield", 0, false},
+                     {6, 0, "join", 0, false}}},
+                   {"notes", json::array()},
+                   {"failure", {{"kind", "crash-consistency"}, {"message", "lost"}}}};
+  f["power_cut"] = {{"schedule_step", 4},
+                    {"crasher", 2},
+                    {"ops_before_cut", 1},
+                    {"plan", "keeping pending pages 0 of 2"},
+                    {"sectors_per_page", 8},
+                    {"pages",
+                     {{{"extent", 1}, {"offset", 0}, {"sectors_kept", 8}, {"torn_bytes", 0}},
+                      {{"extent", 1}, {"offset", 4096}, {"sectors_kept", 0}, {"torn_bytes", 0}}}}};
+  f["sizes"] = {{"found", {{"ops", 9}, {"preemptions", 5}, {"crash_step", 30}}},
+                {"minimized", {{"ops", 1}, {"preemptions", 1}, {"crash_step", 4}}}};
+  f["history"] = json::array(
+      {{{"process", 0}, {"type", "invoke"}, {"f", "write"}, {"key", "l0"}}, {{"type", "crash"}}});
+  const StatusOr<ReportInput> input = ReportInputFromJson(f);
+  ASSERT_TRUE(input.ok()) << input.status().message();
+  EXPECT_EQ(input->kind, ReportKind::kCrashConcurrency);
+  const std::string page = RenderReport(*input);
+  EXPECT_NE(page.find("data-kind=\"crash-concurrency\""), std::string::npos);
+  EXPECT_NE(page.find("class=\"power-cut-mark\" data-step=\"4\""), std::string::npos);
+  EXPECT_NE(page.find("fiber 2 (crasher)"), std::string::npos);
+  EXPECT_NE(page.find("data-schedule-step=\"4\""), std::string::npos);
+  EXPECT_EQ(Count(page, "class=\"page kept\""), 1u);
+  EXPECT_EQ(Count(page, "class=\"page lost\""), 1u);
+  EXPECT_NE(page.find("<tr data-size=\"minimized\"><td>minimized</td><td class=\"num\">1</td>"),
+            std::string::npos);
+  EXPECT_NE(page.find("Append(lane 0, 1 chunk)"), std::string::npos);
+  EXPECT_NE(page.find("<svg class=\"history\""), std::string::npos);
+}
+
 // A history of `operations` writes and reads over 16 keys, one at a time, whose last read (of
 // k0) sees k0's first value although later writes replaced it.
 History LargeHistory(size_t operations) {

@@ -99,6 +99,14 @@ expect_in "$work/out" '"suite":"concurrency"' "concurrency JSON"
 expect_in "$work/out" '"harness":"list-delete"' "concurrency runs every harness"
 expect 0 "concurrency, one harness, dfs" "$shardcheck" concurrency --harness reclaim-compact \
   --strategy dfs --depth 1 --iterations 100
+# A systematic search writes the records a campaign writes: --results (merge reads it), --junit.
+expect 0 "concurrency, dfs, --results and --junit" "$shardcheck" concurrency \
+  --harness reclaim-compact --strategy dfs --depth 1 --iterations 20 --results "$work/dfs" \
+  --junit "$work/dfs.xml" --json
+expect_in "$work/out" '"record":"summary"' "dfs JSON holds the summary record"
+expect_in "$work/dfs.xml" '<testcase name="reclaim-compact"' "dfs JUnit has the harness"
+expect 0 "merge a dfs results file" "$shardcheck" merge "$work/dfs"
+expect_in "$work/out" "concurrency[reclaim-compact]: 20 schedules" "merge reads the dfs run"
 expect 2 "concurrency, unknown strategy" "$shardcheck" concurrency --strategy fifo
 expect 2 "concurrency, unknown harness" "$shardcheck" concurrency --harness queue
 expect 2 "concurrency, bad schedule" "$shardcheck" concurrency --harness clients --schedule 'sched1:x'
@@ -122,6 +130,17 @@ if "$shardcheck" bugs | grep -q list_snapshots_runs_and_memtable_apart && "$shar
     --harness "$harness" --bug list_snapshots_runs_and_memtable_apart --schedule "$schedule"
   expect 0 "concurrency replay, bug off" "$shardcheck" concurrency --program-seed "$program" \
     --harness "$harness" --schedule "$schedule"
+fi
+
+if "$shardcheck" bugs | grep -q get_reserves_read_buffer_per_part && "$shardcheck" bugs --json | grep -q '"compiled_in":true'; then
+  expect 1 "concurrency dfs, seeded deadlock" "$shardcheck" concurrency --harness readers-reset \
+    --bug get_reserves_read_buffer_per_part --strategy dfs --depth 1 --iterations 20000 --json \
+    --junit "$work/deadlock.xml" --report "$work/deadlock.html"
+  expect_in "$work/out" '"record":"finding"' "dfs JSON holds the finding record"
+  expect_in "$work/out" '"kind":"deadlock"' "dfs names the kind"
+  expect_in "$work/deadlock.xml" '<failure message="every fiber left is blocked' "JUnit carries the deadlock"
+  expect_in "$work/deadlock.html" 'data-kind="concurrency"' "the report is a concurrency page"
+  expect_in "$work/deadlock.html" 'deadlock at step' "the report draws the deadlock"
 fi
 
 if [ "$failures" -ne 0 ]; then echo "$failures failure(s)"; exit 1; fi

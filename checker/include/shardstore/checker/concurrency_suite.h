@@ -11,13 +11,20 @@
 // same one, may still find a real bug; every distinct kind of failure found is reported,
 // livelocks last.
 //
+// Each failure is also a finding record (results.h, built by concurrency_finding.h as the
+// sharded campaign builds it) and the run a summary record, so `--report`, `--junit` and the
+// `--json` object's "findings" and "summary" are those of the campaign path.
+//
 // Thread-safety: one at a time (seeded bugs are process-wide).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "shardstore/checker/results.h"
 #include "shardstore/checker/suite_output.h"
 #include "shardstore/sim/seeded_bug.h"
 
@@ -37,8 +44,15 @@ struct ConcurrencySuiteArgs {
   bool as_json = false;
 };
 
-// Exit code 2 (the message in `human`) for an unknown strategy or harness, a malformed
-// schedule, or a schedule without one harness named.
-SuiteOutput RunConcurrencySuite(const ConcurrencySuiteArgs& args);
+struct ConcurrencySuiteResult {
+  SuiteOutput output;
+  SummaryRecord summary;
+  std::vector<FindingRecord> findings;  // one per harness and kind of failure, livelocks last
+  nlohmann::json document;              // what --json prints (output.json holds it dumped)
+};
+
+// Exit code 2 (the message in `output.human`, no records) for an unknown strategy or harness, a
+// malformed schedule, or a schedule without one harness named.
+ConcurrencySuiteResult RunConcurrencySuite(const ConcurrencySuiteArgs& args);
 
 }  // namespace shardstore::checker

@@ -122,6 +122,7 @@ struct CrashControl {
   bool cut = false;
   MemDisk::CrashPlan plan;
   uint32_t pending_pages = 0;   // at the cut
+  std::vector<MemDisk::PendingPage> pending;  // those pages, oldest first (a report's strip)
   uint32_t ops_before_cut = 0;  // client operations begun before it
   History history;              // with keep_history: the run's, as far as it got
 };

@@ -35,6 +35,7 @@
 
 #include "shardstore/checker/crash_concurrency.h"
 #include "shardstore/checker/failure.h"
+#include "shardstore/checker/schedule_trace.h"
 #include "shardstore/checker/scheduler.h"
 
 namespace shardstore::checker {
@@ -85,6 +86,10 @@ struct JointReplay {
 };
 // REQUIRES: c.plan set. An empty schedule runs round-robin-less: the current fiber while it can.
 JointReplay ReplayJoint(const JointCase& c);
+
+// The case replayed with every scheduling point recorded (a report's timeline), its history and
+// what the cut met left in `control`. REQUIRES: c.plan set.
+ScheduleTrace TraceJoint(const JointCase& c, CrashControl* control);
 
 struct JointMinimized {
   JointCase minimized;  // fails as `failure` did (Failure::SameAs)

@@ -17,6 +17,7 @@
 
 #include "shardstore/checker/harness.h"
 #include "shardstore/checker/op.h"
+#include "shardstore/checker/results.h"
 #include "shardstore/sim/seeded_bug.h"
 #include "shardstore/status.h"
 
@@ -60,5 +61,14 @@ Outcome RunCase(const Case& c);
 
 // A GoogleTest reproducing the case without RapidCheck; `name` becomes the test's name.
 std::string GTestFor(const Case& c, std::string_view name, std::string_view violation);
+
+// What a report draws of a replayed case that failed: the failing step, each step's results
+// [engine, model], and the last power cut (the pages pending then, what each kept).
+void AddReplayDetail(const Outcome& replayed, FindingRecord* f);
+
+// A failing replay of `token` as a finding record (crash when the case cut the power or runs
+// under the explorer, else conformance), so `shardcheck replay` draws it as a search would.
+// REQUIRES: !replayed.ok().
+FindingRecord ReplayFinding(const Case& c, const Outcome& replayed, std::string_view token);
 
 }  // namespace shardstore::checker

@@ -4,7 +4,7 @@
 //
 // It reads what the checkers already write — a suite's `--json` object, `linearize --json`,
 // `merge --json`, a results file (JSON lines), or one finding record — and never runs anything
-// again: what a page shows is what the record holds. Five kinds of page:
+// again: what a page shows is what the record holds. Six kinds of page:
 //   conformance  the minimized steps as a table, the engine's result beside the model's, the
 //                first divergence highlighted, the violation in one sentence, both lengths;
 //   crash        the same, and the power cut: the pages pending at that barrier as a strip per
@@ -13,6 +13,10 @@
 //                preemptions, blocking, what each fiber said it holds), the failing step, and
 //                the clients' history as bars per process with the failing key's operations
 //                highlighted;
+//   crash-concurrency  the concurrency page's timeline, with the scheduling point where the
+//                power was cut marked on it, the power cut's strip (the pages pending then, kept,
+//                lost or torn), the history (the crash drawn across it), and the case's
+//                operations and size when found and minimized;
 //   linearize    a user's history as bars, the longest partial linearization found and the
 //                operations it could not place;
 //   campaign     totals per suite and harness, coverage with the blind spots first, findings by
@@ -35,7 +39,14 @@
 
 namespace shardstore::checker {
 
-enum class ReportKind : uint8_t { kConformance, kCrash, kConcurrency, kLinearize, kCampaign };
+enum class ReportKind : uint8_t {
+  kConformance,
+  kCrash,
+  kConcurrency,
+  kLinearize,
+  kCampaign,
+  kCrashConcurrency,
+};
 std::string_view ReportKindName(ReportKind kind);
 
 struct ReportInput {

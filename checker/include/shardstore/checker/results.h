@@ -40,7 +40,7 @@ struct BuildInfo {
 BuildInfo ThisBuild();
 
 struct FindingRecord {
-  std::string suite;    // conformance, crash, concurrency
+  std::string suite;    // conformance, crash, concurrency, crash-concurrency
   std::string harness;  // store, chunk, clients, ...
   // assertion, deadlock, livelock, misuse, linearizability, crash-consistency, nondeterminism,
   // or model (what the component did is not what its model allows)
@@ -53,8 +53,10 @@ struct FindingRecord {
   std::string bug;  // the seeded bug that was on, or empty
   BuildInfo build;
   std::string replay;              // the command that reproduces it
-  std::string token;               // ss1:... (ops and power cuts) or sched1:... (a schedule)
-  std::string strategy;            // concurrency: the strategy that found it
+  // ss1:... (ops and power cuts), sched1:... (a schedule), or sx1:... (ops, schedule and crash
+  // plan together: crash-concurrency)
+  std::string token;
+  std::string strategy;            // concurrency, crash-concurrency: the strategy that found it
   std::vector<std::string> steps;  // the minimized case, one readable step each
   uint64_t found_length = 0;       // ops (or scheduling steps) when found
   uint64_t minimized_length = 0;   // and after minimization
@@ -72,12 +74,17 @@ struct FindingRecord {
   int64_t failed_step = -1;
   // per step what it read back, [engine, model] (conformance, crash),
   nlohmann::json step_results;
-  // the last power cut: the step, the pages pending then and what each kept (crash),
+  // the last power cut: the step, the pages pending then and what each kept (crash; for
+  // crash-concurrency the scheduling point "schedule_step" and the crasher's fiber instead of
+  // "step"),
   nlohmann::json power_cut;
   // the minimized schedule replayed point by point (schedule_trace.h's TraceJson), and the
-  // history its clients recorded (concurrency).
+  // history its clients recorded (concurrency, crash-concurrency),
   nlohmann::json timeline;
   nlohmann::json history;
+  // the case's size when found and minimized: ops, preemptions, steps, crash_step, kept_pages,
+  // pending_pages (crash-concurrency).
+  nlohmann::json sizes;
 };
 
 // Lower-cased, numbers and quoted text replaced, so one bug found with other keys, sizes and
