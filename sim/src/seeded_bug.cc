@@ -109,6 +109,12 @@ constexpr std::array kBugs = {
             "durable from the moment that flush starts, so a driver that finds it in flight "
             "writes a superblock covering them meanwhile; that superblock may reach the disk "
             "before the data it points at (a missing dependency on a flush racing a put)"},
+    BugInfo{Bug::kCompactionPromisesBeforeFlushing, "compaction_promises_before_flushing",
+            "kCompactionPromisesBeforeFlushing", BugClass::kCrashConcurrency,
+            "a compaction flushes the index entries that came in while its merge ran without "
+            "the store lock (Puts, relocations), but marks their promise durable before that "
+            "flush, not after: for the length of the flush those Puts report persistent while "
+            "their entries are only in memory (a promise kept before the write it promises)"},
 };
 
 }  // namespace

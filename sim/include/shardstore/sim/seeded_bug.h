@@ -50,6 +50,7 @@ enum class Bug : uint8_t {
   kCommitListedBeforeWritten,
   kResetMissesWritesBeingFlushed,
   kCommitOvertakesFlushInFlight,
+  kCompactionPromisesBeforeFlushing,
 };
 
 // kCrashConcurrency: a bug only a power cut during a race shows — a Dependency reported
