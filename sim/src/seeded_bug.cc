@@ -103,6 +103,12 @@ constexpr std::array kBugs = {
             "then moves the durable frontier back over the old writes, so a superblock records a "
             "write pointer past new chunks not yet written and a crash brings back chunks from "
             "before the reset (a reset racing a flush)"},
+    BugInfo{Bug::kReclaimCopiesNearlyFullExtents, "reclaim_copies_nearly_full_extents",
+            "kReclaimCopiesNearlyFullExtents", BugClass::kAvailability,
+            "reclamation's worthwhile-share check is dropped: an extent is worth reclaiming if "
+            "it frees a single byte, so a disk nearly full of live data evacuates extents that "
+            "are almost all live, one after another, on every Put (nothing is lost; the disk's "
+            "bandwidth goes to copies)"},
 };
 
 }  // namespace
@@ -133,6 +139,8 @@ std::string_view BugClassName(BugClass bug_class) {
       return "concurrency";
     case BugClass::kCrashConcurrency:
       return "crash-concurrency";
+    case BugClass::kAvailability:
+      return "availability";
   }
   return "unknown";
 }
