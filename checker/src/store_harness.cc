@@ -339,6 +339,8 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
     if (opened.ok()) {
       store_ = std::move(opened).value();
       seen_copied_bytes_ = seen_freed_bytes_ = 0;  // a new store counts from zero
+      newest_chunks_.clear();  // and its memtable is empty
+      replaced_chunks_.clear();
       // Reset counts start again with each store.
       const std::vector<ExtentStat> extents = ByExtent(store_->Stat());
       for (Damage& d : damage_) d.resets = extents[d.extent].resets;
@@ -913,6 +915,7 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
            std::to_string(usable_extents - reserve);
   }
   if (stat.free_extents <= kPutKeepFreeExtents) SS_COVER(kAtReserve);
+  TrackReplacedChunks(stat, now);
   extents_ = now;
   AccountReclamation(stat);
   if (auto v = CheckReclamationCost()) return v;
@@ -943,9 +946,11 @@ std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view
   std::optional<uint32_t> owed;
   for (uint32_t e = 1; e < extents_.size() && !owed; ++e) {
     const ExtentStat& x = extents_[e];
-    // As the policy judges it: resetting it frees a worthwhile share (its unwritten rest too).
-    const uint64_t frees = kGeometry.extent_bytes - std::min<uint64_t>(x.live_bytes,
-                                                                        kGeometry.extent_bytes);
+    // As the policy judges it: resetting it frees a worthwhile share (its unwritten rest too),
+    // counting as live what the memtable may still keep live.
+    uint64_t live = x.live_bytes;
+    for (const auto& [at, bytes] : replaced_chunks_) live += at.first == e ? bytes : 0;
+    const uint64_t frees = kGeometry.extent_bytes - std::min<uint64_t>(live, kGeometry.extent_bytes);
     if (died_sealed_[e] && x.owner == "data" && !x.open &&
         frees >= kGeometry.extent_bytes / kReclaimFreedShareDivisor) {
       owed = e;
@@ -967,6 +972,29 @@ std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view
          std::to_string(x.write_pointer - x.live_bytes) + " bytes that died there (" +
          std::to_string(x.live_bytes) + " of its " + std::to_string(kGeometry.extent_bytes) +
          " bytes live)";
+}
+
+void StoreHarness::TrackReplacedChunks(const StoreStat& stat, const std::vector<ExtentStat>& now) {
+  std::map<std::string, std::vector<Locator>> newest;
+  for (const LiveChunk& c : StoreInternals(*store_).LiveChunks()) {
+    if (c.kind == LiveChunk::Kind::kData) newest[c.key].push_back(c.locator);
+  }
+  for (const auto& [key, was] : newest_chunks_) {
+    const auto it = newest.find(key);
+    for (const Locator& l : was) {
+      if (it == newest.end() || std::find(it->second.begin(), it->second.end(), l) ==
+                                    it->second.end()) {
+        replaced_chunks_[{l.extent, l.offset}] = l.length;
+      }
+    }
+  }
+  // A reset extent holds none of them any more; an empty memtable shadows nothing.
+  std::erase_if(replaced_chunks_, [&](const auto& entry) {
+    const uint32_t e = entry.first.first;
+    return now[e].owner == "free" || now[e].resets != extents_[e].resets;
+  });
+  if (stat.memtable_entries == 0) replaced_chunks_.clear();
+  newest_chunks_ = std::move(newest);
 }
 
 void StoreHarness::AccountReclamation(const StoreStat& stat) {

@@ -40,6 +40,8 @@ SS_COVERAGE_POINT(kReclaimDeclinedNotWorth,
 SS_COVERAGE_POINT(kReclaimDeclinedNoRoom,
                   "reclaim declined before copying: the live chunks do not fit elsewhere");
 SS_COVERAGE_POINT(kReclaimNothingWorthIt, "background reclaim found no extent worth reclaiming");
+SS_COVERAGE_POINT(kReclaimFlushedForDeclined,
+                  "background reclaim flushed the index after a declined extent, and looked again");
 
 // A key as messages show it: cut after 64 bytes (a key may have 1024), its length then given.
 std::string ShownKey(std::string_view key) {
@@ -451,6 +453,9 @@ Status StoreImpl::Verify() {
 Status StoreImpl::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
+  // Its index flush makes dead what the memtable kept live (a reclamation declined for it may
+  // be worth it now), and resetting frees room for evacuations declined for want of it.
+  reclaim_hopeless_ = false;
   return ReclaimLocked(extent, ReclaimBy::kCaller);
 }
 
@@ -475,13 +480,6 @@ Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
     };
     std::vector<Live> live;
     Status damaged_live;
-    // The store's own reclamations judge an extent by the live bytes the index's newest entries
-    // name (ExtentViews). Chunks that overwrites and deletes still in the memtable replaced are
-    // live to the scan below (a crash would bring them back): flush first, so that they are dead
-    // and the scan copies what the policy counted.
-    if (by == ReclaimBy::kStore && index_->memtable_entries() > 0) {
-      SS_RETURN_IF_ERROR(index_->Flush());
-    }
     // Memtable entries whose data is still pending (a copy made by a reclamation whose index
     // flush failed, a Put waiting for its superblock) keep the chunks they shadow live: settle
     // them first, so a chunk a durable entry has replaced is not copied again, and the space of
@@ -510,7 +508,11 @@ Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
     // a Corruption into lost data.
     SS_RETURN_IF_ERROR(damaged_live);
     // Decide before copying anything: a copy that gains nothing, or that runs out of room half
-    // way, costs the disk bandwidth and leaves the extent as it was.
+    // way, costs the disk bandwidth and leaves the extent as it was. The policy judged the
+    // extent by what the newest entries name; the scan also keeps chunks that overwrites and
+    // deletes still in the memtable replaced (a crash would bring them back), so it may find
+    // the extent not worth it after all. (Flushing the index first would make them dead, but
+    // may take the room the copies need: the index may use the last free extents.)
     std::vector<uint32_t> frames;
     uint64_t live_bytes = 0;
     for (const Live& chunk : live) {
@@ -654,6 +656,7 @@ Status StoreImpl::ReclaimIfLow(bool force) {
   // one (NoSpace: not worth it, or no room for its live chunks, decided before copying) too.
   std::vector<bool> skip(extent_count, false);
   bool any_failed = false;
+  bool flushed = false;
   Status first_failure;
   for (uint32_t round = 0; round < extent_count; ++round) {
     if (chunks_->free_extents() > free_wanted) return Status::Ok();
@@ -668,7 +671,18 @@ Status StoreImpl::ReclaimIfLow(bool force) {
       return first_failure;
     }
     if (chunks_->IsOpen(*best)) SS_COVER(kReclaimOpenDeadExtent);
-    if (Status s = ReclaimLocked(*best, ReclaimBy::kStore); !s.ok()) {
+    Status s = ReclaimLocked(*best, ReclaimBy::kStore);
+    if (s.IsNoSpace() && !flushed && index_->memtable_entries() > 0) {
+      // Declined, perhaps for chunks the memtable still keeps live (the estimate counts only
+      // what the newest entries name). Flush the index once, so they die, and look again.
+      flushed = true;
+      SS_COVER(kReclaimFlushedForDeclined);
+      if (index_->Flush().ok()) {
+        std::fill(skip.begin(), skip.end(), false);
+        continue;
+      }
+    }
+    if (!s.ok()) {
       skip[*best] = true;
       if (s.IsNoSpace()) continue;  // declined: nothing copied, nothing to retry soon
       if (first_failure.ok()) first_failure = s;

@@ -13,7 +13,10 @@
 //     that starts with free extents at or below reclaim_free_extents_min (and enough free for an
 //     evacuation) while a sealed data extent that bytes died in since it was sealed would free a
 //     worthwhile share (1/kReclaimFreedShareDivisor of it), resets some extent (the emptiest
-//     candidate always can be reclaimed then);
+//     candidate always can be reclaimed then). While the memtable holds entries, a chunk an
+//     overwrite or delete replaced may still be live to reclamation (a crash would bring it
+//     back): such chunks count as live here, from the step they were replaced until a step ends
+//     with the memtable empty;
 //   - reclamation pays for itself: over the sequence, the live bytes that reclamation the store
 //     started by itself copied are at most (kReclaimFreedShareDivisor - 1) times the room it
 //     freed (StoreStat::reclaim_copied_bytes / reclaim_freed_bytes), plus an allowance of one
@@ -153,6 +156,13 @@ class StoreHarness final : public Harness {
   std::vector<ExtentStat> extents_;     // by extent, as last seen; owner "free" when free
   // By extent: bytes died in it while it was sealed, since its last reset in this store's life.
   std::vector<bool> died_sealed_;
+  // Data chunks the index's newest entries named at the end of the last step, by key; and the
+  // bytes of chunks they named before that were replaced since the memtable was last empty, by
+  // (extent, offset).
+  std::map<std::string, std::vector<Locator>> newest_chunks_;
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> replaced_chunks_;
+  // Updates both from the store's live chunks after a step (`stat` as it ended).
+  void TrackReplacedChunks(const StoreStat& stat, const std::vector<ExtentStat>& now);
   // Reclamation the store started by itself, over the sequence (every store opened in it), and
   // what the current store had reported when last seen.
   const bool check_reclamation_cost_;
