@@ -339,7 +339,7 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
     if (opened.ok()) {
       store_ = std::move(opened).value();
       seen_copied_bytes_ = seen_freed_bytes_ = 0;  // a new store counts from zero
-      newest_chunks_.clear();  // and its memtable is empty
+      newest_chunks_.clear();                      // and its memtable is empty
       replaced_chunks_.clear();
       // Reset counts start again with each store.
       const std::vector<ExtentStat> extents = ByExtent(store_->Stat());
@@ -950,7 +950,8 @@ std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view
     // counting as live what the memtable may still keep live.
     uint64_t live = x.live_bytes;
     for (const auto& [at, bytes] : replaced_chunks_) live += at.first == e ? bytes : 0;
-    const uint64_t frees = kGeometry.extent_bytes - std::min<uint64_t>(live, kGeometry.extent_bytes);
+    const uint64_t frees =
+        kGeometry.extent_bytes - std::min<uint64_t>(live, kGeometry.extent_bytes);
     if (died_sealed_[e] && x.owner == "data" && !x.open &&
         frees >= kGeometry.extent_bytes / kReclaimFreedShareDivisor) {
       owed = e;
@@ -982,8 +983,8 @@ void StoreHarness::TrackReplacedChunks(const StoreStat& stat, const std::vector<
   for (const auto& [key, was] : newest_chunks_) {
     const auto it = newest.find(key);
     for (const Locator& l : was) {
-      if (it == newest.end() || std::find(it->second.begin(), it->second.end(), l) ==
-                                    it->second.end()) {
+      if (it == newest.end() ||
+          std::find(it->second.begin(), it->second.end(), l) == it->second.end()) {
         replaced_chunks_[{l.extent, l.offset}] = l.length;
       }
     }
@@ -1018,11 +1019,11 @@ std::optional<std::string> StoreHarness::CheckReclamationCost() const {
   const uint64_t allowance =
       uint64_t{kGeometry.extent_bytes} * (1 + 2 * disk_.stats().faults_injected + flips_);
   if (reclaim_copied_bytes_ <= per_freed * reclaim_freed_bytes_ + allowance) return std::nullopt;
-  return "reclamation the store started by itself copied " +
-         std::to_string(reclaim_copied_bytes_) + " live bytes to free " +
-         std::to_string(reclaim_freed_bytes_) + " over this sequence: more than " +
-         std::to_string(per_freed) + " bytes copied per byte freed, plus an allowance of " +
-         std::to_string(allowance) + " (copying that gains nothing)";
+  return "reclamation the store started by itself copied " + std::to_string(reclaim_copied_bytes_) +
+         " live bytes to free " + std::to_string(reclaim_freed_bytes_) +
+         " over this sequence: more than " + std::to_string(per_freed) +
+         " bytes copied per byte freed, plus an allowance of " + std::to_string(allowance) +
+         " (copying that gains nothing)";
 }
 
 std::optional<std::string> StoreHarness::FinishChecks() {

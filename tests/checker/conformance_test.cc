@@ -1,7 +1,7 @@
 // The conformance checker proves itself: silent on the clean engine, and every seeded
 // functional and availability bug found, minimized to at most 8 ops, replayed from its token,
-// and shown to be the cause (the same case passes with the bug off). The checker never learns a bug's name or
-// site; each run below is the same search with one seeded bug on.
+// and shown to be the cause (the same case passes with the bug off). The checker never learns a
+// bug's name or site; each run below is the same search with one seeded bug on.
 #include "shardstore/checker/conformance.h"
 
 #include <gtest/gtest.h>
@@ -117,10 +117,9 @@ TEST_P(AvailabilityBugTest, OnlyTheReclamationCostInvariantFindsIt) {
   options.iterations = 2000;
   options.bug = GetParam().bug;
   const ConformanceReport with = RunConformance(options);
-  ASSERT_TRUE(with.counterexample) << GetParam().name << " was not found in " << with.sequences
-                                   << " sequences";
-  EXPECT_NE(with.search_violation.find("reclamation"), std::string::npos)
-      << with.search_violation;
+  ASSERT_TRUE(with.counterexample)
+      << GetParam().name << " was not found in " << with.sequences << " sequences";
+  EXPECT_NE(with.search_violation.find("reclamation"), std::string::npos) << with.search_violation;
 
   // The same sequences, the sequence that failed among them, with the invariant off.
   options.check_reclamation_cost = false;

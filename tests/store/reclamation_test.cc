@@ -269,8 +269,7 @@ TEST(ReclamationTest, NearlyFullExtentsAreNotEvacuatedForTheirSlack) {
     }
   }
   // Index extents full of dead runs may have been reclaimed, each for a worthwhile share.
-  EXPECT_LE(stat.reclaim_copied_bytes,
-            (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
+  EXPECT_LE(stat.reclaim_copied_bytes, (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
   ExpectContents(*store, model);
   // Delete the first ten values (two extents' worth, reset without copies: evacuation needs a
   // free extent beyond its reserve, and the index took the last ones), then one in three: each
@@ -289,8 +288,7 @@ TEST(ReclamationTest, NearlyFullExtentsAreNotEvacuatedForTheirSlack) {
   }
   stat = store->Stat();
   EXPECT_GT(stat.reclaim_freed_bytes, 0u);
-  EXPECT_LE(stat.reclaim_copied_bytes,
-            (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
+  EXPECT_LE(stat.reclaim_copied_bytes, (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
   ExpectContents(*store, model);
   ASSERT_TRUE(store->Shutdown().ok());
   store = Open(Options(&disk));

@@ -9,9 +9,8 @@
 namespace shardstore {
 
 uint64_t EvacuationRoom::Bytes() const {
-  const uint32_t spare = free_extents > kEvacuationKeepFreeExtents
-                             ? free_extents - kEvacuationKeepFreeExtents
-                             : 0;
+  const uint32_t spare =
+      free_extents > kEvacuationKeepFreeExtents ? free_extents - kEvacuationKeepFreeExtents : 0;
   return uint64_t{open_room_bytes} + uint64_t{spare} * extent_bytes;
 }
 

@@ -468,7 +468,7 @@ Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
   if (owner == ExtentOwner::kFree) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " is free");
   }
-  chunks_->Seal(extent);  // nothing new lands there while it is emptied
+  chunks_->Seal(extent);      // nothing new lands there while it is emptied
   uint64_t copied_bytes = 0;  // live bytes written elsewhere by this reclamation
 
   if (owner == ExtentOwner::kData) {
