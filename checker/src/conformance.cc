@@ -154,7 +154,8 @@ ConformanceReport RunConformance(const ConformanceOptions& options) {
 
   const rc::detail::Property property = rc::detail::toProperty([&] {
     GenState state;
-    std::unique_ptr<Harness> harness = MakeHarness(options.harness, options.explore_crashes);
+    std::unique_ptr<Harness> harness =
+        MakeHarness(options.harness, options.explore_crashes, options.check_reclamation_cost);
     const CrashExplorer* explorer = harness->crash_explorer();
     trace = SequenceTrace{};
     if (options.on_sequence_start) options.on_sequence_start();

@@ -87,11 +87,12 @@ Bytes ValueBytes(uint32_t size, uint8_t fill) {
 }
 
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
-                                     const std::optional<CrashExploration>& explore) {
+                                     const std::optional<CrashExploration>& explore,
+                                     bool check_reclamation_cost) {
   SS_ASSERT(!explore || kind != HarnessKind::kIndex);
   switch (kind) {
     case HarnessKind::kStore:
-      return std::make_unique<StoreHarness>(explore);
+      return std::make_unique<StoreHarness>(explore, check_reclamation_cost);
     case HarnessKind::kIndex:
       return std::make_unique<IndexHarness>();
     case HarnessKind::kChunkStore:

@@ -87,7 +87,8 @@ size_t ValueHash(const models::KvModel::Value& value) {
 }
 }  // namespace
 
-StoreHarness::StoreHarness(std::optional<CrashExploration> explore) : disk_(kGeometry) {
+StoreHarness::StoreHarness(std::optional<CrashExploration> explore, bool check_reclamation_cost)
+    : disk_(kGeometry), check_reclamation_cost_(check_reclamation_cost) {
   options_.disk = &disk_;
   options_.format_if_blank = true;
   options_.chunk_payload_bytes_max = kChunkPayloadBytes;
@@ -337,6 +338,9 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
     StatusOr<std::unique_ptr<Store>> opened = Store::Open(options_);
     if (opened.ok()) {
       store_ = std::move(opened).value();
+      seen_copied_bytes_ = seen_freed_bytes_ = 0;  // a new store counts from zero
+      newest_chunks_.clear();                      // and its memtable is empty
+      replaced_chunks_.clear();
       // Reset counts start again with each store.
       const std::vector<ExtentStat> extents = ByExtent(store_->Stat());
       for (Damage& d : damage_) d.resets = extents[d.extent].resets;
@@ -360,7 +364,9 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
 
 std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
   const Status shutdown = store_->Shutdown();
-  const std::vector<ExtentStat> before = ByExtent(store_->Stat());
+  const StoreStat at_shutdown = store_->Stat();
+  AccountReclamation(at_shutdown);  // a shutdown's flush may reclaim
+  const std::vector<ExtentStat> before = ByExtent(at_shutdown);
   if (!shutdown.ok()) {
     // An injected write error may fail the shutdown (damage, the room it kept: SpaceKeptByDamage),
     // and nothing else may. What it did not make persistent may or may not survive, as after a
@@ -795,6 +801,7 @@ std::optional<std::string> StoreHarness::Corrupt(const Op& op) {
     }
   }
   if (!mended) damage_.push_back(std::move(d));
+  ++flips_;
   return std::nullopt;
 }
 
@@ -908,7 +915,10 @@ std::optional<std::string> StoreHarness::CheckInvariants() {
            std::to_string(usable_extents - reserve);
   }
   if (stat.free_extents <= kPutKeepFreeExtents) SS_COVER(kAtReserve);
+  TrackReplacedChunks(stat, now);
   extents_ = now;
+  AccountReclamation(stat);
+  if (auto v = CheckReclamationCost()) return v;
   const size_t keys = ModelKeys().size();
   if (stat.keys != keys) {
     return "the store holds " + std::to_string(stat.keys) + " keys; the model holds " +
@@ -936,8 +946,14 @@ std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view
   std::optional<uint32_t> owed;
   for (uint32_t e = 1; e < extents_.size() && !owed; ++e) {
     const ExtentStat& x = extents_[e];
+    // As the policy judges it: resetting it frees a worthwhile share (its unwritten rest too),
+    // counting as live what the memtable may still keep live.
+    uint64_t live = x.live_bytes;
+    for (const auto& [at, bytes] : replaced_chunks_) live += at.first == e ? bytes : 0;
+    const uint64_t frees =
+        kGeometry.extent_bytes - std::min<uint64_t>(live, kGeometry.extent_bytes);
     if (died_sealed_[e] && x.owner == "data" && !x.open &&
-        x.write_pointer >= x.live_bytes + kPageBytes) {
+        frees >= kGeometry.extent_bytes / kReclaimFreedShareDivisor) {
       owed = e;
     }
   }
@@ -954,7 +970,60 @@ std::optional<std::string> StoreHarness::CheckBackgroundReclaim(std::string_view
          " free extents (background reclamation runs at " +
          std::to_string(options_.reclaim_free_extents_min) + " or fewer) and reclaimed nothing, " +
          "while sealed extent " + std::to_string(*owed) + " held " +
-         std::to_string(x.write_pointer - x.live_bytes) + " bytes that died there";
+         std::to_string(x.write_pointer - x.live_bytes) + " bytes that died there (" +
+         std::to_string(x.live_bytes) + " of its " + std::to_string(kGeometry.extent_bytes) +
+         " bytes live)";
+}
+
+void StoreHarness::TrackReplacedChunks(const StoreStat& stat, const std::vector<ExtentStat>& now) {
+  std::map<std::string, std::vector<Locator>> newest;
+  for (const LiveChunk& c : StoreInternals(*store_).LiveChunks()) {
+    if (c.kind == LiveChunk::Kind::kData) newest[c.key].push_back(c.locator);
+  }
+  for (const auto& [key, was] : newest_chunks_) {
+    const auto it = newest.find(key);
+    for (const Locator& l : was) {
+      if (it == newest.end() ||
+          std::find(it->second.begin(), it->second.end(), l) == it->second.end()) {
+        replaced_chunks_[{l.extent, l.offset}] = l.length;
+      }
+    }
+  }
+  // A reset extent holds none of them any more; an empty memtable shadows nothing.
+  std::erase_if(replaced_chunks_, [&](const auto& entry) {
+    const uint32_t e = entry.first.first;
+    return now[e].owner == "free" || now[e].resets != extents_[e].resets;
+  });
+  if (stat.memtable_entries == 0) replaced_chunks_.clear();
+  newest_chunks_ = std::move(newest);
+}
+
+void StoreHarness::AccountReclamation(const StoreStat& stat) {
+  // Counts only grow within one store; a new store (Open) starts from zero.
+  SS_ASSERT(stat.reclaim_copied_bytes >= seen_copied_bytes_);
+  SS_ASSERT(stat.reclaim_freed_bytes >= seen_freed_bytes_);
+  reclaim_copied_bytes_ += stat.reclaim_copied_bytes - seen_copied_bytes_;
+  reclaim_freed_bytes_ += stat.reclaim_freed_bytes - seen_freed_bytes_;
+  seen_copied_bytes_ = stat.reclaim_copied_bytes;
+  seen_freed_bytes_ = stat.reclaim_freed_bytes;
+}
+
+std::optional<std::string> StoreHarness::CheckReclamationCost() const {
+  if (!check_reclamation_cost_) return std::nullopt;
+  // Each extent the store resets frees at least 1/kReclaimFreedShareDivisor of it, so it copied
+  // at most kReclaimFreedShareDivisor - 1 bytes per byte freed. A reclamation that fails after
+  // copying (an injected write error fails its copies or its index flush; a flipped bit hides a
+  // live chunk from the scan) frees nothing: an extent's worth for each flip, two for each fault
+  // (the retry may copy again what the failed flush left unnamed).
+  const uint64_t per_freed = kReclaimFreedShareDivisor - 1;
+  const uint64_t allowance =
+      uint64_t{kGeometry.extent_bytes} * (1 + 2 * disk_.stats().faults_injected + flips_);
+  if (reclaim_copied_bytes_ <= per_freed * reclaim_freed_bytes_ + allowance) return std::nullopt;
+  return "reclamation the store started by itself copied " + std::to_string(reclaim_copied_bytes_) +
+         " live bytes to free " + std::to_string(reclaim_freed_bytes_) +
+         " over this sequence: more than " + std::to_string(per_freed) +
+         " bytes copied per byte freed, plus an allowance of " + std::to_string(allowance) +
+         " (copying that gains nothing)";
 }
 
 std::optional<std::string> StoreHarness::FinishChecks() {

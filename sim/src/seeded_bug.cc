@@ -115,6 +115,12 @@ constexpr std::array kBugs = {
             "the store lock (Puts, relocations), but marks their promise durable before that "
             "flush, not after: for the length of the flush those Puts report persistent while "
             "their entries are only in memory (a promise kept before the write it promises)"},
+    BugInfo{Bug::kReclaimCopiesNearlyFullExtents, "reclaim_copies_nearly_full_extents",
+            "kReclaimCopiesNearlyFullExtents", BugClass::kAvailability,
+            "reclamation's worthwhile-share check is dropped: an extent is worth reclaiming if "
+            "it frees a single byte, so a disk nearly full of live data evacuates extents that "
+            "are almost all live, one after another, on every Put (nothing is lost; the disk's "
+            "bandwidth goes to copies)"},
 };
 
 }  // namespace
@@ -145,6 +151,8 @@ std::string_view BugClassName(BugClass bug_class) {
       return "concurrency";
     case BugClass::kCrashConcurrency:
       return "crash-concurrency";
+    case BugClass::kAvailability:
+      return "availability";
   }
   return "unknown";
 }

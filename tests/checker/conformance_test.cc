@@ -1,11 +1,12 @@
 // The conformance checker proves itself: silent on the clean engine, and every seeded
-// functional bug found, minimized to at most 8 ops, replayed from its token, and shown to be
-// the cause (the same case passes with the bug off). The checker never learns a bug's name or
-// site; each run below is the same search with one seeded bug on.
+// functional and availability bug found, minimized to at most 8 ops, replayed from its token,
+// and shown to be the cause (the same case passes with the bug off). The checker never learns a
+// bug's name or site; each run below is the same search with one seeded bug on.
 #include "shardstore/checker/conformance.h"
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "shardstore/sim/seeded_bug.h"
@@ -96,6 +97,52 @@ TEST_P(SeededBugTest, FoundMinimizedAndReplayed) {
 
 INSTANTIATE_TEST_SUITE_P(Functional, SeededBugTest,
                          testing::ValuesIn(BugsOf(seeded::BugClass::kFunctional)),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+// Availability bugs: every answer stays right, so only the store harness's reclamation-cost
+// invariant can see them. Found, minimized and replayed as the functional bugs are; and the same
+// search with that invariant off finds nothing (every other check passes), nor does the
+// minimized case fail without it.
+INSTANTIATE_TEST_SUITE_P(Availability, SeededBugTest,
+                         testing::ValuesIn(BugsOf(seeded::BugClass::kAvailability)),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+class AvailabilityBugTest : public testing::TestWithParam<seeded::BugInfo> {};
+
+TEST_P(AvailabilityBugTest, OnlyTheReclamationCostInvariantFindsIt) {
+  if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  ConformanceOptions options;
+  options.harness = HarnessKind::kStore;
+  options.seed = kSeed;
+  options.iterations = 2000;
+  options.bug = GetParam().bug;
+  const ConformanceReport with = RunConformance(options);
+  ASSERT_TRUE(with.counterexample)
+      << GetParam().name << " was not found in " << with.sequences << " sequences";
+  EXPECT_NE(with.search_violation.find("reclamation"), std::string::npos) << with.search_violation;
+
+  // The same sequences, the sequence that failed among them, with the invariant off.
+  options.check_reclamation_cost = false;
+  options.iterations = with.sequences;
+  const ConformanceReport without = RunConformance(options);
+  EXPECT_TRUE(without.error.empty()) << without.error;
+  EXPECT_EQ(without.sequences, with.sequences);
+  EXPECT_FALSE(without.counterexample) << without.counterexample->replayed.Describe();
+
+  // The minimized case, step by step, without the invariant.
+  const seeded::Scope bug(GetParam().bug);
+  std::unique_ptr<Harness> harness =
+      MakeHarness(HarnessKind::kStore, std::nullopt, /*check_reclamation_cost=*/false);
+  for (const Op& op : with.counterexample->minimized.ops) {
+    const std::optional<std::string> violation = harness->Run(op);
+    ASSERT_FALSE(violation) << Show(op) << ": " << *violation;
+  }
+  const std::optional<std::string> at_end = harness->Finish();
+  EXPECT_FALSE(at_end) << *at_end;
+}
+
+INSTANTIATE_TEST_SUITE_P(Availability, AvailabilityBugTest,
+                         testing::ValuesIn(BugsOf(seeded::BugClass::kAvailability)),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // The crash explorer: every disk flush of every sequence is a crash point.

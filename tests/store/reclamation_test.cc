@@ -241,6 +241,60 @@ TEST(ReclamationTest, FullDiskIsNoSpaceWithAcknowledgedDataIntact) {
   ExpectContents(*store, model);
 }
 
+// Extents whose slack is less than the worthwhile share are never evacuated to win it: a disk
+// full of live data fails Puts with NoSpace at once, copying nothing; once deletes leave a
+// worthwhile share dead, reclamation frees it, copying at most 7 bytes per byte freed.
+TEST(ReclamationTest, NearlyFullExtentsAreNotEvacuatedForTheirSlack) {
+  MemDisk disk({12, 16 * kPageBytes});
+  auto store = Open(Options(&disk));
+  std::map<std::string, Bytes> model;
+  Random random(5);
+  // 9000-byte values take 3-page frames: five fill an extent but for one page (1/16 of it).
+  Status status;
+  int puts = 0;
+  for (; puts < 1000 && status.ok(); ++puts) {
+    const std::string key = "k" + std::to_string(puts);
+    const Bytes value = Value(random, 9000);
+    auto put = store->Put(key, value);
+    status = put.status();
+    if (put.ok()) model[key] = value;
+  }
+  EXPECT_TRUE(status.IsNoSpace()) << status.ToString();
+  // Still NoSpace: the Put gives up rather than thrash.
+  EXPECT_TRUE(store->Put("one-more", Value(random, 9000)).status().IsNoSpace());
+  StoreStat stat = store->Stat();
+  for (const ExtentStat& e : stat.extents) {
+    if (e.owner == "data") {
+      EXPECT_EQ(e.resets, 0u) << "evacuated extent " << e.extent;
+    }
+  }
+  // Index extents full of dead runs may have been reclaimed, each for a worthwhile share.
+  EXPECT_LE(stat.reclaim_copied_bytes, (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
+  ExpectContents(*store, model);
+  // Delete the first ten values (two extents' worth, reset without copies: evacuation needs a
+  // free extent beyond its reserve, and the index took the last ones), then one in three: each
+  // extent then frees at least a frame (3/16 of it).
+  for (int i = 0; i < puts; ++i) {
+    if (i >= 10 && i % 3 != 0) continue;
+    ASSERT_TRUE(store->Delete("k" + std::to_string(i)).ok());
+    model.erase("k" + std::to_string(i));
+  }
+  ASSERT_TRUE(store->Flush().ok());
+  for (int i = 0; i < 8; ++i) {
+    const std::string key = "fresh" + std::to_string(i);
+    model[key] = Value(random, 9000);
+    auto put = store->Put(key, model[key]);
+    ASSERT_TRUE(put.ok()) << key << ": " << put.status().ToString();
+  }
+  stat = store->Stat();
+  EXPECT_GT(stat.reclaim_freed_bytes, 0u);
+  EXPECT_LE(stat.reclaim_copied_bytes, (kReclaimFreedShareDivisor - 1) * stat.reclaim_freed_bytes);
+  ExpectContents(*store, model);
+  ASSERT_TRUE(store->Shutdown().ok());
+  store = Open(Options(&disk));
+  ExpectContents(*store, model);
+}
+
 TEST(ReclamationTest, FourClientsWithABackgroundReclaimer) {
   MemDisk disk({48, 256 * kPageBytes});
   StoreOptions options = Options(&disk);

@@ -47,6 +47,12 @@ inline constexpr uint32_t kUringRingsMax = 64;
 // kEvacuationKeepFreeExtents; index runs and metadata may take the last ones.
 inline constexpr uint32_t kEvacuationKeepFreeExtents = 2;
 inline constexpr uint32_t kPutKeepFreeExtents = 3;
+// Reclamation the store starts by itself resets an extent only when that frees at least
+// extent_bytes / kReclaimFreedShareDivisor: then it copies at most kReclaimFreedShareDivisor - 1
+// bytes of live chunks per byte it frees. (Reclaim(extent), asked for by the caller, copies
+// whatever is live.) An eighth keeps a nearly full disk from evacuating 63/64-live extents to win
+// their slack, and still lets live data fill seven eighths of every data extent.
+inline constexpr uint32_t kReclaimFreedShareDivisor = 8;
 // The fewest extents Store::CheckGeometry (and so the tool's `format`) accepts: the superblock
 // extent, one open extent each for data, index and metadata, and one more than a Put's reserve,
 // so that once the index has taken its extents a Put can still open a data extent, and a data

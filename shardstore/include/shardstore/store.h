@@ -11,8 +11,10 @@
 // Space: extents are append-only, so overwritten and deleted values stay on disk until their
 // extent is reclaimed: its live chunks are copied elsewhere, the index is updated durably, and
 // only then is the extent reset. Put and Delete reclaim the emptiest extents by themselves when
-// free extents run low, and an index flush or compaction that finds no room reclaims by force;
-// Reclaim(extent) does one on demand. Puts leave free extents enough for the index to be
+// free extents run low, and an index flush or compaction that finds no room reclaims by force —
+// but only extents whose reset frees at least 1/kReclaimFreedShareDivisor of them, so they copy
+// at most kReclaimFreedShareDivisor - 1 live bytes per byte freed; Reclaim(extent) does one on
+// demand, whatever it frees. Puts leave free extents enough for the index to be
 // flushed, compacted and reclaimed, so a full disk can always be emptied by deletes. When
 // nothing can be reclaimed, Put fails with NoSpace and every acknowledged change stays
 // readable.
@@ -93,6 +95,13 @@ struct StoreStat {
   std::vector<LevelStat> levels;
   std::vector<ExtentStat> extents;
   uint64_t extents_reclaimed = 0;  // by this Store object
+  // Reclamation the store started by itself (in the background, by force, dead extents; not
+  // Reclaim(extent)), by this Store object: live bytes it copied, and room it freed (each extent
+  // it reset, less what it copied out of it). It reclaims an extent only when that frees at least
+  // 1/kReclaimFreedShareDivisor of it, so copied <= (kReclaimFreedShareDivisor - 1) * freed, but
+  // for copies of a reclamation that failed (an IO error) and was not finished.
+  uint64_t reclaim_copied_bytes = 0;
+  uint64_t reclaim_freed_bytes = 0;
 };
 
 class Store {

@@ -2,13 +2,46 @@
 
 #include <algorithm>
 
+#include "hooks/seeded_bug_site.h"
 #include "shardstore/assert.h"
 #include "shardstore/limits.h"
 
 namespace shardstore {
 
+uint64_t EvacuationRoom::Bytes() const {
+  const uint32_t spare =
+      free_extents > kEvacuationKeepFreeExtents ? free_extents - kEvacuationKeepFreeExtents : 0;
+  return uint64_t{open_room_bytes} + uint64_t{spare} * extent_bytes;
+}
+
+bool FreesWorthwhileShare(uint64_t live_bytes, uint32_t extent_bytes) {
+  // The availability bug: anything that frees a byte is worth it, so a disk full of live data
+  // evacuates nearly full extents one after another to win their slack.
+  if (SS_SEEDED_BUG(kReclaimCopiesNearlyFullExtents)) return live_bytes < extent_bytes;
+  if (live_bytes >= extent_bytes) return false;
+  return extent_bytes - live_bytes >= extent_bytes / kReclaimFreedShareDivisor;
+}
+
+bool EvacuationFits(const std::vector<uint32_t>& frame_bytes, const EvacuationRoom& room) {
+  uint64_t left = room.open_room_bytes;
+  uint32_t free = room.free_extents;
+  for (const uint32_t bytes : frame_bytes) {
+    SS_ASSERT(bytes <= room.extent_bytes);
+    if (bytes <= left) {
+      left -= bytes;
+      continue;
+    }
+    // As ExtentTable::Reserve: the rest of the open extent is left behind.
+    if (free <= kEvacuationKeepFreeExtents) return false;
+    --free;
+    left = room.extent_bytes - bytes;
+  }
+  return true;
+}
+
 std::optional<uint32_t> PickExtentToReclaim(const std::vector<ExtentView>& extents,
-                                            const std::vector<bool>& skip, uint32_t extent_bytes) {
+                                            const std::vector<bool>& skip,
+                                            const EvacuationRoom& room) {
   SS_ASSERT(skip.size() == extents.size());
   std::optional<uint32_t> best;
   for (uint32_t e = 1; e < extents.size(); ++e) {
@@ -18,9 +51,11 @@ std::optional<uint32_t> PickExtentToReclaim(const std::vector<ExtentView>& exten
     // it copies nothing. (A disk at its reserve whose open extent died, its last values
     // deleted or overwritten, has no other way to room.)
     if (x.open && (x.live_bytes > 0 || x.write_pointer == 0)) continue;
-    // Worth it unless every byte of a full extent is live: an extent sealed short of full
-    // (after a reboot none is open) frees its unwritten room too.
-    if (x.live_bytes >= extent_bytes) continue;
+    // A sealed extent frees what it does not hold live, its unwritten room too (after a reboot
+    // none is open): worth it only for a worthwhile share.
+    if (!FreesWorthwhileShare(x.live_bytes, room.extent_bytes)) continue;
+    // Live data must fit elsewhere (index runs may take the last extents).
+    if (x.owner == ExtentOwner::kData && x.live_bytes > room.Bytes()) continue;
     if (!best || x.live_bytes < extents[*best].live_bytes) best = e;
   }
   return best;

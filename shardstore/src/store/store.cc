@@ -35,6 +35,13 @@ SS_COVERAGE_POINT(kReclaimDeadExtent, "an index flush freed a dead extent, the r
 SS_COVERAGE_POINT(kKeyPastLimitRefused, "store refused a key longer than kKeyBytesMax");
 SS_COVERAGE_POINT(kIndexForcedReclaim, "an index write found no room and reclaimed by force");
 SS_COVERAGE_POINT(kReclaimDeadIndexExtent, "reclaim reset an index extent with nothing live");
+SS_COVERAGE_POINT(kReclaimDeclinedNotWorth,
+                  "background reclaim scanned an extent and declined: too little to free");
+SS_COVERAGE_POINT(kReclaimDeclinedNoRoom,
+                  "reclaim declined before copying: the live chunks do not fit elsewhere");
+SS_COVERAGE_POINT(kReclaimNothingWorthIt, "background reclaim found no extent worth reclaiming");
+SS_COVERAGE_POINT(kReclaimFlushedForDeclined,
+                  "background reclaim flushed the index after a declined extent, and looked again");
 
 // A key as messages show it: cut after 64 bytes (a key may have 1024), its length then given.
 std::string ShownKey(std::string_view key) {
@@ -446,10 +453,13 @@ Status StoreImpl::Verify() {
 Status StoreImpl::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
-  return ReclaimLocked(extent);
+  // Its index flush makes dead what the memtable kept live (a reclamation declined for it may
+  // be worth it now), and resetting frees room for evacuations declined for want of it.
+  reclaim_hopeless_ = false;
+  return ReclaimLocked(extent, ReclaimBy::kCaller);
 }
 
-Status StoreImpl::ReclaimLocked(uint32_t extent) {
+Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
   const DiskGeometry geometry = chunks_->geometry();
   if (extent == 0 || extent >= geometry.extent_count) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " cannot be reclaimed");
@@ -458,7 +468,8 @@ Status StoreImpl::ReclaimLocked(uint32_t extent) {
   if (owner == ExtentOwner::kFree) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " is free");
   }
-  chunks_->Seal(extent);  // nothing new lands there while it is emptied
+  chunks_->Seal(extent);      // nothing new lands there while it is emptied
+  uint64_t copied_bytes = 0;  // live bytes written elsewhere by this reclamation
 
   if (owner == ExtentOwner::kData) {
     struct Live {
@@ -496,6 +507,32 @@ Status StoreImpl::ReclaimLocked(uint32_t extent) {
     // A needed chunk that cannot be read stays where it is, with its extent: resetting would turn
     // a Corruption into lost data.
     SS_RETURN_IF_ERROR(damaged_live);
+    // Decide before copying anything: a copy that gains nothing, or that runs out of room half
+    // way, costs the disk bandwidth and leaves the extent as it was. The policy judged the
+    // extent by what the newest entries name; the scan also keeps chunks that overwrites and
+    // deletes still in the memtable replaced (a crash would bring them back), so it may find
+    // the extent not worth it after all. (Flushing the index first would make them dead, but
+    // may take the room the copies need: the index may use the last free extents.)
+    std::vector<uint32_t> frames;
+    uint64_t live_bytes = 0;
+    for (const Live& chunk : live) {
+      frames.push_back(chunk.locator.length);
+      live_bytes += chunk.locator.length;
+    }
+    if (by == ReclaimBy::kStore && !FreesWorthwhileShare(live_bytes, geometry.extent_bytes)) {
+      SS_COVER(kReclaimDeclinedNotWorth);
+      return Status::NoSpace("reclaiming extent " + std::to_string(extent) + " would copy " +
+                             std::to_string(live_bytes) + " live bytes to free " +
+                             std::to_string(geometry.extent_bytes - live_bytes) +
+                             ": less than the worthwhile share");
+    }
+    if (!EvacuationFits(frames, DataEvacuationRoom())) {
+      SS_COVER(kReclaimDeclinedNoRoom);
+      return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
+                             std::to_string(live.size()) + " live chunks (" +
+                             std::to_string(live_bytes) +
+                             " bytes) and there is no room to move them; delete shards first");
+    }
     Dependency moved_all;
     for (Live& chunk : live) {
       StatusOr<ChunkStore::Appended> copied =
@@ -508,6 +545,8 @@ Status StoreImpl::ReclaimLocked(uint32_t extent) {
                                copied.status().message() + "); delete shards first");
       }
       SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved, std::move(copied));
+      copied_bytes += moved.locator.length;
+      if (by == ReclaimBy::kStore) reclaim_copied_bytes_ += moved.locator.length;
       index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
                        moved.locator, moved.written);
       moved_all = moved_all.And(moved.dependency);
@@ -522,9 +561,17 @@ Status StoreImpl::ReclaimLocked(uint32_t extent) {
       return Status::IOError("evacuating extent " + std::to_string(extent) +
                              " failed: " + moved_all.Failure().ToString());
     }
-  } else if (LiveBytesByExtent()[extent] > 0) {
+  } else if (const uint64_t live_bytes = LiveBytesByExtent()[extent]; live_bytes > 0) {
+    if (by == ReclaimBy::kStore && !FreesWorthwhileShare(live_bytes, geometry.extent_bytes)) {
+      SS_COVER(kReclaimDeclinedNotWorth);
+      return Status::NoSpace("reclaiming index extent " + std::to_string(extent) +
+                             " would rewrite " + std::to_string(live_bytes) +
+                             " live bytes: less than the worthwhile share is dead");
+    }
     SS_RETURN_IF_ERROR(index_->Flush());
     SS_RETURN_IF_ERROR(index_->EvacuateIndexExtent(extent));
+    copied_bytes = live_bytes;
+    if (by == ReclaimBy::kStore) reclaim_copied_bytes_ += live_bytes;
     SS_COVER(kReclaimIndexExtent);
   } else {
     // No live run and not the root: nothing points here, and nothing needs writing first — so
@@ -541,7 +588,21 @@ Status StoreImpl::ReclaimLocked(uint32_t extent) {
   SS_RETURN_IF_ERROR(chunks_->Reset(extent).status());
   SS_COVER(kReclaimReset);
   ++extents_reclaimed_;
+  // A whole extent is free again; the copies took `copied_bytes` of room elsewhere.
+  SS_ASSERT(copied_bytes <= geometry.extent_bytes);
+  if (by == ReclaimBy::kStore) reclaim_freed_bytes_ += geometry.extent_bytes - copied_bytes;
   return Status::Ok();
+}
+
+EvacuationRoom StoreImpl::DataEvacuationRoom() const {
+  EvacuationRoom room;
+  room.extent_bytes = chunks_->geometry().extent_bytes;
+  room.free_extents = chunks_->free_extents();
+  const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
+  for (const uint32_t e : chunks_->ExtentsOwnedBy(ExtentOwner::kData)) {
+    if (chunks_->IsOpen(e)) room.open_room_bytes = room.extent_bytes - extents[e].write_pointer;
+  }
+  return room;
 }
 
 uint32_t StoreImpl::PutKeepFreeExtents() const {
@@ -579,7 +640,7 @@ void StoreImpl::ReclaimDeadExtents() {
   for (uint32_t e = 1; e < extents.size(); ++e) {
     if (chunks_->free_extents() > kPutKeepFreeExtents) return;
     if (!IsDeadExtent(extents[e]) || chunks_->IsOpen(e)) continue;
-    if (ReclaimLocked(e).ok()) SS_COVER(kReclaimDeadExtent);
+    if (ReclaimLocked(e, ReclaimBy::kStore).ok()) SS_COVER(kReclaimDeadExtent);
   }
 }
 
@@ -587,27 +648,45 @@ Status StoreImpl::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
-  const uint32_t extent_bytes = chunks_->geometry().extent_bytes;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =
       force ? std::max(options_.reclaim_free_extents_min, PutKeepFreeExtents())
             : options_.reclaim_free_extents_min;
-  std::vector<bool> failed(extent_count, false);
+  // Extents passed over from here on: a failed reclaim leaves its extent as it was; a declined
+  // one (NoSpace: not worth it, or no room for its live chunks, decided before copying) too.
+  std::vector<bool> skip(extent_count, false);
+  bool any_failed = false;
+  bool flushed = false;
   Status first_failure;
   for (uint32_t round = 0; round < extent_count; ++round) {
     if (chunks_->free_extents() > free_wanted) return Status::Ok();
-    // The emptiest extent that would free something.
-    const std::optional<uint32_t> best = PickExtentToReclaim(ExtentViews(), failed, extent_bytes);
+    // The emptiest extent worth reclaiming whose live chunks fit elsewhere.
+    const std::optional<uint32_t> best =
+        PickExtentToReclaim(ExtentViews(), skip, DataEvacuationRoom());
     if (!best) {
-      // Hopeless only when nothing was worth trying; a failed attempt may succeed later.
-      reclaim_hopeless_ = std::find(failed.begin(), failed.end(), true) == failed.end();
+      // Stop: nothing frees a worthwhile share. Hopeless (no search until something dies) only
+      // when no attempt failed; a failed attempt may succeed later.
+      SS_COVER(kReclaimNothingWorthIt);
+      reclaim_hopeless_ = !any_failed;
       return first_failure;
     }
-    // A failed reclaim leaves its extent as it was; try the next one rather than spin on it.
     if (chunks_->IsOpen(*best)) SS_COVER(kReclaimOpenDeadExtent);
-    if (Status s = ReclaimLocked(*best); !s.ok()) {
+    Status s = ReclaimLocked(*best, ReclaimBy::kStore);
+    if (s.IsNoSpace() && !flushed && index_->memtable_entries() > 0) {
+      // Declined, perhaps for chunks the memtable still keeps live (the estimate counts only
+      // what the newest entries name). Flush the index once, so they die, and look again.
+      flushed = true;
+      SS_COVER(kReclaimFlushedForDeclined);
+      if (index_->Flush().ok()) {
+        std::fill(skip.begin(), skip.end(), false);
+        continue;
+      }
+    }
+    if (!s.ok()) {
+      skip[*best] = true;
+      if (s.IsNoSpace()) continue;  // declined: nothing copied, nothing to retry soon
       if (first_failure.ok()) first_failure = s;
-      failed[*best] = true;
+      any_failed = true;
       continue;
     }
     SS_COVER(kBackgroundReclaim);
@@ -659,6 +738,8 @@ StoreStat StoreImpl::Stat() {
           extents[e].write_pointer - std::min<uint64_t>(live[e], extents[e].write_pointer);
   }
   stat.extents_reclaimed = extents_reclaimed_;
+  stat.reclaim_copied_bytes = reclaim_copied_bytes_;
+  stat.reclaim_freed_bytes = reclaim_freed_bytes_;
   return stat;
 }
 

@@ -19,6 +19,7 @@
 namespace shardstore {
 
 class ChunkStore;
+struct EvacuationRoom;
 struct ExtentView;
 class LsmIndex;
 class ReadBudget;
@@ -69,7 +70,15 @@ class StoreImpl final : public Store {
   Status CheckKey(std::string_view key) const;
   // REQUIRES: mu_ held exclusively.
   Status FlushLocked();
-  Status ReclaimLocked(uint32_t extent);
+  // Who asked for a reclamation: the caller (Reclaim) copies whatever is live; the store itself
+  // (background, forced, dead extents) only where it frees a worthwhile share
+  // (reclaim_policy.h), and counts what it copied and freed in Stat().
+  enum class ReclaimBy : uint8_t { kCaller, kStore };
+  // NoSpace, with nothing copied, when the live chunks do not fit elsewhere, or (kStore) when
+  // resetting the extent would not free a worthwhile share of it.
+  Status ReclaimLocked(uint32_t extent, ReclaimBy by);
+  // Where an evacuation may copy data chunks now.
+  EvacuationRoom DataEvacuationRoom() const;
   // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
   // The first reclamation failure, if any (each failed extent is skipped and the next tried).
   Status ReclaimIfLow(bool force = false);
@@ -102,6 +111,10 @@ class StoreImpl final : public Store {
   std::unique_ptr<LsmIndex> index_;  // guarded by mu_
   bool shut_down_ = false;           // guarded by mu_
   uint64_t extents_reclaimed_ = 0;   // guarded by mu_
+  // By reclamations the store started itself: live bytes copied, and room freed (an extent,
+  // less its copies). Guarded by mu_.
+  uint64_t reclaim_copied_bytes_ = 0;
+  uint64_t reclaim_freed_bytes_ = 0;
   // No extent was worth reclaiming at the last look, and nothing has died since.
   bool reclaim_hopeless_ = false;  // guarded by mu_
 };

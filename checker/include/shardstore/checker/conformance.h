@@ -62,6 +62,9 @@ struct ConformanceOptions {
   std::function<bool(const std::string& violation)> minimize_if;
   // Swarm testing (swarm.h): generate only these op kinds (the alphabet's others are left out).
   std::optional<OpKindSet> swarm_ops;
+  // Store harness: check that reclamation pays for itself (StoreHarness). Off only to show that
+  // a bug of that class passes every other check.
+  bool check_reclamation_cost = true;
 };
 
 // The stream a harness's sequences are numbered in: "conformance/store", "crash/chunk".

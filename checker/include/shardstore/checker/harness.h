@@ -76,9 +76,10 @@ class Harness {
 };
 
 // With `explore` (harnesses with power cuts: store and chunk), every disk flush is also explored
-// as a crash point.
+// as a crash point. `check_reclamation_cost` (store only): see StoreHarness.
 std::unique_ptr<Harness> MakeHarness(HarnessKind kind,
-                                     const std::optional<CrashExploration>& explore = {});
+                                     const std::optional<CrashExploration>& explore = {},
+                                     bool check_reclamation_cost = true);
 
 // The bytes of a value or payload of `size` bytes generated from `fill`.
 Bytes ValueBytes(uint32_t size, uint8_t fill);

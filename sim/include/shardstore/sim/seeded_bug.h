@@ -51,12 +51,22 @@ enum class Bug : uint8_t {
   kResetMissesWritesBeingFlushed,
   kCommitOvertakesFlushInFlight,
   kCompactionPromisesBeforeFlushing,
+  // availability: data stays right, the store does work without end
+  kReclaimCopiesNearlyFullExtents,
 };
 
 // kCrashConcurrency: a bug only a power cut during a race shows — a Dependency reported
 // persistent, or a superblock made durable, ahead of what is on the disk, on a path only a second
 // thread opens. Sequential runs never take it, and without a crash nothing observable is wrong.
-enum class BugClass : uint8_t { kFunctional, kCrash, kConcurrency, kCrashConcurrency };
+// kAvailability: every answer stays right, but the store spends its disk bandwidth on work that
+// gains nothing (copying without end); only a bound on that work finds it.
+enum class BugClass : uint8_t {
+  kFunctional,
+  kCrash,
+  kConcurrency,
+  kCrashConcurrency,
+  kAvailability
+};
 
 struct BugInfo {
   Bug bug;
