@@ -15,15 +15,6 @@ using nlohmann::json;
 
 std::string BugFlag(const std::string& bug) { return bug.empty() ? "" : " --bug " + bug; }
 
-json SizeJson(const JointSize& size) {
-  return json{{"ops", size.ops},
-              {"preemptions", size.preemptions},
-              {"steps", size.steps},
-              {"crash_step", size.crash_step},
-              {"kept_pages", size.kept_pages},
-              {"pending_pages", size.pending_pages}};
-}
-
 // The pages pending at the cut and the sectors the plan kept of each, as a report's strip.
 json PowerCutJson(const CrashControl& control, const JointSize& size) {
   const std::vector<MemDisk::SectorsKept> kept =
@@ -127,8 +118,17 @@ FindingRecord CrashConcurrencyFinding(FindingRecord f, const JointFinding& found
   f.timeline = TraceJson(trace);
   f.timeline["crasher"] = control.crasher;
   f.history = HistoryJson(control.history);
-  f.sizes = {{"found", SizeJson(found.found_size)}, {"minimized", SizeJson(size)}};
+  f.sizes = {{"found", JointSizeJson(found.found_size)}, {"minimized", JointSizeJson(size)}};
   return f;
+}
+
+nlohmann::json JointSizeJson(const JointSize& size) {
+  return nlohmann::json{{"ops", size.ops},
+                        {"preemptions", size.preemptions},
+                        {"steps", size.steps},
+                        {"crash_step", size.crash_step},
+                        {"kept_pages", size.kept_pages},
+                        {"pending_pages", size.pending_pages}};
 }
 
 }  // namespace shardstore::checker

@@ -47,15 +47,6 @@ std::string ShowStep(bool store, const JointStep& step) {
   return std::string(1, step.action) + (store ? "?" : "");
 }
 
-json SizeJson(const JointSize& size) {
-  return json{{"ops", size.ops},
-              {"preemptions", size.preemptions},
-              {"steps", size.steps},
-              {"crash_step", size.crash_step},
-              {"kept_pages", size.kept_pages},
-              {"pending_pages", size.pending_pages}};
-}
-
 }  // namespace
 
 std::string DescribeJointProgram(const JointCase& c) {
@@ -138,13 +129,9 @@ SuiteOutput ReplayCrashConcurrency(std::string_view token, bool as_json, const R
       findings.push_back(CrashConcurrencyFinding(std::move(base), found));
       totals.findings = summary.findings = 1;
     }
-    json records = json::array();
-    for (const FindingRecord& f : findings) records.push_back(ToJson(f));
-    const json document{{"suite", summary.suite},
-                        {"result", findings.empty() ? "pass" : "violation"},
-                        {"summary", ToJson(summary)},
-                        {"findings", records}};
-    if (const Status written = WriteRunFiles(files, document, summary, findings); !written.ok()) {
+    if (const Status written =
+            WriteRunFiles(files, RunDocument(summary, findings), summary, findings);
+        !written.ok()) {
       out.exit_code = kExitUsage;
       out.human = "shardcheck: " + written.message() + "\n";
       return out;
@@ -158,7 +145,7 @@ SuiteOutput ReplayCrashConcurrency(std::string_view token, bool as_json, const R
                 {"result", replay.run.failure ? "violation" : "pass"},
                 {"harness", JointWorkloadName(c->workload)},
                 {"replay", "shardcheck replay " + std::string(token)},
-                {"size", SizeJson(replay.size)},
+                {"size", JointSizeJson(replay.size)},
                 {"shrunk_ops", replay.size.ops}};
     if (replay.run.failure) {
       result["kind"] = FailureKindName(replay.run.failure->kind);

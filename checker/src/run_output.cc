@@ -9,6 +9,16 @@
 
 namespace shardstore::checker {
 
+nlohmann::json RunDocument(const SummaryRecord& summary,
+                           const std::vector<FindingRecord>& findings) {
+  nlohmann::json records = nlohmann::json::array();
+  for (const FindingRecord& f : findings) records.push_back(ToJson(f));
+  return nlohmann::json{{"suite", summary.suite},
+                        {"result", findings.empty() ? "pass" : "violation"},
+                        {"summary", ToJson(summary)},
+                        {"findings", records}};
+}
+
 Status WriteTextFile(const std::string& path, const std::string& text) {
   std::FILE* file = std::fopen(path.c_str(), "w");
   if (file == nullptr) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));

@@ -108,13 +108,7 @@ Status WriteReplayFiles(const RunFiles& files, const Case& c, const Outcome& out
   totals.sequences = 1;
   totals.ops = c.ops.size();
   totals.findings = findings.size();
-  json records = json::array();
-  for (const FindingRecord& f : findings) records.push_back(ToJson(f));
-  const json document{{"suite", summary.suite},
-                      {"result", findings.empty() ? "pass" : "violation"},
-                      {"summary", ToJson(summary)},
-                      {"findings", records}};
-  return WriteRunFiles(files, document, summary, findings);
+  return WriteRunFiles(files, RunDocument(summary, findings), summary, findings);
 }
 
 int Replay(const std::string& token, bool as_json, const RunFiles& files) {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "shardstore/checker/concurrency_check.h"
@@ -32,6 +33,9 @@ FindingRecord ConcurrencyFinding(FindingRecord base, StoreWorkload workload, uin
 // `base` as above; the record's token is the minimized case's (the found one's when the found
 // case did not fail again).
 FindingRecord CrashConcurrencyFinding(FindingRecord base, const JointFinding& found);
+
+// A joint case's size as the records and `--json` carry it.
+nlohmann::json JointSizeJson(const JointSize& size);
 
 // A test for tests/regress/ that replays the case and expects it to pass (once fixed).
 std::string JointGTest(const JointCase& c, const Failure& failure, uint64_t seed);

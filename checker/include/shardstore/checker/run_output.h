@@ -20,6 +20,11 @@ struct RunFiles {
   std::string junit_path;   // --junit: JUnit XML; empty: none
 };
 
+// The object `--json` prints for a run that keeps no campaign report: its suite, result,
+// summary and finding records.
+nlohmann::json RunDocument(const SummaryRecord& summary,
+                           const std::vector<FindingRecord>& findings);
+
 // `run_json`: the object `--json` prints for this run (the report draws it).
 Status WriteRunFiles(const RunFiles& files, const nlohmann::json& run_json,
                      const SummaryRecord& summary, const std::vector<FindingRecord>& findings);
