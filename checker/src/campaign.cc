@@ -15,6 +15,18 @@
 namespace shardstore::checker {
 namespace {
 
+// The scheduled suites run whole blocks: the one holding --sequence, or every block this shard
+// owns, while `run_block(first, count)` says go on.
+void RunScheduledBlocks(const CampaignOptions& options,
+                        const std::function<bool(uint64_t, uint64_t)>& run_block) {
+  if (options.sequence) {
+    run_block(*options.sequence / kSequencesPerBlock * kSequencesPerBlock, kSequencesPerBlock);
+    return;
+  }
+  ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
+                    run_block);
+}
+
 std::vector<HarnessKind> ConformanceKinds(Suite suite) {
   // The crash explorer needs power cuts in the alphabet: the chunk store's and the store's.
   if (suite == Suite::kCrash) return {HarnessKind::kChunkStore, HarnessKind::kStore};
@@ -336,12 +348,7 @@ void RunConcurrencySuite(const CampaignOptions& options, const Clock& clock, Cam
     if (options.on_progress) options.on_progress(schedules_done);
     return ran;
   };
-  if (options.sequence) {
-    run_block(*options.sequence / kSequencesPerBlock * kSequencesPerBlock, kSequencesPerBlock);
-  } else {
-    ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
-                      run_block);
-  }
+  RunScheduledBlocks(options, run_block);
 }
 
 // One program per block (the block's own seeded search, minimized when it fails); dfs: the
@@ -437,12 +444,7 @@ void RunCrashConcurrencySuite(const CampaignOptions& options, const Clock& clock
     if (options.on_progress) options.on_progress(schedules_done);
     return ran;
   };
-  if (options.sequence) {
-    run_block(*options.sequence / kSequencesPerBlock * kSequencesPerBlock, kSequencesPerBlock);
-  } else {
-    ForEachOwnedBlock(options.shard, options.iterations == 0 ? UINT64_MAX : options.iterations,
-                      run_block);
-  }
+  RunScheduledBlocks(options, run_block);
 }
 
 }  // namespace
