@@ -1,6 +1,7 @@
 // The engine's own concurrency, each protocol on a small program explored by the deterministic
 // scheduler (DFS within a preemption bound, so the interleavings are exhaustive there): the read
-// budget, reads racing the IO scheduler's drives, and compaction merging without the lock.
+// budget, reads racing the IO scheduler's drives, reads racing a reset into the read cache, and
+// compaction merging without the lock.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "chunkstore/chunk_store.h"
 #include "shardstore/checker/concurrency_check.h"
 #include "shardstore/sim/mem_disk.h"
 #include "shardstore/sim/seeded_bug.h"
@@ -175,6 +177,46 @@ TEST(StoreConcurrencyTest, CompactionKeepsRunsFlushedWhileItMerged) {
                                        seeded::Bug::kCompactionDropsRunsFlushedMeanwhile)) {
     EXPECT_FALSE(buggy->ok()) << "a run flushed during the merge was dropped unnoticed";
   }
+}
+
+// A read verifies its frame and fills the read cache without the chunk store's mutex, while
+// another thread resets the extent and appends a different chunk at the same place. The read
+// may see either chunk or Corruption, but the cache must never keep the old frame under the
+// reused locator: a read after both finish returns the new chunk.
+void ReadRacesResetAndReuse() {
+  MemDisk disk({8, 16 * kPageBytes});
+  Require(ChunkStore::Format(&disk, 9).ok(), "format");
+  StatusOr<std::unique_ptr<ChunkStore>> opened = ChunkStore::Open({&disk, 1, false});
+  Require(opened.ok(), "open: " + opened.status().ToString());
+  ChunkStore& store = **opened;
+  auto append = [&](const char* key, uint8_t fill) {
+    ChunkHeader header;
+    header.sequence = store.NextSequence();
+    StatusOr<ChunkStore::Appended> appended =
+        store.Append(ExtentOwner::kData, header, key, Filled(100, fill), Dependency());
+    Require(appended.ok(), "append: " + appended.status().ToString());
+    return appended->locator;
+  };
+  const Locator old = append("old", 1);
+  Require(store.Flush().ok(), "flush");
+  sync::Thread reader([&] {
+    StatusOr<ChunkStore::Chunk> got = store.Read(old);
+    Require(got.ok() ? got->key == "old" || got->key == "new" : got.status().IsCorruption(),
+            "a read racing the reset: " + got.status().ToString());
+  });
+  sync::Thread resetter([&] {
+    Require(store.Reset(old.extent).ok(), "reset");
+    Require(append("new", 2) == old, "the new chunk did not reuse the old one's place");
+  });
+  reader.Join();
+  resetter.Join();
+  StatusOr<ChunkStore::Chunk> after = store.Read(old);
+  Require(after.ok() && after->key == "new",
+          "after the reset the locator reads " + (after.ok() ? after->key : after.status().ToString()));
+}
+
+TEST(ChunkStoreConcurrencyTest, ReadCacheNeverKeepsAFrameAcrossAReset) {
+  ExpectCleanWithin(ReadRacesResetAndReuse, 2);
 }
 
 }  // namespace

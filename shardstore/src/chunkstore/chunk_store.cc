@@ -224,7 +224,7 @@ Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView o
   return Status::Ok();
 }
 
-StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
+StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
   sync::UniqueLock lock(mu_);
   const DiskGeometry g = table_.geometry();
   if (locator.extent == 0 || locator.extent >= g.extent_count || locator.length == 0 ||
@@ -241,14 +241,16 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
     return Status::IOError("chunk at " + locator.ToString() +
                            " was never written (a write failed)");
   }
-  if (auto cached = use_cache ? cache_.Lookup(locator) : nullptr) {
+  if (FrameRef cached = use_cache ? cache_.Lookup(locator) : nullptr) {
     SS_COVER(kReadFromCache);
-    return Chunk{cached->header, cached->key, cached->payload};
+    return cached;
   }
   // Every byte is read over: no need to zero it first.
-  const std::unique_ptr<uint8_t[]> buffer =
-      std::make_unique_for_overwrite<uint8_t[]>(locator.length);
-  const MutableByteView frame(buffer.get(), locator.length);
+  auto chunk = std::make_shared<CachedChunk>();
+  chunk->frame = std::make_unique_for_overwrite<uint8_t[]>(locator.length);
+  chunk->frame_bytes = locator.length;
+  const MutableByteView frame(chunk->frame.get(), locator.length);
+  const uint64_t resets = table_.resets(locator.extent);
   if (SS_SEEDED_BUG(kReadOverlaysQueueAfterDiskRead)) {
     // Optimistic: the disk first, then whatever is still queued laid over it.
     lock.unlock();
@@ -265,7 +267,6 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
     // from before a reset). Everything else was issued, so the disk has it.
     const std::vector<PageWrite> queued =
         scheduler_.QueuedOverlapping(locator.extent, locator.offset, locator.length);
-    const uint64_t resets = table_.resets(locator.extent);
     lock.unlock();
     const Status read = disk_->Read(locator.extent, locator.offset, frame);
     sync::IoCompleted(disk_);
@@ -280,15 +281,26 @@ StatusOr<ChunkStore::Chunk> ChunkStore::ReadChunk(const Locator& locator, bool u
                                 " was reset while chunk " + locator.ToString() + " was read");
     }
   }
-  SS_ASSIGN_OR_RETURN(ChunkView view, DecodeChunk(frame));
-  if (view.header.frame_bytes() != locator.length) {
+  // The frame is this read's own: verify it (a checksum over every byte) without the lock.
+  lock.unlock();
+  SS_ASSIGN_OR_RETURN(chunk->view, DecodeChunk(frame));
+  if (chunk->view.header.frame_bytes() != locator.length) {
     return Status::Corruption("chunk at " + locator.ToString() + " has a frame of " +
-                              std::to_string(view.header.frame_bytes()) + " bytes");
+                              std::to_string(chunk->view.header.frame_bytes()) + " bytes");
   }
-  auto chunk = std::make_shared<CachedChunk>(CachedChunk{
-      view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())});
-  if (use_cache) cache_.Insert(locator, chunk);
-  return Chunk{chunk->header, chunk->key, chunk->payload};
+  if (use_cache) {
+    lock.lock();
+    // A reset since the read makes the locator name other bytes: serve this read (it happened
+    // before the reset) but cache nothing.
+    if (table_.resets(locator.extent) == resets) cache_.Insert(locator, chunk);
+  }
+  return FrameRef(std::move(chunk));
+}
+
+StatusOr<ChunkStore::Chunk> ChunkStore::CopyOut(StatusOr<FrameRef> frame) {
+  SS_RETURN_IF_ERROR(frame.status());
+  const ChunkView& view = (*frame)->view;
+  return Chunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())};
 }
 
 Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged) {

@@ -80,11 +80,16 @@ class ChunkStore final : private CommitSource {
   };
   // Reads and verifies the chunk at `locator`: Corruption if the bytes there are not that
   // chunk, IOError if they could not be read or were never written.
-  StatusOr<Chunk> Read(const Locator& locator) { return ReadChunk(locator, /*use_cache=*/true); }
+  StatusOr<Chunk> Read(const Locator& locator) { return CopyOut(ReadChunk(locator, true)); }
   // Read from the disk (or the write queue), neither using nor filling the read cache.
   StatusOr<Chunk> ReadUncached(const Locator& locator) {
-    return ReadChunk(locator, /*use_cache=*/false);
+    return CopyOut(ReadChunk(locator, /*use_cache=*/false));
   }
+  // As Read, without copying: the verified frame itself, shared with the read cache (its
+  // payload is the only copy a Get then makes). Valid for as long as the caller holds it,
+  // whatever happens to the extent meanwhile.
+  using FrameRef = std::shared_ptr<const CachedChunk>;
+  StatusOr<FrameRef> ReadFrame(const Locator& locator) { return ReadChunk(locator, true); }
 
   // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
   // stepping page by page over bytes that hold no frame (torn or foreign). A frame whose header
@@ -149,7 +154,9 @@ class ChunkStore final : private CommitSource {
   PageWrite ProduceCommit() override;
   void CommitSettled(bool durable) override;
 
-  StatusOr<Chunk> ReadChunk(const Locator& locator, bool use_cache);
+  // The disk read and the frame's verification run without the mutex: concurrent reads overlap.
+  StatusOr<FrameRef> ReadChunk(const Locator& locator, bool use_cache);
+  static StatusOr<Chunk> CopyOut(StatusOr<FrameRef> frame);
   // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
   Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
   Dependency ResetDependency(uint32_t extent);

@@ -2,7 +2,7 @@
 
 namespace shardstore {
 namespace {
-uint64_t Cost(const CachedChunk& chunk) { return chunk.payload.size() + chunk.key.size() + 64; }
+uint64_t Cost(const CachedChunk& chunk) { return uint64_t{chunk.frame_bytes} + 64; }
 }  // namespace
 
 std::shared_ptr<const CachedChunk> ReadCache::Lookup(const Locator& locator) {

@@ -1,5 +1,8 @@
 // ReadCache: a bounded LRU cache of verified chunks, by locator.
 //
+// A cached chunk is the frame as read from the disk, verified once, with views of its key and
+// payload into it: filling the cache copies nothing, and readers share the frame.
+//
 // A locator names bytes only until its extent is reset; DropExtent must be called on every
 // reset, or a later chunk at the same place would be served as the old one.
 //
@@ -10,17 +13,17 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <string>
 
 #include "chunk/chunk_format.h"
 #include "shardstore/locator.h"
 
 namespace shardstore {
 
+// A verified frame. `view` points into `frame`, which it keeps alive; immutable once built.
 struct CachedChunk {
-  ChunkHeader header;
-  std::string key;
-  Bytes payload;
+  std::unique_ptr<uint8_t[]> frame;
+  uint32_t frame_bytes = 0;
+  ChunkView view;
 };
 
 class ReadCache {

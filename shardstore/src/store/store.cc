@@ -289,11 +289,14 @@ StatusOr<Bytes> StoreImpl::Get(std::string_view key) {
   if (!SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) {
     reservation.Add(std::min(frame_bytes, read_budget_->capacity()));
   }
+  // The payloads are copied once, from the verified frames (shared with the read cache)
+  // straight into the value; its size is known from the first frame's header.
   Bytes value;
   const auto part_count = static_cast<uint32_t>(entry->parts.size());
   for (uint32_t part = 0; part < part_count; ++part) {
     if (SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) reservation.Add(entry->parts[part].length);
-    SS_ASSIGN_OR_RETURN(ChunkStore::Chunk chunk, chunks_->Read(entry->parts[part]));
+    SS_ASSIGN_OR_RETURN(const ChunkStore::FrameRef frame, chunks_->ReadFrame(entry->parts[part]));
+    const ChunkView& chunk = frame->view;
     // The frame verified; make sure it is the frame the index meant.
     if (chunk.key != key || chunk.header.kind != ChunkKind::kData ||
         chunk.header.sequence != entry->sequence || chunk.header.part_index != part ||
@@ -301,7 +304,7 @@ StatusOr<Bytes> StoreImpl::Get(std::string_view key) {
       return Status::Corruption("chunk at " + entry->parts[part].ToString() + " is not part " +
                                 std::to_string(part) + " of shard " + ShownKey(key));
     }
-    if (part_count == 1) return std::move(chunk.payload);
+    if (part == 0) value.reserve(uint64_t{chunk.payload.size()} * part_count);
     value.insert(value.end(), chunk.payload.begin(), chunk.payload.end());
   }
   return value;
