@@ -60,7 +60,7 @@ ChunkStoreHarness::~ChunkStoreHarness() {
 std::optional<std::string> ChunkStoreHarness::Open() {
   store_.reset();
   StatusOr<std::unique_ptr<ChunkStore>> opened = ChunkStore::Open(OptionsFor(&disk_));
-  if (!opened.ok()) return "opening failed: " + Describe(opened.status());
+  if (!opened.ok()) return Failed("opening", opened.status());
   store_ = std::move(opened).value();
   for (const Locator& at : appended_) cold_.insert(at);  // a fresh store caches nothing
   return std::nullopt;
@@ -105,7 +105,7 @@ std::optional<std::string> ChunkStoreHarness::CheckRead(const Locator& at, bool 
   if (!got.ok()) {
     // Flipped bits are caught by the checksums.
     if (damaged && got.status().IsCorruption()) return std::nullopt;
-    return "Read(" + at.ToString() + ") failed: " + Describe(got.status());
+    return Failed("Read(" + at.ToString() + ")", got.status());
   }
   if (from_medium && damaged_on_medium_.contains(at)) {
     SS_COVER(kColdReadOfDamagedChunk);
@@ -223,7 +223,7 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
         SetNote("NoSpace");  // a full disk may refuse
         return std::nullopt;
       }
-      if (!result.ok()) return "Append failed: " + Describe(result.status());
+      if (!result.ok()) return Failed("Append", result.status());
       SetNote(result->locator.ToString());
       // Appends never overwrite: the new chunk overlaps none still there.
       for (const Locator& at : Held()) {
@@ -250,7 +250,7 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       const uint32_t extent = extents[op.selector % extents.size()];
       SetNote("extent " + std::to_string(extent));
       StatusOr<Dependency> reset = store_->Reset(extent);
-      if (!reset.ok()) return "Reset failed: " + Describe(reset.status());
+      if (!reset.ok()) return Failed("Reset", reset.status());
       for (const Locator& at : Held()) {
         if (at.extent != extent) continue;
         unsettled_.push_back({model_.Write(at, std::nullopt), *reset});
@@ -281,7 +281,7 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       return std::nullopt;
     }
     case OpKind::kFlush:
-      if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
+      if (Status s = store_->Flush(); !s.ok()) return Failed("Flush", s);
       return std::nullopt;
     case OpKind::kDropCache: {
       // Every read below must go to the medium (or the write queue): a store that serves a
@@ -295,7 +295,7 @@ std::optional<std::string> ChunkStoreHarness::RunOp(const Op& op) {
       return std::nullopt;
     }
     case OpKind::kReboot: {
-      if (Status s = store_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
+      if (Status s = store_->Flush(); !s.ok()) return Failed("Flush", s);
       // Forward progress: a flush makes every append and reset persistent.
       for (const Tracked& t : unsettled_) {
         if (!t.dependency.IsPersistent()) {

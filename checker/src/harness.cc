@@ -45,6 +45,11 @@ bool InAlphabet(HarnessKind harness, OpKind kind) {
   return false;
 }
 
+std::string Harness::Failed(std::string_view what, const Status& status) {
+  SetResults(status.ToString(), "OK");
+  return std::string(what) + " failed: " + status.ToString();
+}
+
 std::optional<std::string> Harness::Run(const Op& op) {
   executed_.push_back(op);
   ++op_counts_[static_cast<int>(op.kind)];

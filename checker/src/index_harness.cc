@@ -122,7 +122,7 @@ std::optional<std::string> IndexHarness::Reclaim(uint32_t selector, uint64_t fau
   if (!s.ok()) {
     const bool fired = disk_.stats().faults_injected > faults_before;
     if ((s.IsIOError() && fired) || s.IsNoSpace()) return std::nullopt;
-    return "evacuating extent " + std::to_string(extent) + " failed: " + Describe(s);
+    return Failed("evacuating extent " + std::to_string(extent), s);
   }
   const auto after = index_->IndexLiveBytes();
   if (auto it = after.find(extent); it != after.end()) {
@@ -131,7 +131,7 @@ std::optional<std::string> IndexHarness::Reclaim(uint32_t selector, uint64_t fau
   }
   StatusOr<Dependency> reset = chunks_->Reset(extent);
   if (!reset.ok())
-    return "Reset(" + std::to_string(extent) + ") failed: " + Describe(reset.status());
+    return Failed("Reset(" + std::to_string(extent) + ")", reset.status());
   return std::nullopt;
 }
 
@@ -167,17 +167,17 @@ std::optional<std::string> IndexHarness::Step(const Op& op) {
       break;
     }
     case OpKind::kIndexFlush:
-      if (Status s = index_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
+      if (Status s = index_->Flush(); !s.ok()) return Failed("Flush", s);
       break;
     case OpKind::kCompact:
-      if (Status s = index_->Compact(); !s.ok()) return "Compact failed: " + Describe(s);
+      if (Status s = index_->Compact(); !s.ok()) return Failed("Compact", s);
       break;
     case OpKind::kReclaim:
       if (auto v = Reclaim(op.selector, faults_before)) return v;
       break;
     case OpKind::kReboot: {
-      if (Status s = index_->Flush(); !s.ok()) return "Flush failed: " + Describe(s);
-      if (Status s = chunks_->Flush(); !s.ok()) return "chunk Flush failed: " + Describe(s);
+      if (Status s = index_->Flush(); !s.ok()) return Failed("Flush", s);
+      if (Status s = chunks_->Flush(); !s.ok()) return Failed("chunk Flush", s);
       if (auto v = Open(faults_before)) return v;
       if (auto v = CheckEveryKey()) return v;
       break;

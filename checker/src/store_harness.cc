@@ -356,7 +356,7 @@ std::optional<std::string> StoreHarness::Open(uint64_t faults_before) {
       continue;
     }
     if (!opened.status().IsIOError() || now == fired) {
-      return "reopening failed: " + Describe(opened.status());
+      return Failed("reopening", opened.status());
     }
     fired = now;
   }
@@ -374,7 +374,7 @@ std::optional<std::string> StoreHarness::Reboot(uint64_t faults_before) {
     const bool io_error =
         shutdown.IsIOError() && disk_.stats().faults_injected > faults_at_clean_flush_;
     if (!io_error && !(shutdown.IsNoSpace() && SpaceKeptByDamage())) {
-      return "Shutdown failed: " + Describe(shutdown);
+      return Failed("Shutdown", shutdown);
     }
     SettlePersistent();
     unsettled_.clear();
@@ -549,7 +549,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       // the medium may fail the reclamation it needed.
       if (put.status().IsIOError() && fired()) return std::nullopt;
       if (put.status().IsCorruption() && Damaged()) return std::nullopt;
-      if (!put.status().IsNoSpace()) return "Put failed: " + Describe(put.status());
+      if (!put.status().IsNoSpace()) return Failed("Put", put.status());
       SetNote("NoSpace");
       // The disk may be full only when the values really fill it: half the space data may
       // use (the superblock, index and metadata extents and the reserve kept free excluded; the
@@ -578,7 +578,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       if (!deleted.ok()) {
         model_.Failed(id);
         if (deleted.status().IsIOError() && fired()) return std::nullopt;
-        return "Delete failed: " + Describe(deleted.status());
+        return Failed("Delete", deleted.status());
       }
       unsettled_.push_back({id, key, std::move(deleted).value()});
       if (!had_value) return std::nullopt;
@@ -587,7 +587,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     case OpKind::kList: {
       StatusOr<std::vector<std::string>> keys = store_->List();
       if (!keys.ok())
-        return unexpected(keys.status()) ? "List failed: " + Describe(keys.status())
+        return unexpected(keys.status()) ? Failed("List", keys.status())
                                          : std::optional<std::string>();
       if (*keys != ModelKeys()) {
         std::string got;
@@ -600,12 +600,12 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
     }
     case OpKind::kIndexFlush:
       if (Status s = flushed(store_->Flush()); unexpected(s) && !lost_space(s)) {
-        return "Flush failed: " + Describe(s);
+        return Failed("Flush", s);
       }
       return std::nullopt;
     case OpKind::kCompact:
       if (Status s = store_->Compact(); unexpected(s) && !lost_space(s)) {
-        return "Compact failed: " + Describe(s);
+        return Failed("Compact", s);
       }
       return std::nullopt;
     case OpKind::kReclaim: {
@@ -619,7 +619,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       const Status s = store_->Reclaim(extent);
       // NoSpace: no room to move the live chunks to; the extent stays as it was.
       if (unexpected(s) && !s.IsNoSpace()) {
-        return "Reclaim(extent " + std::to_string(extent) + ") failed: " + Describe(s);
+        return Failed("Reclaim(extent " + std::to_string(extent) + ")", s);
       }
       return std::nullopt;
     }
@@ -655,7 +655,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       return Fill(op, faults_before);
     case OpKind::kCorrupt: {
       const Status s = flushed(store_->Flush());
-      if (unexpected(s) && !lost_space(s)) return "Flush failed: " + Describe(s);
+      if (unexpected(s) && !lost_space(s)) return Failed("Flush", s);
       if (!s.ok() || disk_.dead()) {
         SetNote("the flush failed: nothing flipped");  // the target may not be on the medium
         return std::nullopt;

@@ -26,6 +26,7 @@
 
 #include "shardstore/checker/crash_explorer.h"
 #include "shardstore/checker/op.h"
+#include "shardstore/status.h"
 #include "shardstore/types.h"
 
 namespace shardstore::checker {
@@ -66,6 +67,9 @@ class Harness {
     engine_result_ = std::move(engine);
     model_result_ = std::move(model);
   }
+  // The violation of a step whose call failed where the model allows only success: "<what>
+  // failed: <status>", with the status as the engine's answer beside the model's "OK".
+  std::string Failed(std::string_view what, const Status& status);
 
  private:
   std::vector<Op> executed_;
