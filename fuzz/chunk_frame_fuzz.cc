@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!chunk.ok()) return 0;
   FUZZ_CHECK(header.ok() && *header == chunk->header);
   FUZZ_CHECK(chunk->header.frame_bytes() <= size);
-  const shardstore::Bytes again =
+  const shardstore::PageBytes again =
       shardstore::EncodeChunk(chunk->header, chunk->key, chunk->payload);
   auto redecoded = shardstore::DecodeChunk(again);
   FUZZ_CHECK(redecoded.ok());

@@ -24,7 +24,7 @@ void ChunkRoundTrip(FuzzedDataProvider& in) {
   const std::string key = in.ConsumeRandomLengthString(kKeyBytesMax);
   const Bytes payload =
       in.ConsumeBytes<uint8_t>(in.ConsumeIntegralInRange<size_t>(0, 3 * kPageBytes));
-  const Bytes frame = EncodeChunk(header, key, payload);
+  const PageBytes frame = EncodeChunk(header, key, payload);
   auto decoded = DecodeChunk(frame);
   FUZZ_CHECK(decoded.ok());
   header.key_bytes = static_cast<uint32_t>(key.size());

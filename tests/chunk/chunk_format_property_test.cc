@@ -24,7 +24,7 @@ RC_GTEST_PROP(ChunkFormatProperty, DecodeInvertsEncode, ()) {
                                                     rc::gen::arbitrary<char>());
   const auto payload = *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 20000),
                                                   rc::gen::arbitrary<uint8_t>());
-  const Bytes frame = EncodeChunk(header, key, payload);
+  const PageBytes frame = EncodeChunk(header, key, payload);
   auto decoded = DecodeChunk(frame);
   RC_ASSERT(decoded.ok());
   RC_ASSERT(decoded->key == key);
@@ -49,7 +49,7 @@ RC_GTEST_PROP(ChunkFormatProperty, ArbitraryBytesNeverCrash, ()) {
 RC_GTEST_PROP(ChunkFormatProperty, DamageIsDetected, ()) {
   const auto payload =
       *rc::gen::container<Bytes>(*rc::gen::inRange<size_t>(0, 9000), rc::gen::arbitrary<uint8_t>());
-  Bytes frame = EncodeChunk(GenHeader(), "key", payload);
+  PageBytes frame = EncodeChunk(GenHeader(), "key", payload);
   const size_t at = *rc::gen::inRange<size_t>(0, frame.size());
   const size_t length = *rc::gen::inRange<size_t>(1, std::min<size_t>(64, frame.size() - at) + 1);
   bool changed = false;

@@ -35,7 +35,7 @@ TEST(ChunkFormatTest, RoundTripsAtPageBoundaries) {
   const uint32_t fits = kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes - 3;
   for (uint32_t size : {0u, 1u, fits - 1, fits, fits + 1, 3 * kPageBytes, 100000u}) {
     const Bytes payload = Payload(size);
-    const Bytes frame = EncodeChunk(SampleHeader(), "key", payload);
+    const PageBytes frame = EncodeChunk(SampleHeader(), "key", payload);
     ASSERT_EQ(frame.size() % kPageBytes, 0u);
     auto decoded = DecodeChunk(frame);
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -52,11 +52,11 @@ TEST(ChunkFormatTest, RoundTripsAtPageBoundaries) {
 // Every single corrupted byte of a frame — header, key, payload, padding, trailer — is reported
 // as Corruption, for several corruption patterns.
 TEST(ChunkFormatTest, EveryCorruptedByteIsCorruption) {
-  const Bytes good = EncodeChunk(SampleHeader(), "some-key", Payload(5000));
+  const PageBytes good = EncodeChunk(SampleHeader(), "some-key", Payload(5000));
   ASSERT_EQ(good.size(), 2 * kPageBytes);
   for (uint8_t mask : {0x01, 0x80, 0xff}) {
     for (size_t at = 0; at < good.size(); ++at) {
-      Bytes bad = good;
+      PageBytes bad = good;
       bad[at] ^= mask;
       auto decoded = DecodeChunk(bad);
       ASSERT_FALSE(decoded.ok()) << "byte " << at << " mask " << int{mask};
@@ -66,7 +66,7 @@ TEST(ChunkFormatTest, EveryCorruptedByteIsCorruption) {
 }
 
 TEST(ChunkFormatTest, TruncatedFrameIsCorruption) {
-  const Bytes good = EncodeChunk(SampleHeader(), "k", Payload(5000));
+  const PageBytes good = EncodeChunk(SampleHeader(), "k", Payload(5000));
   for (size_t keep : {size_t{0}, size_t{10}, size_t{kChunkHeaderBytes}, good.size() - 1}) {
     auto decoded = DecodeChunk(ByteView(good.data(), keep));
     EXPECT_TRUE(decoded.status().IsCorruption()) << keep;
@@ -77,8 +77,8 @@ TEST(ChunkFormatTest, TornFrameIsCaughtByTrailer) {
   // First page of a new chunk over the second page of an older one with the same layout.
   ChunkHeader other = SampleHeader();
   other.uuid[0] ^= 0xff;
-  const Bytes older = EncodeChunk(other, "k", Payload(5000));
-  Bytes torn = EncodeChunk(SampleHeader(), "k", Payload(5000));
+  const PageBytes older = EncodeChunk(other, "k", Payload(5000));
+  PageBytes torn = EncodeChunk(SampleHeader(), "k", Payload(5000));
   std::copy(older.begin() + kPageBytes, older.end(), torn.begin() + kPageBytes);
   auto decoded = DecodeChunk(torn);
   ASSERT_FALSE(decoded.ok());
@@ -86,7 +86,7 @@ TEST(ChunkFormatTest, TornFrameIsCaughtByTrailer) {
 }
 
 TEST(ChunkFormatTest, HeaderAloneDecodes) {
-  const Bytes frame = EncodeChunk(SampleHeader(), "k", Payload(9000));
+  const PageBytes frame = EncodeChunk(SampleHeader(), "k", Payload(9000));
   auto header = DecodeChunkHeader(ByteView(frame.data(), kPageBytes));
   ASSERT_TRUE(header.ok());
   EXPECT_EQ(header->frame_bytes(), frame.size());

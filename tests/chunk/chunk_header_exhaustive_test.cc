@@ -9,7 +9,7 @@
 namespace shardstore {
 namespace {
 
-Bytes Frame(ChunkKind kind, size_t key_bytes, size_t payload_bytes) {
+PageBytes Frame(ChunkKind kind, size_t key_bytes, size_t payload_bytes) {
   ChunkHeader header;
   header.kind = kind;
   header.sequence = 0x0102030405060708ull;
@@ -36,12 +36,12 @@ TEST(ChunkHeaderExhaustiveTest, EveryOneByteMutation) {
   for (int kind = 1; kind <= kChunkKindMax; ++kind) {
     for (size_t key_bytes : {0, 1, 3}) {
       for (size_t payload_bytes : {0, 1, 100}) {
-        const Bytes frame = Frame(static_cast<ChunkKind>(kind), key_bytes, payload_bytes);
+        const PageBytes frame = Frame(static_cast<ChunkKind>(kind), key_bytes, payload_bytes);
         const ChunkHeader original = *DecodeChunkHeader(frame);
         for (size_t at = 0; at < HeaderRegion(key_bytes); ++at) {
           for (int value = 0; value < 256; ++value) {
             if (value == frame[at]) continue;
-            Bytes mutated = frame;
+            Bytes mutated(frame.begin(), frame.end());
             mutated[at] = static_cast<uint8_t>(value);
             ExpectCorruptionOrSame(mutated, original, at, at);
           }
@@ -55,13 +55,13 @@ TEST(ChunkHeaderExhaustiveTest, EveryTwoByteMutation) {
   const uint8_t masks[] = {0x01, 0x80, 0xff};
   for (int kind = 1; kind <= kChunkKindMax; ++kind) {
     const size_t key_bytes = 3;
-    const Bytes frame = Frame(static_cast<ChunkKind>(kind), key_bytes, 1);
+    const PageBytes frame = Frame(static_cast<ChunkKind>(kind), key_bytes, 1);
     const ChunkHeader original = *DecodeChunkHeader(frame);
     for (size_t a = 0; a < HeaderRegion(key_bytes); ++a) {
       for (size_t b = a + 1; b < HeaderRegion(key_bytes); ++b) {
         for (uint8_t mask_a : masks) {
           for (uint8_t mask_b : masks) {
-            Bytes mutated = frame;
+            Bytes mutated(frame.begin(), frame.end());
             mutated[a] ^= mask_a;
             mutated[b] ^= mask_b;
             ExpectCorruptionOrSame(mutated, original, a, b);

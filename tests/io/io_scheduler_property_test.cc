@@ -23,7 +23,7 @@ class PageCommitSource : public CommitSource {
   PageWrite ProduceCommit() override {
     const uint32_t page = produced_++;
     RC_ASSERT(page < kExtentPages);
-    return PageWrite{0, page * kPageBytes, Bytes(kPageBytes, 1)};
+    return PageWrite{0, page * kPageBytes, PageBytes(kPageBytes, 1)};
   }
   void CommitSettled(bool) override {}
 
@@ -99,7 +99,7 @@ RC_GTEST_PROP(IoSchedulerProperty, NeverIssuesBeforeInputsAreDurable, ()) {
       {
         sync::LockGuard lock(mu);
         record.dependency =
-            scheduler.Write(extent, record.offset, Bytes(pages * kPageBytes, 7), after);
+            scheduler.Write(extent, record.offset, PageBytes(pages * kPageBytes, 7), after);
       }
       writes.push_back(std::move(record));
     } else if (action < 8) {

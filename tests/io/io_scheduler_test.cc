@@ -12,7 +12,7 @@ namespace {
 
 using Kind = MemDisk::Event::Kind;
 
-Bytes Pages(size_t count, uint8_t fill) { return Bytes(count * kPageBytes, fill); }
+PageBytes Pages(size_t count, uint8_t fill) { return PageBytes(count * kPageBytes, fill); }
 
 // Writes each commit to its own page of extent 0, so tests can tell commits apart.
 class PageCommitSource : public CommitSource {

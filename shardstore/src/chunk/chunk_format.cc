@@ -33,7 +33,7 @@ uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes) {
 
 uint32_t ChunkHeader::frame_bytes() const { return ChunkFrameBytes(key_bytes, payload_bytes); }
 
-Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
+PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
   SS_ASSERT(key.size() <= kKeyBytesMax);
   SS_ASSERT(payload.size() <= kChunkPayloadBytesMax);
   SS_ASSERT(header.part_count >= 1 && header.part_count <= kChunkPartsMax);
@@ -41,13 +41,16 @@ Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
   header.key_bytes = static_cast<uint32_t>(key.size());
   header.payload_bytes = static_cast<uint32_t>(payload.size());
 
-  // Built by appending, so only the padding is ever zero-filled.
-  Bytes frame;
-  frame.reserve(header.frame_bytes());
-  frame.resize(kChunkHeaderBytes);
-  frame.insert(frame.end(), key.begin(), key.end());
-  frame.insert(frame.end(), payload.begin(), payload.end());
-  frame.resize(header.frame_bytes());
+  // PageBytes leaves its bytes as allocated: every one is written below, the key and payload
+  // once, the header's reserved fields and the padding as zeros.
+  PageBytes frame(header.frame_bytes());
+  const size_t padding_at = kChunkHeaderBytes + key.size() + payload.size();
+  std::memset(frame.data(), 0, kChunkHeaderBytes);
+  if (!key.empty()) std::memcpy(frame.data() + kChunkHeaderBytes, key.data(), key.size());
+  if (!payload.empty()) {
+    std::memcpy(frame.data() + kChunkHeaderBytes + key.size(), payload.data(), payload.size());
+  }
+  std::memset(frame.data() + padding_at, 0, frame.size() - padding_at);
   uint8_t* p = frame.data();
   coding::Put64(p + 0, kChunkMagic);
   std::memcpy(p + 8, header.uuid.data(), header.uuid.size());

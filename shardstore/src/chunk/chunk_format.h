@@ -21,6 +21,7 @@
 
 #include "shardstore/status.h"
 #include "shardstore/types.h"
+#include "util/page_bytes.h"
 
 namespace shardstore {
 
@@ -56,10 +57,10 @@ struct ChunkHeader {
 // Bytes a frame with this key and payload size occupies on disk.
 uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes);
 
-// Encodes a whole frame. REQUIRES: key.size() <= kKeyBytesMax, payload.size() <=
+// Encodes a whole frame, page-aligned (an O_DIRECT disk writes it in place). REQUIRES: key.size() <= kKeyBytesMax, payload.size() <=
 // kChunkPayloadBytesMax, and header's part fields consistent; header.key_bytes and
 // header.payload_bytes are overwritten from key and payload.
-Bytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
+PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
 
 // Decodes the header from the start of `bytes` and checks its checksum (which covers the key)
 // and every field's bounds. Needs the header and the key: the first page of a frame always

@@ -219,6 +219,7 @@ Status UringDisk::WriteGather(uint32_t extent, uint32_t offset, std::span<const 
       return Status::IOError("out of memory for an O_DIRECT staging buffer");
     }
     JoinPieces(pieces, staging);
+    staged_bytes_.fetch_add(total, std::memory_order_relaxed);
     Cut(staging, total, at, &segments);
   } else {
     uint64_t piece_at = at;
@@ -244,7 +245,10 @@ Status UringDisk::Read(uint32_t extent, uint32_t offset, MutableByteView out) {
   std::vector<Segment> segments;
   Cut(target, out.size(), FileOffset(extent, offset), &segments);
   Status status = Run(*ring, /*write=*/false, std::move(segments));
-  if (status.ok() && staged) std::memcpy(out.data(), target, out.size());
+  if (status.ok() && staged) {
+    std::memcpy(out.data(), target, out.size());
+    staged_bytes_.fetch_add(out.size(), std::memory_order_relaxed);
+  }
   Release(std::move(ring));
   return status;
 }

@@ -66,7 +66,7 @@ std::shared_ptr<WriteNode> IoScheduler::NewNode() {
   return std::make_shared<WriteNode>(next_node_id_++, link_);
 }
 
-Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, Bytes bytes, Dependency after) {
+Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after) {
   SS_ASSERT(!bytes.empty() && bytes.size() % kPageBytes == 0 && offset % kPageBytes == 0);
   auto node = NewNode();
   ++stats_.writes_queued;
@@ -140,7 +140,7 @@ std::vector<PageWrite> IoScheduler::QueuedOverlapping(uint32_t extent, uint32_t 
     if (from >= to) continue;
     const auto first = q.bytes.begin() + static_cast<std::ptrdiff_t>(from - q.offset);
     pieces.push_back(PageWrite{extent, static_cast<uint32_t>(from),
-                               Bytes(first, first + static_cast<std::ptrdiff_t>(to - from))});
+                               PageBytes(first, first + static_cast<std::ptrdiff_t>(to - from))});
   }
   return pieces;
 }

@@ -38,6 +38,7 @@
 
 #include "io/write_node.h"
 #include "shardstore/dependency.h"
+#include "util/page_bytes.h"
 #include "shardstore/disk.h"
 #include "shardstore/sync.h"
 
@@ -47,7 +48,7 @@ namespace shardstore {
 struct PageWrite {
   uint32_t extent = 0;
   uint32_t offset = 0;
-  Bytes bytes;
+  PageBytes bytes;
 };
 
 // Produces the group-commit write (the superblock) and learns how it ended.
@@ -74,7 +75,7 @@ class IoScheduler final : public internal::IoDriver {
   void SetCommitSource(CommitSource* source) { commit_source_ = source; }
 
   // Queues `bytes` (whole pages) for (extent, offset), issued once `after` is persistent.
-  Dependency Write(uint32_t extent, uint32_t offset, Bytes bytes, Dependency after);
+  Dependency Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after);
 
   // The next group commit, which will wait for `after` to settle.
   Dependency RequestCommit(Dependency after);
@@ -128,7 +129,7 @@ class IoScheduler final : public internal::IoDriver {
   struct Queued {
     std::shared_ptr<internal::WriteNode> node;
     uint32_t offset;
-    Bytes bytes;
+    PageBytes bytes;
     Dependency after;
   };
   struct Issued {
