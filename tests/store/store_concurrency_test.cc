@@ -212,7 +212,8 @@ void ReadRacesResetAndReuse() {
   resetter.Join();
   StatusOr<ChunkStore::Chunk> after = store.Read(old);
   Require(after.ok() && after->key == "new",
-          "after the reset the locator reads " + (after.ok() ? after->key : after.status().ToString()));
+          "after the reset the locator reads " +
+              (after.ok() ? after->key : after.status().ToString()));
 }
 
 TEST(ChunkStoreConcurrencyTest, ReadCacheNeverKeepsAFrameAcrossAReset) {

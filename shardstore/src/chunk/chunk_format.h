@@ -57,9 +57,9 @@ struct ChunkHeader {
 // Bytes a frame with this key and payload size occupies on disk.
 uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes);
 
-// Encodes a whole frame, page-aligned (an O_DIRECT disk writes it in place). REQUIRES: key.size() <= kKeyBytesMax, payload.size() <=
-// kChunkPayloadBytesMax, and header's part fields consistent; header.key_bytes and
-// header.payload_bytes are overwritten from key and payload.
+// Encodes a whole frame, page-aligned (an O_DIRECT disk writes it in place). REQUIRES:
+// key.size() <= kKeyBytesMax, payload.size() <= kChunkPayloadBytesMax, and header's part fields
+// consistent; header.key_bytes and header.payload_bytes are overwritten from key and payload.
 PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload);
 
 // Decodes the header from the start of `bytes` and checks its checksum (which covers the key)

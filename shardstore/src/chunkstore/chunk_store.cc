@@ -466,7 +466,8 @@ PageWrite ChunkStore::ProduceCommit() {
   produced_superblock_sequence_ = sb.sequence;
   const int slot = 1 - durable_superblock_slot_;
   const Bytes page = EncodeSuperblock(sb);
-  return PageWrite{0, SuperblockSlotOffset(g.extent_count, slot), PageBytes(page.begin(), page.end())};
+  return PageWrite{0, SuperblockSlotOffset(g.extent_count, slot),
+                   PageBytes(page.begin(), page.end())};
 }
 
 void ChunkStore::CommitSettled(bool durable) {

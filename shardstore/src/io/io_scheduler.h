@@ -38,9 +38,9 @@
 
 #include "io/write_node.h"
 #include "shardstore/dependency.h"
-#include "util/page_bytes.h"
 #include "shardstore/disk.h"
 #include "shardstore/sync.h"
+#include "util/page_bytes.h"
 
 namespace shardstore {
 

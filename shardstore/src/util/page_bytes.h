@@ -1,6 +1,6 @@
-// PageBytes: a byte vector whose storage starts on a page boundary and spans whole pages, so an
-// O_DIRECT disk (UringDisk, FileDisk with direct IO) reads and writes it in place instead of
-// through an aligned staging copy. Frames on the write path and read buffers are PageBytes.
+// PageBytes: a byte vector whose storage starts on a page boundary (and is allocated in whole
+// pages), so an O_DIRECT disk (UringDisk, FileDisk with direct IO) writes it in place instead of
+// through an aligned staging copy. Every frame the engine writes is one (EncodeChunk).
 //
 // Growing one does not zero the new bytes (the allocator default-initializes): code that resizes
 // it writes every byte it keeps, as an encoder does.
