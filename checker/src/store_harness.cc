@@ -830,6 +830,8 @@ std::optional<std::string> StoreHarness::Fill(const Op& op, uint64_t faults_befo
   SS_COVER(kFilledToReserve);
   for (uint32_t key : keys) {
     if (auto v = RunOp(op::Delete(key), faults_before)) return v;
+    // A delete writes a tombstone chunk, which an armed write fault may fail.
+    if (auto v = SettleWrites()) return v;
     if (auto v = CheckInvariants()) return v;
   }
   if (Status s = store_->Flush(); !s.ok()) {

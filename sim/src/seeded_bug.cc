@@ -35,8 +35,9 @@ constexpr std::array kBugs = {
             "old value back"},
     BugInfo{Bug::kPutAcknowledgedBeforeIndex, "put_acknowledged_before_index",
             "kPutAcknowledgedBeforeIndex", BugClass::kCrash,
-            "a Put's Dependency covers its chunks and their superblock but not its index entry, "
-            "so a crash can lose a Put reported persistent"},
+            "a Put's Dependency covers its chunks' bytes but not the superblock whose write "
+            "pointers make them part of the index (recovery replays what they cover), so a "
+            "crash can lose a Put reported persistent"},
     BugInfo{Bug::kDeleteAcknowledgedBeforeTombstone, "delete_acknowledged_before_tombstone",
             "kDeleteAcknowledgedBeforeTombstone", BugClass::kCrash,
             "a Delete reports persistent at once, before its tombstone is durable, so a crash "
@@ -60,6 +61,16 @@ constexpr std::array kBugs = {
             "the chunk decoder takes a trailer that repeats the header's UUID as proof the whole "
             "frame is intact and skips the body checksum: a torn or bit-flipped chunk is "
             "returned as data"},
+    BugInfo{Bug::kReplayKeepsFirstVersionScanned, "replay_keeps_first_version_scanned",
+            "kReplayKeepsFirstVersionScanned", BugClass::kCrash,
+            "recovery replays, per key, the first version its scan of the extents' tails meets "
+            "rather than the newest sequence: a key put twice since the last index flush comes "
+            "back with its older value"},
+    BugInfo{Bug::kReplayIgnoresTombstones, "replay_ignores_tombstones",
+            "kReplayIgnoresTombstones", BugClass::kCrash,
+            "recovery replays the data chunks past the replay floors but passes over tombstone "
+            "chunks: a Delete reported persistent before the next index flush is undone by a "
+            "crash, and the value comes back"},
     BugInfo{Bug::kGetReadsChunksUnlocked, "get_reads_chunks_unlocked", "kGetReadsChunksUnlocked",
             BugClass::kConcurrency,
             "Get looks the key up under the store lock but reads its chunks after releasing it "
@@ -86,10 +97,11 @@ constexpr std::array kBugs = {
             "(reclamation racing compaction loses index entries)"},
     BugInfo{Bug::kCompactionSettlesMemtablePromise, "compaction_settles_memtable_promise",
             "kCompactionSettlesMemtablePromise", BugClass::kCrashConcurrency,
-            "a compaction, once its merged run is installed, marks the memtable's promise durable "
-            "as if the memtable were still the one it flushed when it planned: Puts made while "
-            "the merge ran without the store lock share that promise, so they report persistent "
-            "while their index entries are only in memory (a flush racing a put)"},
+            "a compaction installs its merged run with the replay floors moved up to the write "
+            "pointers of now, as if the memtable were still the one it flushed when it planned: "
+            "Puts made while the merge ran without the store lock fall below the floors while "
+            "their index entries are only in memory, so a crash loses Puts reported persistent "
+            "(a flush racing a put)"},
     BugInfo{Bug::kCommitListedBeforeWritten, "commit_listed_before_written",
             "kCommitListedBeforeWritten", BugClass::kCrashConcurrency,
             "the IO scheduler lists a group commit as issued, then writes its superblock with the "
@@ -112,9 +124,10 @@ constexpr std::array kBugs = {
     BugInfo{Bug::kCompactionPromisesBeforeFlushing, "compaction_promises_before_flushing",
             "kCompactionPromisesBeforeFlushing", BugClass::kCrashConcurrency,
             "a compaction flushes the index entries that came in while its merge ran without "
-            "the store lock (Puts, relocations), but marks their promise durable before that "
-            "flush, not after: for the length of the flush those Puts report persistent while "
-            "their entries are only in memory (a promise kept before the write it promises)"},
+            "the store lock (Puts, relocations), but installs its merged run with the replay "
+            "floors of that flush, before making it: for the length of the flush those Puts lie "
+            "below the floors with their entries only in memory (a promise kept before the "
+            "write it promises)"},
     BugInfo{Bug::kReclaimCopiesNearlyFullExtents, "reclaim_copies_nearly_full_extents",
             "kReclaimCopiesNearlyFullExtents", BugClass::kAvailability,
             "reclamation's worthwhile-share check is dropped: an extent is worth reclaiming if "

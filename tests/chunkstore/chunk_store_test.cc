@@ -279,7 +279,9 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
   ASSERT_TRUE(disk_.Write(0, 0, label).ok());
   auto refused = ChunkStore::Open({&disk_, 1, false});
   EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
-  EXPECT_NE(refused.status().message().find("version 2 is not supported"), std::string::npos);
+  EXPECT_NE(refused.status().message().find(
+                "version " + std::to_string(kDiskFormatVersion + 1) + " is not supported"),
+            std::string::npos);
 }
 
 TEST_F(ChunkStoreTest, OpenFailsCleanlyWhenTheBootCommitCannotBeWritten) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "shardstore/limits.h"
+#include "util/checksum.h"
+#include "util/coding.h"
 
 namespace shardstore {
 namespace {
@@ -21,7 +23,7 @@ Superblock SampleSuperblock(const Label& label) {
   sb.next_chunk_sequence = 1000;
   sb.extents.resize(label.geometry.extent_count);
   sb.extents[0].owner = ExtentOwner::kSuperblock;
-  sb.extents[3] = {ExtentOwner::kData, 5 * kPageBytes};
+  sb.extents[3] = {ExtentOwner::kData, 5 * kPageBytes, 2 * kPageBytes};
   sb.extents[4] = {ExtentOwner::kIndex, 2 * kPageBytes};
   sb.index_root = Locator{4, kPageBytes, kPageBytes};
   return sb;
@@ -50,6 +52,43 @@ TEST(SuperblockTest, SuperblockRoundTrips) {
   auto decoded = DecodeSuperblock(slot, label);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
   EXPECT_EQ(*decoded, sb);
+}
+
+// Format version 1 had no replay floors (its entries' last three bytes were zero): every extent
+// reads as replayed up to its write pointer, and a version 1 label is still accepted.
+TEST(SuperblockTest, VersionOneReadsWithFloorsAtTheWritePointers) {
+  Label label = SampleLabel();
+  label.version = 1;
+  const auto old_label = DecodeLabel(EncodeLabel(label));
+  ASSERT_TRUE(old_label.ok()) << old_label.status().ToString();
+  EXPECT_EQ(old_label->version, 1u);
+  Superblock sb = SampleSuperblock(label);
+  sb.extents[3].replay_from = 0;
+  Bytes slot = EncodeSuperblock(sb);
+  coding::Put32(slot.data() + 8, 1);
+  const size_t checksum_at = kSuperblockHeaderBytes + 8 * kSuperblockEntryBytes;
+  coding::Put64(slot.data() + checksum_at, Checksum(ByteView(slot.data(), checksum_at)));
+  auto decoded = DecodeSuperblock(slot, label);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  for (const ExtentRecord& e : decoded->extents) EXPECT_EQ(e.replay_from, e.write_pointer);
+  // A version 1 slot with a floor set is not one a version 1 build wrote.
+  sb.extents[3].replay_from = kPageBytes;
+  slot = EncodeSuperblock(sb);
+  coding::Put32(slot.data() + 8, 1);
+  coding::Put64(slot.data() + checksum_at, Checksum(ByteView(slot.data(), checksum_at)));
+  EXPECT_TRUE(DecodeSuperblock(slot, label).status().IsCorruption());
+}
+
+TEST(SuperblockTest, AFloorPastItsWritePointerIsCorruption) {
+  const Label label = SampleLabel();
+  Superblock sb = SampleSuperblock(label);
+  Bytes slot = EncodeSuperblock(sb);
+  // Extent 3's floor (pages, u24 after the owner byte) set to 6 pages, past its 5-page pointer.
+  const size_t entry = kSuperblockHeaderBytes + 3 * kSuperblockEntryBytes;
+  slot[entry + 5] = 6;
+  const size_t checksum_at = kSuperblockHeaderBytes + 8 * kSuperblockEntryBytes;
+  coding::Put64(slot.data() + checksum_at, Checksum(ByteView(slot.data(), checksum_at)));
+  EXPECT_TRUE(DecodeSuperblock(slot, label).status().IsCorruption());
 }
 
 TEST(SuperblockTest, EveryCorruptedCoveredByteIsDetected) {

@@ -19,6 +19,7 @@ SS_COVERAGE_POINT(kReadFromQueue, "read served from writes still queued");
 SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
 SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
 SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
+SS_COVERAGE_POINT(kRecoveryUpgradedLabel, "a writable open upgraded an older format's label");
 SS_COVERAGE_POINT(kAppendKeyAtLimit, "append framed a key of exactly kKeyBytesMax bytes");
 SS_COVERAGE_POINT(kAppendRefused,
                   "append refused a key past kKeyBytesMax or a frame past an extent");
@@ -114,6 +115,15 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
 
 Status ChunkStore::BootCommit() {
   sync::LockGuard lock(mu_);
+  if (label_.version < kDiskFormatVersion) {
+    // This build writes superblocks an older build cannot read: say so in the label first, so
+    // that such a build refuses the disk instead of falling back to an older superblock slot.
+    Label upgraded = label_;
+    upgraded.version = kDiskFormatVersion;
+    SS_RETURN_IF_ERROR(disk_->Write(0, 0, EncodeLabel(upgraded)).WithContext("upgrading the label"));
+    SS_RETURN_IF_ERROR(disk_->Flush().WithContext("upgrading the label"));
+    SS_COVER(kRecoveryUpgradedLabel);
+  }
   const Dependency boot = scheduler_.RequestCommit(Dependency());
   SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   if (!boot.IsPersistent()) {
@@ -137,6 +147,7 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
       random_(options.seed),
       next_sequence_(superblock.next_chunk_sequence),
       index_root_(superblock.index_root),
+      replay_from_(label.geometry.extent_count, 0),
       durable_superblock_sequence_(superblock.sequence),
       durable_superblock_slot_(superblock_slot),
       cache_(options.read_cache_bytes),
@@ -147,6 +158,7 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
     const ExtentRecord& record = superblock.extents[e];
     table_.Restore(e, record.owner, record.write_pointer);
     scheduler_.RestoreFrontier(e, record.write_pointer);
+    replay_from_[e] = record.replay_from;
   }
 }
 
@@ -305,9 +317,11 @@ StatusOr<ChunkStore::Chunk> ChunkStore::CopyOut(StatusOr<FrameRef> frame) {
   return Chunk{view.header, std::string(view.key), Bytes(view.payload.begin(), view.payload.end())};
 }
 
-Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged) {
+Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged,
+                        uint32_t from) {
   sync::LockGuard lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
+  SS_ASSERT(from % kPageBytes == 0);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   // After a failed write, bytes past the durable frontier may never have been written.
   const uint32_t write_pointer =
@@ -335,7 +349,7 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
     *view = ByteView(window).subspan(offset - window_at, bytes);
     return Status::Ok();
   };
-  uint32_t offset = 0;
+  uint32_t offset = from;
   while (offset < write_pointer) {
     ByteView page;
     SS_RETURN_IF_ERROR(fetch(offset, kPageBytes, &page));
@@ -384,6 +398,8 @@ StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
   }
   scheduler_.ResetExtent(extent);
   table_.Reset(extent);
+  // Whatever the extent holds next comes after every index flush so far.
+  replay_from_[extent] = 0;
   // Its locators now name nothing, or new chunks.
   if (!SS_SEEDED_BUG(kCacheNotDrainedAfterReset)) cache_.DropExtent(extent);
   Dependency recorded = SS_SEEDED_BUG(kResetNotPersistedAtShutdown)
@@ -393,12 +409,39 @@ StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
   return recorded;
 }
 
-Dependency ChunkStore::SetIndexRoot(const std::optional<Locator>& root, Dependency after) {
+Dependency ChunkStore::SetIndexRoot(const std::optional<Locator>& root, ReplayFloors floors,
+                                    Dependency after) {
   SS_ASSERT_MSG(!read_only_, "SetIndexRoot on a read-only ChunkStore");
   sync::LockGuard lock(mu_);
   SS_ASSERT(!root || table_.owner(root->extent) == ExtentOwner::kMetadata);
-  pending_roots_.push_back({root, after});
+  pending_roots_.push_back({root, std::move(floors), after});
   return scheduler_.RequestCommit(std::move(after));
+}
+
+ReplayFloors ChunkStore::SnapshotReplayFloors() const {
+  sync::LockGuard lock(mu_);
+  ReplayFloors floors;
+  for (uint32_t e = 1; e < table_.geometry().extent_count; ++e) {
+    if (table_.owner(e) == ExtentOwner::kData && table_.write_pointer(e) > 0) {
+      floors.push_back({e, table_.write_pointer(e), table_.resets(e)});
+    }
+  }
+  return floors;
+}
+
+ReplayFloors ChunkStore::CurrentReplayFloors() const {
+  sync::LockGuard lock(mu_);
+  if (!pending_roots_.empty()) return pending_roots_.back().floors;
+  ReplayFloors floors;
+  for (uint32_t e = 1; e < table_.geometry().extent_count; ++e) {
+    if (replay_from_[e] > 0) floors.push_back({e, replay_from_[e], table_.resets(e)});
+  }
+  return floors;
+}
+
+uint32_t ChunkStore::replay_from(uint32_t extent) const {
+  sync::LockGuard lock(mu_);
+  return std::min(replay_from_.at(extent), table_.write_pointer(extent));
 }
 
 std::optional<Locator> ChunkStore::index_root() const {
@@ -426,6 +469,11 @@ uint64_t ChunkStore::NextSequence() {
   return next_sequence_++;
 }
 
+void ChunkStore::SequenceAbove(uint64_t sequence) {
+  sync::LockGuard lock(mu_);
+  next_sequence_ = std::max(next_sequence_, sequence + 1);
+}
+
 Status ChunkStore::Flush() {
   sync::LockGuard lock(mu_);
   SS_RETURN_IF_ERROR(scheduler_.DriveAll());
@@ -450,7 +498,13 @@ PageWrite ChunkStore::ProduceCommit() {
     const PendingRoot& next = pending_roots_.front();
     const bool ready = next.after.IsPersistent();
     if (!ready && !next.after.Failed()) break;
-    if (ready) index_root_ = next.root;
+    if (ready) {
+      index_root_ = next.root;
+      std::fill(replay_from_.begin(), replay_from_.end(), 0);
+      for (const ReplayFloor& floor : next.floors) {
+        if (floor.resets == table_.resets(floor.extent)) replay_from_[floor.extent] = floor.offset;
+      }
+    }
     pending_roots_.pop_front();
   }
   sb.index_root = index_root_;
@@ -462,6 +516,7 @@ PageWrite ChunkStore::ProduceCommit() {
                            : SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)
                                ? table_.write_pointer(e)
                                : std::min(scheduler_.DurableFrontier(e), table_.write_pointer(e));
+    record.replay_from = std::min(replay_from_[e], record.write_pointer);
   }
   produced_superblock_sequence_ = sb.sequence;
   const int slot = 1 - durable_superblock_slot_;

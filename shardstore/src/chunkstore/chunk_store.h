@@ -12,6 +12,11 @@
 // append overwrites them. A `read_only` open recovers the same way but makes no boot commit and
 // writes nothing: Append and Reset fail with InvalidArgument.
 //
+// Replay floors: each data extent's chunks from its replay floor up to its write pointer were
+// appended after the index the root names was flushed, so recovery replays them (Store::Open).
+// The floors move with the index root (SetIndexRoot) and drop to 0 when an extent is reset; the
+// superblock persists them beside the write pointers.
+//
 // Reset(extent) rewinds an extent so it can be reused. Appends to the extent afterwards wait for
 // the superblock that records the reset, so a crash can never pair an old write pointer with new
 // bytes.
@@ -40,6 +45,18 @@
 #include "superblock/superblock.h"
 
 namespace shardstore {
+
+// Where a data extent's replay floor stood when an index flush took the memtable: every data
+// chunk below it is in that flush's run or an older one. `resets` tells a floor taken before the
+// extent's reset (then stale) from one taken after.
+struct ReplayFloor {
+  uint32_t extent = 0;
+  uint32_t offset = 0;
+  uint64_t resets = 0;
+};
+// The floors of every data extent that had any: an extent not listed, or reset since, was free
+// then or holds only chunks appended since, so its floor is 0.
+using ReplayFloors = std::vector<ReplayFloor>;
 
 struct ChunkStoreOptions {
   Disk* disk = nullptr;  // REQUIRED; not owned; outlives the ChunkStore
@@ -96,10 +113,12 @@ class ChunkStore final : private CommitSource {
   // verifies but whose body or trailer does not is damaged: it goes to `damaged` (if given) with
   // its verified header and its key (the header checksum covers it), and the scan steps over
   // the whole frame the header describes.
+  // Starts at `from` (a page multiple) rather than the extent's start when given.
   using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
   using DamagedVisitor =
       std::function<void(const Locator&, const ChunkHeader&, std::string_view key, const Status&)>;
-  Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {});
+  Status Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged = {},
+              uint32_t from = 0);
 
   // Rewinds `extent` to offset 0 and frees it; the returned Dependency is the superblock update
   // that records it. IOError (extent unchanged) when its pending writes cannot be settled.
@@ -109,12 +128,25 @@ class ChunkStore final : private CommitSource {
 
   // A fresh engine-wide sequence number (for ordering versions of a key).
   uint64_t NextSequence();
+  // At recovery: sequence numbers handed out from now on exceed `sequence`.
+  void SequenceAbove(uint64_t sequence);
 
-  // Makes `root` the index root recorded by the first superblock issued after `after` is
-  // persistent; returns that superblock's Dependency. Roots must be set in an order where each
-  // one's `after` implies the previous one's. A nullopt root names no index. REQUIRES: root
-  // lies in a metadata extent.
-  Dependency SetIndexRoot(const std::optional<Locator>& root, Dependency after);
+  // Every data extent's write pointer now (appends not yet durable included): the replay floors
+  // for an index flush that takes the memtable now.
+  ReplayFloors SnapshotReplayFloors() const;
+  // The floors of the newest index root set (or recovered): what a root that moves no floor
+  // (a compaction, a rollback) passes on.
+  ReplayFloors CurrentReplayFloors() const;
+  // Where recovery starts replaying `extent`: its persisted replay floor (never past its write
+  // pointer).
+  uint32_t replay_from(uint32_t extent) const;
+
+  // Makes `root` the index root, with `floors` the replay floors, recorded by the first
+  // superblock issued after `after` is persistent; returns that superblock's Dependency. Roots
+  // must be set in an order where each one's `after` implies the previous one's. A nullopt root
+  // names no index. REQUIRES: root lies in a metadata extent.
+  Dependency SetIndexRoot(const std::optional<Locator>& root, ReplayFloors floors,
+                          Dependency after);
   // The newest index root: the last one set, or else the one of the superblock this store
   // opened from or last produced.
   std::optional<Locator> index_root() const;
@@ -169,8 +201,10 @@ class ChunkStore final : private CommitSource {
   Random random_;
   uint64_t next_sequence_;
   std::optional<Locator> index_root_;
+  std::vector<uint32_t> replay_from_;  // per extent, with index_root_
   struct PendingRoot {
     std::optional<Locator> root;
+    ReplayFloors floors;
     Dependency after;
   };
   std::deque<PendingRoot> pending_roots_;

@@ -39,7 +39,10 @@ const IndexEntry* FindInRun(const RunEntries& entries, std::string_view key) {
 
 LsmIndex::LsmIndex(ChunkStore* chunks, const LsmOptions& options,
                    std::shared_ptr<internal::DriverLink> promise_link)
-    : chunks_(chunks), options_(options), promise_link_(std::move(promise_link)) {
+    : chunks_(chunks),
+      options_(options),
+      promise_link_(std::move(promise_link)),
+      floors_(chunks->CurrentReplayFloors()) {
   SS_ASSERT(options.chunk_payload_bytes_max > 0);
 }
 
@@ -242,7 +245,7 @@ StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteVie
   return locators;
 }
 
-Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
+Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloors floors) {
   if (runs.size() > kRunsMax) {
     return Status::NoSpace("the index would have " + std::to_string(runs.size()) +
                            " runs; the limit is " + std::to_string(kRunsMax) + " (compact it)");
@@ -264,23 +267,28 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after) {
   SS_ASSIGN_OR_RETURN(
       ChunkStore::Appended appended,
       chunks_->Append(ExtentOwner::kMetadata, header, kMetadataChunkKey, payload, Dependency()));
-  const Dependency committed = chunks_->SetIndexRoot(appended.locator, after.And(appended.written));
+  const Dependency committed =
+      chunks_->SetIndexRoot(appended.locator, floors, after.And(appended.written));
   metadata_version_ = metadata.version;
   // Nothing is adopted until it is durable: a failure leaves the previous runs and root.
   if (Status s = after.And(appended.dependency).And(committed).Wait(); !s.ok()) {
     // The new root may already sit in a superblock whose write failed; name the previous root
     // again so that no later superblock makes the abandoned one durable.
-    chunks_->SetIndexRoot(root_, Dependency());
+    chunks_->SetIndexRoot(root_, floors_, Dependency());
     SS_COVER(kCommitRolledBack);
     return s;
   }
   runs_ = std::move(runs);
   root_ = appended.locator;
+  floors_ = std::move(floors);
   return Status::Ok();
 }
 
 Status LsmIndex::Flush() {
   if (memtable_.empty()) return Status::Ok();
+  // Every data chunk appended so far has its entry in the memtable (or is garbage, its Put
+  // failed): once this flush's run is durable, recovery need not replay below here.
+  ReplayFloors floors = chunks_->SnapshotReplayFloors();
   // The run must not point at data that never reached the disk: wait for the data, and leave
   // out the entries whose write failed (those Puts failed; the key keeps its older entry).
   Dependency data;
@@ -324,7 +332,7 @@ Status LsmIndex::Flush() {
     std::vector<Run> runs;
     runs.push_back(Run{std::move(descriptor), std::move(entries)});
     runs.insert(runs.end(), runs_.begin(), runs_.end());
-    SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written));
+    SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written, std::move(floors)));
     SS_COVER(kFlushWroteRun);
   }
   memtable_.clear();
@@ -403,16 +411,15 @@ Status LsmIndex::InstallCompaction(const CompactionPlan& plan, RunEntries entrie
                         WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
     runs.push_back(Run{std::move(descriptor), std::move(entries)});
   }
-  SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written));
-  if (SS_SEEDED_BUG(kCompactionSettlesMemtablePromise) && memtable_promise_) {
-    std::exchange(memtable_promise_, nullptr)->MarkDurable();
-  }
-  if (SS_SEEDED_BUG(kCompactionPromisesBeforeFlushing) && memtable_promise_ &&
-      !memtable_.empty()) {
-    // What came in during the merge goes into a run at once; its promise is kept first.
-    std::exchange(memtable_promise_, nullptr)->MarkDurable();
-    return Flush();
-  }
+  // The merged run holds nothing the inputs did not: the replay floors stay where they were, so
+  // entries that came in while the merge ran (still only in the memtable) are still replayed.
+  const bool flush_next =
+      SS_SEEDED_BUG(kCompactionPromisesBeforeFlushing) && !memtable_.empty();
+  const bool floors_now = SS_SEEDED_BUG(kCompactionSettlesMemtablePromise) || flush_next;
+  SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written,
+                                floors_now ? chunks_->SnapshotReplayFloors() : floors_));
+  // What came in during the merge goes into a run at once; the floors moved first.
+  if (flush_next) return Flush();
   return Status::Ok();
 }
 
@@ -438,7 +445,8 @@ Status LsmIndex::Rebuild(RunEntries entries, uint64_t next_run_id, uint64_t meta
     SS_ASSIGN_OR_RETURN(run.chunks, WriteRunChunks(run.id, EncodeRun(entries), &written));
     rebuilt.push_back(Run{std::move(run), std::move(entries)});
   }
-  return CommitRuns(std::move(rebuilt), written);
+  // The entries are every chunk a scan of the whole disk found: nothing is left to replay.
+  return CommitRuns(std::move(rebuilt), written, chunks_->SnapshotReplayFloors());
 }
 
 LsmIndex::KeyVersions LsmIndex::NewestInRunsByKey() const {
@@ -569,7 +577,7 @@ Status LsmIndex::EvacuateIndexExtent(uint32_t extent) {
   }
   if (!moved && !(root_ && root_->extent == extent)) return Status::Ok();
   SS_COVER(kMovedMetadata);
-  return CommitRuns(std::move(runs), written);
+  return CommitRuns(std::move(runs), written, floors_);
 }
 
 std::vector<LsmIndex::LevelStat> LsmIndex::Levels() const {

@@ -172,8 +172,9 @@ class LsmIndex {
                                                 Dependency* written);
   // Makes `runs` the index: writes metadata listing them (at once, beside the writes of `after`,
   // the new runs' chunks), makes it the index root once both are durable, and waits. On failure
-  // the index keeps its previous runs and root.
-  Status CommitRuns(std::vector<Run> runs, Dependency after);
+  // the index keeps its previous runs and root. `floors`: the replay floors that go with the
+  // runs (floors_ when they hold nothing the previous runs did not).
+  Status CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloors floors);
   StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run, bool use_cache = true);
 
   ChunkStore* const chunks_;
@@ -195,6 +196,7 @@ class LsmIndex {
   uint64_t metadata_version_ = 0;
   uint64_t next_run_id_ = 1;
   std::optional<Locator> root_;
+  ReplayFloors floors_;  // of root_
 };
 
 }  // namespace shardstore

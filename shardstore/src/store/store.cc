@@ -24,6 +24,8 @@ SS_COVERAGE_POINT(kPutFlushedIndexForRoom,
 SS_COVERAGE_POINT(kPutNoSpace, "put failed with NoSpace");
 SS_COVERAGE_POINT(kDeleteNothing, "delete of a durably absent key wrote nothing");
 SS_COVERAGE_POINT(kDeleteTombstone, "delete wrote a tombstone");
+SS_COVERAGE_POINT(kDeleteTombstoneInIndexOnly,
+                  "delete found no room for a tombstone chunk and put it in the index alone");
 SS_COVERAGE_POINT(kReclaimEvacuatedChunk, "reclaim evacuated a chunk");
 SS_COVERAGE_POINT(kReclaimSkippedDeadChunk, "reclaim skipped a dead chunk");
 SS_COVERAGE_POINT(kReclaimIndexExtent, "reclaim emptied an index or metadata extent");
@@ -119,6 +121,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   const std::optional<Locator> root = chunks->index_root();
   auto store = std::make_unique<StoreImpl>(options, std::move(chunks));
   SS_RETURN_IF_ERROR(store->index_->Recover(root).WithContext("loading the index"));
+  SS_RETURN_IF_ERROR(
+      store->ReplayTails().WithContext("replaying the chunks appended after the index"));
   return std::unique_ptr<Store>(std::move(store));
 }
 
@@ -225,7 +229,7 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   SS_RETURN_IF_ERROR(CheckWritable());
   // A failure here only means less room; it matters if the value then does not fit.
   const Status background = ReclaimIfLow();
-  const uint64_t sequence = chunks_->NextSequence();
+  uint64_t sequence = chunks_->NextSequence();
   Dependency persistent, written;
   StatusOr<std::vector<Locator>> parts =
       AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
@@ -242,6 +246,9 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
     }
     const Status reclaimed = ReclaimIfLow(/*force=*/true);
     persistent = written = Dependency();
+    // A fresh sequence: the parts the first attempt left are garbage, and recovery, which
+    // gathers a value's parts by key and sequence, must never complete a value with them.
+    sequence = chunks_->NextSequence();
     parts = AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
     // Out of room because reclamation hit an IO error: that error is the cause, not a full disk.
     const Status& io = reclaimed.IsIOError() ? reclaimed : background;
@@ -261,16 +268,12 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   SS_RETURN_IF_ERROR(parts.status());
   if (value.empty()) SS_COVER(kPutEmptyValue);
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
-  const Dependency promise = index_->Insert(
-      std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
+  index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
   MaintainIndex();
-  // Wait() drives the nodes in this order: the data bytes (one flush shared by every client that
-  // put meanwhile, who may join the index flush after it), then the promise (the index flush,
-  // whose superblock also covers the data, since it joins the data's pending commit), then that
-  // commit, by now settled. A lone durable Put costs three ordered flushes (data; run and
-  // metadata; superblock), not four.
-  return SS_SEEDED_BUG(kPutAcknowledgedBeforeIndex) ? persistent
-                                                    : written.And(promise).And(persistent);
+  // Durable with its chunks and a superblock whose write pointers cover them: recovery replays
+  // the chunks past the replay floors into the index (ReplayTails). Two ordered flushes (data;
+  // superblock), each shared by every client that put meanwhile; the index flush comes later.
+  return SS_SEEDED_BUG(kPutAcknowledgedBeforeIndex) ? written : persistent;
 }
 
 StatusOr<Bytes> StoreImpl::Get(std::string_view key) {
@@ -325,10 +328,27 @@ StatusOr<Dependency> StoreImpl::Delete(std::string_view key) {
   // run out of room for them before every key is gone. A failure only means less room.
   ReclaimIfLow().IgnoreError();
   reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
-  const Dependency promise =
-      index_->Insert(std::string(key), IndexEntry{chunks_->NextSequence(), true, {}}, Dependency());
+  // The tombstone is a chunk of its own, so that recovery replays it as it replays a Put. It
+  // leaves the free extents Puts leave: on a full disk a delete must make room, not take it.
+  const uint64_t sequence = chunks_->NextSequence();
+  ChunkHeader header;
+  header.kind = ChunkKind::kTombstone;
+  header.sequence = sequence;
+  StatusOr<ChunkStore::Appended> appended = chunks_->Append(
+      ExtentOwner::kData, header, key, ByteView(), Dependency(), PutKeepFreeExtents());
+  if (appended.status().IsNoSpace()) {
+    // No room for data: the tombstone goes to the index alone, durable with the next index
+    // flush (the room kept for the index is there for this).
+    SS_COVER(kDeleteTombstoneInIndexOnly);
+    const Dependency promise =
+        index_->Insert(std::string(key), IndexEntry{sequence, true, {}}, Dependency());
+    MaintainIndex();
+    return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : promise;
+  }
+  SS_RETURN_IF_ERROR(appended.status());
+  index_->Insert(std::string(key), IndexEntry{sequence, true, {}}, appended->written);
   MaintainIndex();
-  return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : promise;
+  return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : appended->dependency;
 }
 
 StatusOr<std::vector<std::string>> StoreImpl::List() {
@@ -609,8 +629,12 @@ EvacuationRoom StoreImpl::DataEvacuationRoom() const {
 }
 
 uint32_t StoreImpl::PutKeepFreeExtents() const {
+  // Before its first flush the index owns no extent: its first run and metadata will open one
+  // each, on top of what the reserve keeps for reclamation.
+  const uint32_t index_to_open = index_->root() ? 0 : 2;
   return shardstore::PutKeepFreeExtents(index_->memtable_run_bytes() + index_->index_live_bytes(),
-                                        chunks_->geometry());
+                                        chunks_->geometry()) +
+         index_to_open;
 }
 
 std::vector<ExtentView> StoreImpl::ExtentViews() const {

@@ -64,6 +64,11 @@ class StoreImpl final : public Store {
   friend class Store;  // Open recovers the index
   class PromiseDriver;
 
+  // Recovery after the index loads: puts each data extent's chunks past its replay floor (the
+  // Puts and Deletes made durable after the last index flush) into the memtable, newest
+  // sequence per key winning, a value only when all its parts are there. Corruption when a
+  // chunk there is damaged: a Put acknowledged as durable would be lost.
+  Status ReplayTails();
   Status CheckOpen() const;
   // CheckOpen, and InvalidArgument for a read-only store.
   Status CheckWritable() const;

@@ -44,7 +44,7 @@ Bytes EncodeLabel(const Label& label) {
   Bytes page(kPageBytes, 0);
   uint8_t* p = page.data();
   coding::Put64(p, kLabelMagic);
-  coding::Put32(p + 8, kDiskFormatVersion);
+  coding::Put32(p + 8, label.version);
   coding::Put32(p + 12, label.geometry.extent_count);
   coding::Put32(p + 16, label.geometry.extent_bytes);
   std::memcpy(p + 24, label.disk_uuid.data(), label.disk_uuid.size());
@@ -64,9 +64,10 @@ StatusOr<Label> DecodeLabel(ByteView page) {
   // Magic and version keep their place in every format version, so a newer disk is named as
   // such even if the rest of its label is laid out differently.
   const uint32_t version = coding::Get32(p + 8);
-  if (version != kDiskFormatVersion) {
+  if (version < kDiskFormatVersionOldest || version > kDiskFormatVersion) {
     return Status::InvalidArgument("disk format version " + std::to_string(version) +
-                                   " is not supported (this build reads version " +
+                                   " is not supported (this build reads versions " +
+                                   std::to_string(kDiskFormatVersionOldest) + " to " +
                                    std::to_string(kDiskFormatVersion) + ")");
   }
   if (coding::Get64(p + 40) != Checksum(page.first(40))) {
@@ -74,6 +75,7 @@ StatusOr<Label> DecodeLabel(ByteView page) {
   }
   if (coding::Get32(p + 20) != 0) return Status::Corruption("label: reserved bits set");
   Label label;
+  label.version = version;
   label.geometry.extent_count = coding::Get32(p + 12);
   label.geometry.extent_bytes = coding::Get32(p + 16);
   std::memcpy(label.disk_uuid.data(), p + 24, label.disk_uuid.size());
@@ -90,7 +92,7 @@ StatusOr<Label> DecodeLabel(ByteView page) {
 //   0 magic u64 | 8 version u32 | 12 entry_count u32 | 16 sequence u64 | 24 disk_uuid[16] |
 //  40 extent_count u32 | 44 extent_bytes u32 | 48 next_chunk_sequence u64 |
 //  56 has_index_root u32 | 60 root extent u32 | 64 root offset u32 | 68 root length u32 |
-//  72 entries[entry_count] { write_pointer u32 | owner u8 | reserved u8[3] } |
+//  72 entries[entry_count] { write_pointer u32 | owner u8 | replay_from_pages u24 } |
 //  checksum u64 (XXH3 of everything before it) | zeros to the end of the slot
 Bytes EncodeSuperblock(const Superblock& sb) {
   SS_ASSERT(sb.extents.size() == sb.geometry.extent_count);
@@ -112,10 +114,12 @@ Bytes EncodeSuperblock(const Superblock& sb) {
   w.U32(root.length);
   SS_ASSERT(out.size() == kSuperblockHeaderBytes);
   for (const ExtentRecord& e : sb.extents) {
+    SS_ASSERT(e.replay_from <= e.write_pointer && e.replay_from % kPageBytes == 0);
+    const uint32_t replay_from_pages = e.replay_from / kPageBytes;  // < 2^24: extents <= 1 GiB
     w.U32(e.write_pointer);
     w.U8(static_cast<uint8_t>(e.owner));
-    w.U8(0);
-    w.U16(0);
+    w.U8(static_cast<uint8_t>(replay_from_pages));
+    w.U16(static_cast<uint16_t>(replay_from_pages >> 8));
   }
   w.U64(Checksum(out));
   out.resize(SuperblockSlotBytes(sb.geometry.extent_count), 0);
@@ -136,7 +140,7 @@ StatusOr<Superblock> DecodeSuperblock(ByteView slot, const Label& label) {
   if (coding::Get64(slot.data() + checksum_at) != Checksum(slot.first(checksum_at))) {
     return BadSuperblock("checksum mismatch");
   }
-  if (version != kDiskFormatVersion) {
+  if (version < kDiskFormatVersionOldest || version > kDiskFormatVersion) {
     return BadSuperblock("version " + std::to_string(version) + " is not supported");
   }
   Superblock sb;
@@ -171,11 +175,15 @@ StatusOr<Superblock> DecodeSuperblock(ByteView slot, const Label& label) {
     ExtentRecord& e = sb.extents[i];
     e.write_pointer = r.U32();
     const uint8_t owner = r.U8();
-    const uint8_t reserved8 = r.U8();
-    const uint16_t reserved16 = r.U16();
-    if (owner > kExtentOwnerMax || reserved8 != 0 || reserved16 != 0) {
+    const uint8_t floor_low = r.U8();
+    const uint16_t floor_high = r.U16();
+    const uint64_t replay_from = ((uint64_t{floor_high} << 8) | floor_low) * kPageBytes;
+    // Version 1 kept these bytes zero, and every acknowledged chunk was in the index.
+    if (owner > kExtentOwnerMax || (version == 1 && replay_from != 0) ||
+        replay_from > e.write_pointer) {
       return BadSuperblock("extent " + std::to_string(i) + " has a bad record");
     }
+    e.replay_from = version == 1 ? e.write_pointer : static_cast<uint32_t>(replay_from);
     e.owner = static_cast<ExtentOwner>(owner);
     const bool is_superblock = e.owner == ExtentOwner::kSuperblock;
     if (is_superblock != (i == 0) || e.write_pointer > extent_bytes ||

@@ -5,8 +5,13 @@
 // is rewritten on every group commit, alternating between the two slots; each copy carries a
 // sequence number and a checksum, and the newest valid copy wins at recovery, so a torn write of
 // either slot loses at most the update being written. A superblock holds, for every extent, its
-// owner and the persisted write pointer, plus the next chunk sequence number and the locator of
-// the index root. The grammar is in docs/format/superblock.md.
+// owner, the persisted write pointer and the replay floor, plus the next chunk sequence number
+// and the locator of the index root. The grammar is in docs/format/superblock.md.
+//
+// Format version 2 added the replay floor: data chunks between an extent's replay floor and its
+// write pointer are not in the index the root names yet, and recovery replays them into the
+// memtable. Version 1 disks (no floors: every acknowledged Put was in the index) are read as if
+// each floor stood at its write pointer, and a writable open upgrades the label to version 2.
 //
 // Decoders treat their input as hostile: any inconsistency is an error Status, never a crash.
 //
@@ -27,7 +32,8 @@ namespace shardstore {
 
 inline constexpr uint64_t kLabelMagic = 0x6c62616c64726873ull;       // "shrdlabl"
 inline constexpr uint64_t kSuperblockMagic = 0x7270757364726873ull;  // "shrdsupr"
-inline constexpr uint32_t kDiskFormatVersion = 1;
+inline constexpr uint32_t kDiskFormatVersion = 2;        // what this build writes
+inline constexpr uint32_t kDiskFormatVersionOldest = 1;  // the oldest it reads
 inline constexpr uint32_t kLabelBytes = 48;
 inline constexpr uint32_t kSuperblockHeaderBytes = 72;
 inline constexpr uint32_t kSuperblockEntryBytes = 8;
@@ -35,12 +41,16 @@ inline constexpr uint32_t kSuperblockEntryBytes = 8;
 struct Label {
   DiskGeometry geometry;
   Uuid disk_uuid{};
+  uint32_t version = kDiskFormatVersion;  // as read; EncodeLabel writes it
   friend bool operator==(const Label&, const Label&) = default;
 };
 
 struct ExtentRecord {
   ExtentOwner owner = ExtentOwner::kFree;
   uint32_t write_pointer = 0;
+  // Data chunks in [replay_from, write_pointer) are not in the index yet: recovery replays them.
+  // A page multiple, at most write_pointer.
+  uint32_t replay_from = 0;
   friend bool operator==(const ExtentRecord&, const ExtentRecord&) = default;
 };
 
@@ -69,7 +79,8 @@ StatusOr<Label> DecodeLabel(ByteView page);
 
 // SuperblockSlotBytes(extents.size()) bytes. REQUIRES: extents.size() == geometry.extent_count.
 Bytes EncodeSuperblock(const Superblock& superblock);
-// Decodes a slot and checks it belongs to the disk `label` describes. Corruption otherwise.
+// Decodes a slot (format version 1 or 2) and checks it belongs to the disk `label` describes.
+// Corruption otherwise.
 StatusOr<Superblock> DecodeSuperblock(ByteView slot, const Label& label);
 
 }  // namespace shardstore

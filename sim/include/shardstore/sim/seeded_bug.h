@@ -39,6 +39,8 @@ enum class Bug : uint8_t {
   kAppendAcknowledgedBeforeWritePointer,
   kSuperblockRecordsSoftWritePointer,
   kChunkTrailerVouchesForBody,
+  kReplayKeepsFirstVersionScanned,
+  kReplayIgnoresTombstones,
   // concurrency
   kGetReadsChunksUnlocked,
   kReadOverlaysQueueAfterDiskRead,
