@@ -284,6 +284,43 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
             std::string::npos);
 }
 
+// A disk of format version 1 (no replay floors) opens: read-only it is left as it is; a writable
+// open rewrites its label as version 2 before its first superblock, so that a version 1 build
+// refuses the disk rather than falling back to the older superblock slot it can still read.
+TEST_F(ChunkStoreTest, AVersionOneDiskOpensAndAWritableOpenUpgradesItsLabel) {
+  auto rewrite_version = [&](uint32_t offset, uint32_t bytes, size_t checksum_at) {
+    Bytes page(bytes);
+    ASSERT_TRUE(disk_.Read(0, offset, page).ok());
+    coding::Put32(page.data() + 8, 1);
+    coding::Put64(page.data() + checksum_at, Checksum(ByteView(page.data(), checksum_at)));
+    ASSERT_TRUE(disk_.Write(0, offset, page).ok());
+  };
+  const uint32_t slot_bytes = SuperblockSlotBytes(kGeometry.extent_count);
+  rewrite_version(0, kPageBytes, 40);
+  for (int slot : {0, 1}) {
+    rewrite_version(SuperblockSlotOffset(kGeometry.extent_count, slot), slot_bytes,
+                    kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes);
+  }
+  ASSERT_TRUE(disk_.Flush().ok());
+  auto label_version = [&] {
+    Bytes page(kPageBytes);
+    EXPECT_TRUE(disk_.Read(0, 0, page).ok());
+    return DecodeLabel(page)->version;
+  };
+  ChunkStoreOptions read_only{&disk_, 1, false};
+  read_only.read_only = true;
+  ASSERT_TRUE(ChunkStore::Open(read_only).ok());
+  EXPECT_EQ(label_version(), 1u);
+  auto store = ChunkStore::Open({&disk_, 1, false});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(label_version(), kDiskFormatVersion);
+  ChunkHeader header;
+  ASSERT_TRUE((*store)->Append(ExtentOwner::kData, header, "k", AsBytes("v"), Dependency()).ok());
+  ASSERT_TRUE((*store)->Flush().ok());
+  store->reset();
+  EXPECT_TRUE(ChunkStore::Open({&disk_, 1, false}).ok());
+}
+
 TEST_F(ChunkStoreTest, OpenFailsCleanlyWhenTheBootCommitCannotBeWritten) {
   PowerCutDisk cut(&disk_, /*stop_at=*/1);
   auto store = ChunkStore::Open({&cut, 1, false});
