@@ -28,8 +28,10 @@ struct TailVersion {
   std::string key;
   uint64_t sequence = 0;
   bool tombstone = false;
-  std::vector<Locator> parts;  // by part index; length 0 while a part is missing
-  uint32_t found = 0;          // distinct parts found
+  uint32_t part_count = 0;
+  // Parts as found, by part index. Only what the scan met: a hostile header's part count never
+  // sizes anything.
+  std::map<uint32_t, Locator> parts;
 };
 
 }  // namespace
@@ -56,12 +58,12 @@ Status StoreImpl::ReplayTails() {
         version.key = std::string(chunk.key);
         version.sequence = h.sequence;
         version.tombstone = h.kind == ChunkKind::kTombstone;
-        version.parts.resize(version.tombstone ? 0 : h.part_count);
+        version.part_count = version.tombstone ? 0 : h.part_count;
         versions.push_back(std::move(version));
       }
       TailVersion& version = versions[it->second];
       const bool tombstone = h.kind == ChunkKind::kTombstone;
-      if (tombstone != version.tombstone || (!tombstone && h.part_count != version.parts.size())) {
+      if (tombstone != version.tombstone || (!tombstone && h.part_count != version.part_count)) {
         if (damaged.ok()) {
           damaged = Status::Corruption("chunks of " + version.key + " at sequence " +
                                        std::to_string(h.sequence) + " disagree on their kind or " +
@@ -70,9 +72,8 @@ Status StoreImpl::ReplayTails() {
         return;
       }
       if (tombstone) return;
-      Locator& part = version.parts[h.part_index];
-      if (part.length == 0) ++version.found;
-      part = locator;  // a relocated copy of a part serves as well as the original
+      // A relocated copy of a part serves as well as the original.
+      version.parts[h.part_index] = locator;
     };
     const auto damage = [&](const Locator& locator, const ChunkHeader& header,
                             std::string_view key, const Status& status) {
@@ -94,7 +95,7 @@ Status StoreImpl::ReplayTails() {
   // reclamation copies old versions past newer ones.
   std::map<std::string, bool, std::less<>> replayed;
   for (TailVersion& version : versions) {
-    if (!version.tombstone && version.found != version.parts.size()) {
+    if (version.parts.size() != version.part_count) {
       // A crash took the rest: the Put was never durable, and its chunks are garbage.
       SS_COVER(kReplaySkippedPartial);
       continue;
@@ -114,8 +115,10 @@ Status StoreImpl::ReplayTails() {
     }
     replayed[version.key] = true;
     // Durable already: the entry's data dependency is met.
-    index_->Insert(version.key,
-                   IndexEntry{version.sequence, version.tombstone, std::move(version.parts)},
+    std::vector<Locator> parts;  // in part order: the map's keys are 0 .. part_count - 1
+    parts.reserve(version.parts.size());
+    for (const auto& [index, locator] : version.parts) parts.push_back(locator);
+    index_->Insert(version.key, IndexEntry{version.sequence, version.tombstone, std::move(parts)},
                    Dependency());
   }
   return Status::Ok();
