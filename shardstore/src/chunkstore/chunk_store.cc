@@ -120,7 +120,8 @@ Status ChunkStore::BootCommit() {
     // that such a build refuses the disk instead of falling back to an older superblock slot.
     Label upgraded = label_;
     upgraded.version = kDiskFormatVersion;
-    SS_RETURN_IF_ERROR(disk_->Write(0, 0, EncodeLabel(upgraded)).WithContext("upgrading the label"));
+    SS_RETURN_IF_ERROR(
+        disk_->Write(0, 0, EncodeLabel(upgraded)).WithContext("upgrading the label"));
     SS_RETURN_IF_ERROR(disk_->Flush().WithContext("upgrading the label"));
     SS_COVER(kRecoveryUpgradedLabel);
   }

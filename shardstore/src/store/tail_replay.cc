@@ -4,6 +4,7 @@
 // moved by every index flush) marks where the chunks the index does not hold yet begin, so
 // recovery scans from there to the write pointer and puts what it finds into the memtable.
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,8 +48,8 @@ Status StoreImpl::ReplayTails() {
     const uint32_t from = chunks_->replay_from(extent);
     const auto visit = [&](const Locator& locator, const ChunkView& chunk) {
       const ChunkHeader& h = chunk.header;
-      const bool wanted = h.kind == ChunkKind::kData ||
-                          (h.kind == ChunkKind::kTombstone && !SS_SEEDED_BUG(kReplayIgnoresTombstones));
+      const bool wanted = h.kind == ChunkKind::kData || (h.kind == ChunkKind::kTombstone &&
+                                                         !SS_SEEDED_BUG(kReplayIgnoresTombstones));
       if (!wanted) return;
       sequence_max = std::max(sequence_max, h.sequence);
       auto [it, fresh] = by_version.try_emplace(std::make_pair(std::string(chunk.key), h.sequence),
@@ -75,15 +76,14 @@ Status StoreImpl::ReplayTails() {
       // A relocated copy of a part serves as well as the original.
       version.parts[h.part_index] = locator;
     };
-    const auto damage = [&](const Locator& locator, const ChunkHeader& header,
-                            std::string_view key, const Status& status) {
+    const auto damage = [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
+                            const Status& status) {
       if (damaged.ok()) {
-        damaged = Status::Corruption("the chunk at " + locator.ToString() + " (key " +
-                                     std::string(key) + ", sequence " +
-                                     std::to_string(header.sequence) +
-                                     ") was appended after the last index flush and is damaged, " +
-                                     "so a durable Put or Delete may be lost: " +
-                                     status.ToString() + "; salvage the disk");
+        damaged = Status::Corruption(
+            "the chunk at " + locator.ToString() + " (key " + std::string(key) + ", sequence " +
+            std::to_string(header.sequence) +
+            ") was appended after the last index flush and is damaged, " +
+            "so a durable Put or Delete may be lost: " + status.ToString() + "; salvage the disk");
       }
     };
     SS_RETURN_IF_ERROR(chunks_->Scan(extent, visit, damage, from));
@@ -93,7 +93,7 @@ Status StoreImpl::ReplayTails() {
 
   // Newest sequence wins, whatever the scan order: extents are reused in any order, and a
   // reclamation copies old versions past newer ones.
-  std::map<std::string, bool, std::less<>> replayed;
+  std::set<std::string, std::less<>> replayed;  // only the seeded bug looks at it
   for (TailVersion& version : versions) {
     if (version.parts.size() != version.part_count) {
       // A crash took the rest: the Put was never durable, and its chunks are garbage.
@@ -101,9 +101,9 @@ Status StoreImpl::ReplayTails() {
       continue;
     }
     const std::optional<IndexEntry> current = index_->Lookup(version.key);
-    if (SS_SEEDED_BUG(kReplayKeepsFirstVersionScanned) ? replayed.contains(version.key)
-                                                       : current && current->sequence >=
-                                                                        version.sequence) {
+    if (SS_SEEDED_BUG(kReplayKeepsFirstVersionScanned)
+            ? replayed.contains(version.key)
+            : current && current->sequence >= version.sequence) {
       SS_COVER(kReplaySkippedOlder);
       continue;
     }
@@ -113,7 +113,7 @@ Status StoreImpl::ReplayTails() {
     } else {
       SS_COVER(kReplayedValue);
     }
-    replayed[version.key] = true;
+    replayed.insert(version.key);
     // Durable already: the entry's data dependency is met.
     std::vector<Locator> parts;  // in part order: the map's keys are 0 .. part_count - 1
     parts.reserve(version.parts.size());
