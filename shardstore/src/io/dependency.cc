@@ -59,12 +59,12 @@ SS_COVERAGE_POINT(kWaitFoundWriteIssued,
 // Drives `node` to a final state. An error means the driver could not (the node may not be).
 Status DriveToSettled(const WriteNode& node) {
   if (node.Settled()) return Status::Ok();
-  sync::LockGuard lock(node.link->mu);
+  const internal::DriverLink::Drive drive(*node.link);
   if (node.Settled()) return Status::Ok();
-  if (node.link->driver == nullptr) {
+  if (drive.driver() == nullptr) {
     return Status::IOError("the store was closed before this write became persistent");
   }
-  SS_RETURN_IF_ERROR(node.link->driver->DriveUntilSettled(node));
+  SS_RETURN_IF_ERROR(drive.driver()->DriveUntilSettled(node));
   SS_ASSERT(node.Settled());
   return Status::Ok();
 }

@@ -18,6 +18,10 @@ namespace {
 
 SS_COVERAGE_POINT(kDriveAllFoundFlushInFlight,
                   "a flush found another thread's flush in flight and nothing of its own");
+SS_COVERAGE_POINT(kCommitSealedByItsWrites,
+                  "a commit took no more requests once its writes were issued");
+SS_COVERAGE_POINT(kWaiterWokeUnderNextFlush,
+                  "a waiter woke after the flush it waited for, with the next one in flight");
 
 bool AllSettled(const Dependency& dependency) {
   return std::all_of(DependencyAccess::Nodes(dependency).begin(),
@@ -37,14 +41,12 @@ Status FirstFailure(const Dependency& dependency) {
 
 IoScheduler::IoScheduler(Disk* disk, sync::Mutex* mu)
     : disk_(disk), mu_(mu), link_(std::make_shared<internal::DriverLink>()) {
-  sync::LockGuard lock(link_->mu);
-  link_->driver = this;
+  link_->Attach(this);
 }
 
 IoScheduler::~IoScheduler() {
-  sync::LockGuard link_lock(link_->mu);
+  link_->Detach();
   sync::LockGuard lock(*mu_);
-  link_->driver = nullptr;
   const Status closed = Status::IOError("the store was closed before this write became persistent");
   for (auto& [extent, queue] : queues_) {
     for (Queued& q : queue) q.node->MarkFailed(closed);
@@ -85,6 +87,19 @@ void IoScheduler::SealCommitsIn(const Dependency& dependency) {
   const auto& nodes = DependencyAccess::Nodes(dependency);
   for (PendingCommit& commit : pending_commits_) {
     if (std::find(nodes.begin(), nodes.end(), commit.node) != nodes.end()) commit.sealed = true;
+  }
+}
+
+void IoScheduler::SealCommitBeingWritten(size_t first_issued) {
+  if (pending_commits_.empty() || pending_commits_.back().sealed) return;
+  PendingCommit& commit = pending_commits_.back();
+  const auto& inputs = DependencyAccess::Nodes(commit.inputs);
+  for (size_t i = first_issued; i < issued_.size(); ++i) {
+    if (std::find(inputs.begin(), inputs.end(), issued_[i].node) != inputs.end()) {
+      SS_COVER(kCommitSealedByItsWrites);
+      commit.sealed = true;
+      return;
+    }
   }
 }
 
@@ -302,6 +317,7 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
 
 Status IoScheduler::FlushIssued() {
   SS_ASSERT(flushing_.empty());
+  ++flushes_started_;
   flushing_ = std::move(issued_);
   issued_.clear();
   if (SS_SEEDED_BUG(kCommitOvertakesFlushInFlight)) {
@@ -348,7 +364,12 @@ Status IoScheduler::FlushIssued() {
 
 void IoScheduler::AwaitFlush() {
   sync::UniqueLock lock(*mu_, std::adopt_lock);  // held by the caller, and still on return
-  while (!flushing_.empty()) flush_done_.Wait(lock);
+  // Until *that* flush completes, not until none is in flight: the flusher may start the next
+  // one before a waiter it woke gets the mutex, and a waiter whose writes are settled must not
+  // sit through flushes that have nothing of its own.
+  const uint64_t in_flight = flushes_started_;
+  while (!flushing_.empty() && flushes_started_ == in_flight) flush_done_.Wait(lock);
+  if (!flushing_.empty()) SS_COVER(kWaiterWokeUnderNextFlush);
   lock.release();
 }
 
@@ -357,7 +378,7 @@ Status IoScheduler::Step(bool* progress) {
   if (!flushing_.empty() && SS_SEEDED_BUG(kCommitOvertakesFlushInFlight)) {
     // Pipelined: a commit whose inputs that flush covers is written meanwhile, then flushed.
     IssueCommitIfReady(progress);
-    AwaitFlush();
+    while (!flushing_.empty()) AwaitFlush();
     *progress = true;
     return issued_.empty() ? Status::Ok() : FlushIssued();
   }
@@ -368,7 +389,9 @@ Status IoScheduler::Step(bool* progress) {
     *progress = true;
     return Status::Ok();
   }
+  const size_t first_issued = issued_.size();
   IssueReadyWrites(progress);
+  SealCommitBeingWritten(first_issued);
   IssueCommitIfReady(progress);
   if (issued_.empty()) return Status::Ok();
   *progress = true;

@@ -6,7 +6,10 @@
 // issued as one disk IO (up to kIoBytesMax). Issued writes become durable at the next Flush.
 //
 // Group commit: RequestCommit(after) returns the Dependency of the next commit write (the
-// superblock). Everyone who asks before that commit is issued shares it. Its bytes are produced
+// superblock). Everyone who asks before the writes it waits for are issued shares it; a request
+// made once they are being written goes to the next commit, whose writes are then issued with
+// this commit, under the same flush (pipelining: one flush carries one group's superblock and
+// the next group's data). Its bytes are produced
 // by a CommitSource at the moment it is issued, once all its inputs are settled and the previous
 // commit is settled (flushed, or failed), so commits never overlap. Once a queued write or a commit
 // request depends on a pending commit, that commit is sealed — later requests go to a new commit
@@ -147,6 +150,10 @@ class IoScheduler final : public internal::IoDriver {
   void Fail(internal::WriteNode& node, Status status);
   // Seals every pending commit that `dependency` names.
   void SealCommitsIn(const Dependency& dependency);
+  // Seals the open commit if a write issued at or after issued_[first_issued] is one of its
+  // inputs: requests from now on go to the next commit, whose data is then written under this
+  // one's flush instead of holding it back for another data flush.
+  void SealCommitBeingWritten(size_t first_issued);
   // One round: fail what cannot proceed, issue what is ready, flush. Sets *progress.
   Status Step(bool* progress);
   void FailQueuedFrom(uint32_t extent, const Status& status);
@@ -155,7 +162,7 @@ class IoScheduler final : public internal::IoDriver {
   void IssueCommitIfReady(bool* progress);
   // Flushes the disk with the mutex released, then settles what was issued before it.
   Status FlushIssued();
-  // Waits (the mutex released) until no flush is in flight.
+  // Waits (the mutex released) until the flush in flight completes.
   void AwaitFlush();
 
   Disk* const disk_;
@@ -168,6 +175,7 @@ class IoScheduler final : public internal::IoDriver {
   std::vector<Issued> issued_;                     // issued, not yet flushed, in issue order
   std::vector<Issued> flushing_;                   // issued, under the flush in flight
   sync::CondVar flush_done_;                       // a flush in flight completed
+  uint64_t flushes_started_ = 0;                   // names the flush in flight
   std::map<uint32_t, uint32_t> frontier_;
   std::set<uint32_t> poisoned_;
   uint64_t queued_bytes_ = 0;

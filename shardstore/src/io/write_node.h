@@ -32,10 +32,54 @@ class IoDriver {
   virtual Status DriveUntilSettled(const WriteNode& node) = 0;
 };
 
-// Lets a Dependency outlive its scheduler: `driver` becomes null when the scheduler goes away.
-struct DriverLink {
-  sync::Mutex mu;
-  IoDriver* driver = nullptr;  // guarded by mu
+// Lets a Dependency outlive its driver. Drives run concurrently and without this link's lock:
+// a waiter must never queue on a mutex behind another waiter's whole drive (its flushes
+// included) — std::mutex is not fair, and the thread that just finished its drive would take the
+// lock back first, again and again, each time for its own next write alone, starving the rest
+// and defeating group commit. Waiters meet in the driver instead, which lets them all see a flush
+// complete. Detach (when the driver goes away) waits for the drives in progress; later ones find
+// no driver.
+class DriverLink {
+ public:
+  void Attach(IoDriver* driver) {
+    sync::LockGuard lock(mu_);
+    driver_ = driver;
+  }
+  // REQUIRES: not called from inside a drive through this link.
+  void Detach() {
+    sync::UniqueLock lock(mu_);
+    drives_done_.Wait(lock, [&] { return drives_ == 0; });
+    driver_ = nullptr;
+  }
+
+  // A drive in progress: holds the driver attached until it ends (also when unwound).
+  class Drive {
+   public:
+    explicit Drive(DriverLink& link) : link_(link) {
+      sync::LockGuard lock(link_.mu_);
+      driver_ = link_.driver_;
+      if (driver_ != nullptr) ++link_.drives_;
+    }
+    ~Drive() {
+      if (driver_ == nullptr) return;
+      sync::LockGuard lock(link_.mu_);
+      if (--link_.drives_ == 0) link_.drives_done_.NotifyAll();
+    }
+    Drive(const Drive&) = delete;
+    Drive& operator=(const Drive&) = delete;
+    // Null when the driver went away.
+    IoDriver* driver() const { return driver_; }
+
+   private:
+    DriverLink& link_;
+    IoDriver* driver_;
+  };
+
+ private:
+  sync::Mutex mu_;
+  sync::CondVar drives_done_;
+  IoDriver* driver_ = nullptr;  // guarded by mu_
+  uint32_t drives_ = 0;         // guarded by mu_: Drives holding driver_
 };
 
 }  // namespace internal

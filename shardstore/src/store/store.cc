@@ -139,15 +139,11 @@ StoreImpl::StoreImpl(const StoreOptions& options, std::unique_ptr<ChunkStore> ch
   lsm.memtable_entries_max = options.memtable_entries_max;
   lsm.level0_runs_max = options.level0_runs_max;
   index_ = std::make_unique<LsmIndex>(chunks_.get(), lsm, promise_link_);
-  sync::LockGuard lock(promise_link_->mu);
-  promise_link_->driver = promise_driver_.get();
+  promise_link_->Attach(promise_driver_.get());
 }
 
 StoreImpl::~StoreImpl() {
-  {
-    sync::LockGuard lock(promise_link_->mu);
-    promise_link_->driver = nullptr;
-  }
+  promise_link_->Detach();
   sync::WriterLock lock(mu_);
   index_.reset();  // fails promises not yet settled
   lock.unlock();

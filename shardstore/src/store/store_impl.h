@@ -24,7 +24,7 @@ struct ExtentView;
 class LsmIndex;
 class ReadBudget;
 namespace internal {
-struct DriverLink;
+class DriverLink;
 using WriteNode = Dependency::Node;
 }  // namespace internal
 
