@@ -277,9 +277,9 @@ StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, boo
   } else if (scheduler_.OverlayQueued(locator.extent, locator.offset, frame)) {
     SS_COVER(kReadFromQueue);
   } else {
-    // The disk is read without the lock. Bytes still queued now are copied first: a drive may
-    // issue them meanwhile, and they are newer than what the disk holds there (an older chunk,
-    // from before a reset). Everything else was issued, so the disk has it.
+    // The disk is read without the lock. Bytes still queued or being written now are copied
+    // first: a drive may write them meanwhile, and they are newer than what the disk holds there
+    // (an older chunk, from before a reset). Everything else is on the disk already.
     const std::vector<PageWrite> queued =
         scheduler_.QueuedOverlapping(locator.extent, locator.offset, locator.length);
     lock.unlock();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <set>
 #include <string>
 
 #include "hooks/coverage_site.h"
@@ -125,38 +127,45 @@ bool IoScheduler::InputsInFlushInFlight() const {
   return true;
 }
 
-bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
-  auto it = queues_.find(extent);
-  if (it == queues_.end()) return false;
-  const uint64_t begin = offset;
-  const uint64_t end = begin + out.size();
-  uint64_t covered = 0;
-  for (const Queued& q : it->second) {
-    const uint64_t q_begin = q.offset;
-    const uint64_t q_end = q_begin + q.bytes.size();
-    const uint64_t from = std::max(begin, q_begin);
-    const uint64_t to = std::min(end, q_end);
-    if (from >= to) continue;
-    std::memcpy(out.data() + (from - begin), q.bytes.data() + (from - q_begin), to - from);
-    covered += to - from;  // queued writes of one extent never overlap each other
+template <typename Visit>
+void IoScheduler::ForEachUnwritten(uint32_t extent, uint64_t begin, uint64_t end,
+                                   const Visit& visit) const {
+  // Oldest first; the pieces of one extent never overlap each other (an extent is reset only
+  // once it has nothing unsettled), so the order only matters to the reader's eye.
+  auto piece = [&](uint64_t at, const PageBytes& bytes) {
+    const uint64_t from = std::max(begin, at);
+    const uint64_t to = std::min(end, at + bytes.size());
+    if (from < to) visit(from, bytes.data() + (from - at), to - from);
+  };
+  for (const std::vector<Issued>* list : {&flushing_, &issued_}) {
+    for (const Issued& i : *list) {
+      if (!i.is_commit && i.extent == extent && !i.bytes.empty()) piece(i.offset, i.bytes);
+    }
   }
+  auto it = queues_.find(extent);
+  if (it == queues_.end()) return;
+  for (const Queued& q : it->second) piece(q.offset, q.bytes);
+}
+
+bool IoScheduler::OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const {
+  const uint64_t begin = offset;
+  uint64_t covered = 0;
+  ForEachUnwritten(extent, begin, begin + out.size(),
+                   [&](uint64_t at, const uint8_t* bytes, uint64_t size) {
+                     std::memcpy(out.data() + (at - begin), bytes, size);
+                     covered += size;
+                   });
   return covered == out.size();
 }
 
 std::vector<PageWrite> IoScheduler::QueuedOverlapping(uint32_t extent, uint32_t offset,
                                                       uint32_t bytes) const {
   std::vector<PageWrite> pieces;
-  auto it = queues_.find(extent);
-  if (it == queues_.end()) return pieces;
-  const uint64_t end = uint64_t{offset} + bytes;
-  for (const Queued& q : it->second) {
-    const uint64_t from = std::max<uint64_t>(offset, q.offset);
-    const uint64_t to = std::min<uint64_t>(end, q.offset + q.bytes.size());
-    if (from >= to) continue;
-    const auto first = q.bytes.begin() + static_cast<std::ptrdiff_t>(from - q.offset);
-    pieces.push_back(PageWrite{extent, static_cast<uint32_t>(from),
-                               PageBytes(first, first + static_cast<std::ptrdiff_t>(to - from))});
-  }
+  ForEachUnwritten(extent, offset, uint64_t{offset} + bytes,
+                   [&](uint64_t at, const uint8_t* from, uint64_t size) {
+                     pieces.push_back(PageWrite{extent, static_cast<uint32_t>(at),
+                                                PageBytes(from, from + size)});
+                   });
   return pieces;
 }
 
@@ -198,31 +207,18 @@ void IoScheduler::FailQueuedFrom(uint32_t extent, const Status& status) {
 
 void IoScheduler::IssueBatch(uint32_t extent, std::vector<Queued>& batch) {
   if (batch.empty()) return;
-  std::vector<ByteView> pieces;
-  pieces.reserve(batch.size());
-  size_t bytes = 0;
-  for (const Queued& q : batch) {
-    pieces.emplace_back(q.bytes);
-    bytes += q.bytes.size();
-  }
-  const Status status = disk_->WriteGather(extent, batch.front().offset, pieces);
+  // Written by FlushIssued, as one disk IO, with the mutex released; until that flush settles the
+  // bytes stay here for readers (ForEachUnwritten).
+  const uint64_t io = ++next_io_;
   ++stats_.ios_issued;
-  stats_.bytes_issued += bytes;
   for (Queued& q : batch) {
     queued_bytes_ -= q.bytes.size();
-    if (status.ok()) {
-      q.node->MarkIssued();
-      issued_.push_back(
-          Issued{q.node, extent, q.offset, static_cast<uint32_t>(q.bytes.size()), false});
-    } else {
-      Fail(*q.node, status);
-    }
+    stats_.bytes_issued += q.bytes.size();
+    q.node->MarkIssued();
+    const auto size = static_cast<uint32_t>(q.bytes.size());
+    issued_.push_back(Issued{q.node, extent, q.offset, size, false, io, std::move(q.bytes)});
   }
   batch.clear();
-  if (!status.ok()) {
-    FailQueuedFrom(extent, Status::IOError("an earlier write to extent " + std::to_string(extent) +
-                                           " failed: " + status.ToString()));
-  }
 }
 
 void IoScheduler::IssueReadyWrites(bool* progress) {
@@ -246,7 +242,6 @@ void IoScheduler::IssueReadyWrites(bool* progress) {
       if (!batch.empty() && !joins) {
         IssueBatch(extent, batch);
         batch_bytes = 0;
-        if (Poisoned(extent)) break;
       }
       batch_end = uint64_t{head.offset} + head.bytes.size();
       batch_bytes += head.bytes.size();
@@ -255,7 +250,7 @@ void IoScheduler::IssueReadyWrites(bool* progress) {
       *progress = true;
     }
     IssueBatch(extent, batch);
-    if (failed_input && !Poisoned(extent)) {
+    if (failed_input) {
       const Status input = FirstFailure(queue.front().after);
       FailQueuedFrom(extent,
                      Status::IOError("a write this one depended on failed: " + input.ToString()));
@@ -280,8 +275,8 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
     pending_commits_.pop_front();
     last_commit_ = node;
     node->MarkIssued();
-    issued_.push_back(
-        Issued{node, write.extent, write.offset, static_cast<uint32_t>(write.bytes.size()), true});
+    issued_.push_back(Issued{node, write.extent, write.offset,
+                             static_cast<uint32_t>(write.bytes.size()), true, ++next_io_, {}});
     ++stats_.ios_issued;
     ++stats_.commits;
     stats_.bytes_issued += write.bytes.size();
@@ -298,21 +293,43 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
     }
     return;
   }
-  const Status status = disk_->Write(write.extent, write.offset, write.bytes);
   ++stats_.ios_issued;
   ++stats_.commits;
   stats_.bytes_issued += write.bytes.size();
   last_commit_ = std::move(pending_commits_.front().node);
   pending_commits_.pop_front();
   *progress = true;
-  if (!status.ok()) {
-    Fail(*last_commit_, status);
-    commit_source_->CommitSettled(false);
-    return;
-  }
   last_commit_->MarkIssued();
-  issued_.push_back(Issued{last_commit_, write.extent, write.offset,
-                           static_cast<uint32_t>(write.bytes.size()), true});
+  const auto size = static_cast<uint32_t>(write.bytes.size());
+  issued_.push_back(
+      Issued{last_commit_, write.extent, write.offset, size, true, ++next_io_, std::move(write.bytes)});
+}
+
+std::vector<Status> IoScheduler::WriteFlushing() const {
+  std::vector<Status> written(flushing_.size());
+  std::set<uint32_t> broken;
+  std::vector<ByteView> pieces;
+  for (size_t first = 0; first < flushing_.size();) {
+    size_t end = first + 1;
+    while (end < flushing_.size() && flushing_[end].io == flushing_[first].io) ++end;
+    const Issued& head = flushing_[first];
+    Status status;
+    if (head.bytes.empty()) {
+      // Written when it was listed (seeded bug kCommitListedBeforeWritten's commit).
+    } else if (!head.is_commit && broken.count(head.extent) != 0) {
+      // Past the hole an earlier failed write left: never written, so never durable.
+      status = Status::IOError("an earlier write to extent " + std::to_string(head.extent) +
+                               " failed");
+    } else {
+      pieces.clear();
+      for (size_t k = first; k < end; ++k) pieces.emplace_back(flushing_[k].bytes);
+      status = disk_->WriteGather(head.extent, head.offset, pieces);
+      if (!status.ok() && !head.is_commit) broken.insert(head.extent);
+    }
+    for (size_t k = first; k < end; ++k) written[k] = status;
+    first = end;
+  }
+  return written;
 }
 
 Status IoScheduler::FlushIssued() {
@@ -324,25 +341,36 @@ Status IoScheduler::FlushIssued() {
     // Counted durable from the start of their flush, so a commit may cover them meanwhile.
     for (const Issued& i : flushing_) {
       uint32_t& frontier = frontier_[i.extent];
-      if (!i.is_commit && i.offset <= frontier) frontier = std::max(frontier, i.offset + i.bytes);
+      if (!i.is_commit && i.offset <= frontier) frontier = std::max(frontier, i.offset + i.size);
     }
   }
-  // The flush completes without the mutex: readers and appenders go on meanwhile (appends only
-  // queue; no driver issues until this flush has settled).
+  // The writes and the flush run without the mutex: readers and appenders go on meanwhile
+  // (appends only queue; no driver issues until this flush has settled, and readers find the
+  // bytes being written in flushing_).
   mu_->unlock();
-  const Status status = disk_->Flush();
+  const std::vector<Status> written = WriteFlushing();
+  const Status flushed = disk_->Flush();
   sync::IoCompleted(disk_);
   mu_->lock();
   // Nothing was issued meanwhile (Step waits for a flush in flight), so no write of a broken
   // extent lies past the hole a failure leaves without being failed below.
   SS_ASSERT(issued_.empty() || SS_SEEDED_BUG(kCommitOvertakesFlushInFlight));
   ++stats_.flushes;
-  std::set<uint32_t> broken;
-  for (Issued& i : flushing_) {
-    if (!status.ok()) {
-      Fail(*i.node, status);
-      if (i.is_commit) commit_source_->CommitSettled(false);
-      if (!i.is_commit) broken.insert(i.extent);
+  std::map<uint32_t, Status> broken;  // extent: why the writes queued behind a hole fail
+  for (size_t k = 0; k < flushing_.size(); ++k) {
+    Issued& i = flushing_[k];
+    if (!written[k].ok() || !flushed.ok()) {
+      const Status& failure = written[k].ok() ? flushed : written[k];
+      Fail(*i.node, failure);
+      if (i.is_commit) {
+        commit_source_->CommitSettled(false);
+        continue;
+      }
+      const std::string extent = std::to_string(i.extent);
+      broken.emplace(i.extent, Status::IOError(
+                                   (written[k].ok() ? "a flush covering extent " + extent
+                                                    : "an earlier write to extent " + extent) +
+                                   " failed: " + failure.ToString()));
       continue;
     }
     i.node->MarkDurable();
@@ -351,15 +379,12 @@ Status IoScheduler::FlushIssued() {
       continue;
     }
     uint32_t& frontier = frontier_[i.extent];
-    if (i.offset <= frontier) frontier = std::max(frontier, i.offset + i.bytes);
+    if (i.offset <= frontier) frontier = std::max(frontier, i.offset + i.size);
   }
   flushing_.clear();
   flush_done_.NotifyAll();
-  for (uint32_t extent : broken) {
-    FailQueuedFrom(extent, Status::IOError("a flush covering extent " + std::to_string(extent) +
-                                           " failed: " + status.ToString()));
-  }
-  return status;
+  for (const auto& [extent, why] : broken) FailQueuedFrom(extent, why);
+  return flushed;
 }
 
 void IoScheduler::AwaitFlush() {
@@ -377,7 +402,19 @@ Status IoScheduler::Step(bool* progress) {
   *progress = false;
   if (!flushing_.empty() && SS_SEEDED_BUG(kCommitOvertakesFlushInFlight)) {
     // Pipelined: a commit whose inputs that flush covers is written meanwhile, then flushed.
+    const size_t first = issued_.size();
     IssueCommitIfReady(progress);
+    if (issued_.size() > first && !issued_.back().bytes.empty()) {
+      Issued& commit = issued_.back();
+      const Status written = disk_->Write(commit.extent, commit.offset, commit.bytes);
+      commit.bytes = PageBytes();
+      if (!written.ok()) {
+        const std::shared_ptr<WriteNode> node = commit.node;
+        issued_.pop_back();
+        Fail(*node, written);
+        commit_source_->CommitSettled(false);
+      }
+    }
     while (!flushing_.empty()) AwaitFlush();
     *progress = true;
     return issued_.empty() ? Status::Ok() : FlushIssued();

@@ -16,8 +16,9 @@
 // after it — since joining it would make the commit wait for something that waits for the commit.
 //
 // Nothing is issued until someone drives: Dependency::Wait(), DriveAll() or DriveUntil(). Each
-// drive step issues every ready write, then flushes; that is how group commit batches. The disk
-// flush runs with the owner's mutex released, so reads and appends go on while it completes;
+// drive step issues every ready write, then flushes; that is how group commit batches. The
+// writes of a step and its disk flush run with the owner's mutex released, so reads and appends
+// go on while the device works (readers find the bytes being written in the scheduler);
 // one flush is in flight at a time, and a driver that finds one waits for it (its completion is
 // that driver's progress). Under the deterministic scheduler the completion is thus a point where
 // other threads may run.
@@ -83,12 +84,13 @@ class IoScheduler final : public internal::IoDriver {
   // The next group commit, which will wait for `after` to settle.
   Dependency RequestCommit(Dependency after);
 
-  // Copies into `out` every part of a queued, not yet issued write of `extent` that overlaps
-  // [offset, offset + out.size()), oldest first. Returns true when queued writes cover all of
-  // it (the disk need not be read).
+  // Copies into `out` every part of a write of `extent` that overlaps [offset, offset +
+  // out.size()) and is queued, or issued and not yet flushed (a drive writes its issued bytes
+  // with the mutex released, so the disk may not have them yet). Returns true when those cover
+  // all of it (the disk need not be read).
   bool OverlayQueued(uint32_t extent, uint32_t offset, MutableByteView out) const;
   // The same parts, copied out: laid over a disk read made after the mutex is released, they
-  // give the bytes as they were now, even if a drive issues those writes meanwhile.
+  // give the bytes as they were now, even if a drive writes them meanwhile.
   std::vector<PageWrite> QueuedOverlapping(uint32_t extent, uint32_t offset, uint32_t bytes) const;
 
   // Every byte of `extent` below this offset was written front to back and flushed.
@@ -139,8 +141,10 @@ class IoScheduler final : public internal::IoDriver {
     std::shared_ptr<internal::WriteNode> node;
     uint32_t extent;
     uint32_t offset;
-    uint32_t bytes;
+    uint32_t size;
     bool is_commit;
+    uint64_t io;      // entries with one io are written as one disk IO
+    PageBytes bytes;  // to write; empty once written (only a seeded bug writes before FlushIssued)
   };
 
   // Seeded bug kCommitOvertakesFlushInFlight: every unsettled input of the next commit is in
@@ -160,8 +164,16 @@ class IoScheduler final : public internal::IoDriver {
   void IssueReadyWrites(bool* progress);
   void IssueBatch(uint32_t extent, std::vector<Queued>& batch);
   void IssueCommitIfReady(bool* progress);
-  // Flushes the disk with the mutex released, then settles what was issued before it.
+  // Writes what was issued and flushes the disk, with the mutex released, then settles it. An
+  // error only if the flush failed (write failures fail their own writes).
   Status FlushIssued();
+  // The writes of flushing_ (called without the mutex): each entry's outcome. A data write past
+  // a failed one on its extent is not tried.
+  std::vector<Status> WriteFlushing() const;
+  // Visits the bytes of `extent` in [begin, end) that are queued, issued or being flushed — not
+  // necessarily on the disk yet — as (offset, bytes, size).
+  template <typename Visit>
+  void ForEachUnwritten(uint32_t extent, uint64_t begin, uint64_t end, const Visit& visit) const;
   // Waits (the mutex released) until the flush in flight completes.
   void AwaitFlush();
 
@@ -171,6 +183,7 @@ class IoScheduler final : public internal::IoDriver {
   CommitSource* commit_source_ = nullptr;
 
   uint64_t next_node_id_ = 1;
+  uint64_t next_io_ = 0;
   std::map<uint32_t, std::deque<Queued>> queues_;  // ordered: issue order is deterministic
   std::vector<Issued> issued_;                     // issued, not yet flushed, in issue order
   std::vector<Issued> flushing_;                   // issued, under the flush in flight
