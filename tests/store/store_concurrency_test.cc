@@ -272,7 +272,9 @@ void ReadRacesResetAndReuse() {
   Require(ChunkStore::Format(&disk, 9).ok(), "format");
   const std::unique_ptr<ChunkStore> opened = OpenChunkStore(&disk);
   ChunkStore& store = *opened;
-  auto append = [&](const char* key, uint8_t fill) { return AppendChunk(store, key, fill).locator; };
+  auto append = [&](const char* key, uint8_t fill) {
+    return AppendChunk(store, key, fill).locator;
+  };
   const Locator old = append("old", 1);
   Require(store.Flush().ok(), "flush");
   sync::Thread reader([&] {
@@ -287,9 +289,9 @@ void ReadRacesResetAndReuse() {
   reader.Join();
   resetter.Join();
   StatusOr<ChunkStore::Chunk> after = store.Read(old);
-  Require(after.ok() && after->key == "new",
-          "after the reset the locator reads " +
-              (after.ok() ? after->key : after.status().ToString()));
+  Require(
+      after.ok() && after->key == "new",
+      "after the reset the locator reads " + (after.ok() ? after->key : after.status().ToString()));
 }
 
 TEST(ChunkStoreConcurrencyTest, ReadCacheNeverKeepsAFrameAcrossAReset) {

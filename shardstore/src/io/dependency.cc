@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "io/write_node.h"
 #include "hooks/coverage_site.h"
+#include "io/write_node.h"
 
 namespace shardstore {
 

@@ -275,8 +275,8 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
     pending_commits_.pop_front();
     last_commit_ = node;
     node->MarkIssued();
-    issued_.push_back(Issued{node, write.extent, write.offset,
-                             static_cast<uint32_t>(write.bytes.size()), true, ++next_io_, {}});
+    const auto size = static_cast<uint32_t>(write.bytes.size());
+    issued_.push_back(Issued{node, write.extent, write.offset, size, true, ++next_io_, PageBytes()});
     ++stats_.ios_issued;
     ++stats_.commits;
     stats_.bytes_issued += write.bytes.size();
@@ -301,8 +301,8 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
   *progress = true;
   last_commit_->MarkIssued();
   const auto size = static_cast<uint32_t>(write.bytes.size());
-  issued_.push_back(
-      Issued{last_commit_, write.extent, write.offset, size, true, ++next_io_, std::move(write.bytes)});
+  issued_.push_back(Issued{last_commit_, write.extent, write.offset, size, true, ++next_io_,
+                           std::move(write.bytes)});
 }
 
 std::vector<Status> IoScheduler::WriteFlushing() const {
@@ -318,8 +318,8 @@ std::vector<Status> IoScheduler::WriteFlushing() const {
       // Written when it was listed (seeded bug kCommitListedBeforeWritten's commit).
     } else if (!head.is_commit && broken.count(head.extent) != 0) {
       // Past the hole an earlier failed write left: never written, so never durable.
-      status = Status::IOError("an earlier write to extent " + std::to_string(head.extent) +
-                               " failed");
+      status =
+          Status::IOError("an earlier write to extent " + std::to_string(head.extent) + " failed");
     } else {
       pieces.clear();
       for (size_t k = first; k < end; ++k) pieces.emplace_back(flushing_[k].bytes);
@@ -367,10 +367,10 @@ Status IoScheduler::FlushIssued() {
         continue;
       }
       const std::string extent = std::to_string(i.extent);
-      broken.emplace(i.extent, Status::IOError(
-                                   (written[k].ok() ? "a flush covering extent " + extent
-                                                    : "an earlier write to extent " + extent) +
-                                   " failed: " + failure.ToString()));
+      broken.emplace(i.extent,
+                     Status::IOError((written[k].ok() ? "a flush covering extent " + extent
+                                                      : "an earlier write to extent " + extent) +
+                                     " failed: " + failure.ToString()));
       continue;
     }
     i.node->MarkDurable();
