@@ -276,7 +276,8 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
     last_commit_ = node;
     node->MarkIssued();
     const auto size = static_cast<uint32_t>(write.bytes.size());
-    issued_.push_back(Issued{node, write.extent, write.offset, size, true, ++next_io_, PageBytes()});
+    issued_.push_back(
+        Issued{node, write.extent, write.offset, size, true, ++next_io_, PageBytes()});
     ++stats_.ios_issued;
     ++stats_.commits;
     stats_.bytes_issued += write.bytes.size();
