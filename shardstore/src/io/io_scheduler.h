@@ -29,8 +29,8 @@
 //
 // Thread-safety: not internally locked. The owner passes the mutex that guards it; every method
 // requires that mutex held, except DriveUntilSettled (called by Dependency::Wait), which takes it.
-// The drive methods (DriveAll, DriveUntil) release and retake it around a disk flush: state the
-// caller read before the call may have changed after it.
+// The drive methods (DriveAll, DriveUntil) release and retake it around a step's writes and disk
+// flush: state the caller read before the call may have changed after it.
 #pragma once
 
 #include <cstdint>
