@@ -35,8 +35,8 @@ constexpr std::array kBugs = {
             "old value back"},
     BugInfo{Bug::kPutAcknowledgedBeforeIndex, "put_acknowledged_before_index",
             "kPutAcknowledgedBeforeIndex", BugClass::kCrash,
-            "a Put's Dependency covers its chunks' bytes but not the superblock whose write "
-            "pointers make them part of the index (recovery replays what they cover), so a "
+            "a Put's Dependency covers its chunks' bytes but not the superblock that records "
+            "their extents as the store's (recovery follows only the extents it owns), so a "
             "crash can lose a Put reported persistent"},
     BugInfo{Bug::kDeleteAcknowledgedBeforeTombstone, "delete_acknowledged_before_tombstone",
             "kDeleteAcknowledgedBeforeTombstone", BugClass::kCrash,
@@ -49,8 +49,8 @@ constexpr std::array kBugs = {
     BugInfo{Bug::kAppendAcknowledgedBeforeWritePointer, "append_acknowledged_before_write_pointer",
             "kAppendAcknowledgedBeforeWritePointer", BugClass::kCrash,
             "an append's Dependency waits for the chunk's bytes but not for the superblock that "
-            "moves its extent's write pointer past them: a crash leaves an acknowledged chunk "
-            "beyond the persisted write pointer"},
+            "records its extent (a data extent's allocation; an index extent's write pointer): "
+            "a crash leaves an acknowledged chunk in an extent recovery does not read that far"},
     BugInfo{Bug::kSuperblockRecordsSoftWritePointer, "superblock_records_soft_write_pointer",
             "kSuperblockRecordsSoftWritePointer", BugClass::kCrash,
             "the superblock records each extent's soft write pointer (appends not yet durable) "
@@ -66,11 +66,31 @@ constexpr std::array kBugs = {
             "recovery replays, per key, the first version its scan of the extents' tails meets "
             "rather than the newest sequence: a key put twice since the last index flush comes "
             "back with its older value"},
-    BugInfo{Bug::kReplayIgnoresTombstones, "replay_ignores_tombstones",
-            "kReplayIgnoresTombstones", BugClass::kCrash,
+    BugInfo{Bug::kReplayIgnoresTombstones, "replay_ignores_tombstones", "kReplayIgnoresTombstones",
+            BugClass::kCrash,
             "recovery replays the data chunks past the replay floors but passes over tombstone "
             "chunks: a Delete reported persistent before the next index flush is undone by a "
             "crash, and the value comes back"},
+    BugInfo{Bug::kTailChainIgnoresLinks, "tail_chain_ignores_links", "kTailChainIgnoresLinks",
+            BugClass::kCrash,
+            "recovery follows every whole frame past a data extent's persisted write pointer "
+            "without checking that it links to the one before: frames a crash left behind a torn "
+            "one, or an earlier life of the extent left, come back as Puts and Deletes"},
+    BugInfo{Bug::kDataExtentRecordedBeforeFirstFrame, "data_extent_recorded_before_first_frame",
+            "kDataExtentRecordedBeforeFirstFrame", BugClass::kCrash,
+            "the superblock that records a newly opened data extent is issued without waiting for "
+            "the extent's first frame, so it records the extent with nothing durable in it, "
+            "which recovery takes for a free extent: Puts acknowledged there are lost"},
+    BugInfo{Bug::kChainResumesAtPersistedPointer, "chain_resumes_at_persisted_pointer",
+            "kChainResumesAtPersistedPointer", BugClass::kCrash,
+            "after recovery follows a data extent's chain past its persisted write pointer, the "
+            "next frame is linked as if it followed the pointer rather than the chain's end: "
+            "Puts acknowledged after the reboot are unreachable, and a second crash loses them"},
+    BugInfo{Bug::kChainDropsFrameFillingExtent, "chain_drops_frame_filling_extent",
+            "kChainDropsFrameFillingExtent", BugClass::kCrash,
+            "recovery's walk of a data extent's chain wants room after each frame (an off-by-one): "
+            "a frame that fills the extent to its last byte is left off, and the Put it belongs "
+            "to is lost"},
     BugInfo{Bug::kGetReadsChunksUnlocked, "get_reads_chunks_unlocked", "kGetReadsChunksUnlocked",
             BugClass::kConcurrency,
             "Get looks the key up under the store lock but reads its chunks after releasing it "

@@ -2,6 +2,8 @@
 // coverage points hit in fixed-seed runs; and every replay the checker prints fails again.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -66,9 +68,20 @@ TEST(ReachTest, ChunkAndIndexHarnessesReachTheKeyLimitAndColdReads) {
 }
 
 // A crash finding replays under the crash explorer when a DirtyReboot op in the case cannot
-// carry what it depends on: the ops alone, explored again, fail again.
+// carry what it depends on: the ops without their power cuts (or without the last one, when an
+// earlier one shapes the disk the failing crash starts from), explored again, fail again. Only a
+// bug that shows in what the store does *after* recovering from a cut cannot be replayed so (the
+// explorer checks each recovery, then goes on with the run that did not crash): its case must
+// still fail as it is.
 TEST(ReplayTest, AnExploredCaseFailsAgainWithoutItsPowerCut) {
   if (!seeded::CompiledIn()) GTEST_SKIP() << "built without SHARDSTORE_SEEDED_BUGS";
+  const auto explored_fails = [](Case explored) {
+    explored.explore = true;
+    const std::optional<Case> decoded = DecodeToken(EncodeToken(explored));
+    EXPECT_TRUE(decoded && decoded->explore) << EncodeToken(explored);
+    return decoded && !RunCase(*decoded).ok();
+  };
+  int replaced = 0;
   for (const seeded::BugInfo& info : seeded::AllBugs()) {
     if (info.bug_class != seeded::BugClass::kCrash) continue;
     ConformanceOptions options;
@@ -80,14 +93,23 @@ TEST(ReplayTest, AnExploredCaseFailsAgainWithoutItsPowerCut) {
     ConformanceReport report = RunConformance(options);
     if (!report.counterexample) continue;  // a store-level bug
     ASSERT_TRUE(report.counterexample->reproduces()) << info.name;
-    Case explored = report.counterexample->minimized;
-    std::erase_if(explored.ops, [](const Op& op) { return op.kind == OpKind::kDirtyReboot; });
-    explored.explore = true;
-    const std::optional<Case> decoded = DecodeToken(EncodeToken(explored));
-    ASSERT_TRUE(decoded) << EncodeToken(explored);
-    EXPECT_TRUE(decoded->explore);
-    EXPECT_FALSE(RunCase(*decoded).ok()) << info.name << ": " << EncodeToken(explored);
+    const Case minimized = report.counterexample->minimized;
+    Case without_cuts = minimized;
+    std::erase_if(without_cuts.ops, [](const Op& op) { return op.kind == OpKind::kDirtyReboot; });
+    Case without_last = minimized;
+    const auto last = std::find_if(without_last.ops.rbegin(), without_last.ops.rend(),
+                                   [](const Op& op) { return op.kind == OpKind::kDirtyReboot; });
+    if (last != without_last.ops.rend()) without_last.ops.erase(std::next(last).base());
+    if (explored_fails(without_cuts) || explored_fails(without_last)) {
+      ++replaced;
+      continue;
+    }
+    EXPECT_FALSE(RunCase(minimized).ok())
+        << info.name << " is neither replayed by the explorer nor by its own power cut: "
+        << EncodeToken(minimized);
   }
+  // The chunk store's crash bugs, but for those that show only after a recovery.
+  EXPECT_GE(replaced, 3);
 }
 
 }  // namespace

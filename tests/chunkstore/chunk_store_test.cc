@@ -99,12 +99,44 @@ TEST_F(ChunkStoreTest, UnflushedAppendsAreLostAndNeverServed) {
   EXPECT_TRUE(store->Read(b).status().IsCorruption());
 }
 
-// B's bytes reach the disk but the superblock that would cover them does not: after the crash
-// B lies past the persisted write pointer and is neither read nor scanned, and the next append
-// reuses its space.
-TEST_F(ChunkStoreTest, NeverServesBytesPastThePersistedWritePointer) {
-  // Flushes: 1 boot commit; 2, 3 A's data and commit; 4 B's data; 5 B's commit, cut.
-  PowerCutDisk cut(&disk_, /*stop_at=*/5);
+// A data chunk needs no superblock of its own: once its extent is recorded (the first chunk's
+// allocation commit), each later append is persistent after one flush of its bytes, and
+// recovery finds it past the persisted write pointer by following the extent's chain.
+TEST_F(ChunkStoreTest, ADataChunkIsPersistentWithOneFlush) {
+  Locator a, b, c;
+  {
+    auto store = Open();
+    auto first = Append(*store, "a", Bytes(10, 1));
+    ASSERT_TRUE(first.dependency.Wait().ok());
+    a = first.locator;
+    disk_.RecordEvents(true);
+    auto second = Append(*store, "b", Bytes(5000, 2));
+    auto third = Append(*store, "c", Bytes(10, 3));
+    ASSERT_TRUE(second.dependency.And(third.dependency).Wait().ok());
+    b = second.locator;
+    c = third.locator;
+    int flushes = 0, superblock_writes = 0;
+    for (const auto& e : disk_.Events()) {
+      flushes += e.kind == MemDisk::Event::Kind::kFlush;
+      superblock_writes += e.kind == MemDisk::Event::Kind::kWrite && e.extent == 0;
+    }
+    EXPECT_EQ(flushes, 1);
+    EXPECT_EQ(superblock_writes, 0);
+  }
+  disk_.CrashLosingAll();
+  auto store = Open();
+  for (const Locator& l : {a, b, c}) EXPECT_TRUE(store->Read(l).ok()) << l.ToString();
+  EXPECT_EQ(store->Extents()[a.extent].write_pointer, c.end());
+  int scanned = 0;
+  ASSERT_TRUE(store->Scan(a.extent, [&](const Locator&, const ChunkView&) { ++scanned; }).ok());
+  EXPECT_EQ(scanned, 3);
+}
+
+// B's bytes never reach the disk: after the crash the chain ends at A, B is neither read nor
+// scanned, and the next append reuses its space.
+TEST_F(ChunkStoreTest, NeverServesBytesPastTheChainsEnd) {
+  // Flushes: 1 boot commit; 2, 3 A's data and its extent's allocation commit; 4 B's data, cut.
+  PowerCutDisk cut(&disk_, /*stop_at=*/4);
   Locator a, b;
   {
     auto store = Open(&cut);
@@ -116,9 +148,6 @@ TEST_F(ChunkStoreTest, NeverServesBytesPastThePersistedWritePointer) {
     EXPECT_TRUE(appended.dependency.Failed());
   }
   ASSERT_TRUE(cut.cut());
-  const auto pending = disk_.PendingPages();
-  ASSERT_FALSE(pending.empty());
-  for (const auto& page : pending) EXPECT_EQ(page.extent, 0u);  // only the superblock is pending
   disk_.CrashLosingAll();
   auto store = Open();
   EXPECT_TRUE(store->Read(a).ok());
@@ -129,25 +158,97 @@ TEST_F(ChunkStoreTest, NeverServesBytesPastThePersistedWritePointer) {
   EXPECT_EQ(Append(*store, "c", Bytes(10, 3)).locator, b);
 }
 
+// A crash tears B and keeps C whole behind it (neither persistent). Recovery ends the chain at
+// A; the store appends D where B was, of B's size, so D ends where C starts. After a second crash
+// the chain must stop at D: C links to B, which no longer exists, and must not come back.
+TEST_F(ChunkStoreTest, AFrameLeftBehindATornOneNeverRejoinsTheChain) {
+  // Flushes: 1 boot commit; 2, 3 A's data and its extent's allocation commit; 4 B and C, cut.
+  PowerCutDisk cut(&disk_, /*stop_at=*/4);
+  Locator a, b, c;
+  {
+    auto store = Open(&cut);
+    a = Append(*store, "a", Bytes(10, 1)).locator;
+    ASSERT_TRUE(store->Flush().ok());
+    b = Append(*store, "b", Bytes(5000, 2)).locator;
+    c = Append(*store, "c", Bytes(10, 3)).locator;
+    EXPECT_FALSE(store->Flush().ok());
+  }
+  ASSERT_TRUE(cut.cut());
+  ASSERT_EQ(b.end(), c.offset);
+  // Pending: B's two pages, then C's page. Tear B's first page, lose its second, keep C.
+  ASSERT_EQ(disk_.PendingPages().size(), 3u);
+  const std::vector<MemDisk::SectorsKept> plan = {3, MemDisk::kPageLost, MemDisk::kPageWhole};
+  disk_.Crash(plan);
+  Locator d;
+  {
+    auto store = Open();
+    EXPECT_TRUE(store->Read(b).status().IsCorruption());
+    EXPECT_TRUE(store->Read(c).status().IsCorruption());  // past the chain's end
+    d = Append(*store, "d", Bytes(5000, 4)).locator;
+    ASSERT_EQ(d, b);
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  disk_.CrashLosingAll();
+  auto store = Open();
+  EXPECT_TRUE(store->Read(d).ok());
+  EXPECT_EQ(store->Extents()[a.extent].write_pointer, d.end());
+  EXPECT_TRUE(store->Read(c).status().IsCorruption());
+}
+
+// A data extent whose first frame is not durable yet is recorded by no superblock: a commit
+// made meanwhile records it with nothing in it, and recovery takes it for free.
+TEST_F(ChunkStoreTest, ADataExtentIsRecordedOnlyOnceItsFirstFrameIsDurable) {
+  {
+    auto store = Open();
+    disk_.RecordEvents(true);
+    auto first = Append(*store, "a", Bytes(10, 1));
+    ASSERT_TRUE(first.dependency.Wait().ok());
+    // The frame's write and flush come before the superblock that records its extent.
+    int data_write = -1, flush_after = -1, superblock_write = -1;
+    const auto events = disk_.Events();
+    for (int i = 0; i < static_cast<int>(events.size()); ++i) {
+      const auto& e = events[i];
+      if (e.kind == MemDisk::Event::Kind::kWrite && e.extent == first.locator.extent) {
+        data_write = i;
+      }
+      if (e.kind == MemDisk::Event::Kind::kFlush && data_write >= 0 && flush_after < 0) {
+        flush_after = i;
+      }
+      if (e.kind == MemDisk::Event::Kind::kWrite && e.extent == 0) superblock_write = i;
+    }
+    EXPECT_LT(data_write, flush_after);
+    EXPECT_LT(flush_after, superblock_write);
+  }
+}
+
 class TornSuperblockTest : public ChunkStoreTest,
                            public ::testing::WithParamInterface<std::tuple<int, int>> {};
 
 // A commit's superblock write is torn at every sector count, for each of the two slots: recovery
-// falls back to the other slot and loses nothing that was persistent.
+// falls back to the other slot and loses nothing that was persistent. Index chunks: each needs a
+// commit whose write pointer covers it.
 TEST_P(TornSuperblockTest, TornSlotFallsBackToTheOther) {
   const auto [rounds, sectors_kept] = GetParam();
   // Flushes: 1 boot commit; two per round; then the lost chunk's data, then its commit (cut).
   PowerCutDisk cut(&disk_, /*stop_at=*/1 + 2 * rounds + 2);
   std::vector<Locator> persistent;
   uint64_t sequence_before = 0;
+  const auto append_index = [](ChunkStore& store, const std::string& key) {
+    ChunkHeader header;
+    header.kind = ChunkKind::kIndexRun;
+    header.sequence = store.NextSequence();
+    auto appended = store.Append(ExtentOwner::kIndex, header, key, Bytes(50, 7), Dependency());
+    EXPECT_TRUE(appended.ok()) << appended.status().ToString();
+    return appended->locator;
+  };
   {
     auto store = Open(&cut);
     for (int r = 0; r < rounds; ++r) {
-      persistent.push_back(Append(*store, "p" + std::to_string(r), Bytes(50, 7)).locator);
+      persistent.push_back(append_index(*store, "p" + std::to_string(r)));
       ASSERT_TRUE(store->Flush().ok());
     }
     sequence_before = store->superblock_sequence();
-    Append(*store, "lost", Bytes(50, 8));
+    append_index(*store, "lost");
     EXPECT_FALSE(store->Flush().ok());
   }
   const auto pending = disk_.PendingPages();
@@ -279,8 +380,8 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
   ASSERT_TRUE(disk_.Write(0, 0, label).ok());
   auto refused = ChunkStore::Open({&disk_, 1, false});
   EXPECT_TRUE(refused.status().IsInvalidArgument()) << refused.status().ToString();
-  EXPECT_NE(refused.status().message().find(
-                "version " + std::to_string(kDiskFormatVersion + 1) + " is not supported"),
+  EXPECT_NE(refused.status().message().find("version " + std::to_string(kDiskFormatVersion + 1) +
+                                            " is not supported"),
             std::string::npos);
 }
 

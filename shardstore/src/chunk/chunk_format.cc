@@ -13,8 +13,8 @@ namespace {
 
 // Header layout (little-endian), kChunkHeaderBytes in all:
 //   0 magic u64 | 8 uuid[16] | 24 version u8 | 25 kind u8 | 26 reserved u16 | 28 key_bytes u32 |
-//  32 payload_bytes u32 | 36 part_index u32 | 40 part_count u32 | 44 reserved u32 |
-//  48 sequence u64 | 56 body_checksum u64 | 64 header_checksum u64
+//  32 payload_bytes u32 | 36 part_index u32 | 40 part_count u32 | 44 link u32 (version 1: reserved)
+//  | 48 sequence u64 | 56 body_checksum u64 | 64 header_checksum u64
 // header_checksum = XXH3(bytes [0, 64) ++ key); body_checksum = XXH3(key ++ payload ++ padding).
 static_assert(kKeyBytesMax + kChunkHeaderBytes <= kPageBytes, "a frame's first page holds its key");
 constexpr size_t kBodyChecksumAt = 56;
@@ -60,6 +60,7 @@ PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload
   coding::Put32(p + 32, header.payload_bytes);
   coding::Put32(p + 36, header.part_index);
   coding::Put32(p + 40, header.part_count);
+  coding::Put32(p + 44, header.link);
   coding::Put64(p + 48, header.sequence);
   const size_t trailer_at = frame.size() - kChunkTrailerBytes;
   std::memcpy(p + trailer_at, header.uuid.data(), header.uuid.size());
@@ -87,8 +88,9 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   }
   // Past the checksum the fields are as written; they are still bounds-checked, because a
   // buggy or foreign writer may have produced them.
-  if (p[24] != kChunkFormatVersion) {
-    return Bad("unsupported chunk format version " + std::to_string(p[24]));
+  const uint8_t version = p[24];
+  if (version < kChunkFormatVersionOldest || version > kChunkFormatVersion) {
+    return Bad("unsupported chunk format version " + std::to_string(version));
   }
   ChunkHeader header;
   const uint8_t kind = p[25];
@@ -100,7 +102,11 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   header.part_index = coding::Get32(p + 36);
   header.part_count = coding::Get32(p + 40);
   header.sequence = coding::Get64(p + 48);
-  if (coding::Get16(p + 26) != 0 || coding::Get32(p + 44) != 0) return Bad("reserved bits set");
+  // Version 1 kept the link's bytes reserved.
+  header.link = version == 1 ? 0 : coding::Get32(p + 44);
+  if (coding::Get16(p + 26) != 0 || (version == 1 && coding::Get32(p + 44) != 0)) {
+    return Bad("reserved bits set");
+  }
   if (header.payload_bytes > kChunkPayloadBytesMax) return Bad("payload too long");
   if (header.part_count == 0 || header.part_count > kChunkPartsMax ||
       header.part_index >= header.part_count) {

@@ -36,7 +36,8 @@ inline constexpr uint8_t kChunkKindMax = 4;
 using Uuid = std::array<uint8_t, 16>;
 
 inline constexpr uint64_t kChunkMagic = 0x6b6e686364726873ull;  // "shrdchnk" little-endian
-inline constexpr uint8_t kChunkFormatVersion = 1;
+inline constexpr uint8_t kChunkFormatVersion = 2;               // what this build writes
+inline constexpr uint8_t kChunkFormatVersionOldest = 1;         // the oldest it reads (no link)
 inline constexpr uint32_t kChunkHeaderBytes = 72;
 inline constexpr uint32_t kChunkTrailerBytes = 24;
 
@@ -48,6 +49,11 @@ struct ChunkHeader {
   uint32_t part_count = 1;
   uint32_t key_bytes = 0;
   uint32_t payload_bytes = 0;
+  // Chains a data extent's frames: on data and tombstone chunks, ChainLink of the previous
+  // frame's UUID on the extent (or the extent's ChainAnchor for the first frame), so recovery can
+  // tell the frames appended past a persisted write pointer from stale ones
+  // (chunkstore/tail_chain.h). 0 on index chunks, and in every format version 1 frame.
+  uint32_t link = 0;
 
   // Bytes the whole frame occupies on disk, a multiple of kPageBytes.
   uint32_t frame_bytes() const;

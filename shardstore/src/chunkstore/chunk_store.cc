@@ -20,6 +20,11 @@ SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
 SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
 SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
 SS_COVERAGE_POINT(kRecoveryUpgradedLabel, "a writable open upgraded an older format's label");
+SS_COVERAGE_POINT(kRecoveryFoundChunksPastPointer,
+                  "recovery found durable chunks past a data extent's persisted write pointer");
+SS_COVERAGE_POINT(kRecoverySealedUnresumableExtent,
+                  "recovery sealed a data extent whose chain cannot be resumed");
+SS_COVERAGE_POINT(kAppendOpenedDataExtent, "an append opened a data extent (its first frame)");
 SS_COVERAGE_POINT(kAppendKeyAtLimit, "append framed a key of exactly kKeyBytesMax bytes");
 SS_COVERAGE_POINT(kAppendRefused,
                   "append refused a key past kKeyBytesMax or a frame past an extent");
@@ -108,7 +113,17 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
     }
   }
   if (!newest) return Status::Corruption("no valid superblock:" + failures);
-  std::unique_ptr<ChunkStore> store(new ChunkStore(disk, label, *newest, newest_slot, options));
+  // A data extent's durable chunks run on past its persisted write pointer, along its chain.
+  // (A version 1 or 2 disk acknowledged nothing past it, and its frames carry no links.)
+  std::vector<ChainEnd> chains(geometry.extent_count);
+  for (uint32_t e = 1; e < geometry.extent_count; ++e) {
+    const ExtentRecord& record = newest->extents[e];
+    chains[e].end = record.write_pointer;
+    if (record.owner != ExtentOwner::kData || record.write_pointer == 0) continue;
+    SS_ASSIGN_OR_RETURN(chains[e], FollowChain(disk, e, record.write_pointer));
+  }
+  std::unique_ptr<ChunkStore> store(
+      new ChunkStore(disk, label, *newest, newest_slot, chains, options));
   if (!options.read_only) SS_RETURN_IF_ERROR(store->BootCommit());
   return store;
 }
@@ -128,10 +143,9 @@ Status ChunkStore::BootCommit() {
   const Dependency boot = scheduler_.RequestCommit(Dependency());
   SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   if (!boot.IsPersistent()) {
-    return Status::IOError("cannot write the superblock at open: " +
-                           (boot.Failed()
-                                ? DependencyAccess::Nodes(boot)[0]->error.ToString()
-                                : "no progress"));
+    return Status::IOError(
+        "cannot write the superblock at open: " +
+        (boot.Failed() ? DependencyAccess::Nodes(boot)[0]->error.ToString() : "no progress"));
   }
   // This boot's sequence number is durable and unique, so UUIDs drawn from here on never repeat
   // those of an earlier boot from the same seed.
@@ -140,7 +154,8 @@ Status ChunkStore::BootCommit() {
 }
 
 ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superblock,
-                       int superblock_slot, const ChunkStoreOptions& options)
+                       int superblock_slot, const std::vector<ChainEnd>& chains,
+                       const ChunkStoreOptions& options)
     : disk_(disk),
       label_(label),
       read_only_(options.read_only),
@@ -149,6 +164,9 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
       next_sequence_(superblock.next_chunk_sequence),
       index_root_(superblock.index_root),
       replay_from_(label.geometry.extent_count, 0),
+      next_link_(label.geometry.extent_count, 0),
+      durable_pointers_(label.geometry.extent_count, 0),
+      produced_pointers_(label.geometry.extent_count, 0),
       durable_superblock_sequence_(superblock.sequence),
       durable_superblock_slot_(superblock_slot),
       cache_(options.read_cache_bytes),
@@ -157,9 +175,19 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
   scheduler_.SetCommitSource(this);
   for (uint32_t e = 1; e < label.geometry.extent_count; ++e) {
     const ExtentRecord& record = superblock.extents[e];
-    table_.Restore(e, record.owner, record.write_pointer);
-    scheduler_.RestoreFrontier(e, record.write_pointer);
+    const ChainEnd& chain = chains[e];
+    if (chain.end > record.write_pointer) SS_COVER(kRecoveryFoundChunksPastPointer);
+    table_.Restore(e, record.owner, chain.end);
+    scheduler_.RestoreFrontier(e, table_.write_pointer(e));
     replay_from_[e] = record.replay_from;
+    durable_pointers_[e] = record.write_pointer;
+    next_link_[e] =
+        SS_SEEDED_BUG(kChainResumesAtPersistedPointer) ? chain.link_at_pointer : chain.next_link;
+    if (!chain.resumable) {
+      // Nothing appended here could be told from a stale frame after the next crash.
+      SS_COVER(kRecoverySealedUnresumableExtent);
+      table_.Seal(e);
+    }
   }
 }
 
@@ -179,6 +207,19 @@ Dependency ChunkStore::ResetDependency(uint32_t extent) {
   }
   // The superblock that was to record the reset failed; the next one records it as well (it
   // writes the table as it is then). Waiting on the failed one would fail every append here.
+  if (it->second.Failed()) it->second = scheduler_.RequestCommit(Dependency());
+  return it->second;
+}
+
+Dependency ChunkStore::AllocationDependency(uint32_t extent) {
+  auto it = allocation_dependencies_.find(extent);
+  if (it == allocation_dependencies_.end()) return Dependency();
+  if (it->second.IsPersistent()) {
+    allocation_dependencies_.erase(it);
+    return Dependency();
+  }
+  // That superblock failed; the next one records the extent (the first frame's outcome is
+  // settled by then: it is one of the failed superblock's inputs, or the extent is poisoned).
   if (it->second.Failed()) it->second = scheduler_.RequestCommit(Dependency());
   return it->second;
 }
@@ -212,17 +253,39 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
     table_.Seal(locator.extent);
   }
   header.uuid = random_.Uuid();
-  Dependency input = after.And(ResetDependency(locator.extent));
-  Dependency written = scheduler_.Write(locator.extent, locator.offset,
-                                        EncodeChunk(header, key, payload), std::move(input));
-  Dependency committed = scheduler_.RequestCommit(written);
+  const uint32_t extent = locator.extent;
+  const bool data = owner == ExtentOwner::kData;
+  header.link = 0;
+  if (data) {
+    if (locator.offset != 0) header.link = next_link_[extent];
+    next_link_[extent] = ChainLink(header.uuid);
+  }
+  Dependency input = after.And(ResetDependency(extent));
+  Dependency written =
+      scheduler_.Write(extent, locator.offset, EncodeChunk(header, key, payload), std::move(input));
+  // A data chunk is found by following its extent's chain from the persisted write pointer, so
+  // it needs no superblock of its own: only the one that records its extent as allocated, issued
+  // once the first frame is durable (a superblock recording the extent with nothing durable in
+  // it would have recovery take it for free). An index chunk is reached from the index root, so
+  // its extent's persisted write pointer must cover it.
+  Dependency recorded;
+  if (!data) {
+    recorded = scheduler_.RequestCommit(written);
+  } else {
+    if (locator.offset == 0) {
+      SS_COVER(kAppendOpenedDataExtent);
+      allocation_dependencies_[extent] = scheduler_.RequestCommit(
+          SS_SEEDED_BUG(kDataExtentRecordedBeforeFirstFrame) ? Dependency() : written);
+    }
+    recorded = AllocationDependency(extent);
+  }
   if (scheduler_.queued_bytes() > kQueuedBytesMax) {
     // Bound memory: drain now. Failures are reported through each write's Dependency.
     scheduler_.DriveAll().IgnoreError();
   }
   if (SS_SEEDED_BUG(kAppendAcknowledgedBeforeWritePointer))
     return Appended{locator, written, written};
-  return Appended{locator, written.And(committed), written};
+  return Appended{locator, written.And(recorded), written};
 }
 
 Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {
@@ -486,7 +549,25 @@ Status ChunkStore::Flush() {
     return Status::IOError(std::to_string(fresh) +
                            " writes failed since the last flush; their Dependencies say why");
   }
-  return Status::Ok();
+  // Data chunks are persistent without a superblock, but one recording the pointers past them
+  // keeps recovery's walk short, and keeps a chunk damaged later on the medium inside its
+  // extent's pointer, where it reads as Corruption rather than ending the chain before it.
+  if (read_only_) return Status::Ok();
+  bool behind = false;
+  for (uint32_t e = 1; e < table_.geometry().extent_count && !behind; ++e) {
+    behind = RecordedPointer(e) != durable_pointers_[e];
+  }
+  if (!behind) return Status::Ok();
+  const Dependency recorded = scheduler_.RequestCommit(Dependency());
+  SS_RETURN_IF_ERROR(scheduler_.DriveAll());
+  return recorded.IsPersistent() ? Status::Ok() : Status::IOError("the superblock write failed");
+}
+
+uint32_t ChunkStore::RecordedPointer(uint32_t extent) const {
+  // Only the durable prefix: a crash must never expose a write pointer past unflushed bytes.
+  if (table_.owner(extent) == ExtentOwner::kFree) return 0;
+  if (SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)) return table_.write_pointer(extent);
+  return std::min(scheduler_.DurableFrontier(extent), table_.write_pointer(extent));
 }
 
 PageWrite ChunkStore::ProduceCommit() {
@@ -512,12 +593,9 @@ PageWrite ChunkStore::ProduceCommit() {
   for (uint32_t e = 1; e < g.extent_count; ++e) {
     ExtentRecord& record = sb.extents[e];
     record.owner = table_.owner(e);
-    // Only the durable prefix: a crash must never expose a write pointer past unflushed bytes.
-    record.write_pointer = record.owner == ExtentOwner::kFree ? 0
-                           : SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)
-                               ? table_.write_pointer(e)
-                               : std::min(scheduler_.DurableFrontier(e), table_.write_pointer(e));
+    record.write_pointer = RecordedPointer(e);
     record.replay_from = std::min(replay_from_[e], record.write_pointer);
+    produced_pointers_[e] = record.write_pointer;
   }
   produced_superblock_sequence_ = sb.sequence;
   const int slot = 1 - durable_superblock_slot_;
@@ -528,6 +606,7 @@ PageWrite ChunkStore::ProduceCommit() {
 
 void ChunkStore::CommitSettled(bool durable) {
   if (!durable) return;  // the slot we wrote is suspect; the next commit rewrites the same slot
+  durable_pointers_ = produced_pointers_;
   durable_superblock_sequence_ = produced_superblock_sequence_;
   durable_superblock_slot_ = 1 - durable_superblock_slot_;
 }

@@ -2,15 +2,19 @@
 //
 // ChunkStore ties together the extent table (owners, write pointers, allocation), the IO
 // scheduler (dependency order, coalescing, flush) and the superblock (group commit). An append
-// returns the chunk's Locator and a Dependency that is persistent once the chunk is durable and
-// a superblock that covers it (its extent's persisted write pointer reaches past it) is durable
-// too — before that, a crash may lose the chunk.
+// returns the chunk's Locator and a Dependency that is persistent once the chunk survives any
+// crash: for a data or tombstone chunk, once its bytes (and every earlier append to its extent)
+// are durable and a superblock recording the extent as allocated is too — one flush, but for
+// the first chunk of an extent; for an index chunk, once a superblock whose write pointer covers
+// it is durable as well.
 //
 // Open() is recovery: it reads the label and the newest valid superblock, restores owners and
-// write pointers, and makes a new superblock durable (the boot commit) before any append. Nothing
-// past a persisted write pointer is ever read: those bytes may be stale or torn, and the next
-// append overwrites them. A `read_only` open recovers the same way but makes no boot commit and
-// writes nothing: Append and Reset fail with InvalidArgument.
+// write pointers, follows each data extent's chain of frames past its persisted write pointer
+// (chunkstore/tail_chain.h), and makes a new superblock recording the chains' ends durable (the
+// boot commit) before any append. Nothing else past a persisted write pointer is ever read:
+// those bytes may be stale or torn, and the next append overwrites them. A `read_only` open
+// recovers the same way but makes no boot commit and writes nothing: Append and Reset fail with
+// InvalidArgument.
 //
 // Replay floors: each data extent's chunks from its replay floor up to its write pointer were
 // appended after the index the root names was flushed, so recovery replays them (Store::Open).
@@ -32,9 +36,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chunk/chunk_format.h"
 #include "chunkstore/read_cache.h"
+#include "chunkstore/tail_chain.h"
 #include "extent/extent_table.h"
 #include "io/io_scheduler.h"
 #include "shardstore/dependency.h"
@@ -77,8 +83,7 @@ class ChunkStore final : private CommitSource {
 
   struct Appended {
     Locator locator;
-    // Persistent when the chunk is durable and a superblock covering it is: what a caller
-    // reports to its client.
+    // Persistent when the chunk survives a crash (above): what a caller reports to its client.
     Dependency dependency;
     // Persistent when the chunk's bytes are durable: enough to order a later write that refers
     // to it, when a superblock issued after that later write covers both.
@@ -154,8 +159,10 @@ class ChunkStore final : private CommitSource {
   // No more appends to `extent` (it is about to be reclaimed).
   void Seal(uint32_t extent);
 
-  // Issues and flushes everything queued, including the superblock that covers it. OK means
-  // every append so far is persistent; IOError when some write failed since the last Flush.
+  // Issues and flushes everything queued, then a superblock recording every write pointer if the
+  // newest durable one lags (data chunks are persistent without one). OK means every append so
+  // far is persistent and inside its extent's persisted write pointer; IOError when some write
+  // failed since the last Flush.
   Status Flush();
 
   // ---- Introspection ----
@@ -178,12 +185,14 @@ class ChunkStore final : private CommitSource {
 
  private:
   ChunkStore(Disk* disk, const Label& label, const Superblock& superblock, int superblock_slot,
-             const ChunkStoreOptions& options);
+             const std::vector<ChainEnd>& chains, const ChunkStoreOptions& options);
 
   // Makes a superblock with a fresh sequence durable before any append, and seeds UUIDs from it.
   Status BootCommit();
   Status CheckWritable() const;
   PageWrite ProduceCommit() override;
+  // The write pointer a superblock produced now records for `extent`.
+  uint32_t RecordedPointer(uint32_t extent) const;
   void CommitSettled(bool durable) override;
 
   // The disk read and the frame's verification run without the mutex: concurrent reads overlap.
@@ -192,6 +201,9 @@ class ChunkStore final : private CommitSource {
   // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
   Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
   Dependency ResetDependency(uint32_t extent);
+  // The superblock that records data extent `extent` as allocated, once its first frame is
+  // durable; none once one is durable.
+  Dependency AllocationDependency(uint32_t extent);
 
   Disk* const disk_;
   const Label label_;
@@ -201,7 +213,10 @@ class ChunkStore final : private CommitSource {
   Random random_;
   uint64_t next_sequence_;
   std::optional<Locator> index_root_;
-  std::vector<uint32_t> replay_from_;  // per extent, with index_root_
+  std::vector<uint32_t> replay_from_;        // per extent, with index_root_
+  std::vector<uint32_t> next_link_;          // per data extent: the link its next frame carries
+  std::vector<uint32_t> durable_pointers_;   // per extent, as the newest durable superblock has
+  std::vector<uint32_t> produced_pointers_;  // per extent, as the last superblock produced has
   struct PendingRoot {
     std::optional<Locator> root;
     ReplayFloors floors;
@@ -212,6 +227,7 @@ class ChunkStore final : private CommitSource {
   int durable_superblock_slot_;
   uint64_t produced_superblock_sequence_ = 0;
   std::map<uint32_t, Dependency> reset_dependencies_;
+  std::map<uint32_t, Dependency> allocation_dependencies_;
   uint64_t failed_writes_reported_ = 0;
   ReadCache cache_;
   // Last: destroyed first, while everything it calls back into is still alive.

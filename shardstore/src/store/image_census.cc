@@ -4,6 +4,7 @@
 #include <memory>
 #include <utility>
 
+#include "chunkstore/tail_chain.h"
 #include "shardstore/limits.h"
 
 namespace shardstore {
@@ -159,8 +160,23 @@ StatusOr<ImageCensus> TakeImageCensus(Disk* disk) {
   }
   if (!census.superblock) return census;
   for (uint32_t e = 1; e < geometry.extent_count; ++e) {
-    const ExtentRecord& record = census.superblock->extents[e];
+    ExtentRecord record = census.superblock->extents[e];
     if (record.owner == ExtentOwner::kFree || record.write_pointer == 0) continue;
+    if (record.owner == ExtentOwner::kData) {
+      // As recovery does: the durable chunks go on along the extent's chain.
+      const StatusOr<ChainEnd> chain = FollowChain(disk, e, record.write_pointer);
+      if (chain.ok()) {
+        record.write_pointer = chain->end;
+      } else {
+        census.damage.push_back({CensusDamage::Kind::kUnreadable,
+                                 Locator{e, record.write_pointer - kPageBytes, kPageBytes},
+                                 record.owner,
+                                 {},
+                                 0,
+                                 {},
+                                 chain.status()});
+      }
+    }
     ScanExtent(disk, e, record, &census);
     ++census.extents_scanned;
     census.bytes_scanned += record.write_pointer;

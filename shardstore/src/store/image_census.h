@@ -1,12 +1,14 @@
 // ImageCensus: what an image holds, found by reading it without its index.
 //
 // TakeImageCensus reads the label and both superblock slots, keeps the newest valid slot, and
-// walks every owned extent from offset 0 to its persisted write pointer with the chunk frame
+// walks every owned extent from offset 0 to its persisted write pointer (a data extent on along
+// its chain of frames past it, as recovery does: chunkstore/tail_chain.h) with the chunk frame
 // decoders, as ChunkStore::Scan does: a page whose header verifies starts a frame and the walk
 // jumps the whole frame (intact or damaged); any other page is stepped over. It records every
 // intact frame, every damaged frame (its header verified, its body or trailer not), every run of
 // pages where no frame starts, and every window the disk could not read. It only ever calls
-// Disk::Read. Nothing past a write pointer is looked at: those bytes may be stale or torn.
+// Disk::Read. Nothing past a write pointer (or a chain's end) is looked at: those bytes may be
+// stale or torn.
 //
 // Without a valid superblock nothing is scanned (owners and write pointers are unknown, and
 // stale bytes past a reset could not be told from live ones).

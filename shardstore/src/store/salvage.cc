@@ -37,6 +37,9 @@ Status WriteIndex(const SalvageOptions& options, SalvagePlan plan) {
   chunk_options.disk = options.disk;
   chunk_options.seed = options.seed;
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
+  // Chunks appended past the persisted write pointers carry sequences the superblock's counter
+  // has not reached: the rebuilt index's superblock must hand out only later ones.
+  chunks->SequenceAbove(plan.max_sequence);
   LsmOptions lsm;
   lsm.chunk_payload_bytes_max = RunChunkBytes(options, options.disk->geometry());
   auto index =
@@ -82,13 +85,6 @@ StatusOr<SalvageReport> SalvageImage(const SalvageOptions& options) {
     return std::move(report);
   }
   if (options.dry_run) return std::move(report);
-  // Recovery restores the sequence counter from the superblock; every chunk below a persisted
-  // write pointer was sequenced before that superblock was written.
-  if (plan.max_sequence >= census.superblock->next_chunk_sequence) {
-    return Status::Corruption("a chunk carries sequence " + std::to_string(plan.max_sequence) +
-                              ", not below the superblock's next sequence " +
-                              std::to_string(census.superblock->next_chunk_sequence));
-  }
   SalvageReport written = report;
   SS_RETURN_IF_ERROR(WriteIndex(options, std::move(plan)));
   SS_RETURN_IF_ERROR(VerifyRebuilt(options.disk, written).WithContext("after salvage"));

@@ -11,7 +11,13 @@
 // Format version 2 added the replay floor: data chunks between an extent's replay floor and its
 // write pointer are not in the index the root names yet, and recovery replays them into the
 // memtable. Version 1 disks (no floors: every acknowledged Put was in the index) are read as if
-// each floor stood at its write pointer, and a writable open upgrades the label to version 2.
+// each floor stood at its write pointer.
+//
+// Format version 3 keeps the version 2 layout and changes what a write pointer promises: a data
+// extent's persisted write pointer is where recovery starts following the extent's chain of
+// frames (chunkstore/tail_chain.h), not where its durable chunks end, so a Put is durable with
+// its data. A build that reads only versions 1 and 2 would stop at the pointer and lose Puts, so
+// a writable open upgrades an older label to version 3 before it writes anything.
 //
 // Decoders treat their input as hostile: any inconsistency is an error Status, never a crash.
 //
@@ -32,8 +38,8 @@ namespace shardstore {
 
 inline constexpr uint64_t kLabelMagic = 0x6c62616c64726873ull;       // "shrdlabl"
 inline constexpr uint64_t kSuperblockMagic = 0x7270757364726873ull;  // "shrdsupr"
-inline constexpr uint32_t kDiskFormatVersion = 2;        // what this build writes
-inline constexpr uint32_t kDiskFormatVersionOldest = 1;  // the oldest it reads
+inline constexpr uint32_t kDiskFormatVersion = 3;                    // what this build writes
+inline constexpr uint32_t kDiskFormatVersionOldest = 1;              // the oldest it reads
 inline constexpr uint32_t kLabelBytes = 48;
 inline constexpr uint32_t kSuperblockHeaderBytes = 72;
 inline constexpr uint32_t kSuperblockEntryBytes = 8;

@@ -41,6 +41,10 @@ enum class Bug : uint8_t {
   kChunkTrailerVouchesForBody,
   kReplayKeepsFirstVersionScanned,
   kReplayIgnoresTombstones,
+  kTailChainIgnoresLinks,
+  kDataExtentRecordedBeforeFirstFrame,
+  kChainResumesAtPersistedPointer,
+  kChainDropsFrameFillingExtent,
   // concurrency
   kGetReadsChunksUnlocked,
   kReadOverlaysQueueAfterDiskRead,
