@@ -388,38 +388,67 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
 // A disk of format version 1 (no replay floors) opens: read-only it is left as it is; a writable
 // open rewrites its label as version 2 before its first superblock, so that a version 1 build
 // refuses the disk rather than falling back to the older superblock slot it can still read.
-TEST_F(ChunkStoreTest, AVersionOneDiskOpensAndAWritableOpenUpgradesItsLabel) {
-  auto rewrite_version = [&](uint32_t offset, uint32_t bytes, size_t checksum_at) {
-    Bytes page(bytes);
-    ASSERT_TRUE(disk_.Read(0, offset, page).ok());
-    coding::Put32(page.data() + 8, 1);
-    coding::Put64(page.data() + checksum_at, Checksum(ByteView(page.data(), checksum_at)));
-    ASSERT_TRUE(disk_.Write(0, offset, page).ok());
-  };
-  const uint32_t slot_bytes = SuperblockSlotBytes(kGeometry.extent_count);
-  rewrite_version(0, kPageBytes, 40);
-  for (int slot : {0, 1}) {
-    rewrite_version(SuperblockSlotOffset(kGeometry.extent_count, slot), slot_bytes,
-                    kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes);
+// Versions 1 and 2 have version 3's layout; a read-only open leaves the label as it is, a writable
+// one upgrades it before it writes a version 3 superblock.
+TEST_F(ChunkStoreTest, AnOlderDiskOpensAndAWritableOpenUpgradesItsLabel) {
+  for (const uint32_t version : {1u, 2u}) {
+    SCOPED_TRACE("version " + std::to_string(version));
+    ASSERT_TRUE(ChunkStore::Format(&disk_, 9).ok());
+    auto rewrite_version = [&](uint32_t offset, uint32_t bytes, size_t checksum_at) {
+      Bytes page(bytes);
+      ASSERT_TRUE(disk_.Read(0, offset, page).ok());
+      coding::Put32(page.data() + 8, version);
+      coding::Put64(page.data() + checksum_at, Checksum(ByteView(page.data(), checksum_at)));
+      ASSERT_TRUE(disk_.Write(0, offset, page).ok());
+    };
+    const uint32_t slot_bytes = SuperblockSlotBytes(kGeometry.extent_count);
+    rewrite_version(0, kPageBytes, 40);
+    for (int slot : {0, 1}) {
+      rewrite_version(SuperblockSlotOffset(kGeometry.extent_count, slot), slot_bytes,
+                      kSuperblockHeaderBytes + kGeometry.extent_count * kSuperblockEntryBytes);
+    }
+    ASSERT_TRUE(disk_.Flush().ok());
+    auto label_version = [&] {
+      Bytes page(kPageBytes);
+      EXPECT_TRUE(disk_.Read(0, 0, page).ok());
+      return DecodeLabel(page)->version;
+    };
+    ChunkStoreOptions read_only{&disk_, 1, false};
+    read_only.read_only = true;
+    ASSERT_TRUE(ChunkStore::Open(read_only).ok());
+    EXPECT_EQ(label_version(), version);
+    auto store = ChunkStore::Open({&disk_, 1, false});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_EQ(label_version(), kDiskFormatVersion);
+    ChunkHeader header;
+    ASSERT_TRUE((*store)->Append(ExtentOwner::kData, header, "k", AsBytes("v"), Dependency()).ok());
+    ASSERT_TRUE((*store)->Flush().ok());
+    store->reset();
+    EXPECT_TRUE(ChunkStore::Open({&disk_, 1, false}).ok());
   }
+}
+
+// A frame of chunk format version 1 (a version 2 disk's, past its persisted write pointer, never
+// acknowledged) carries no link: recovery does not follow it.
+TEST_F(ChunkStoreTest, AFormatVersionOneFrameIsNeverFollowed) {
+  Locator a;
+  {
+    auto store = Open();
+    a = Append(*store, "a", Bytes(10, 1)).locator;
+    ASSERT_TRUE(store->Flush().ok());
+  }
+  // The frame an older build would have appended after A: version 1, the link bytes zero.
+  ChunkHeader header = DataHeader(99);
+  header.uuid[0] = 1;
+  PageBytes frame = EncodeChunk(header, "old", AsBytes("stale"));
+  frame[24] = 1;
+  coding::Put64(frame.data() + 64, Checksum(ByteView(frame.data(), 64),
+                                            ByteView(frame.data() + kChunkHeaderBytes, 3)));
+  ASSERT_TRUE(DecodeChunk(ByteView(frame.data(), frame.size())).ok());
+  ASSERT_TRUE(disk_.Write(a.extent, a.end(), ByteView(frame.data(), frame.size())).ok());
   ASSERT_TRUE(disk_.Flush().ok());
-  auto label_version = [&] {
-    Bytes page(kPageBytes);
-    EXPECT_TRUE(disk_.Read(0, 0, page).ok());
-    return DecodeLabel(page)->version;
-  };
-  ChunkStoreOptions read_only{&disk_, 1, false};
-  read_only.read_only = true;
-  ASSERT_TRUE(ChunkStore::Open(read_only).ok());
-  EXPECT_EQ(label_version(), 1u);
-  auto store = ChunkStore::Open({&disk_, 1, false});
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(label_version(), kDiskFormatVersion);
-  ChunkHeader header;
-  ASSERT_TRUE((*store)->Append(ExtentOwner::kData, header, "k", AsBytes("v"), Dependency()).ok());
-  ASSERT_TRUE((*store)->Flush().ok());
-  store->reset();
-  EXPECT_TRUE(ChunkStore::Open({&disk_, 1, false}).ok());
+  auto store = Open();
+  EXPECT_EQ(store->Extents()[a.extent].write_pointer, a.end());
 }
 
 TEST_F(ChunkStoreTest, OpenFailsCleanlyWhenTheBootCommitCannotBeWritten) {
