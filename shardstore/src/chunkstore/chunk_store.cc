@@ -140,6 +140,12 @@ Status ChunkStore::BootCommit() {
     SS_RETURN_IF_ERROR(disk_->Flush().WithContext("upgrading the label"));
     SS_COVER(kRecoveryUpgradedLabel);
   }
+  // The chains' frames past the persisted pointers were read back, which does not make them
+  // durable: a process that died may have left them in a volatile cache. Flush before the boot
+  // commit records them as the extents' write pointers.
+  if (chains_past_pointers_) {
+    SS_RETURN_IF_ERROR(disk_->Flush().WithContext("flushing the recovered chains"));
+  }
   const Dependency boot = scheduler_.RequestCommit(Dependency());
   SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   if (!boot.IsPersistent()) {
@@ -176,7 +182,10 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
   for (uint32_t e = 1; e < label.geometry.extent_count; ++e) {
     const ExtentRecord& record = superblock.extents[e];
     const ChainEnd& chain = chains[e];
-    if (chain.end > record.write_pointer) SS_COVER(kRecoveryFoundChunksPastPointer);
+    if (chain.end > record.write_pointer) {
+      SS_COVER(kRecoveryFoundChunksPastPointer);
+      chains_past_pointers_ = true;
+    }
     table_.Restore(e, record.owner, chain.end);
     scheduler_.RestoreFrontier(e, table_.write_pointer(e));
     replay_from_[e] = record.replay_from;
@@ -462,6 +471,7 @@ StatusOr<Dependency> ChunkStore::Reset(uint32_t extent) {
   }
   scheduler_.ResetExtent(extent);
   table_.Reset(extent);
+  allocation_dependencies_.erase(extent);  // its next life is recorded by a commit of its own
   // Whatever the extent holds next comes after every index flush so far.
   replay_from_[extent] = 0;
   // Its locators now name nothing, or new chunks.
@@ -553,9 +563,11 @@ Status ChunkStore::Flush() {
   // keeps recovery's walk short, and keeps a chunk damaged later on the medium inside its
   // extent's pointer, where it reads as Corruption rather than ending the chain before it.
   if (read_only_) return Status::Ok();
+  // Only data extents' pointers: every other change (an index chunk, a reset) requested a
+  // superblock of its own.
   bool behind = false;
   for (uint32_t e = 1; e < table_.geometry().extent_count && !behind; ++e) {
-    behind = RecordedPointer(e) != durable_pointers_[e];
+    behind = table_.owner(e) == ExtentOwner::kData && RecordedPointer(e) != durable_pointers_[e];
   }
   if (!behind) return Status::Ok();
   const Dependency recorded = scheduler_.RequestCommit(Dependency());

@@ -228,6 +228,7 @@ class ChunkStore final : private CommitSource {
   uint64_t produced_superblock_sequence_ = 0;
   std::map<uint32_t, Dependency> reset_dependencies_;
   std::map<uint32_t, Dependency> allocation_dependencies_;
+  bool chains_past_pointers_ = false;  // recovery followed some chain past its pointer
   uint64_t failed_writes_reported_ = 0;
   ReadCache cache_;
   // Last: destroyed first, while everything it calls back into is still alive.
