@@ -188,22 +188,27 @@ TEST(SalvageTest, RecoversEveryIntactValueAfterAnyIndexOrMetadataPageIsFlipped) 
       pages.size(), trials, total.recovered, total.expected, total.resurrected, trials * deleted);
 }
 
+// Flips a byte of every page of every index and metadata extent, live or dead; returns how many.
+size_t FlipEveryIndexPage(MemDisk* disk) {
+  size_t flipped = 0;
+  auto store = Store::Open(Options(disk, /*read_only=*/true));
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return 0;
+  for (const ExtentStat& extent : (*store)->Stat().extents) {
+    if (extent.owner != "index" && extent.owner != "metadata") continue;
+    for (uint32_t at = 0; at < extent.write_pointer; at += kPageBytes) {
+      Flip(disk, {extent.extent, at, kPageBytes}, static_cast<uint32_t>(flipped++));
+    }
+  }
+  return flipped;
+}
+
 // Every page of every index and metadata extent at once, live or dead: nothing of the index
 // survives, and every value still comes back.
 TEST(SalvageTest, RecoversEveryIntactValueWithTheWholeIndexDestroyed) {
   MemDisk disk(kGeometry);
   const std::map<std::string, History> history = BuildImage(&disk, 15);
-  size_t flipped = 0;
-  {
-    auto store = Store::Open(Options(&disk, /*read_only=*/true));
-    ASSERT_TRUE(store.ok());
-    for (const ExtentStat& extent : (*store)->Stat().extents) {
-      if (extent.owner != "index" && extent.owner != "metadata") continue;
-      for (uint32_t at = 0; at < extent.write_pointer; at += kPageBytes) {
-        Flip(&disk, {extent.extent, at, kPageBytes}, static_cast<uint32_t>(flipped++));
-      }
-    }
-  }
+  const size_t flipped = FlipEveryIndexPage(&disk);
   ASSERT_FALSE(Store::Open(Options(&disk, /*read_only=*/true)).ok());
   StatusOr<SalvageReport> report = SalvageImage(Salvage(&disk));
   ASSERT_TRUE(report.ok()) << report.status().ToString();
@@ -239,17 +244,7 @@ TEST(SalvageTest, RecoversPutsPastThePersistedWritePointer) {
     }
   }
   disk.CrashLosingAll();
-  size_t flipped = 0;
-  {
-    auto store = Store::Open(Options(&disk, /*read_only=*/true));
-    ASSERT_TRUE(store.ok());
-    for (const ExtentStat& extent : (*store)->Stat().extents) {
-      if (extent.owner != "index" && extent.owner != "metadata") continue;
-      for (uint32_t at = 0; at < extent.write_pointer; at += kPageBytes) {
-        Flip(&disk, {extent.extent, at, kPageBytes}, static_cast<uint32_t>(flipped++));
-      }
-    }
-  }
+  EXPECT_GT(FlipEveryIndexPage(&disk), 0u);
   ASSERT_FALSE(Store::Open(Options(&disk, /*read_only=*/true)).ok());
   StatusOr<SalvageReport> report = SalvageImage(Salvage(&disk));
   ASSERT_TRUE(report.ok()) << report.status().ToString();

@@ -200,8 +200,9 @@ ChunkStore::Appended AppendChunk(ChunkStore& store, const std::string& key, uint
 // Writers wait for their appends at once. Their waits drive concurrently (none queues on a lock
 // behind another's whole drive); a waiter woken by the flush it waited for returns even when the
 // next flush is already in flight; a commit whose writes are being issued takes no more
-// requests, so a later writer's data goes under its flush and into the next commit. Every
-// append becomes persistent, and every one is there after a reopen.
+// requests, so a later writer's data goes under its flush and into the next commit; a write
+// appended while a flush writes its own joins that flush. Every append becomes persistent, and
+// every one is there after a reopen.
 void WritersWaitAtOnce(int writers) {
   MemDisk disk({8, 16 * kPageBytes});
   Require(ChunkStore::Format(&disk, 9).ok(), "format");
@@ -235,8 +236,63 @@ TEST(ChunkStoreConcurrencyTest, WaitersShareFlushesAndPipelineCommits) {
   const auto reached = coverage::Delta(before, coverage::Snapshot());
   for (const char* point : {"a commit took no more requests once its writes were issued",
                             "a waiter woke after the flush it waited for, with the next one in "
-                            "flight"}) {
+                            "flight",
+                            "a flush took in writes that became ready while its own were "
+                            "written"}) {
     if (!reached.contains(point)) continue;  // a build without the engine's coverage points
+    EXPECT_GT(reached.at(point), 0u) << "never reached: " << point;
+  }
+}
+
+// Writers append while another writer's flush is writing its own: their writes join it. With
+// `fail` the first data write to reach the disk fails: every write after it on its extent, in
+// that flush or queued, must fail too, never become persistent past the hole. Every append
+// reported persistent is there after a reopen.
+void WritesJoiningAFlush(bool fail) {
+  MemDisk disk({8, 16 * kPageBytes});
+  Require(ChunkStore::Format(&disk, 9).ok(), "format");
+  std::unique_ptr<ChunkStore> store = OpenChunkStore(&disk);
+  // Opens the data extent: the writers' appends need no superblock of their own.
+  const ChunkStore::Appended first = AppendChunk(*store, "first", 9);
+  Require(first.dependency.Wait().ok(), "the first append");
+  if (fail) disk.FailNext(first.locator.extent, IoKind::kWrite, 0);
+  constexpr int kWriters = 2;
+  std::vector<std::vector<std::pair<Locator, bool>>> done(kWriters);
+  std::vector<std::unique_ptr<sync::Thread>> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.push_back(std::make_unique<sync::Thread>([&, w] {
+      for (int n = 0; n < 2; ++n) {
+        const ChunkStore::Appended appended = AppendChunk(
+            *store, "k" + std::to_string(w) + std::to_string(n), static_cast<uint8_t>(w));
+        const Status waited = appended.dependency.Wait();
+        Require(waited.ok() == appended.dependency.IsPersistent() && (fail || waited.ok()),
+                "append: " + waited.ToString());
+        done[static_cast<size_t>(w)].emplace_back(appended.locator, waited.ok());
+      }
+    }));
+  }
+  for (auto& thread : threads) thread->Join();
+  store.reset();
+  store = OpenChunkStore(&disk);
+  for (int w = 0; w < kWriters; ++w) {
+    for (size_t n = 0; n < done[static_cast<size_t>(w)].size(); ++n) {
+      const auto& [locator, persistent] = done[static_cast<size_t>(w)][n];
+      if (!persistent) continue;
+      StatusOr<ChunkStore::Chunk> got = store->Read(locator);
+      Require(got.ok() && got->key == "k" + std::to_string(w) + std::to_string(n),
+              "after reopening, a persistent append at " + locator.ToString() + ": " +
+                  got.status().ToString());
+    }
+  }
+}
+
+TEST(ChunkStoreConcurrencyTest, WritesJoiningAFlushFailPastAHole) {
+  const auto before = coverage::Snapshot();
+  ExpectCleanWithin([] { WritesJoiningAFlush(false); }, 2);
+  ExpectCleanWithin([] { WritesJoiningAFlush(true); }, 1);
+  const auto reached = coverage::Delta(before, coverage::Snapshot());
+  const char* point = "a flush took in writes that became ready while its own were written";
+  if (reached.contains(point)) {  // a build with the engine's coverage points
     EXPECT_GT(reached.at(point), 0u) << "never reached: " << point;
   }
 }

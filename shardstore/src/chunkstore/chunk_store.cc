@@ -207,28 +207,15 @@ Status ChunkStore::CheckWritable() const {
   return Status::Ok();
 }
 
-Dependency ChunkStore::ResetDependency(uint32_t extent) {
-  auto it = reset_dependencies_.find(extent);
-  if (it == reset_dependencies_.end()) return Dependency();
+Dependency ChunkStore::RecordingCommit(std::map<uint32_t, Dependency>& commits, uint32_t extent) {
+  auto it = commits.find(extent);
+  if (it == commits.end()) return Dependency();
   if (it->second.IsPersistent()) {
-    reset_dependencies_.erase(it);
+    commits.erase(it);
     return Dependency();
   }
-  // The superblock that was to record the reset failed; the next one records it as well (it
-  // writes the table as it is then). Waiting on the failed one would fail every append here.
-  if (it->second.Failed()) it->second = scheduler_.RequestCommit(Dependency());
-  return it->second;
-}
-
-Dependency ChunkStore::AllocationDependency(uint32_t extent) {
-  auto it = allocation_dependencies_.find(extent);
-  if (it == allocation_dependencies_.end()) return Dependency();
-  if (it->second.IsPersistent()) {
-    allocation_dependencies_.erase(it);
-    return Dependency();
-  }
-  // That superblock failed; the next one records the extent (the first frame's outcome is
-  // settled by then: it is one of the failed superblock's inputs, or the extent is poisoned).
+  // The superblock that was to record it failed; the next one records it as well (it writes the
+  // table as it is then). Waiting on the failed one would fail every append here.
   if (it->second.Failed()) it->second = scheduler_.RequestCommit(Dependency());
   return it->second;
 }
@@ -269,7 +256,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
     if (locator.offset != 0) header.link = next_link_[extent];
     next_link_[extent] = ChainLink(header.uuid);
   }
-  Dependency input = after.And(ResetDependency(extent));
+  Dependency input = after.And(RecordingCommit(reset_dependencies_, extent));
   Dependency written =
       scheduler_.Write(extent, locator.offset, EncodeChunk(header, key, payload), std::move(input));
   // A data chunk is found by following its extent's chain from the persisted write pointer, so
@@ -286,7 +273,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
       allocation_dependencies_[extent] = scheduler_.RequestCommit(
           SS_SEEDED_BUG(kDataExtentRecordedBeforeFirstFrame) ? Dependency() : written);
     }
-    recorded = AllocationDependency(extent);
+    recorded = RecordingCommit(allocation_dependencies_, extent);
   }
   if (scheduler_.queued_bytes() > kQueuedBytesMax) {
     // Bound memory: drain now. Failures are reported through each write's Dependency.

@@ -200,10 +200,10 @@ class ChunkStore final : private CommitSource {
   static StatusOr<Chunk> CopyOut(StatusOr<FrameRef> frame);
   // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
   Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
-  Dependency ResetDependency(uint32_t extent);
-  // The superblock that records data extent `extent` as allocated, once its first frame is
-  // durable; none once one is durable.
-  Dependency AllocationDependency(uint32_t extent);
+  // The superblock in `commits` that records a change to `extent` (its reset, in
+  // reset_dependencies_; a data extent's allocation, issued once its first frame is durable, in
+  // allocation_dependencies_), or none once one is durable.
+  Dependency RecordingCommit(std::map<uint32_t, Dependency>& commits, uint32_t extent);
 
   Disk* const disk_;
   const Label label_;

@@ -24,6 +24,11 @@ SS_COVERAGE_POINT(kCommitSealedByItsWrites,
                   "a commit took no more requests once its writes were issued");
 SS_COVERAGE_POINT(kWaiterWokeUnderNextFlush,
                   "a waiter woke after the flush it waited for, with the next one in flight");
+SS_COVERAGE_POINT(kFlushTookWritesReadyMeanwhile,
+                  "a flush took in writes that became ready while its own were written");
+
+// Rounds in which a flush takes in writes that became ready while it wrote (FlushIssued).
+constexpr uint32_t kJoinRoundsMax = 4;
 
 bool AllSettled(const Dependency& dependency) {
   return std::all_of(DependencyAccess::Nodes(dependency).begin(),
@@ -306,11 +311,12 @@ void IoScheduler::IssueCommitIfReady(bool* progress) {
                            std::move(write.bytes)});
 }
 
-std::vector<Status> IoScheduler::WriteFlushing() const {
-  std::vector<Status> written(flushing_.size());
-  std::set<uint32_t> broken;
+void IoScheduler::WriteFlushing(size_t from, std::set<uint32_t>& broken,
+                                std::vector<Status>& written) const {
+  SS_ASSERT(written.size() == from);
+  written.resize(flushing_.size());
   std::vector<ByteView> pieces;
-  for (size_t first = 0; first < flushing_.size();) {
+  for (size_t first = from; first < flushing_.size();) {
     size_t end = first + 1;
     while (end < flushing_.size() && flushing_[end].io == flushing_[first].io) ++end;
     const Issued& head = flushing_[first];
@@ -330,7 +336,6 @@ std::vector<Status> IoScheduler::WriteFlushing() const {
     for (size_t k = first; k < end; ++k) written[k] = status;
     first = end;
   }
-  return written;
 }
 
 Status IoScheduler::FlushIssued() {
@@ -349,7 +354,29 @@ Status IoScheduler::FlushIssued() {
   // (appends only queue; no driver issues until this flush has settled, and readers find the
   // bytes being written in flushing_).
   mu_->unlock();
-  const std::vector<Status> written = WriteFlushing();
+  std::vector<Status> written;
+  std::set<uint32_t> broken_writes;  // extents whose write failed: nothing after it is tried
+  WriteFlushing(0, broken_writes, written);
+  // Writes that became ready while those were written join this flush rather than wait for the
+  // next: clients the previous flush woke append meanwhile, and would otherwise form a cohort of
+  // their own, flush after flush. Bounded: a few rounds, each only what is ready at its start.
+  mu_->lock();
+  for (uint32_t round = 0; round < kJoinRoundsMax; ++round) {
+    const size_t first_issued = issued_.size();
+    bool ready = false;
+    IssueReadyWrites(&ready);
+    if (issued_.size() == first_issued) break;
+    SS_COVER(kFlushTookWritesReadyMeanwhile);
+    SealCommitBeingWritten(first_issued);
+    const size_t from = flushing_.size();
+    for (size_t k = first_issued; k < issued_.size(); ++k)
+      flushing_.push_back(std::move(issued_[k]));
+    issued_.resize(first_issued);
+    mu_->unlock();
+    WriteFlushing(from, broken_writes, written);
+    mu_->lock();
+  }
+  mu_->unlock();
   const Status flushed = disk_->Flush();
   sync::IoCompleted(disk_);
   mu_->lock();

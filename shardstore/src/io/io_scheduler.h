@@ -20,8 +20,10 @@
 // writes of a step and its disk flush run with the owner's mutex released, so reads and appends
 // go on while the device works (readers find the bytes being written in the scheduler);
 // one flush is in flight at a time, and a driver that finds one waits for it (its completion is
-// that driver's progress). Under the deterministic scheduler the completion is thus a point where
-// other threads may run.
+// that driver's progress). Writes that become ready while a flush writes its own join it before
+// the disk flush (a few rounds at most), so clients woken by the previous flush, appending
+// meanwhile, share this one rather than form a cohort of their own. Under the deterministic
+// scheduler the completion is thus a point where other threads may run.
 //
 // If a write fails, every later write queued on that extent fails too (the extent would have a
 // hole) and the extent is "poisoned" until ResetExtent(); a poisoned extent must not be appended
@@ -167,9 +169,9 @@ class IoScheduler final : public internal::IoDriver {
   // Writes what was issued and flushes the disk, with the mutex released, then settles it. An
   // error only if the flush failed (write failures fail their own writes).
   Status FlushIssued();
-  // The writes of flushing_ (called without the mutex): each entry's outcome. A data write past
-  // a failed one on its extent is not tried.
-  std::vector<Status> WriteFlushing() const;
+  // Writes flushing_[from, end) (called without the mutex) and appends each entry's outcome to
+  // `written`. A data write past a failed one on its extent (`broken`, updated) is not tried.
+  void WriteFlushing(size_t from, std::set<uint32_t>& broken, std::vector<Status>& written) const;
   // Visits the bytes of `extent` in [begin, end) that are queued, issued or being flushed — not
   // necessarily on the disk yet — as (offset, bytes, size).
   template <typename Visit>
