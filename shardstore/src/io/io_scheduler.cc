@@ -351,8 +351,8 @@ Status IoScheduler::FlushIssued() {
     }
   }
   // The writes and the flush run without the mutex: readers and appenders go on meanwhile
-  // (appends only queue; no driver issues until this flush has settled, and readers find the
-  // bytes being written in flushing_).
+  // (appends only queue; no other driver issues until this flush has settled, and readers find
+  // the bytes being written in flushing_).
   mu_->unlock();
   std::vector<Status> written;
   std::set<uint32_t> broken_writes;  // extents whose write failed: nothing after it is tried
