@@ -179,6 +179,11 @@ void StoreHarness::SettlePersistent() {
 
 std::optional<std::string> StoreHarness::SettleWrites() {
   SettlePersistent();
+  // After a power cut the disk is dead until the reboot: a write it failed may still be on the
+  // medium (a Put is durable with its data flush, which the cut interrupted), and a store running
+  // on a dead disk cannot know. Such writes stay in doubt; the recovery after the cut settles
+  // them (RecoverFromPowerCut).
+  if (disk_.dead()) return std::nullopt;
   std::set<std::string> keys;  // with a write that failed in this step
   std::erase_if(unsettled_, [&](const Tracked& t) {
     if (!t.dependency.Failed()) return false;
