@@ -266,9 +266,10 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
   index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
   MaintainIndex();
-  // Durable with its chunks and a superblock whose write pointers cover them: recovery replays
-  // the chunks past the replay floors into the index (ReplayTails). Two ordered flushes (data;
-  // superblock), each shared by every client that put meanwhile; the index flush comes later.
+  // Durable with its chunks (one flush, shared by every client that put meanwhile; the first
+  // chunk of a data extent also waits for the superblock recording the extent): recovery follows
+  // each data extent's chain and replays the chunks past the replay floors into the index
+  // (ReplayTails). The index flush comes later.
   return SS_SEEDED_BUG(kPutAcknowledgedBeforeIndex) ? written : persistent;
 }
 

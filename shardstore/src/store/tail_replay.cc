@@ -1,8 +1,9 @@
 // StoreImpl::ReplayTails: recovery of the Puts and Deletes made durable after the last index
-// flush. A Put is durable once its chunks and a superblock whose write pointers cover them are;
-// the index learns of it later. Each data extent's replay floor (persisted in the superblock,
-// moved by every index flush) marks where the chunks the index does not hold yet begin, so
-// recovery scans from there to the write pointer and puts what it finds into the memtable.
+// flush. A Put is durable once its chunks are (ChunkStore follows each data extent's chain past
+// its persisted write pointer at open); the index learns of it later. Each data extent's replay
+// floor (persisted in the superblock, moved by every index flush) marks where the chunks the
+// index does not hold yet begin, so recovery scans from there to the write pointer (the chain's
+// end) and puts what it finds into the memtable.
 #include <map>
 #include <set>
 #include <string>
