@@ -17,9 +17,10 @@
 // usage: multi_client [--dir DIR] [--disk file|uring] [--seconds S] [--cell-mib N]
 //                     [--threads 1,8,32] [--raw-mib N] [--workloads put4k,put64k,put1m,get,mixed]
 //                     [--read-cache-mib N]
-// --read-cache-mib sizes shardstore's read cache (default: StoreOptions' default). On the uring
-// disk (O_DIRECT) it is the only cache shardstore reads through, while RocksDB reads through the
-// kernel's page cache, which holds the whole preloaded set.
+// --read-cache-mib sizes shardstore's read cache (default: shardstore::DefaultReadCacheBytes, an
+// eighth of memory on the uring disk). On the uring disk (O_DIRECT) it is the only cache
+// shardstore reads through, while RocksDB reads through the kernel's page cache, which holds the
+// whole preloaded set.
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <rocksdb/db.h>
@@ -28,9 +29,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -38,6 +39,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bench_util.h"
@@ -96,9 +98,9 @@ class Engine {
   virtual void Put(const std::string& key, const Bytes& value, bool durable) = 0;
   virtual void Sync() = 0;
   virtual void Get(const std::string& key, size_t expected_bytes) = 0;
-  virtual uint64_t DeviceBytes() = 0;  // written so far
+  virtual uint64_t DeviceBytes() = 0;       // written so far
   virtual uint64_t Flushes() { return 0; }  // device flushes so far, where counted
-  virtual void Settle() {}             // after the timing, before DeviceBytes
+  virtual void Settle() {}                  // after the timing, before DeviceBytes
 };
 
 class ShardstoreEngine : public Engine {
@@ -117,7 +119,13 @@ class ShardstoreEngine : public Engine {
     shardstore::StoreOptions options;
     options.disk = counting_.get();
     options.chunk_payload_bytes_max = 1u << 20;
-    if (read_cache_bytes) options.read_cache_bytes = *read_cache_bytes;
+    options.read_cache_bytes =
+        read_cache_bytes.value_or(shardstore::DefaultReadCacheBytes(*counting_));
+    static bool reported = false;
+    if (!std::exchange(reported, true)) {
+      fmt::print(stderr, "multi_client: note: shardstore read cache {} MiB{}\n",
+                 *options.read_cache_bytes >> 20, read_cache_bytes ? "" : " (this disk's default)");
+    }
     auto store = shardstore::Store::Open(options);
     if (!store.ok()) Die(store.status().ToString());
     store_ = std::move(store).value();
@@ -202,7 +210,8 @@ class RocksdbEngine : public Engine {
 
 Bytes ValueOf(size_t bytes) {
   Bytes value(bytes);
-  for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
+  for (size_t i = 0; i < value.size(); ++i)
+    value[i] = static_cast<uint8_t>((i * 2654435761u) >> 11);
   return value;
 }
 
@@ -317,9 +326,11 @@ std::vector<Workload> Workloads(const Settings& settings) {
                                      {"mixed", 64u << 10, 10}};
   std::vector<Workload> chosen;
   for (const std::string& name : settings.workloads) {
-    auto it = std::find_if(all.begin(), all.end(), [&](const Workload& w) { return w.name == name; });
+    auto it =
+        std::find_if(all.begin(), all.end(), [&](const Workload& w) { return w.name == name; });
     if (it == all.end()) {
-      fmt::print(stderr, "multi_client: unknown workload {} (put4k put64k put1m get mixed)\n", name);
+      fmt::print(stderr, "multi_client: unknown workload {} (put4k put64k put1m get mixed)\n",
+                 name);
       std::exit(2);
     }
     chosen.push_back(*it);
@@ -384,16 +395,15 @@ int main(int argc, char** argv) {
   const std::vector<Workload> workloads = Workloads(settings);
   const double raw_mb_s = RawDirectBandwidth(settings.dir, settings.raw_bytes);
   fmt::print(
-      "shardstore ({} disk, {} MiB read cache) vs RocksDB 7.8 (sync=true), dir {}, {} s or {} "
-      "MiB per cell; raw O_DIRECT write bandwidth {:.0f} MB/s\n",
-      shardstore::DiskKindName(settings.disk),
-      settings.read_cache_bytes.value_or(shardstore::StoreOptions{}.read_cache_bytes) >> 20,
-      settings.dir, settings.seconds, settings.cell_bytes >> 20, raw_mb_s);
-  fmt::print("{:<7} {:>3} | {:>9} {:>8} {:>7} {:>7} {:>6} {:>5} | {:>9} {:>8} {:>7} {:>7} {:>6} | "
-             "{:>6} {:>6} {:>6}\n",
-             "load", "thr", "ss ops/s", "MB/s", "p50 us", "p99 us", "w-amp", "fl/pt", "rdb ops/s",
-             "MB/s",
-             "p50 us", "p99 us", "w-amp", "ops x", "p99 x", "raw x");
+      "shardstore ({} disk) vs RocksDB 7.8 (sync=true), dir {}, {} s or {} MiB per cell; raw "
+      "O_DIRECT write bandwidth {:.0f} MB/s\n",
+      shardstore::DiskKindName(settings.disk), settings.dir, settings.seconds,
+      settings.cell_bytes >> 20, raw_mb_s);
+  fmt::print(
+      "{:<7} {:>3} | {:>9} {:>8} {:>7} {:>7} {:>6} {:>5} | {:>9} {:>8} {:>7} {:>7} {:>6} | "
+      "{:>6} {:>6} {:>6}\n",
+      "load", "thr", "ss ops/s", "MB/s", "p50 us", "p99 us", "w-amp", "fl/pt", "rdb ops/s", "MB/s",
+      "p50 us", "p99 us", "w-amp", "ops x", "p99 x", "raw x");
   for (const Workload& w : workloads) {
     for (int threads : settings.threads) {
       Result ours, rocks;
@@ -411,8 +421,8 @@ int main(int argc, char** argv) {
           "{:<7} {:>3} | {:>9.0f} {:>8.1f} {:>7.0f} {:>7.0f} {:>6.3f} {:>5.2f} | {:>9.0f} {:>8.1f} "
           "{:>7.0f} {:>7.0f} {:>6.3f} | {:>6.2f} {:>6.2f} {:>6}\n",
           w.name, threads, ours.ops_s(), ours.mb_s(), ours.p50_us, ours.p99_us,
-          ours.write_amplification, ours.flushes_per_put, rocks.ops_s(), rocks.mb_s(), rocks.p50_us, rocks.p99_us,
-          rocks.write_amplification, ours.ops_s() / rocks.ops_s(),
+          ours.write_amplification, ours.flushes_per_put, rocks.ops_s(), rocks.mb_s(), rocks.p50_us,
+          rocks.p99_us, rocks.write_amplification, ours.ops_s() / rocks.ops_s(),
           rocks.p99_us > 0 ? ours.p99_us / rocks.p99_us : 0,
           w.put_percent == 100 && w.value_bytes == (1u << 20)
               ? fmt::format("{:.2f}", ours.mb_s() / raw_mb_s)

@@ -10,8 +10,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "shardstore/image_disk.h"
 #include "shardstore/limits.h"
@@ -56,6 +56,7 @@ TEST_P(FileDiskTest, WriteFlushReadAcrossReopen) {
   {
     auto disk = Open({geometry_, /*create=*/true, false});
     ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+    EXPECT_FALSE((*disk)->BypassesPageCache());
     Bytes data(2 * kPageBytes);
     for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7);
     ASSERT_TRUE((*disk)->Write(3, 14 * kPageBytes, data).ok());
@@ -91,6 +92,7 @@ TEST_P(FileDiskTest, DirectIoWorksOrIsRefusedClearly) {
     EXPECT_TRUE(disk.status().IsInvalidArgument()) << disk.status().ToString();
     GTEST_SKIP() << disk.status().ToString();
   }
+  EXPECT_TRUE((*disk)->BypassesPageCache());
   Bytes unaligned_storage(kPageBytes + 1, 0x5a);
   ByteView unaligned(unaligned_storage.data() + 1, kPageBytes);
   ASSERT_TRUE((*disk)->Write(1, 0, unaligned).ok());
@@ -105,7 +107,6 @@ TEST_P(FileDiskTest, BadGeometryIsRefused) {
   auto disk = Open({{4, 1000}, true, false});
   EXPECT_TRUE(disk.status().IsInvalidArgument());
 }
-
 
 // One writer or many readers: a second open that conflicts is refused at once, naming the cause.
 TEST_P(FileDiskTest, OneWriterOrManyReaders) {
@@ -158,9 +159,7 @@ TEST_P(FileDiskTest, FailedCreateLeavesNothingBehind) {
   auto disk = Open({huge, true, false});
   EXPECT_TRUE(disk.status().IsNoSpace()) << disk.status().ToString();
   EXPECT_FALSE(std::filesystem::exists(path_));
-  {
-    std::ofstream(path_) << "text";
-  }
+  { std::ofstream(path_) << "text"; }
   EXPECT_TRUE(Open({huge, true, false}).status().IsNoSpace());
   EXPECT_EQ(std::filesystem::file_size(path_), 4u);
 }

@@ -1,7 +1,9 @@
 #include "shardstore/store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -407,6 +409,20 @@ TEST_F(StoreTest, BadArgumentsAreRefused) {
   options.disk = &disk_;
   options.chunk_payload_bytes_max = kGeometry.extent_bytes;  // a chunk would not fit an extent
   EXPECT_TRUE(Store::Open(options).status().IsInvalidArgument());
+}
+
+// Under O_DIRECT the store's read cache is the only cache, so its default grows with memory.
+TEST_F(StoreTest, ReadCacheDefaultsToAShareOfMemoryWhenTheDiskBypassesThePageCache) {
+  struct DirectDisk : ForwardingDisk {
+    using ForwardingDisk::ForwardingDisk;
+    bool BypassesPageCache() const override { return true; }
+  };
+  DirectDisk direct(&disk_);
+  EXPECT_FALSE(disk_.BypassesPageCache());
+  EXPECT_EQ(DefaultReadCacheBytes(disk_), 8ull << 20);
+  const uint64_t memory = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(DefaultReadCacheBytes(direct), std::max<uint64_t>(8ull << 20, memory / 8));
 }
 
 TEST_F(StoreTest, ShutdownMakesEverythingPersistentAndRefusesMore) {

@@ -51,6 +51,10 @@ class Disk {
   // Makes every write that completed before this call durable.
   virtual Status Flush() = 0;
 
+  // True when reads go to the device itself, not through the kernel's page cache (O_DIRECT):
+  // then nothing but the store's own read cache stands in front of the device.
+  virtual bool BypassesPageCache() const { return false; }
+
  protected:
   // Asserts the REQUIRES of Write and Read.
   void CheckRange(uint32_t extent, uint32_t offset, size_t bytes) const;
@@ -83,6 +87,7 @@ class ForwardingDisk : public Disk {
     return target_->Read(extent, offset, out);
   }
   Status Flush() override { return target_->Flush(); }
+  bool BypassesPageCache() const override { return target_->BypassesPageCache(); }
 
  protected:
   Disk* target() const { return target_; }

@@ -57,6 +57,7 @@ class FileDisk : public Disk {
   Status WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) override;
   Status Read(uint32_t extent, uint32_t offset, MutableByteView out) override;
   Status Flush() override;
+  bool BypassesPageCache() const override { return direct_io_; }
 
   // For a disk that drives this open file another way (UringDisk): the descriptor, its flags
   // and its name, valid while this FileDisk lives.

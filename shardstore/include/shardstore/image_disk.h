@@ -31,7 +31,6 @@ struct OpenedDisk {
   std::string fallback;             // empty, or why io_uring was not used
 };
 
-StatusOr<OpenedDisk> OpenImageDisk(const std::string& path, FileDiskOptions options,
-                                   DiskKind kind);
+StatusOr<OpenedDisk> OpenImageDisk(const std::string& path, FileDiskOptions options, DiskKind kind);
 
 }  // namespace shardstore

@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,13 +59,19 @@ struct StoreOptions {
   uint32_t chunk_payload_bytes_max = 0;
   uint32_t memtable_entries_max = 4096;  // index entries kept in memory before a flush
   uint32_t level0_runs_max = 6;          // flushed runs before the index is compacted
-  uint64_t read_cache_bytes = 8ull << 20;
+  // Bytes of verified chunk frames kept for Gets. Unset: DefaultReadCacheBytes(*disk).
+  std::optional<uint64_t> read_cache_bytes;
   // Bytes of chunk frames that concurrent Gets may hold in memory at once; a Get waits for room
   // (a value larger than this takes all of it). At least one largest chunk frame.
   uint64_t read_buffer_bytes = 32ull << 20;
   // Put reclaims extents while this many or fewer extents are free (0 turns it off).
   uint32_t reclaim_free_extents_min = 4;
 };
+
+// The read cache a Store gets when StoreOptions leaves it unset: 8 MiB on a disk read through the
+// kernel's page cache, which does the caching; an eighth of physical memory (at least 8 MiB) on
+// a disk that bypasses it (O_DIRECT), where the store's cache is the only one.
+uint64_t DefaultReadCacheBytes(const Disk& disk);
 
 struct ExtentStat {
   uint32_t extent = 0;

@@ -58,6 +58,7 @@ class UringDisk : public Disk {
   Status WriteGather(uint32_t extent, uint32_t offset, std::span<const ByteView> pieces) override;
   Status Read(uint32_t extent, uint32_t offset, MutableByteView out) override;
   Status Flush() override;
+  bool BypassesPageCache() const override { return file_->BypassesPageCache(); }
 
   // Bytes copied through a staging buffer because a caller's buffer was not page-aligned under
   // O_DIRECT, reads and writes together, since Open.

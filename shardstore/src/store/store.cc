@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -116,7 +118,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   chunk_options.seed = options.seed;
   chunk_options.format_if_blank = options.format_if_blank;
   chunk_options.read_only = options.read_only;
-  chunk_options.read_cache_bytes = options.read_cache_bytes;
+  chunk_options.read_cache_bytes =
+      options.read_cache_bytes.value_or(DefaultReadCacheBytes(*options.disk));
   SS_ASSIGN_OR_RETURN(std::unique_ptr<ChunkStore> chunks, ChunkStore::Open(chunk_options));
   const std::optional<Locator> root = chunks->index_root();
   auto store = std::make_unique<StoreImpl>(options, std::move(chunks));
@@ -124,6 +127,15 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& requested) {
   SS_RETURN_IF_ERROR(
       store->ReplayTails().WithContext("replaying the chunks appended after the index"));
   return std::unique_ptr<Store>(std::move(store));
+}
+
+uint64_t DefaultReadCacheBytes(const Disk& disk) {
+  constexpr uint64_t kBufferedCacheBytes = 8ull << 20;
+  if (!disk.BypassesPageCache()) return kBufferedCacheBytes;
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_bytes = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page_bytes <= 0) return kBufferedCacheBytes;
+  return std::max(kBufferedCacheBytes, static_cast<uint64_t>(pages) * page_bytes / 8);
 }
 
 Store::~Store() = default;
