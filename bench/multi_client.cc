@@ -110,7 +110,10 @@ class ShardstoreEngine : public Engine {
     std::filesystem::remove(path);
     const uint32_t extent_bytes = 64u << 20;
     const auto extents = static_cast<uint32_t>(bytes / extent_bytes + 8);
-    auto opened = shardstore::OpenImageDisk(path, {{extents, extent_bytes}, true, false}, kind);
+    // Zero-filled, as a block device is written: a flush then writes no file-system metadata.
+    shardstore::FileDiskOptions disk_options{{extents, extent_bytes}, /*create=*/true, false};
+    disk_options.zero_fill = true;
+    auto opened = shardstore::OpenImageDisk(path, disk_options, kind);
     if (!opened.ok()) Die(opened.status().ToString());
     if (!opened->fallback.empty()) fmt::print(stderr, "multi_client: note: {}\n", opened->fallback);
     disk_ = std::move(opened->disk);
@@ -167,6 +170,9 @@ class RocksdbEngine : public Engine {
     std::filesystem::remove_all(path);
     options_.create_if_missing = true;
     options_.statistics = rocksdb::CreateDBStatistics();
+    // Reused WAL files: RocksDB's counterpart of shardstore's zero-filled image, so neither
+    // engine's syncs write file-system metadata for newly allocated blocks.
+    options_.recycle_log_file_num = 4;
     rocksdb::DB* raw = nullptr;
     if (auto s = rocksdb::DB::Open(options_, path, &raw); !s.ok()) Die(s.ToString());
     db_.reset(raw);

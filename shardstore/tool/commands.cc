@@ -267,7 +267,8 @@ std::string EscapeKey(std::string_view key) {
   return out;
 }
 
-int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force) {
+int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force,
+           bool zero_fill) {
   const DiskGeometry geometry{extent_count, extent_bytes};
   if (Status s = Store::CheckGeometry(geometry); !s.ok()) return Fail(s, "format");
   auto probe = ProbeImage(image.path);
@@ -288,6 +289,7 @@ int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_byt
   // takes the image's lock: nobody else has it open while it is erased.
   FileDiskOptions options{geometry, /*create=*/true, image.direct_io};
   options.wait_for_lock = image.wait;
+  options.zero_fill = zero_fill;
   auto disk = OpenKind(image, options);
   if (!disk.ok()) return Fail(disk.status(), "format");
   // Under the lock, page 0 must still be what was probed: another format may have won the race.

@@ -31,8 +31,10 @@ std::string EscapeKey(std::string_view key);
 
 // Refuses (without --force) anything that is not missing, empty or all zeros, a shardstore
 // image included; checks the geometry and the file system's room before writing, and leaves
-// nothing behind when it fails.
-int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force);
+// nothing behind when it fails. With zero_fill, writes zeros over the pages it adds to a file
+// (FileDiskOptions::zero_fill).
+int Format(const ImageOptions& image, uint32_t extent_count, uint32_t extent_bytes, bool force,
+           bool zero_fill);
 // pairs: KEY FILE KEY FILE ... Every file is read before anything is stored; when a put fails
 // midway, the keys stored before it are named.
 int Put(const ImageOptions& image, const std::vector<std::string>& pairs);

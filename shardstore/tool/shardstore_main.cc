@@ -16,8 +16,10 @@ using shardstore::tool::kExitUsage;
 constexpr const char* kUsage = R"(usage: shardstore <command> [arguments]
 
 commands:
-  format IMAGE [--extents N] [--extent-bytes B] [--force]
-                         create or erase IMAGE (default 64 extents of 1048576 bytes)
+  format IMAGE [--extents N] [--extent-bytes B] [--force] [--zero-fill]
+                         create or erase IMAGE (default 64 extents of 1048576 bytes);
+                         --zero-fill writes zeros over the pages it adds to a file, so that
+                         later flushes write no file-system metadata (as on a device)
   put IMAGE KEY FILE [KEY FILE ...]
                          store each FILE ("-" for stdin) as shard KEY, durably
   get IMAGE KEY [--output FILE]
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
   uint32_t extent_count = 64;
   uint32_t extent_bytes = 1u << 20;
   bool force = false;
+  bool zero_fill = false;
   bool null_terminated = false;
   shardstore::tool::SalvageFlags salvage;
   std::string output;
@@ -92,6 +95,8 @@ int main(int argc, char** argv) {
       image.direct_io = true;
     } else if (arg == "--force") {
       force = true;
+    } else if (arg == "--zero-fill") {
+      zero_fill = true;
     } else if (arg == "--wait") {
       image.wait = true;
     } else if (arg == "--dry-run") {
@@ -134,7 +139,7 @@ int main(int argc, char** argv) {
   if (positional.size() < 2) return Usage(command + " needs an IMAGE");
   image.path = positional[1];
   if (command == "format" && want(1)) {
-    return shardstore::tool::Format(image, extent_count, extent_bytes, force);
+    return shardstore::tool::Format(image, extent_count, extent_bytes, force, zero_fill);
   }
   if (command == "put" && positional.size() >= 4 && positional.size() % 2 == 0) {
     return shardstore::tool::Put(image, {positional.begin() + 2, positional.end()});

@@ -4,6 +4,7 @@
 #include "shardstore/file_disk.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -68,6 +69,31 @@ TEST_P(FileDiskTest, WriteFlushReadAcrossReopen) {
   Bytes out(2 * kPageBytes);
   ASSERT_TRUE((*disk)->Read(3, 14 * kPageBytes, out).ok());
   for (size_t i = 0; i < out.size(); ++i) ASSERT_EQ(out[i], static_cast<uint8_t>(i * 7));
+}
+
+// Zero-filling allocates every block the open adds, and never touches bytes already there.
+TEST_P(FileDiskTest, ZeroFillAllocatesTheAddedPagesAndKeepsTheRest) {
+  const DiskGeometry small{2, 16 * kPageBytes};
+  {
+    auto disk = Open({small, /*create=*/true, false});
+    ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+    ASSERT_TRUE((*disk)->Write(1, 15 * kPageBytes, Bytes(kPageBytes, 0xab)).ok());
+    ASSERT_TRUE((*disk)->Flush().ok());
+  }
+  FileDiskOptions options{geometry_, /*create=*/true, false};
+  options.zero_fill = true;
+  auto disk = Open(options);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  // The first image's sparse pages stay holes; every page it added is allocated.
+  EXPECT_GE(static_cast<uint64_t>(st.st_blocks) * 512,
+            geometry_.total_bytes() - small.total_bytes());
+  Bytes out(kPageBytes);
+  ASSERT_TRUE((*disk)->Read(1, 15 * kPageBytes, out).ok());
+  EXPECT_EQ(out, Bytes(kPageBytes, 0xab));
+  ASSERT_TRUE((*disk)->Read(3, 0, out).ok());
+  EXPECT_EQ(out, Bytes(kPageBytes, 0));
 }
 
 TEST_P(FileDiskTest, TruncatedImageIsRefused) {

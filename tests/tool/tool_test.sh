@@ -103,6 +103,8 @@ expect 0 "format --force overwrites a text file" "$tool" format "$work/text" --f
 expect 0 "format takes an empty file" "$tool" format "$work/empty.img" --extents 8 --extent-bytes 65536
 truncate -s 10M "$work/zeros.img"
 expect 0 "format takes a file of zeros" "$tool" format "$work/zeros.img" --extents 8 --extent-bytes 65536
+expect 0 "format --zero-fill" "$tool" format "$work/filled.img" --zero-fill --extents 8 --extent-bytes 65536
+[ "$(($(stat -c '%b * %B' "$work/filled.img")))" -ge $((8 * 65536)) ] && echo "ok: zero-filled image allocated" || { echo "FAIL: zero-filled image is sparse"; failures=$((failures + 1)); }
 expect 1 "demo refuses an existing image" "$tool" demo --image "$work/empty.img"
 grep -q "exists" "$work/err" && echo "ok: demo says why" || { echo "FAIL: demo message"; cat "$work/err"; failures=$((failures + 1)); }
 

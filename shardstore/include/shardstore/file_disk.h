@@ -41,6 +41,12 @@ struct FileDiskOptions {
   bool read_only = false;
   // Wait for a lock held by another open instead of failing at once.
   bool wait_for_lock = false;
+  // With `create`: write zeros over every page the open adds to a regular file, and make them
+  // durable, before Open returns. The file's blocks are then allocated and written, as a block
+  // device's are: a later write changes no file-system metadata, so a Flush only flushes the
+  // device (on a sparse or fallocated file, the first write to each block makes the next flush
+  // also write the block map). Costs one write of the whole new image, once.
+  bool zero_fill = false;
 };
 
 class FileDisk : public Disk {
