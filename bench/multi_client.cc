@@ -16,11 +16,13 @@
 //
 // usage: multi_client [--dir DIR] [--disk file|uring] [--seconds S] [--cell-mib N]
 //                     [--threads 1,8,32] [--raw-mib N] [--workloads put4k,put64k,put1m,get,mixed]
-//                     [--read-cache-mib N]
+//                     [--read-cache-mib N] [--device-profile]
 // --read-cache-mib sizes shardstore's read cache (default: shardstore::DefaultReadCacheBytes, an
 // eighth of memory on the uring disk). On the uring disk (O_DIRECT) it is the only cache
 // shardstore reads through, while RocksDB reads through the kernel's page cache, which holds the
-// whole preloaded set.
+// whole preloaded set. --device-profile prints, under each row, how shardstore used the device:
+// write IOs per flush, time inside writes and flushes per flush, and the share of the cell the
+// device was writing, flushing or neither (idle: waiting on the engine or the clients).
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <rocksdb/db.h>
@@ -74,6 +76,15 @@ struct Settings {
   std::vector<int> threads = {1, 8, 32};
   std::optional<uint64_t> read_cache_bytes;
   std::vector<std::string> workloads = {"put4k", "put64k", "put1m", "get", "mixed"};
+  bool device_profile = false;
+};
+
+// How the engine used the device during a cell, where the engine's disk is counted.
+struct DeviceProfile {
+  uint64_t writes = 0;  // write IOs
+  uint64_t flushes = 0;
+  double write_seconds = 0;  // inside writes, summed over callers
+  double flush_seconds = 0;  // inside flushes, summed over callers
 };
 
 struct Result {
@@ -85,6 +96,7 @@ struct Result {
   double p99_us = 0;
   double write_amplification = 0;
   double flushes_per_put = 0;
+  std::optional<DeviceProfile> device;  // during the timed part
 
   double ops_s() const { return static_cast<double>(ops) / seconds; }
   double mb_s() const { return static_cast<double>(bytes_moved) / 1e6 / seconds; }
@@ -100,7 +112,8 @@ class Engine {
   virtual void Get(const std::string& key, size_t expected_bytes) = 0;
   virtual uint64_t DeviceBytes() = 0;       // written so far
   virtual uint64_t Flushes() { return 0; }  // device flushes so far, where counted
-  virtual void Settle() {}                  // after the timing, before DeviceBytes
+  virtual std::optional<DeviceProfile> Device() { return std::nullopt; }  // so far, where counted
+  virtual void Settle() {}  // after the timing, before DeviceBytes
 };
 
 class ShardstoreEngine : public Engine {
@@ -156,6 +169,11 @@ class ShardstoreEngine : public Engine {
   }
   uint64_t DeviceBytes() override { return counting_->bytes(); }
   uint64_t Flushes() override { return counting_->flushes(); }
+  std::optional<DeviceProfile> Device() override {
+    return DeviceProfile{counting_->writes(), counting_->flushes(),
+                         static_cast<double>(counting_->write_ns()) / 1e9,
+                         static_cast<double>(counting_->flush_ns()) / 1e9};
+  }
 
  private:
   std::string path_;
@@ -241,6 +259,7 @@ Result RunCell(Engine& engine, const Workload& w, int threads, const Settings& s
   }
   const uint64_t written_before = engine.DeviceBytes();
   const uint64_t flushes_before = engine.Flushes();
+  const std::optional<DeviceProfile> device_before = engine.Device();
   std::atomic<int64_t> budget_left{static_cast<int64_t>(settings.cell_bytes)};
   const auto value_bytes = static_cast<int64_t>(w.value_bytes);
   std::atomic<bool> go{false};
@@ -278,6 +297,12 @@ Result RunCell(Engine& engine, const Workload& w, int threads, const Settings& s
   for (std::thread& client : clients) client.join();
   Result result;
   result.seconds = Seconds(start);
+  if (const std::optional<DeviceProfile> device_after = engine.Device()) {
+    result.device = DeviceProfile{device_after->writes - device_before->writes,
+                                  device_after->flushes - device_before->flushes,
+                                  device_after->write_seconds - device_before->write_seconds,
+                                  device_after->flush_seconds - device_before->flush_seconds};
+  }
   engine.Settle();
   std::vector<uint32_t> all;
   for (int t = 0; t < threads; ++t) {
@@ -355,6 +380,10 @@ Settings Parse(int argc, char** argv) {
   Settings settings;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--device-profile") {
+      settings.device_profile = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       fmt::print(stderr, "multi_client: {} needs a value\n", arg);
       std::exit(2);
@@ -433,6 +462,18 @@ int main(int argc, char** argv) {
           w.put_percent == 100 && w.value_bytes == (1u << 20)
               ? fmt::format("{:.2f}", ours.mb_s() / raw_mb_s)
               : "-");
+      if (settings.device_profile && ours.device) {
+        const DeviceProfile& d = *ours.device;
+        const double flushes = std::max<double>(1, static_cast<double>(d.flushes));
+        fmt::print(
+            "  shardstore device: {:.1f} write IOs per flush, {:.0f} us writing + {:.0f} us "
+            "flushing per flush; writing {:.0f} %, flushing {:.0f} %, neither {:.0f} % of the "
+            "cell\n",
+            static_cast<double>(d.writes) / flushes, d.write_seconds / flushes * 1e6,
+            d.flush_seconds / flushes * 1e6, 100 * d.write_seconds / ours.seconds,
+            100 * d.flush_seconds / ours.seconds,
+            std::max(0.0, 100 * (1 - (d.write_seconds + d.flush_seconds) / ours.seconds)));
+      }
       std::fflush(stdout);
     }
   }
