@@ -342,7 +342,7 @@ class StoreSystem final : public System {
     options.disk = disk;
     options.format_if_blank = format;
     options.chunk_payload_bytes_max = 8 * 1024;
-    options.memtable_entries_max = 4;
+    options.memtable_entries_max = 2;  // Puts and Deletes flush the index (without the lock)
     options.level0_runs_max = 2;
     options.read_cache_bytes = 64 * 1024;
     options.read_buffer_bytes = 24 * 1024;

@@ -152,7 +152,7 @@ class Run {
     options_.disk = &disk_;
     options_.format_if_blank = true;
     options_.chunk_payload_bytes_max = 8 * 1024;
-    options_.memtable_entries_max = 4;
+    options_.memtable_entries_max = 2;  // Puts and Deletes flush the index (without the lock)
     options_.level0_runs_max = 2;
     options_.read_cache_bytes = 64 * 1024;
     // Two frames of the largest kind (12 KiB each): two Gets of 9000 bytes contend for it.

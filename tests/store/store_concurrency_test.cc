@@ -1,8 +1,8 @@
 // The engine's own concurrency, each protocol on a small program explored by the deterministic
 // scheduler (DFS within a preemption bound, so the interleavings are exhaustive there): the read
 // budget, reads racing the IO scheduler's drives, concurrent waiters and group commit, a wait
-// racing the close, reads racing a reset into the read cache, and compaction merging without the
-// lock.
+// racing the close, reads racing a reset into the read cache, compaction merging without the
+// lock, and index flushes without it.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -33,12 +33,14 @@ void Require(bool condition, const std::string& what) {
 
 Bytes Filled(size_t size, uint8_t fill) { return Bytes(size, fill); }
 
-std::unique_ptr<Store> OpenStore(MemDisk* disk, uint64_t read_buffer_bytes) {
+std::unique_ptr<Store> OpenStore(MemDisk* disk, uint64_t read_buffer_bytes,
+                                 uint32_t memtable_entries_max = 4096) {
   StoreOptions options;
   options.disk = disk;
   options.format_if_blank = true;
   options.chunk_payload_bytes_max = 8 * 1024;
   options.read_buffer_bytes = read_buffer_bytes;
+  options.memtable_entries_max = memtable_entries_max;
   StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   Require(store.ok(), "open: " + store.status().ToString());
   return std::move(store).value();
@@ -180,6 +182,50 @@ TEST(StoreConcurrencyTest, CompactionKeepsRunsFlushedWhileItMerged) {
                                        seeded::Bug::kCompactionDropsRunsFlushedMeanwhile)) {
     EXPECT_FALSE(buggy->ok()) << "a run flushed during the merge was dropped unnoticed";
   }
+}
+
+// A Put that fills the memtable flushes the index with the store's lock released across the
+// IO. Meanwhile a Get finds the value the flushing memtable holds, and a Delete lands in the
+// fresh memtable; waiting for the Delete flushes again, after the flush in flight rather than
+// over it. Every value is as it should be, before and after a reopen.
+void FlushWithoutTheLock() {
+  MemDisk disk({8, 16 * kPageBytes});
+  {
+    std::unique_ptr<Store> store = OpenStore(&disk, 32ull << 20, /*memtable_entries_max=*/2);
+    StatusOr<Dependency> first = store->Put("a", Filled(10, 1));
+    Require(first.ok() && first->Wait().ok(), "put a");
+    sync::Thread flusher([&] {
+      StatusOr<Dependency> put = store->Put("b", Filled(10, 2));  // the memtable is full
+      Require(put.ok() && put->Wait().ok(), "put b");
+    });
+    sync::Thread client([&] {
+      StatusOr<Bytes> a = store->Get("a");
+      Require(a.ok() && *a == Filled(10, 1), "get a: " + a.status().ToString());
+      StatusOr<Dependency> deleted = store->Delete("a");
+      Require(deleted.ok(), "delete a: " + deleted.status().ToString());
+      const Status waited = deleted->Wait();
+      Require(waited.ok(), "delete a, waited: " + waited.ToString());
+      Require(store->Get("a").status().IsNotFound(), "a is back after its delete");
+    });
+    flusher.Join();
+    client.Join();
+    StatusOr<Bytes> b = store->Get("b");
+    Require(b.ok() && *b == Filled(10, 2), "get b: " + b.status().ToString());
+    Require(store->Verify().ok(), "verify");
+    Require(store->Shutdown().ok(), "shutdown");
+  }
+  std::unique_ptr<Store> store = OpenStore(&disk, 32ull << 20);
+  Require(store->Get("a").status().IsNotFound(), "after a reopen, a is back");
+  StatusOr<Bytes> b = store->Get("b");
+  Require(b.ok() && *b == Filled(10, 2), "after a reopen, get b: " + b.status().ToString());
+}
+
+TEST(StoreConcurrencyTest, IndexFlushesWithoutTheLock) {
+  ExpectCleanWithin(FlushWithoutTheLock, 1);
+  // Within two preemptions the schedules outnumber the budget: the first kSchedulesMax of them.
+  const ConcurrencyReport deeper = CheckDfs(FlushWithoutTheLock, 2, kSchedulesMax);
+  EXPECT_TRUE(deeper.ok()) << deeper;
+  std::cout << deeper << "\n";
 }
 
 std::unique_ptr<ChunkStore> OpenChunkStore(MemDisk* disk) {

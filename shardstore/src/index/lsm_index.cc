@@ -1,6 +1,7 @@
 #include "index/lsm_index.h"
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -47,9 +48,12 @@ LsmIndex::LsmIndex(ChunkStore* chunks, const LsmOptions& options,
 }
 
 LsmIndex::~LsmIndex() {
-  if (memtable_promise_) {
-    memtable_promise_->MarkFailed(
-        Status::IOError("the store was closed before this change became persistent"));
+  const Status closed =
+      Status::IOError("the store was closed before this change became persistent");
+  if (memtable_promise_) memtable_promise_->MarkFailed(closed);
+  for (const auto& promise : carried_promises_) promise->MarkFailed(closed);
+  if (flushing_) {
+    for (const auto& promise : flushing_->promises) promise->MarkFailed(closed);
   }
 }
 
@@ -116,14 +120,32 @@ const IndexEntry* LsmIndex::NewestInRuns(std::string_view key) const {
   return nullptr;
 }
 
-const LsmIndex::MemEntry* LsmIndex::NewestInMemtable(std::string_view key) const {
-  auto it = memtable_.find(key);
-  if (it == memtable_.end()) return nullptr;
+namespace {
+
+// The newest entry of `key` in `memtable` whose data has not failed, or null.
+template <typename Memtable, typename MemEntry = typename Memtable::mapped_type::value_type>
+const MemEntry* NewestIn(const Memtable& memtable, std::string_view key) {
+  auto it = memtable.find(key);
+  if (it == memtable.end()) return nullptr;
   // An entry whose write failed is as if it had never been made.
   for (auto mem = it->second.rbegin(); mem != it->second.rend(); ++mem) {
     if (!mem->data.Failed()) return &*mem;
   }
   return nullptr;
+}
+
+// About the bytes `entry` takes in a run: key length, key, sequence, tombstone flag, part count,
+// and 12 bytes a locator.
+uint64_t RunEntryBytes(std::string_view key, const IndexEntry& entry) {
+  return 16 + key.size() + 16 * uint64_t{entry.parts.size()};
+}
+
+}  // namespace
+
+const LsmIndex::MemEntry* LsmIndex::NewestInMemtable(std::string_view key) const {
+  if (const MemEntry* mem = NewestIn(memtable_, key)) return mem;
+  // The memtable being flushed is older than the memtable, newer than every run.
+  return flushing_ ? NewestIn(flushing_->memtable, key) : nullptr;
 }
 
 std::optional<IndexEntry> LsmIndex::Lookup(std::string_view key) const {
@@ -136,8 +158,7 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
   if (!memtable_promise_) {
     memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
   }
-  // A run entry: key length, key, sequence, tombstone flag, part count, 12 bytes a locator.
-  const uint64_t entry_bytes = 16 + key.size() + 16 * uint64_t{entry.parts.size()};
+  const uint64_t entry_bytes = RunEntryBytes(key, entry);
   std::vector<MemEntry>& chain = memtable_[std::move(key)];
   if (chain.empty()) memtable_run_bytes_ += entry_bytes;
   chain.push_back(MemEntry{std::move(entry), std::move(data)});
@@ -153,6 +174,7 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
 
 bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
                            const Locator& locator) const {
+  SS_ASSERT_MSG(!flushing_, "reclamation ran while an index flush was in flight");
   auto names = [&](const IndexEntry& entry) {
     return !entry.tombstone && entry.sequence == sequence && part < entry.parts.size() &&
            entry.parts[part] == locator;
@@ -173,6 +195,7 @@ bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t par
 }
 
 void LsmIndex::SettleMemtableData() {
+  SS_ASSERT_MSG(!flushing_, "reclamation ran while an index flush was in flight");
   Dependency data;
   for (const auto& [key, chain] : memtable_) {
     for (const MemEntry& mem : chain) data = data.And(mem.data);
@@ -182,6 +205,8 @@ void LsmIndex::SettleMemtableData() {
 
 void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part,
                         const Locator& from, const Locator& to, Dependency data) {
+  // The run a flush in flight writes would name `from` after the copy's twin is dropped.
+  SS_ASSERT_MSG(!flushing_, "reclamation ran while an index flush was in flight");
   auto names = [&](const IndexEntry& entry) {
     return !entry.tombstone && entry.sequence == sequence && part < entry.parts.size() &&
            entry.parts[part] == from;
@@ -210,7 +235,7 @@ void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part
       memtable_promise_ = std::make_shared<internal::WriteNode>(next_promise_id_++, promise_link_);
     }
     std::vector<MemEntry>& chain = memtable_[key];
-    if (chain.empty()) memtable_run_bytes_ += 16 + key.size() + 16 * uint64_t{moved.parts.size()};
+    if (chain.empty()) memtable_run_bytes_ += RunEntryBytes(key, moved);
     chain.insert(chain.begin(), MemEntry{std::move(moved), std::move(data)});
   }
 }
@@ -245,7 +270,8 @@ StatusOr<std::vector<Locator>> LsmIndex::WriteRunChunks(uint64_t run_id, ByteVie
   return locators;
 }
 
-Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloors floors) {
+StatusOr<LsmIndex::StagedRoot> LsmIndex::StageRuns(const std::vector<Run>& runs, Dependency after,
+                                                   ReplayFloors floors) {
   if (runs.size() > kRunsMax) {
     return Status::NoSpace("the index would have " + std::to_string(runs.size()) +
                            " runs; the limit is " + std::to_string(kRunsMax) + " (compact it)");
@@ -270,42 +296,76 @@ Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloor
   const Dependency committed =
       chunks_->SetIndexRoot(appended.locator, floors, after.And(appended.written));
   metadata_version_ = metadata.version;
+  return StagedRoot{appended.locator, std::move(floors),
+                    after.And(appended.dependency).And(committed)};
+}
+
+Status LsmIndex::AdoptRuns(std::vector<Run> runs, const StagedRoot& staged, Status waited) {
   // Nothing is adopted until it is durable: a failure leaves the previous runs and root.
-  if (Status s = after.And(appended.dependency).And(committed).Wait(); !s.ok()) {
+  if (!waited.ok()) {
     // The new root may already sit in a superblock whose write failed; name the previous root
     // again so that no later superblock makes the abandoned one durable.
     chunks_->SetIndexRoot(root_, floors_, Dependency());
     SS_COVER(kCommitRolledBack);
-    return s;
+    return waited;
   }
   runs_ = std::move(runs);
-  root_ = appended.locator;
-  floors_ = std::move(floors);
+  root_ = staged.root;
+  floors_ = staged.floors;
   return Status::Ok();
+}
+
+Status LsmIndex::CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloors floors) {
+  // A flush in flight has staged a root listing the runs as they were; this one would hide it.
+  SS_ASSERT_MSG(!flushing_, "an index commit while an index flush was in flight");
+  SS_ASSIGN_OR_RETURN(StagedRoot staged, StageRuns(runs, std::move(after), std::move(floors)));
+  return AdoptRuns(std::move(runs), staged, staged.durable.Wait());
 }
 
 Status LsmIndex::Flush() {
   if (memtable_.empty()) return Status::Ok();
-  // Every data chunk appended so far has its entry in the memtable (or is garbage, its Put
-  // failed): once this flush's run is durable, recovery need not replay below here.
-  ReplayFloors floors = chunks_->SnapshotReplayFloors();
-  // The run must not point at data that never reached the disk: wait for the data, and leave
-  // out the entries whose write failed (those Puts failed; the key keeps its older entry).
-  Dependency data;
-  for (const auto& [key, chain] : memtable_) {
-    for (const MemEntry& mem : chain) data = data.And(mem.data);
-  }
+  Dependency data = BeginFlush();
   // Every entry's data must be final — durable or failed — before choosing: an entry whose
   // write is still pending could fail after the run that names it is durable.
-  data.Settle().IgnoreError();  // failures are looked at entry by entry below
-  if (memtable_.size() > kRunEntriesMax) {
+  data.Settle().IgnoreError();  // failures are looked at entry by entry in WriteFlush
+  StatusOr<Dependency> durable = WriteFlush();
+  return FinishFlush(durable.ok() ? durable->Wait() : durable.status());
+}
+
+Dependency LsmIndex::BeginFlush() {
+  SS_ASSERT(!flushing_);
+  flushing_.emplace();
+  Flushing& flushing = *flushing_;
+  // Every data chunk appended so far has its entry in this memtable (or is garbage, its Put
+  // failed): once this flush's run is durable, recovery need not replay below here. Chunks
+  // appended from now on lie above these floors.
+  flushing.floors = chunks_->SnapshotReplayFloors();
+  flushing.memtable = std::move(memtable_);
+  memtable_.clear();
+  flushing.run_bytes = std::exchange(memtable_run_bytes_, 0);
+  flushing.promises = std::move(carried_promises_);
+  carried_promises_.clear();
+  if (memtable_promise_) flushing.promises.push_back(std::move(memtable_promise_));
+  memtable_promise_.reset();
+  // The run must not point at data that never reached the disk: the data, to wait for.
+  Dependency data;
+  for (const auto& [key, chain] : flushing.memtable) {
+    for (const MemEntry& mem : chain) data = data.And(mem.data);
+  }
+  return data;
+}
+
+StatusOr<Dependency> LsmIndex::WriteFlush() {
+  SS_ASSERT(flushing_ && !flushing_->staged);
+  Flushing& flushing = *flushing_;
+  if (flushing.memtable.size() > kRunEntriesMax) {
     return Status::NoSpace("the memtable holds more entries than one run can");
   }
-
-  // Per key, the newest entry whose data made it; a key with none keeps its run entry.
+  // Per key, the newest entry whose data made it (the entries whose write failed are left out:
+  // those Puts failed); a key with none keeps its run entry.
   RunEntries entries;
-  entries.reserve(memtable_.size());
-  for (const auto& [key, chain] : memtable_) {
+  entries.reserve(flushing.memtable.size());
+  for (const auto& [key, chain] : flushing.memtable) {
     for (auto mem = chain.rbegin(); mem != chain.rend(); ++mem) {
       if (mem->data.Failed()) {
         SS_COVER(kFlushFellBack);
@@ -318,6 +378,8 @@ Status LsmIndex::Flush() {
       break;
     }
   }
+  flushing.runs = runs_;
+  Dependency run_written;
   if (!entries.empty()) {
     RunDescriptor descriptor;
     descriptor.id = next_run_id_++;
@@ -326,20 +388,36 @@ Status LsmIndex::Flush() {
     for (const auto& [key, entry] : entries) {
       descriptor.max_sequence = std::max(descriptor.max_sequence, entry.sequence);
     }
-    Dependency run_written;
     SS_ASSIGN_OR_RETURN(descriptor.chunks,
                         WriteRunChunks(descriptor.id, EncodeRun(entries), &run_written));
-    std::vector<Run> runs;
-    runs.push_back(Run{std::move(descriptor), std::move(entries)});
-    runs.insert(runs.end(), runs_.begin(), runs_.end());
-    SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written, std::move(floors)));
-    SS_COVER(kFlushWroteRun);
+    flushing.runs.insert(flushing.runs.begin(), Run{std::move(descriptor), std::move(entries)});
+    SS_ASSIGN_OR_RETURN(flushing.staged, StageRuns(flushing.runs, run_written, flushing.floors));
+    return flushing.staged->durable;
   }
-  memtable_.clear();
-  memtable_run_bytes_ = 0;
-  if (memtable_promise_) memtable_promise_->MarkDurable();
-  memtable_promise_.reset();
-  return Status::Ok();
+  return Dependency();
+}
+
+Status LsmIndex::FinishFlush(Status waited) {
+  SS_ASSERT(flushing_);
+  Flushing flushing = std::move(*flushing_);
+  flushing_.reset();
+  if (flushing.staged) waited = AdoptRuns(std::move(flushing.runs), *flushing.staged, waited);
+  if (waited.ok()) {
+    if (flushing.staged) SS_COVER(kFlushWroteRun);
+    for (const auto& promise : flushing.promises) promise->MarkDurable();
+    return Status::Ok();
+  }
+  // The entries go back under the ones that came in meanwhile (they are older), for a later
+  // flush; so do their promises.
+  for (auto& [key, chain] : flushing.memtable) {
+    auto [it, fresh] = memtable_.try_emplace(key);
+    it->second.insert(it->second.begin(), std::make_move_iterator(chain.begin()),
+                      std::make_move_iterator(chain.end()));
+    if (fresh) memtable_run_bytes_ += RunEntryBytes(key, it->second.back().entry);
+  }
+  carried_promises_.insert(carried_promises_.end(), flushing.promises.begin(),
+                           flushing.promises.end());
+  return waited;
 }
 
 Status LsmIndex::Compact() {
@@ -413,8 +491,7 @@ Status LsmIndex::InstallCompaction(const CompactionPlan& plan, RunEntries entrie
   }
   // The merged run holds nothing the inputs did not: the replay floors stay where they were, so
   // entries that came in while the merge ran (still only in the memtable) are still replayed.
-  const bool flush_next =
-      SS_SEEDED_BUG(kCompactionPromisesBeforeFlushing) && !memtable_.empty();
+  const bool flush_next = SS_SEEDED_BUG(kCompactionPromisesBeforeFlushing) && !memtable_.empty();
   const bool floors_now = SS_SEEDED_BUG(kCompactionSettlesMemtablePromise) || flush_next;
   SS_RETURN_IF_ERROR(CommitRuns(std::move(runs), run_written,
                                 floors_now ? chunks_->SnapshotReplayFloors() : floors_));
@@ -463,17 +540,28 @@ LsmIndex::KeyVersions LsmIndex::NewestInRunsByKey() const {
 }
 
 LsmIndex::KeyVersions LsmIndex::NewestInMemtableByKey() const {
-  KeyVersions out;
+  std::map<std::string_view, const MemEntry*> newest;
   for (const auto& [key, chain] : memtable_) {
-    if (const MemEntry* mem = NewestInMemtable(key)) {
-      out.emplace_back(key, KeyVersion{mem->entry.sequence, mem->entry.tombstone});
+    if (const MemEntry* mem = NewestInMemtable(key)) newest.emplace(key, mem);
+  }
+  if (flushing_) {
+    for (const auto& [key, chain] : flushing_->memtable) {
+      if (const MemEntry* mem = NewestInMemtable(key)) newest.emplace(key, mem);
     }
+  }
+  KeyVersions out;
+  out.reserve(newest.size());
+  for (const auto& [key, mem] : newest) {
+    out.emplace_back(std::string(key), KeyVersion{mem->entry.sequence, mem->entry.tombstone});
   }
   return out;
 }
 
 Status LsmIndex::SettlePromise(const internal::WriteNode& node) {
-  if (memtable_promise_.get() == &node) return Flush();
+  SS_ASSERT(!flushing_);
+  const bool carried = std::any_of(carried_promises_.begin(), carried_promises_.end(),
+                                   [&](const auto& promise) { return promise.get() == &node; });
+  if (memtable_promise_.get() == &node || carried) return Flush();
   return Status::Ok();
 }
 
@@ -482,6 +570,11 @@ void LsmIndex::ForEachLive(
   std::map<std::string, const IndexEntry*> newest;
   for (const auto& [key, chain] : memtable_) {
     if (const MemEntry* mem = NewestInMemtable(key)) newest.emplace(key, &mem->entry);
+  }
+  if (flushing_) {
+    for (const auto& [key, chain] : flushing_->memtable) {
+      if (const MemEntry* mem = NewestInMemtable(key)) newest.emplace(key, &mem->entry);
+    }
   }
   for (const Run& run : runs_) {
     for (const auto& [key, entry] : run.entries) newest.emplace(key, &entry);

@@ -20,6 +20,12 @@
 // Promises: Wait() on a promise calls the promise driver (the Store), which flushes the
 // memtable holding it.
 //
+// A flush can also run in three steps, so that the Store's lock need not be held across its IO
+// (BeginFlush, WriteFlush, FinishFlush): the memtable becomes the *flushing memtable*, which
+// Lookup, List and ForEachLive still read, and a fresh memtable takes new entries meanwhile.
+// While a flush is in flight nothing else may commit index metadata (Flush, Compact, the
+// evacuations) or relocate chunks: its staged root lists the runs as they were.
+//
 // Thread-safety: not thread-safe; the Store serializes access.
 #pragma once
 
@@ -85,10 +91,25 @@ class LsmIndex {
                 const Locator& to, Dependency data);
 
   bool ShouldFlush() const { return memtable_.size() >= options_.memtable_entries_max; }
+  // True between BeginFlush and FinishFlush.
+  bool flushing() const { return flushing_.has_value(); }
   bool ShouldCompact() const;
 
   // Writes the memtable as a run, then metadata and the index root, durably. No-op when empty.
+  // REQUIRES: !flushing(). The three steps below, waiting in between.
   Status Flush();
+
+  // ---- Flushing in three steps, so that the Store's lock is not held across the IO ----
+  // The memtable becomes the flushing memtable; returns the Dependency of its entries' data, to
+  // settle (durable or failed) before WriteFlush. REQUIRES: !flushing().
+  Dependency BeginFlush();
+  // Writes the flushing memtable's run and metadata and stages them as the index root; returns
+  // what FinishFlush waits for. REQUIRES: flushing(), WriteFlush not yet called.
+  StatusOr<Dependency> WriteFlush();
+  // `waited`: WriteFlush's error, or what waiting for its Dependency returned. OK: the run is
+  // adopted and the flushing memtable's promises are persistent. Otherwise the previous root is
+  // named again and the entries and promises return to the memtable, under the newer ones.
+  Status FinishFlush(Status waited);
   // Flushes, then merges every run into one level-1 run, durably.
   Status Compact();
 
@@ -156,10 +177,15 @@ class LsmIndex {
     uint64_t entries = 0;
   };
   std::vector<LevelStat> Levels() const;
-  size_t memtable_entries() const { return memtable_.size(); }
-  // About the bytes the memtable's run will take (a key's first entry counted; overwrites
+  // Keys in the memtable and in the flushing memtable.
+  size_t memtable_entries() const {
+    return memtable_.size() + (flushing_ ? flushing_->memtable.size() : 0);
+  }
+  // About the bytes the memtables' runs will take (a key's first entry counted; overwrites
   // rarely change an entry's size).
-  uint64_t memtable_run_bytes() const { return memtable_run_bytes_; }
+  uint64_t memtable_run_bytes() const {
+    return memtable_run_bytes_ + (flushing_ ? flushing_->run_bytes : 0);
+  }
 
  private:
   struct MemEntry {
@@ -173,15 +199,28 @@ class LsmIndex {
   // Makes `runs` the index: writes metadata listing them (at once, beside the writes of `after`,
   // the new runs' chunks), makes it the index root once both are durable, and waits. On failure
   // the index keeps its previous runs and root. `floors`: the replay floors that go with the
-  // runs (floors_ when they hold nothing the previous runs did not).
+  // runs (floors_ when they hold nothing the previous runs did not). StageRuns, a wait, then
+  // AdoptRuns.
   Status CommitRuns(std::vector<Run> runs, Dependency after, ReplayFloors floors);
+  // A root written and requested, not yet adopted.
+  struct StagedRoot {
+    Locator root;
+    ReplayFloors floors;
+    Dependency durable;  // the runs' chunks, the metadata and the superblock naming it
+  };
+  StatusOr<StagedRoot> StageRuns(const std::vector<Run>& runs, Dependency after,
+                                 ReplayFloors floors);
+  // Adopts `runs` and the staged root when `waited` is OK; otherwise names the previous root
+  // again and returns `waited`.
+  Status AdoptRuns(std::vector<Run> runs, const StagedRoot& staged, Status waited);
   StatusOr<Bytes> ReadRunPayload(const RunDescriptor& run, bool use_cache = true);
 
   ChunkStore* const chunks_;
   const LsmOptions options_;
   const std::shared_ptr<internal::DriverLink> promise_link_;
 
-  // Newest memtable entry of `key` whose data has not failed, or null.
+  // Newest entry of `key` whose data has not failed in the memtable, else in the flushing
+  // memtable, or null.
   const MemEntry* NewestInMemtable(std::string_view key) const;
   // Newest entry of `key` among the runs, or null.
   const IndexEntry* NewestInRuns(std::string_view key) const;
@@ -190,7 +229,20 @@ class LsmIndex {
   std::map<std::string, std::vector<MemEntry>, std::less<>> memtable_;
   uint64_t memtable_run_bytes_ = 0;
   std::shared_ptr<internal::WriteNode> memtable_promise_;
+  // Promises of entries a failed flush returned to the memtable: settled with it.
+  std::vector<std::shared_ptr<internal::WriteNode>> carried_promises_;
   uint64_t next_promise_id_ = 1;
+
+  // Between BeginFlush and FinishFlush.
+  struct Flushing {
+    std::map<std::string, std::vector<MemEntry>, std::less<>> memtable;
+    uint64_t run_bytes = 0;
+    std::vector<std::shared_ptr<internal::WriteNode>> promises;
+    ReplayFloors floors;               // as the memtable was taken
+    std::vector<Run> runs;             // WriteFlush's: the new run above the runs then
+    std::optional<StagedRoot> staged;  // WriteFlush's, when it wrote a run
+  };
+  std::optional<Flushing> flushing_;
 
   std::vector<Run> runs_;  // newest first; all durable between calls
   uint64_t metadata_version_ = 0;

@@ -24,6 +24,8 @@ SS_COVERAGE_POINT(kPutForcedReclaim, "put found no room and reclaimed by force")
 SS_COVERAGE_POINT(kPutFlushedIndexForRoom,
                   "put found no room and flushed the index to free what it replaced");
 SS_COVERAGE_POINT(kPutNoSpace, "put failed with NoSpace");
+SS_COVERAGE_POINT(kIndexFlushedUnlocked, "an index flush ran with the store's lock released");
+SS_COVERAGE_POINT(kAwaitedIndexFlush, "an operation waited for an index flush in flight");
 SS_COVERAGE_POINT(kDeleteNothing, "delete of a durably absent key wrote nothing");
 SS_COVERAGE_POINT(kDeleteTombstone, "delete wrote a tombstone");
 SS_COVERAGE_POINT(kDeleteTombstoneInIndexOnly,
@@ -164,6 +166,8 @@ StoreImpl::~StoreImpl() {
 
 Status StoreImpl::DriveUntilSettled(const internal::WriteNode& node) {
   sync::WriterLock lock(mu_);
+  // A flush in flight may hold `node`: once it ends, `node` is settled, or back in the memtable.
+  AwaitIndexFlush(lock);
   reclaim_hopeless_ = false;  // a flush leaves the previous metadata chunk dead
   return index_->SettlePromise(node);
 }
@@ -242,7 +246,10 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   StatusOr<std::vector<Locator>> parts =
       AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
-    // Make room by force: reclaim whatever frees space, then try once more.
+    // Make room by force: reclaim whatever frees space, then try once more. Reclamation waits
+    // for an index flush in flight (the parts appended so far are garbage either way).
+    AwaitIndexFlush(lock);
+    SS_RETURN_IF_ERROR(CheckWritable());
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
     // Chunks that deletes and overwrites still in the memtable replaced stay live until the
@@ -277,7 +284,7 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   if (value.empty()) SS_COVER(kPutEmptyValue);
   if (index_->Lookup(key)) reclaim_hopeless_ = false;  // an overwrite leaves dead bytes
   index_->Insert(std::string(key), IndexEntry{sequence, false, std::move(parts).value()}, written);
-  MaintainIndex();
+  MaintainIndex(lock);
   // Durable with its chunks (one flush, shared by every client that put meanwhile; the first
   // chunk of a data extent also waits for the superblock recording the extent): recovery follows
   // each data extent's chain and replays the chunks past the replay floors into the index
@@ -351,12 +358,12 @@ StatusOr<Dependency> StoreImpl::Delete(std::string_view key) {
     SS_COVER(kDeleteTombstoneInIndexOnly);
     const Dependency promise =
         index_->Insert(std::string(key), IndexEntry{sequence, true, {}}, Dependency());
-    MaintainIndex();
+    MaintainIndex(lock);
     return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : promise;
   }
   SS_RETURN_IF_ERROR(appended.status());
   index_->Insert(std::string(key), IndexEntry{sequence, true, {}}, appended->written);
-  MaintainIndex();
+  MaintainIndex(lock);
   return SS_SEEDED_BUG(kDeleteAcknowledgedBeforeTombstone) ? Dependency() : appended->dependency;
 }
 
@@ -402,15 +409,57 @@ Status StoreImpl::WriteIndex(const std::function<Status()>& write) {
       "; delete shards, or Reclaim() extents that Stat() shows holding reclaimable bytes");
 }
 
-void StoreImpl::MaintainIndex() {
+void StoreImpl::MaintainIndex(sync::WriterLock& lock) {
+  // The flush in flight is the one that was due; a compaction would wait for it.
+  if (index_->flushing()) return;
   // A failed flush keeps the memtable; the promises report it when waited on.
   if (index_->ShouldFlush()) {
-    if (WriteIndex([&] { return index_->Flush(); }).ok()) ReclaimDeadExtents();
+    Status flushed = FlushIndexUnlocked(lock);
+    // No room for the run: reclaim by force, with the lock held throughout, and try again.
+    if (flushed.IsNoSpace()) flushed = WriteIndex([&] { return index_->Flush(); });
+    if (flushed.ok()) ReclaimDeadExtents();
     reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
   }
   if (index_->ShouldCompact()) {
     WriteIndex([&] { return index_->Compact(); }).IgnoreError();
     reclaim_hopeless_ = false;
+  }
+}
+
+Status StoreImpl::FlushIndexUnlocked(sync::WriterLock& lock) {
+  SS_ASSERT(!index_->flushing());
+  const auto in_flight = [&](bool value) {
+    sync::LockGuard guard(index_flush_mu_);
+    index_flush_in_flight_ = value;
+    if (!value) index_flush_done_.NotifyAll();
+  };
+  Dependency data = index_->BeginFlush();
+  in_flight(true);
+  SS_COVER(kIndexFlushedUnlocked);
+  lock.unlock();
+  data.Settle().IgnoreError();  // WriteFlush looks at the failures entry by entry
+  lock.lock();
+  StatusOr<Dependency> durable = index_->WriteFlush();
+  Status waited = durable.status();
+  if (durable.ok()) {
+    lock.unlock();
+    waited = durable->Wait();
+    lock.lock();
+  }
+  const Status finished = index_->FinishFlush(waited);
+  in_flight(false);
+  return finished;
+}
+
+void StoreImpl::AwaitIndexFlush(sync::WriterLock& lock) {
+  while (index_->flushing()) {
+    SS_COVER(kAwaitedIndexFlush);
+    lock.unlock();
+    {
+      sync::UniqueLock guard(index_flush_mu_);
+      index_flush_done_.Wait(guard, [&] { return !index_flush_in_flight_; });
+    }
+    lock.lock();
   }
 }
 
@@ -425,12 +474,14 @@ Status StoreImpl::FlushLocked() {
 
 Status StoreImpl::Flush() {
   sync::WriterLock lock(mu_);
+  AwaitIndexFlush(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
   return FlushLocked();
 }
 
 Status StoreImpl::Compact() {
   sync::WriterLock lock(mu_);
+  AwaitIndexFlush(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
   reclaim_hopeless_ = false;  // the merged runs are dead now
   // The merged run is written before the runs it replaces die, so compaction needs index room
@@ -443,6 +494,7 @@ Status StoreImpl::Compact() {
   lock.unlock();
   RunEntries merged = LsmIndex::Merge(*plan);
   lock.lock();
+  AwaitIndexFlush(lock);  // one may have started meanwhile; its run goes above the merged one
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;
   const Status installed = index_->InstallCompaction(*plan, std::move(merged));
@@ -453,6 +505,7 @@ Status StoreImpl::Compact() {
 
 Status StoreImpl::Shutdown() {
   sync::WriterLock lock(mu_);
+  AwaitIndexFlush(lock);
   SS_RETURN_IF_ERROR(CheckOpen());
   shut_down_ = true;
   if (options_.read_only) return Status::Ok();
@@ -484,6 +537,7 @@ Status StoreImpl::Verify() {
 
 Status StoreImpl::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
+  AwaitIndexFlush(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
   // Its index flush makes dead what the memtable kept live (a reclamation declined for it may
   // be worth it now), and resetting frees room for evacuations declined for want of it.
@@ -671,7 +725,7 @@ void StoreImpl::ReclaimDeadExtents() {
   // so a store that mostly flushes could spend its reserve on them. Right after an index flush
   // nothing in the memtable can make a dead chunk live again, so an extent with no live bytes
   // is reset without copying anything.
-  if (options_.reclaim_free_extents_min == 0) return;
+  if (options_.reclaim_free_extents_min == 0 || index_->flushing()) return;
   const std::vector<ExtentView> extents = ExtentViews();
   for (uint32_t e = 1; e < extents.size(); ++e) {
     if (chunks_->free_extents() > kPutKeepFreeExtents) return;
@@ -683,6 +737,10 @@ void StoreImpl::ReclaimDeadExtents() {
 Status StoreImpl::ReclaimIfLow(bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
+  // Reclamation moves chunks the run of an index flush in flight may name: not now. Only the
+  // background asks while one is in flight; a forced reclamation waited for it.
+  SS_ASSERT(!force || !index_->flushing());
+  if (index_->flushing()) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =

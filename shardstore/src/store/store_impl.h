@@ -89,8 +89,17 @@ class StoreImpl final : public Store {
   Status ReclaimIfLow(bool force = false);
   // After an index flush, with few extents free: resets the extents nothing live is left in.
   void ReclaimDeadExtents();
-  // Flushes and compacts the index when it has grown enough.
-  void MaintainIndex();
+  // Flushes (FlushIndexUnlocked) and compacts the index when it has grown enough; neither while
+  // an index flush is in flight. REQUIRES: `lock` holds mu_ exclusively; held again on return.
+  void MaintainIndex(sync::WriterLock& lock);
+  // Flushes the index with mu_ released across the IO (LsmIndex's three steps): Gets, Puts and
+  // Deletes go on meanwhile; whatever would commit index metadata or move chunks waits for it
+  // (AwaitIndexFlush) or, in the background, skips. REQUIRES: `lock` holds mu_ exclusively and
+  // no index flush is in flight; held again on return.
+  Status FlushIndexUnlocked(sync::WriterLock& lock);
+  // Returns once no index flush is in flight, releasing `lock` while it waits. REQUIRES: `lock`
+  // holds mu_ exclusively; held again on return (the store may have been shut down meanwhile).
+  void AwaitIndexFlush(sync::WriterLock& lock);
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
   // *written: the chunks' bytes alone.
   StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
@@ -122,6 +131,11 @@ class StoreImpl final : public Store {
   uint64_t reclaim_freed_bytes_ = 0;
   // No extent was worth reclaiming at the last look, and nothing has died since.
   bool reclaim_hopeless_ = false;  // guarded by mu_
+  // Whether FlushIndexUnlocked is between its first and last step (as index_->flushing()), for
+  // AwaitIndexFlush to wait on without mu_.
+  sync::Mutex index_flush_mu_;
+  sync::CondVar index_flush_done_;
+  bool index_flush_in_flight_ = false;  // guarded by index_flush_mu_
 };
 
 // The implementation behind a Store that Store::Open returned.
