@@ -334,8 +334,10 @@ Status LsmIndex::Flush() {
 
 Dependency LsmIndex::BeginFlush() {
   SS_ASSERT(!flushing_);
-  flushing_.emplace();
-  Flushing& flushing = *flushing_;
+  // Constructed from a temporary: clang judges a nested struct with member initialisers not
+  // default-constructible for std::optional::emplace() (its traits are fixed while LsmIndex is
+  // still incomplete).
+  Flushing& flushing = flushing_.emplace(Flushing{});
   // Every data chunk appended so far has its entry in this memtable (or is garbage, its Put
   // failed): once this flush's run is durable, recovery need not replay below here. Chunks
   // appended from now on lie above these floors.
