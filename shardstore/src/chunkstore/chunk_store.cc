@@ -284,18 +284,6 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   return Appended{locator, written.And(recorded), written};
 }
 
-Status ChunkStore::ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out) {
-  // Queued writes are newer than anything on the disk at their place (the disk may still hold
-  // an older chunk there, from before a reset): read the disk, then lay them over it.
-  if (scheduler_.OverlayQueued(extent, offset, out)) {
-    SS_COVER(kReadFromQueue);
-    return Status::Ok();
-  }
-  SS_RETURN_IF_ERROR(disk_->Read(extent, offset, out));
-  scheduler_.OverlayQueued(extent, offset, out);
-  return Status::Ok();
-}
-
 StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
   sync::UniqueLock lock(mu_);
   const DiskGeometry g = table_.geometry();
@@ -379,7 +367,7 @@ StatusOr<ChunkStore::Chunk> ChunkStore::CopyOut(StatusOr<FrameRef> frame) {
 
 Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const DamagedVisitor& damaged,
                         uint32_t from) {
-  sync::LockGuard lock(mu_);
+  sync::UniqueLock lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
   SS_ASSERT(from % kPageBytes == 0);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
@@ -388,12 +376,16 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
       scheduler_.Poisoned(extent)
           ? std::min(table_.write_pointer(extent), scheduler_.DurableFrontier(extent))
           : table_.write_pointer(extent);
+  const uint64_t resets = table_.resets(extent);
+  lock.unlock();
   // Read over whole, so never zeroed first.
   std::unique_ptr<uint8_t[]> buffer;
   uint32_t buffer_bytes = 0;
   MutableByteView window;
   uint32_t window_at = 0;
-  // Makes [offset, offset + bytes) available in `window`; returns a view of it.
+  // Makes [offset, offset + bytes) available in `window`; returns a view of it. The disk is read
+  // without the lock, as ReadChunk reads it: appends elsewhere go on meanwhile, and bytes still
+  // queued for this extent are laid over what the disk returned.
   auto fetch = [&](uint32_t offset, uint32_t bytes, ByteView* view) -> Status {
     if (offset < window_at || offset + bytes > window_at + window.size()) {
       const uint32_t window_bytes =
@@ -404,7 +396,25 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
       }
       window_at = offset;
       window = MutableByteView(buffer.get(), window_bytes);
-      SS_RETURN_IF_ERROR(ReadBytes(extent, offset, window));
+      lock.lock();
+      const std::vector<PageWrite> queued =
+          scheduler_.QueuedOverlapping(extent, offset, window_bytes);
+      lock.unlock();
+      const Status read = disk_->Read(extent, offset, window);
+      sync::IoCompleted(disk_);
+      for (const PageWrite& piece : queued) {
+        std::memcpy(window.data() + (piece.offset - offset), piece.bytes.data(),
+                    piece.bytes.size());
+      }
+      SS_RETURN_IF_ERROR(read);
+      lock.lock();
+      const bool reset = table_.resets(extent) != resets;
+      lock.unlock();
+      // The caller keeps the extent from being reset while it scans (reclamation does); a reset
+      // anyway would make the rest of the window other bytes.
+      if (reset) {
+        return Status::Corruption("extent " + std::to_string(extent) + " was reset during a scan");
+      }
     }
     *view = ByteView(window).subspan(offset - window_at, bytes);
     return Status::Ok();

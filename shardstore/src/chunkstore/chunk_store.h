@@ -25,8 +25,8 @@
 // the superblock that records the reset, so a crash can never pair an old write pointer with new
 // bytes.
 //
-// Thread-safety: thread-safe; one internal mutex. Scan() calls its visitor with that mutex held:
-// the visitor must not call back into the ChunkStore.
+// Thread-safety: thread-safe; one internal mutex. Reads (ReadChunk, Scan) release it across the
+// disk read, and Scan calls its visitors without it (they may call back into the ChunkStore).
 #pragma once
 
 #include <cstdint>
@@ -118,7 +118,9 @@ class ChunkStore final : private CommitSource {
   // verifies but whose body or trailer does not is damaged: it goes to `damaged` (if given) with
   // its verified header and its key (the header checksum covers it), and the scan steps over
   // the whole frame the header describes.
-  // Starts at `from` (a page multiple) rather than the extent's start when given.
+  // Starts at `from` (a page multiple) rather than the extent's start when given. The disk is
+  // read, and the visitors called, without the chunk store's mutex: appends elsewhere go on
+  // meanwhile. REQUIRES: nothing resets `extent` during the scan (Corruption if it happens).
   using ScanVisitor = std::function<void(const Locator&, const ChunkView&)>;
   using DamagedVisitor =
       std::function<void(const Locator&, const ChunkHeader&, std::string_view key, const Status&)>;
@@ -198,8 +200,6 @@ class ChunkStore final : private CommitSource {
   // The disk read and the frame's verification run without the mutex: concurrent reads overlap.
   StatusOr<FrameRef> ReadChunk(const Locator& locator, bool use_cache);
   static StatusOr<Chunk> CopyOut(StatusOr<FrameRef> frame);
-  // Reads bytes of `extent` that lie below its write pointer, from the queue or the disk.
-  Status ReadBytes(uint32_t extent, uint32_t offset, MutableByteView out);
   // The superblock in `commits` that records a change to `extent` (its reset, in
   // reset_dependencies_; a data extent's allocation, issued once its first frame is durable, in
   // allocation_dependencies_), or none once one is durable.

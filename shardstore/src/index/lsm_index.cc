@@ -174,17 +174,20 @@ Dependency LsmIndex::Insert(std::string key, IndexEntry entry, Dependency data) 
 
 bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
                            const Locator& locator) const {
-  SS_ASSERT_MSG(!flushing_, "reclamation ran while an index flush was in flight");
   auto names = [&](const IndexEntry& entry) {
     return !entry.tombstone && entry.sequence == sequence && part < entry.parts.size() &&
            entry.parts[part] == locator;
   };
-  if (auto it = memtable_.find(key); it != memtable_.end()) {
+  // Newest first: the memtable, the memtable being flushed, the runs. An older layer is fallen
+  // back to only if every entry of the newer ones fails; one whose data is already persistent
+  // (a tombstone has none) never will.
+  for (const auto* layer : {&memtable_, flushing_ ? &flushing_->memtable : nullptr}) {
+    if (layer == nullptr) continue;
+    const auto it = layer->find(key);
+    if (it == layer->end()) continue;
     for (const MemEntry& mem : it->second) {
       if (names(mem.entry)) return true;
     }
-    // The run entry is fallen back to only if every memtable entry's data fails; one whose data
-    // is already persistent (a tombstone has none) never will.
     if (std::any_of(it->second.begin(), it->second.end(),
                     [](const MemEntry& mem) { return mem.data.IsPersistent(); })) {
       return false;
@@ -194,13 +197,12 @@ bool LsmIndex::IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t par
   return in_runs && names(*in_runs);
 }
 
-void LsmIndex::SettleMemtableData() {
-  SS_ASSERT_MSG(!flushing_, "reclamation ran while an index flush was in flight");
+Dependency LsmIndex::MemtableData() const {
   Dependency data;
   for (const auto& [key, chain] : memtable_) {
     for (const MemEntry& mem : chain) data = data.And(mem.data);
   }
-  data.Settle().IgnoreError();  // a failed entry is as if never made: IsLiveChunk skips it
+  return data;
 }
 
 void LsmIndex::Relocate(const std::string& key, uint64_t sequence, uint32_t part,

@@ -77,13 +77,15 @@ class LsmIndex {
   Dependency Insert(std::string key, IndexEntry entry, Dependency data);
 
   // ---- For reclamation ----
-  // True when the chunk (key, sequence, part) at `locator` may still be needed: some memtable
-  // entry for `key` names it, or the newest run entry does.
+  // True when the chunk (key, sequence, part) at `locator` may still be needed: some entry for
+  // `key` in the memtable or the flushing memtable names it, or the newest run entry does. For
+  // a chunk no new entry can name (its extent sealed, none relocated there), once false it
+  // stays false.
   bool IsLiveChunk(std::string_view key, uint64_t sequence, uint32_t part,
                    const Locator& locator) const;
-  // Waits until the data of every memtable entry is durable or has failed, so IsLiveChunk no
+  // The data of every memtable entry: once it has settled (durable or failed), IsLiveChunk no
   // longer counts a chunk that a settled entry replaced. Failures stay with their entries.
-  void SettleMemtableData();
+  Dependency MemtableData() const;
   // Records that the chunk at `from` has a copy at `to` (written with `data`): each entry that
   // names it gets a relocated twin just above it, so the twin is used once its copy is durable
   // and the original is fallen back to if the copy fails. Which entry is newest does not change.

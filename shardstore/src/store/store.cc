@@ -46,6 +46,11 @@ SS_COVERAGE_POINT(kReclaimDeclinedNotWorth,
 SS_COVERAGE_POINT(kReclaimDeclinedNoRoom,
                   "reclaim declined before copying: the live chunks do not fit elsewhere");
 SS_COVERAGE_POINT(kReclaimNothingWorthIt, "background reclaim found no extent worth reclaiming");
+SS_COVERAGE_POINT(kReclaimScannedUnlocked,
+                  "reclaim scanned an extent with the store's lock released");
+SS_COVERAGE_POINT(kReclaimChunkDiedDuringScan,
+                  "a chunk live when reclaim read it was dead once reclaim took the lock again");
+SS_COVERAGE_POINT(kAwaitedReclaim, "an operation waited for a reclamation's scan in flight");
 SS_COVERAGE_POINT(kReclaimFlushedForDeclined,
                   "background reclaim flushed the index after a declined extent, and looked again");
 
@@ -240,26 +245,27 @@ StatusOr<Dependency> StoreImpl::Put(std::string_view key, ByteView value) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
   // A failure here only means less room; it matters if the value then does not fit.
-  const Status background = ReclaimIfLow();
+  const Status background = ReclaimIfLow(lock);
   uint64_t sequence = chunks_->NextSequence();
   Dependency persistent, written;
   StatusOr<std::vector<Locator>> parts =
       AppendValue(key, sequence, value, PutKeepFreeExtents(), &persistent, &written);
   if (parts.status().IsNoSpace() && options_.reclaim_free_extents_min > 0) {
     // Make room by force: reclaim whatever frees space, then try once more. Reclamation waits
-    // for an index flush in flight (the parts appended so far are garbage either way).
-    AwaitIndexFlush(lock);
+    // for an index flush or reclamation in flight (the parts appended so far are garbage
+    // either way).
+    AwaitMaintenance(lock);
     SS_RETURN_IF_ERROR(CheckWritable());
     reclaim_hopeless_ = false;
     SS_COVER(kPutForcedReclaim);
     // Chunks that deletes and overwrites still in the memtable replaced stay live until the
     // index says so durably (a crash would bring them back): flush it first, so that they are
     // dead and need no room to be copied to. (A failed flush only means less room.)
-    if (index_->memtable_entries() > 0 && WriteIndex([&] { return index_->Flush(); }).ok()) {
+    if (index_->memtable_entries() > 0 && WriteIndex(lock, [&] { return index_->Flush(); }).ok()) {
       SS_COVER(kPutFlushedIndexForRoom);
-      ReclaimDeadExtents();
+      ReclaimDeadExtents(lock);
     }
-    const Status reclaimed = ReclaimIfLow(/*force=*/true);
+    const Status reclaimed = ReclaimIfLow(lock, /*force=*/true);
     persistent = written = Dependency();
     // A fresh sequence: the parts the first attempt left are garbage, and recovery, which
     // gathers a value's parts by key and sequence, must never complete a value with them.
@@ -334,15 +340,23 @@ StatusOr<Dependency> StoreImpl::Delete(std::string_view key) {
   sync::WriterLock lock(mu_);
   SS_RETURN_IF_ERROR(CheckWritable());
   // Nothing to do only when the absence itself is durable: runs are, the memtable is not.
-  const std::optional<IndexEntry> entry = index_->Lookup(key);
-  if (!entry || (entry->tombstone && !index_->InMemtable(key))) {
+  const auto durably_absent = [&] {
+    const std::optional<IndexEntry> entry = index_->Lookup(key);
+    return !entry || (entry->tombstone && !index_->InMemtable(key));
+  };
+  if (durably_absent()) {
+    SS_COVER(kDeleteNothing);
+    return Dependency();
+  }
+  // Deletes write index runs and metadata; without reclaiming, a disk that puts filled would
+  // run out of room for them before every key is gone. A failure only means less room. It may
+  // release the lock while it scans: look again after it.
+  ReclaimIfLow(lock).IgnoreError();
+  if (durably_absent()) {
     SS_COVER(kDeleteNothing);
     return Dependency();
   }
   SS_COVER(kDeleteTombstone);
-  // Deletes write index runs and metadata; without reclaiming, a disk that puts filled would
-  // run out of room for them before every key is gone. A failure only means less room.
-  ReclaimIfLow().IgnoreError();
   reclaim_hopeless_ = false;  // the deleted value's chunks are dead bytes now
   // The tombstone is a chunk of its own, so that recovery replays it as it replays a Put. It
   // leaves the free extents Puts leave: on a full disk a delete must make room, not take it.
@@ -396,12 +410,12 @@ StatusOr<std::vector<std::string>> StoreImpl::List() {
   return keys;
 }
 
-Status StoreImpl::WriteIndex(const std::function<Status()>& write) {
+Status StoreImpl::WriteIndex(sync::WriterLock& lock, const std::function<Status()>& write) {
   Status status = write();
   if (!status.IsNoSpace() || options_.reclaim_free_extents_min == 0) return status;
   reclaim_hopeless_ = false;
   SS_COVER(kIndexForcedReclaim);
-  ReclaimIfLow(/*force=*/true).IgnoreError();
+  ReclaimIfLow(lock, /*force=*/true).IgnoreError();
   status = write();
   if (!status.IsNoSpace()) return status;
   return Status::NoSpace(
@@ -416,12 +430,12 @@ void StoreImpl::MaintainIndex(sync::WriterLock& lock) {
   if (index_->ShouldFlush()) {
     Status flushed = FlushIndexUnlocked(lock);
     // No room for the run: reclaim by force, with the lock held throughout, and try again.
-    if (flushed.IsNoSpace()) flushed = WriteIndex([&] { return index_->Flush(); });
-    if (flushed.ok()) ReclaimDeadExtents();
+    if (flushed.IsNoSpace()) flushed = WriteIndex(lock, [&] { return index_->Flush(); });
+    if (flushed.ok()) ReclaimDeadExtents(lock);
     reclaim_hopeless_ = false;  // the previous metadata chunk is dead now
   }
   if (index_->ShouldCompact()) {
-    WriteIndex([&] { return index_->Compact(); }).IgnoreError();
+    WriteIndex(lock, [&] { return index_->Compact(); }).IgnoreError();
     reclaim_hopeless_ = false;
   }
 }
@@ -429,9 +443,9 @@ void StoreImpl::MaintainIndex(sync::WriterLock& lock) {
 Status StoreImpl::FlushIndexUnlocked(sync::WriterLock& lock) {
   SS_ASSERT(!index_->flushing());
   const auto in_flight = [&](bool value) {
-    sync::LockGuard guard(index_flush_mu_);
+    sync::LockGuard guard(maintenance_mu_);
     index_flush_in_flight_ = value;
-    if (!value) index_flush_done_.NotifyAll();
+    if (!value) maintenance_done_.NotifyAll();
   };
   Dependency data = index_->BeginFlush();
   in_flight(true);
@@ -456,17 +470,31 @@ void StoreImpl::AwaitIndexFlush(sync::WriterLock& lock) {
     SS_COVER(kAwaitedIndexFlush);
     lock.unlock();
     {
-      sync::UniqueLock guard(index_flush_mu_);
-      index_flush_done_.Wait(guard, [&] { return !index_flush_in_flight_; });
+      sync::UniqueLock guard(maintenance_mu_);
+      maintenance_done_.Wait(guard, [&] { return !index_flush_in_flight_; });
     }
     lock.lock();
   }
 }
 
-Status StoreImpl::FlushLocked() {
+void StoreImpl::AwaitMaintenance(sync::WriterLock& lock) {
+  for (;;) {
+    AwaitIndexFlush(lock);
+    if (!reclaim_in_flight_) return;
+    SS_COVER(kAwaitedReclaim);
+    lock.unlock();
+    {
+      sync::UniqueLock guard(maintenance_mu_);
+      maintenance_done_.Wait(guard, [&] { return !reclaim_in_flight_; });
+    }
+    lock.lock();  // an index flush may have started meanwhile: look again
+  }
+}
+
+Status StoreImpl::FlushLocked(sync::WriterLock& lock) {
   reclaim_hopeless_ = false;
-  const Status index = WriteIndex([&] { return index_->Flush(); });
-  if (index.ok()) ReclaimDeadExtents();
+  const Status index = WriteIndex(lock, [&] { return index_->Flush(); });
+  if (index.ok()) ReclaimDeadExtents(lock);
   const Status chunks = chunks_->Flush();
   SS_RETURN_IF_ERROR(index);
   return chunks;
@@ -474,42 +502,43 @@ Status StoreImpl::FlushLocked() {
 
 Status StoreImpl::Flush() {
   sync::WriterLock lock(mu_);
-  AwaitIndexFlush(lock);
+  AwaitMaintenance(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
-  return FlushLocked();
+  return FlushLocked(lock);
 }
 
 Status StoreImpl::Compact() {
   sync::WriterLock lock(mu_);
-  AwaitIndexFlush(lock);
+  AwaitMaintenance(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
   reclaim_hopeless_ = false;  // the merged runs are dead now
   // The merged run is written before the runs it replaces die, so compaction needs index room
   // a flush does not. With few extents free, reclaim dead ones first, as a Put does (a failure
   // only means less room; it matters if the merged run then does not fit).
-  ReclaimIfLow().IgnoreError();
+  ReclaimIfLow(lock).IgnoreError();
   SS_ASSIGN_OR_RETURN(std::optional<LsmIndex::CompactionPlan> plan, index_->PlanCompaction());
   if (!plan) return Status::Ok();
   // The merge is the costly part; Puts, Gets, flushes and reclamation go on meanwhile.
   lock.unlock();
   RunEntries merged = LsmIndex::Merge(*plan);
   lock.lock();
-  AwaitIndexFlush(lock);  // one may have started meanwhile; its run goes above the merged one
+  // One may have started meanwhile (its run goes above the merged one), or a reclamation.
+  AwaitMaintenance(lock);
   SS_RETURN_IF_ERROR(CheckOpen());
   reclaim_hopeless_ = false;
   const Status installed = index_->InstallCompaction(*plan, std::move(merged));
   if (!installed.IsNoSpace()) return installed;
   // No room for the merged run: reclaim, and merge again under the lock.
-  return WriteIndex([&] { return index_->Compact(); });
+  return WriteIndex(lock, [&] { return index_->Compact(); });
 }
 
 Status StoreImpl::Shutdown() {
   sync::WriterLock lock(mu_);
-  AwaitIndexFlush(lock);
+  AwaitMaintenance(lock);
   SS_RETURN_IF_ERROR(CheckOpen());
   shut_down_ = true;
   if (options_.read_only) return Status::Ok();
-  return FlushLocked();
+  return FlushLocked(lock);
 }
 
 Status StoreImpl::Verify() {
@@ -537,15 +566,146 @@ Status StoreImpl::Verify() {
 
 Status StoreImpl::Reclaim(uint32_t extent) {
   sync::WriterLock lock(mu_);
-  AwaitIndexFlush(lock);
+  AwaitMaintenance(lock);
   SS_RETURN_IF_ERROR(CheckWritable());
   // Its index flush makes dead what the memtable kept live (a reclamation declined for it may
   // be worth it now), and resetting frees room for evacuations declined for want of it.
   reclaim_hopeless_ = false;
-  return ReclaimLocked(extent, ReclaimBy::kCaller);
+  return ReclaimLocked(lock, extent, ReclaimBy::kCaller);
 }
 
-Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
+struct StoreImpl::LiveCopy {
+  Locator locator;
+  ChunkHeader header;
+  std::string key;
+  Bytes payload;
+};
+
+Status StoreImpl::ScanLiveChunks(sync::WriterLock& lock, uint32_t extent,
+                                 std::vector<LiveCopy>* live) {
+  SS_ASSERT(!index_->flushing() && reclaim_in_flight_);
+  // Memtable entries whose data is still pending (a copy made by a reclamation whose index
+  // flush failed, a Put waiting for its superblock) keep the chunks they shadow live: settle
+  // them first, so a chunk a durable entry has replaced is not copied again, and the space of
+  // a failed evacuation comes back.
+  const Dependency pending = index_->MemtableData();
+  SS_COVER(kReclaimScannedUnlocked);
+  lock.unlock();
+  pending.Settle().IgnoreError();  // a failed entry is as if never made: IsLiveChunk skips it
+  // A chunk is live when an index entry that is, or may again become, the newest names it. The
+  // extent is sealed and no other reclamation runs: a chunk found dead now stays dead.
+  auto is_live = [&](const Locator& locator, const ChunkHeader& header, std::string_view key) {
+    if (header.kind != ChunkKind::kData) return false;
+    const sync::ReaderLock reader(mu_);
+    return index_->IsLiveChunk(key, header.sequence, header.part_index, locator);
+  };
+  Status damaged_live;
+  const Status scanned = chunks_->Scan(
+      extent,
+      [&](const Locator& locator, const ChunkView& chunk) {
+        if (!is_live(locator, chunk.header, chunk.key)) {
+          SS_COVER(kReclaimSkippedDeadChunk);
+          return;
+        }
+        live->push_back({locator, chunk.header, std::string(chunk.key),
+                         Bytes(chunk.payload.begin(), chunk.payload.end())});
+      },
+      [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
+          const Status& status) {
+        if (damaged_live.ok() && is_live(locator, header, key)) damaged_live = status;
+      });
+  lock.lock();
+  SS_RETURN_IF_ERROR(scanned);
+  // A needed chunk that cannot be read stays where it is, with its extent: resetting would turn
+  // a Corruption into lost data.
+  return damaged_live;
+}
+
+void StoreImpl::SetReclaimInFlight(bool value) {
+  sync::LockGuard guard(maintenance_mu_);
+  reclaim_in_flight_ = value;
+  if (!value) maintenance_done_.NotifyAll();
+}
+
+Status StoreImpl::EvacuateDataExtent(sync::WriterLock& lock, uint32_t extent, ReclaimBy by,
+                                     uint64_t* copied_bytes) {
+  const DiskGeometry geometry = chunks_->geometry();
+  std::vector<LiveCopy> scanned;
+  const Status scan = ScanLiveChunks(lock, extent, &scanned);
+  // An index flush may have started while the lock was released: copies must not be
+  // relocated under its feet (its run names chunks where they were).
+  AwaitIndexFlush(lock);
+  SS_RETURN_IF_ERROR(scan);
+  // Deletes and overwrites made meanwhile may have killed some of what the scan kept.
+  std::vector<LiveCopy> live;
+  for (LiveCopy& chunk : scanned) {
+    if (index_->IsLiveChunk(chunk.key, chunk.header.sequence, chunk.header.part_index,
+                            chunk.locator)) {
+      live.push_back(std::move(chunk));
+    } else {
+      SS_COVER(kReclaimChunkDiedDuringScan);
+    }
+  }
+  // Decide before copying anything: a copy that gains nothing, or that runs out of room half
+  // way, costs the disk bandwidth and leaves the extent as it was. The policy judged the
+  // extent by what the newest entries name; the scan also keeps chunks that overwrites and
+  // deletes still in the memtable replaced (a crash would bring them back), so it may find
+  // the extent not worth it after all. (Flushing the index first would make them dead, but
+  // may take the room the copies need: the index may use the last free extents.)
+  std::vector<uint32_t> frames;
+  uint64_t live_bytes = 0;
+  for (const LiveCopy& chunk : live) {
+    frames.push_back(chunk.locator.length);
+    live_bytes += chunk.locator.length;
+  }
+  if (by == ReclaimBy::kStore && !FreesWorthwhileShare(live_bytes, geometry.extent_bytes)) {
+    SS_COVER(kReclaimDeclinedNotWorth);
+    return Status::NoSpace("reclaiming extent " + std::to_string(extent) + " would copy " +
+                           std::to_string(live_bytes) + " live bytes to free " +
+                           std::to_string(geometry.extent_bytes - live_bytes) +
+                           ": less than the worthwhile share");
+  }
+  if (!EvacuationFits(frames, DataEvacuationRoom())) {
+    SS_COVER(kReclaimDeclinedNoRoom);
+    return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
+                           std::to_string(live.size()) + " live chunks (" +
+                           std::to_string(live_bytes) +
+                           " bytes) and there is no room to move them; delete shards first");
+  }
+  Dependency moved_all;
+  for (LiveCopy& chunk : live) {
+    StatusOr<ChunkStore::Appended> copied =
+        chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key, chunk.payload, Dependency(),
+                        kEvacuationKeepFreeExtents);
+    if (copied.status().IsNoSpace()) {
+      return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
+                             std::to_string(live.size()) +
+                             " live chunks and there is no room to move them (" +
+                             copied.status().message() + "); delete shards first");
+    }
+    SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved, std::move(copied));
+    *copied_bytes += moved.locator.length;
+    if (by == ReclaimBy::kStore) reclaim_copied_bytes_ += moved.locator.length;
+    index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
+                     moved.locator, moved.written);
+    moved_all = moved_all.And(moved.dependency);
+    SS_COVER(kReclaimEvacuatedChunk);
+  }
+  if (SS_SEEDED_BUG(kResetBeforeIndexDurable)) chunks_->Reset(extent).IgnoreError();
+  // The flush makes every newer entry durable, ours and any user change still in the
+  // memtable that shadows a chunk of this extent. Gets meanwhile read the originals or the
+  // copies; the extent is reset only once the lock is held again.
+  SS_RETURN_IF_ERROR(FlushIndexUnlocked(lock));
+  // A copy that failed was left out of the index, which then still points here: keep it.
+  if (!moved_all.IsPersistent()) {
+    return Status::IOError("evacuating extent " + std::to_string(extent) +
+                           " failed: " + moved_all.Failure().ToString());
+  }
+  return Status::Ok();
+}
+
+Status StoreImpl::ReclaimLocked(sync::WriterLock& lock, uint32_t extent, ReclaimBy by) {
+  SS_ASSERT(!index_->flushing() && !reclaim_in_flight_);
   const DiskGeometry geometry = chunks_->geometry();
   if (extent == 0 || extent >= geometry.extent_count) {
     return Status::InvalidArgument("extent " + std::to_string(extent) + " cannot be reclaimed");
@@ -558,95 +718,11 @@ Status StoreImpl::ReclaimLocked(uint32_t extent, ReclaimBy by) {
   uint64_t copied_bytes = 0;  // live bytes written elsewhere by this reclamation
 
   if (owner == ExtentOwner::kData) {
-    struct Live {
-      Locator locator;
-      ChunkHeader header;
-      std::string key;
-      Bytes payload;
-    };
-    std::vector<Live> live;
-    Status damaged_live;
-    // Memtable entries whose data is still pending (a copy made by a reclamation whose index
-    // flush failed, a Put waiting for its superblock) keep the chunks they shadow live: settle
-    // them first, so a chunk a durable entry has replaced is not copied again, and the space of
-    // a failed evacuation comes back.
-    index_->SettleMemtableData();
-    // A chunk is live when an index entry that is, or may again become, the newest names it.
-    auto is_live = [&](const Locator& locator, const ChunkHeader& header, std::string_view key) {
-      return header.kind == ChunkKind::kData &&
-             index_->IsLiveChunk(key, header.sequence, header.part_index, locator);
-    };
-    SS_RETURN_IF_ERROR(chunks_->Scan(
-        extent,
-        [&](const Locator& locator, const ChunkView& chunk) {
-          if (!is_live(locator, chunk.header, chunk.key)) {
-            SS_COVER(kReclaimSkippedDeadChunk);
-            return;
-          }
-          live.push_back({locator, chunk.header, std::string(chunk.key),
-                          Bytes(chunk.payload.begin(), chunk.payload.end())});
-        },
-        [&](const Locator& locator, const ChunkHeader& header, std::string_view key,
-            const Status& status) {
-          if (is_live(locator, header, key) && damaged_live.ok()) damaged_live = status;
-        }));
-    // A needed chunk that cannot be read stays where it is, with its extent: resetting would turn
-    // a Corruption into lost data.
-    SS_RETURN_IF_ERROR(damaged_live);
-    // Decide before copying anything: a copy that gains nothing, or that runs out of room half
-    // way, costs the disk bandwidth and leaves the extent as it was. The policy judged the
-    // extent by what the newest entries name; the scan also keeps chunks that overwrites and
-    // deletes still in the memtable replaced (a crash would bring them back), so it may find
-    // the extent not worth it after all. (Flushing the index first would make them dead, but
-    // may take the room the copies need: the index may use the last free extents.)
-    std::vector<uint32_t> frames;
-    uint64_t live_bytes = 0;
-    for (const Live& chunk : live) {
-      frames.push_back(chunk.locator.length);
-      live_bytes += chunk.locator.length;
-    }
-    if (by == ReclaimBy::kStore && !FreesWorthwhileShare(live_bytes, geometry.extent_bytes)) {
-      SS_COVER(kReclaimDeclinedNotWorth);
-      return Status::NoSpace("reclaiming extent " + std::to_string(extent) + " would copy " +
-                             std::to_string(live_bytes) + " live bytes to free " +
-                             std::to_string(geometry.extent_bytes - live_bytes) +
-                             ": less than the worthwhile share");
-    }
-    if (!EvacuationFits(frames, DataEvacuationRoom())) {
-      SS_COVER(kReclaimDeclinedNoRoom);
-      return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
-                             std::to_string(live.size()) + " live chunks (" +
-                             std::to_string(live_bytes) +
-                             " bytes) and there is no room to move them; delete shards first");
-    }
-    Dependency moved_all;
-    for (Live& chunk : live) {
-      StatusOr<ChunkStore::Appended> copied =
-          chunks_->Append(ExtentOwner::kData, chunk.header, chunk.key, chunk.payload, Dependency(),
-                          kEvacuationKeepFreeExtents);
-      if (copied.status().IsNoSpace()) {
-        return Status::NoSpace("extent " + std::to_string(extent) + " holds " +
-                               std::to_string(live.size()) +
-                               " live chunks and there is no room to move them (" +
-                               copied.status().message() + "); delete shards first");
-      }
-      SS_ASSIGN_OR_RETURN(ChunkStore::Appended moved, std::move(copied));
-      copied_bytes += moved.locator.length;
-      if (by == ReclaimBy::kStore) reclaim_copied_bytes_ += moved.locator.length;
-      index_->Relocate(chunk.key, chunk.header.sequence, chunk.header.part_index, chunk.locator,
-                       moved.locator, moved.written);
-      moved_all = moved_all.And(moved.dependency);
-      SS_COVER(kReclaimEvacuatedChunk);
-    }
-    if (SS_SEEDED_BUG(kResetBeforeIndexDurable)) chunks_->Reset(extent).IgnoreError();
-    // The flush makes every newer entry durable, ours and any user change still in the
-    // memtable that shadows a chunk of this extent.
-    SS_RETURN_IF_ERROR(index_->Flush());
-    // A copy that failed was left out of the index, which then still points here: keep it.
-    if (!moved_all.IsPersistent()) {
-      return Status::IOError("evacuating extent " + std::to_string(extent) +
-                             " failed: " + moved_all.Failure().ToString());
-    }
+    // One reclamation at a time, though this one releases the lock while it scans and flushes.
+    SetReclaimInFlight(true);
+    const Status evacuated = EvacuateDataExtent(lock, extent, by, &copied_bytes);
+    SetReclaimInFlight(false);
+    SS_RETURN_IF_ERROR(evacuated);
   } else if (const uint64_t live_bytes = LiveBytesByExtent()[extent]; live_bytes > 0) {
     if (by == ReclaimBy::kStore && !FreesWorthwhileShare(live_bytes, geometry.extent_bytes)) {
       SS_COVER(kReclaimDeclinedNotWorth);
@@ -719,28 +795,30 @@ std::vector<uint64_t> StoreImpl::LiveBytesByExtent() const {
   return live;
 }
 
-void StoreImpl::ReclaimDeadExtents() {
+void StoreImpl::ReclaimDeadExtents(sync::WriterLock& lock) {
   // Index runs and metadata open new extents (after a reboot, or past a failed write) and leave
   // old ones dead; data overwritten leaves dead extents too. Only Puts reclaim in the background,
   // so a store that mostly flushes could spend its reserve on them. Right after an index flush
   // nothing in the memtable can make a dead chunk live again, so an extent with no live bytes
   // is reset without copying anything.
-  if (options_.reclaim_free_extents_min == 0 || index_->flushing()) return;
-  const std::vector<ExtentView> extents = ExtentViews();
+  if (options_.reclaim_free_extents_min == 0 || index_->flushing() || reclaim_in_flight_) return;
+  std::vector<ExtentView> extents = ExtentViews();
   for (uint32_t e = 1; e < extents.size(); ++e) {
     if (chunks_->free_extents() > kPutKeepFreeExtents) return;
     if (!IsDeadExtent(extents[e]) || chunks_->IsOpen(e)) continue;
-    if (ReclaimLocked(e, ReclaimBy::kStore).ok()) SS_COVER(kReclaimDeadExtent);
+    if (ReclaimLocked(lock, e, ReclaimBy::kStore).ok()) SS_COVER(kReclaimDeadExtent);
+    // A reclamation releases the lock while it scans: what the others hold may have changed.
+    extents = ExtentViews();
   }
 }
 
-Status StoreImpl::ReclaimIfLow(bool force) {
+Status StoreImpl::ReclaimIfLow(sync::WriterLock& lock, bool force) {
   // Looking for a candidate costs a pass over the index; skip it until something has died.
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
-  // Reclamation moves chunks the run of an index flush in flight may name: not now. Only the
-  // background asks while one is in flight; a forced reclamation waited for it.
-  SS_ASSERT(!force || !index_->flushing());
-  if (index_->flushing()) return Status::Ok();
+  // Reclamation moves chunks the run of an index flush in flight may name, and one reclamation
+  // runs at a time: the background skips its turn; a forced reclamation waits.
+  if (force) AwaitMaintenance(lock);
+  if (index_->flushing() || reclaim_in_flight_) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.
   const uint32_t free_wanted =
@@ -765,7 +843,7 @@ Status StoreImpl::ReclaimIfLow(bool force) {
       return first_failure;
     }
     if (chunks_->IsOpen(*best)) SS_COVER(kReclaimOpenDeadExtent);
-    Status s = ReclaimLocked(*best, ReclaimBy::kStore);
+    Status s = ReclaimLocked(lock, *best, ReclaimBy::kStore);
     if (s.IsNoSpace() && !flushed && index_->memtable_entries() > 0) {
       // Declined, perhaps for chunks the memtable still keeps live (the estimate counts only
       // what the newest entries name). Flush the index once, so they die, and look again.

@@ -73,22 +73,44 @@ class StoreImpl final : public Store {
   // CheckOpen, and InvalidArgument for a read-only store.
   Status CheckWritable() const;
   Status CheckKey(std::string_view key) const;
-  // REQUIRES: mu_ held exclusively.
-  Status FlushLocked();
+  // REQUIRES: `lock` holds mu_ exclusively; held again on return.
+  Status FlushLocked(sync::WriterLock& lock);
   // Who asked for a reclamation: the caller (Reclaim) copies whatever is live; the store itself
   // (background, forced, dead extents) only where it frees a worthwhile share
   // (reclaim_policy.h), and counts what it copied and freed in Stat().
   enum class ReclaimBy : uint8_t { kCaller, kStore };
   // NoSpace, with nothing copied, when the live chunks do not fit elsewhere, or (kStore) when
-  // resetting the extent would not free a worthwhile share of it.
-  Status ReclaimLocked(uint32_t extent, ReclaimBy by);
+  // resetting the extent would not free a worthwhile share of it. A data extent is scanned, and
+  // the index flush that makes its copies durable runs, with mu_ released (ScanLiveChunks,
+  // FlushIndexUnlocked). REQUIRES: `lock` holds mu_ exclusively, and neither an index flush nor
+  // a reclamation is in flight; so on return.
+  Status ReclaimLocked(sync::WriterLock& lock, uint32_t extent, ReclaimBy by);
+  // Sets reclaim_in_flight_ (waking AwaitMaintenance when cleared). REQUIRES: mu_ held
+  // exclusively.
+  void SetReclaimInFlight(bool value);
+  // ReclaimLocked's work on a sealed data extent, up to its reset: scans it, copies the chunks
+  // still live, relocates them and flushes the index. Adds the bytes copied to *copied_bytes.
+  // REQUIRES: as ReclaimLocked, with reclaim_in_flight_ set; so on return.
+  Status EvacuateDataExtent(sync::WriterLock& lock, uint32_t extent, ReclaimBy by,
+                            uint64_t* copied_bytes);
+  // A chunk a reclamation copies (store.cc).
+  struct LiveCopy;
+  // Reads sealed data `extent` with mu_ released: Gets, Puts, Deletes and index flushes go on
+  // meanwhile; another reclamation waits (AwaitMaintenance) or, in the background, skips. Keeps
+  // the chunks live when read (asked under mu_ shared, each). Corruption when a damaged frame
+  // may be live. REQUIRES: as EvacuateDataExtent; on return `lock` holds mu_ again (an index
+  // flush may be in flight then).
+  Status ScanLiveChunks(sync::WriterLock& lock, uint32_t extent, std::vector<LiveCopy>* live);
   // Where an evacuation may copy data chunks now.
   EvacuationRoom DataEvacuationRoom() const;
   // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
   // The first reclamation failure, if any (each failed extent is skipped and the next tried).
-  Status ReclaimIfLow(bool force = false);
+  // Skipped while an index flush or a reclamation is in flight, unless forced: then it waits for
+  // them. REQUIRES: `lock` holds mu_ exclusively; held again on return, with neither in flight.
+  Status ReclaimIfLow(sync::WriterLock& lock, bool force = false);
   // After an index flush, with few extents free: resets the extents nothing live is left in.
-  void ReclaimDeadExtents();
+  // Skipped while an index flush or a reclamation is in flight. REQUIRES: as ReclaimIfLow.
+  void ReclaimDeadExtents(sync::WriterLock& lock);
   // Flushes (FlushIndexUnlocked) and compacts the index when it has grown enough; neither while
   // an index flush is in flight. REQUIRES: `lock` holds mu_ exclusively; held again on return.
   void MaintainIndex(sync::WriterLock& lock);
@@ -100,6 +122,8 @@ class StoreImpl final : public Store {
   // Returns once no index flush is in flight, releasing `lock` while it waits. REQUIRES: `lock`
   // holds mu_ exclusively; held again on return (the store may have been shut down meanwhile).
   void AwaitIndexFlush(sync::WriterLock& lock);
+  // As AwaitIndexFlush, for neither an index flush nor a reclamation's scan in flight.
+  void AwaitMaintenance(sync::WriterLock& lock);
   // Appends a value's chunks. *persistent: the chunks and a superblock covering them;
   // *written: the chunks' bytes alone.
   StatusOr<std::vector<Locator>> AppendValue(std::string_view key, uint64_t sequence,
@@ -109,7 +133,8 @@ class StoreImpl final : public Store {
   // index again (a compaction rewrites every live run before the old ones can be reclaimed).
   uint32_t PutKeepFreeExtents() const;
   // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
-  Status WriteIndex(const std::function<Status()>& write);
+  // REQUIRES: as ReclaimIfLow.
+  Status WriteIndex(sync::WriterLock& lock, const std::function<Status()>& write);
   std::vector<uint64_t> LiveBytesByExtent() const;
   // Each extent as the reclamation policy sees it.
   std::vector<ExtentView> ExtentViews() const;
@@ -131,11 +156,14 @@ class StoreImpl final : public Store {
   uint64_t reclaim_freed_bytes_ = 0;
   // No extent was worth reclaiming at the last look, and nothing has died since.
   bool reclaim_hopeless_ = false;  // guarded by mu_
-  // Whether FlushIndexUnlocked is between its first and last step (as index_->flushing()), for
-  // AwaitIndexFlush to wait on without mu_.
-  sync::Mutex index_flush_mu_;
-  sync::CondVar index_flush_done_;
-  bool index_flush_in_flight_ = false;  // guarded by index_flush_mu_
+  // Whether FlushIndexUnlocked is between its first and last step (as index_->flushing()), and
+  // whether ScanLiveChunks has mu_ released, for AwaitIndexFlush and AwaitMaintenance to wait on
+  // without mu_.
+  sync::Mutex maintenance_mu_;
+  sync::CondVar maintenance_done_;
+  bool index_flush_in_flight_ = false;  // guarded by maintenance_mu_
+  // Written with mu_ (exclusively) and maintenance_mu_ both held; read with either.
+  bool reclaim_in_flight_ = false;
 };
 
 // The implementation behind a Store that Store::Open returned.
