@@ -308,7 +308,8 @@ void Scheduler::Wake(Blocked kind, const void* object, bool all) {
 }
 
 bool Scheduler::CanLock(const MutexState& m, Access access) {
-  return access == Access::kShared ? !m.writer : !m.writer && m.readers.empty();
+  return access == Access::kShared ? !m.writer && m.writers_waiting == 0
+                                   : !m.writer && m.readers.empty();
 }
 
 // Locks may be taken in destructors, where unwinding would end the process: a fiber torn down
@@ -319,9 +320,12 @@ void Scheduler::Lock(const void* mutex, Access access) {
   MutexState& state = mutexes_[mutex];
   if (!tearing_down_ && switch_->in_fiber) {
     PointYield(checker::PointKind::kLock, /*may_unwind=*/false);
+    const bool waits = access == Access::kExclusive && !CanLock(state, access);
+    if (waits) ++state.writers_waiting;
     while (!tearing_down_ && !CanLock(state, access)) {
       Block(Blocked::kMutex, mutex, /*may_unwind=*/false);
     }
+    if (waits) --state.writers_waiting;
   }
   if (access == Access::kShared) {
     state.readers.push_back(current_);
@@ -446,6 +450,10 @@ std::string Scheduler::DeadlockReport() {
                   (m.writer ? ", held by fiber " + std::to_string(*m.writer)
                             : ", held shared by " + std::to_string(m.readers.size()) +
                                   " readers (fibers " + readers + ")");
+        if (m.writers_waiting > 0) {
+          report += ", with " + std::to_string(m.writers_waiting) +
+                    " writers waiting (a shared lock waits behind them)";
+        }
         break;
       }
       case Blocked::kCondVar:
@@ -474,8 +482,9 @@ void Scheduler::CollectRunnable(std::vector<FiberId>* runnable) {
   for (const std::unique_ptr<Fiber>& fiber : fibers_) {
     if (!Enabled(*fiber)) continue;
     any_enabled = true;
-    const bool waits = yields_pending_ && std::any_of(fiber->yielded_to.begin(), fiber->yielded_to.end(),
-                                   [&](FiberId other) { return Enabled(*fibers_[other]); });
+    const bool waits =
+        yields_pending_ && std::any_of(fiber->yielded_to.begin(), fiber->yielded_to.end(),
+                                       [&](FiberId other) { return Enabled(*fibers_[other]); });
     if (!waits) runnable->push_back(fiber->id);
   }
   if (!runnable->empty() || !any_enabled) return;

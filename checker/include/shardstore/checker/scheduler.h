@@ -98,6 +98,10 @@ class Scheduler final : public sync::Hooks {
   struct MutexState {
     std::optional<FiberId> writer;
     std::vector<FiberId> readers;  // one entry per shared hold
+    // Fibers waiting to lock it exclusively. A shared lock waits while there are any, as the
+    // engine's SharedMutex (writer-preferring) makes it wait: a shared hold taken twice by one
+    // fiber deadlocks against a writer that came in between.
+    uint32_t writers_waiting = 0;
   };
 
   // From a fiber: back to the scheduler loop, which resumes this fiber when it is picked. If
