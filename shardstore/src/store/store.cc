@@ -416,6 +416,7 @@ Status StoreImpl::WriteIndex(sync::WriterLock& lock, const std::function<Status(
   reclaim_hopeless_ = false;
   SS_COVER(kIndexForcedReclaim);
   ReclaimIfLow(lock, /*force=*/true).IgnoreError();
+  SS_RETURN_IF_ERROR(CheckWritable());  // shut down while the reclamation waited
   status = write();
   if (!status.IsNoSpace()) return status;
   return Status::NoSpace(
@@ -817,7 +818,10 @@ Status StoreImpl::ReclaimIfLow(sync::WriterLock& lock, bool force) {
   if (options_.reclaim_free_extents_min == 0 || reclaim_hopeless_) return Status::Ok();
   // Reclamation moves chunks the run of an index flush in flight may name, and one reclamation
   // runs at a time: the background skips its turn; a forced reclamation waits.
-  if (force) AwaitMaintenance(lock);
+  if (force) {
+    AwaitMaintenance(lock);
+    SS_RETURN_IF_ERROR(CheckWritable());  // shut down while it waited
+  }
   if (index_->flushing() || reclaim_in_flight_) return Status::Ok();
   const uint32_t extent_count = chunks_->geometry().extent_count;
   // Forced (a Put found no room): reclaim until the reserve that Puts keep is exceeded.

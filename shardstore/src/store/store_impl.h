@@ -106,7 +106,8 @@ class StoreImpl final : public Store {
   // Reclaims the emptiest extents while free ones are low; `force` when a Put found no room.
   // The first reclamation failure, if any (each failed extent is skipped and the next tried).
   // Skipped while an index flush or a reclamation is in flight, unless forced: then it waits for
-  // them. REQUIRES: `lock` holds mu_ exclusively; held again on return, with neither in flight.
+  // them (InvalidArgument if the store was shut down meanwhile). REQUIRES: `lock` holds mu_
+  // exclusively; held again on return (forced: with neither in flight).
   Status ReclaimIfLow(sync::WriterLock& lock, bool force = false);
   // After an index flush, with few extents free: resets the extents nothing live is left in.
   // Skipped while an index flush or a reclamation is in flight. REQUIRES: as ReclaimIfLow.
@@ -132,8 +133,8 @@ class StoreImpl final : public Store {
   // The free extents a Put must leave: kPutKeepFreeExtents, plus room to write the whole
   // index again (a compaction rewrites every live run before the old ones can be reclaimed).
   uint32_t PutKeepFreeExtents() const;
-  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again.
-  // REQUIRES: as ReclaimIfLow.
+  // Runs an index flush or compaction; if it finds no room, reclaims by force and tries again
+  // (InvalidArgument if the store was shut down while that waited). REQUIRES: as ReclaimIfLow.
   Status WriteIndex(sync::WriterLock& lock, const std::function<Status()>& write);
   std::vector<uint64_t> LiveBytesByExtent() const;
   // Each extent as the reclamation policy sees it.
