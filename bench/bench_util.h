@@ -1,12 +1,15 @@
-// Small helpers shared by the benchmarks: fatal errors, timing, flag values.
+// Small helpers shared by the benchmarks: fatal errors, timing, percentiles, flag values.
 #pragma once
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace shardstore::bench {
 
@@ -19,6 +22,15 @@ using Clock = std::chrono::steady_clock;
 
 inline double Seconds(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The `fraction` quantile (0.5: the median) of `latencies_us`, which it reorders; 0 when empty.
+inline double Percentile(std::vector<uint32_t>& latencies_us, double fraction) {
+  if (latencies_us.empty()) return 0;
+  const auto at = static_cast<size_t>(fraction * static_cast<double>(latencies_us.size() - 1));
+  std::nth_element(latencies_us.begin(), latencies_us.begin() + static_cast<std::ptrdiff_t>(at),
+                   latencies_us.end());
+  return latencies_us[at];
 }
 
 // A positive whole number for `flag`, or exit 2 with a message.

@@ -54,6 +54,7 @@ namespace {
 
 using shardstore::Bytes;
 using shardstore::bench::Clock;
+using shardstore::bench::Percentile;
 using shardstore::bench::Seconds;
 
 [[noreturn]] void Die(const std::string& message) {
@@ -240,14 +241,6 @@ Bytes ValueOf(size_t bytes) {
 }
 
 std::string PreloadKey(uint64_t i) { return fmt::format("preload-{:08}", i); }
-
-double Percentile(std::vector<uint32_t>& latencies_us, double fraction) {
-  if (latencies_us.empty()) return 0;
-  const auto at = static_cast<size_t>(fraction * static_cast<double>(latencies_us.size() - 1));
-  std::nth_element(latencies_us.begin(), latencies_us.begin() + static_cast<std::ptrdiff_t>(at),
-                   latencies_us.end());
-  return latencies_us[at];
-}
 
 // Runs `threads` clients of `w` on `engine` until the time or the byte budget runs out.
 Result RunCell(Engine& engine, const Workload& w, int threads, const Settings& settings) {

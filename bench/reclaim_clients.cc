@@ -32,6 +32,7 @@ namespace {
 
 using shardstore::Bytes;
 using shardstore::bench::Clock;
+using shardstore::bench::Percentile;
 using shardstore::bench::Seconds;
 
 [[noreturn]] void Die(const std::string& message) {
@@ -59,14 +60,6 @@ struct Phase {
   double gets_s() const { return static_cast<double>(gets) / seconds; }
   double puts_s() const { return static_cast<double>(puts) / seconds; }
 };
-
-double Percentile(std::vector<uint32_t>& latencies_us, double fraction) {
-  if (latencies_us.empty()) return 0;
-  const auto at = static_cast<size_t>(fraction * static_cast<double>(latencies_us.size() - 1));
-  std::nth_element(latencies_us.begin(), latencies_us.begin() + static_cast<ptrdiff_t>(at),
-                   latencies_us.end());
-  return latencies_us[at];
-}
 
 std::string Key(uint64_t i) { return fmt::format("preload-{:08}", i); }
 

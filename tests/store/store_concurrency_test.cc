@@ -34,6 +34,13 @@ void Require(bool condition, const std::string& what) {
 
 Bytes Filled(size_t size, uint8_t fill) { return Bytes(size, fill); }
 
+// `key` holds `want`; `when` begins the message ("after a reopen, ").
+void RequireValue(Store& store, const std::string& key, const Bytes& want,
+                  const std::string& when) {
+  StatusOr<Bytes> got = store.Get(key);
+  Require(got.ok() && *got == want, when + "get " + key + ": " + got.status().ToString());
+}
+
 std::unique_ptr<Store> OpenStore(MemDisk* disk, uint64_t read_buffer_bytes,
                                  uint32_t memtable_entries_max = 4096) {
   StoreOptions options;
@@ -200,8 +207,7 @@ void FlushWithoutTheLock() {
       Require(put.ok() && put->Wait().ok(), "put b");
     });
     sync::Thread client([&] {
-      StatusOr<Bytes> a = store->Get("a");
-      Require(a.ok() && *a == Filled(10, 1), "get a: " + a.status().ToString());
+      RequireValue(*store, "a", Filled(10, 1), "");
       StatusOr<Dependency> deleted = store->Delete("a");
       Require(deleted.ok(), "delete a: " + deleted.status().ToString());
       const Status waited = deleted->Wait();
@@ -210,15 +216,13 @@ void FlushWithoutTheLock() {
     });
     flusher.Join();
     client.Join();
-    StatusOr<Bytes> b = store->Get("b");
-    Require(b.ok() && *b == Filled(10, 2), "get b: " + b.status().ToString());
+    RequireValue(*store, "b", Filled(10, 2), "");
     Require(store->Verify().ok(), "verify");
     Require(store->Shutdown().ok(), "shutdown");
   }
   std::unique_ptr<Store> store = OpenStore(&disk, 32ull << 20);
   Require(store->Get("a").status().IsNotFound(), "after a reopen, a is back");
-  StatusOr<Bytes> b = store->Get("b");
-  Require(b.ok() && *b == Filled(10, 2), "after a reopen, get b: " + b.status().ToString());
+  RequireValue(*store, "b", Filled(10, 2), "after a reopen, ");
 }
 
 TEST(StoreConcurrencyTest, IndexFlushesWithoutTheLock) {
@@ -256,14 +260,12 @@ void ReclaimWithoutTheLock() {
       Require(deleted.ok() && deleted->Wait().ok(), "delete a");
       StatusOr<Dependency> put = store->Put("b", Filled(10, 2));
       Require(put.ok() && put->Wait().ok(), "put b");
-      StatusOr<Bytes> c = store->Get("c");
-      Require(c.ok() && *c == Filled(10, 'c'), "get c: " + c.status().ToString());
+      RequireValue(*store, "c", Filled(10, 'c'), "");
     });
     reclaimer.Join();
     client.Join();
     Require(store->Get("a").status().IsNotFound(), "a is back after its delete");
-    StatusOr<Bytes> b = store->Get("b");
-    Require(b.ok() && *b == Filled(10, 2), "get b: " + b.status().ToString());
+    RequireValue(*store, "b", Filled(10, 2), "");
     for (const LiveChunk& chunk : StoreInternals(*store).LiveChunks()) {
       Require(chunk.kind != LiveChunk::Kind::kData || chunk.locator.extent != extent,
               "a live chunk is left in the reclaimed extent");
@@ -273,10 +275,8 @@ void ReclaimWithoutTheLock() {
   }
   std::unique_ptr<Store> store = OpenStore(&disk, 32ull << 20);
   Require(store->Get("a").status().IsNotFound(), "after a reopen, a is back");
-  StatusOr<Bytes> b = store->Get("b");
-  Require(b.ok() && *b == Filled(10, 2), "after a reopen, get b: " + b.status().ToString());
-  StatusOr<Bytes> c = store->Get("c");
-  Require(c.ok() && *c == Filled(10, 'c'), "after a reopen, get c: " + c.status().ToString());
+  RequireValue(*store, "b", Filled(10, 2), "after a reopen, ");
+  RequireValue(*store, "c", Filled(10, 'c'), "after a reopen, ");
 }
 
 // Two callers reclaim the same extent: one reclamation runs at a time, so the second finds the
@@ -298,8 +298,7 @@ void ReclaimersTakeTurns() {
   for (const Status& result : results) {
     Require(result.ok() || result.IsInvalidArgument(), "reclaim: " + result.ToString());
   }
-  StatusOr<Bytes> a = store->Get("a");
-  Require(a.ok() && *a == Filled(10, 1), "get a: " + a.status().ToString());
+  RequireValue(*store, "a", Filled(10, 1), "");
 }
 
 TEST(StoreConcurrencyTest, ReclamationScansAndFlushesWithoutTheLock) {
