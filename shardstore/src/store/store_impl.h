@@ -158,8 +158,8 @@ class StoreImpl final : public Store {
   // No extent was worth reclaiming at the last look, and nothing has died since.
   bool reclaim_hopeless_ = false;  // guarded by mu_
   // Whether FlushIndexUnlocked is between its first and last step (as index_->flushing()), and
-  // whether ScanLiveChunks has mu_ released, for AwaitIndexFlush and AwaitMaintenance to wait on
-  // without mu_.
+  // whether a data extent's reclamation is under way (EvacuateDataExtent, which releases mu_
+  // while it scans and flushes), for AwaitIndexFlush and AwaitMaintenance to wait on without mu_.
   sync::Mutex maintenance_mu_;
   sync::CondVar maintenance_done_;
   bool index_flush_in_flight_ = false;  // guarded by maintenance_mu_
