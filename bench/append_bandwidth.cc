@@ -69,9 +69,10 @@ double EngineRun(const Config& config, const std::string& path, const Bytes& val
   const uint32_t extents =
       static_cast<uint32_t>(values / frames_per_extent + 4 + shardstore::kPutKeepFreeExtents);
   auto opened = shardstore::OpenImageDisk(path, {{extents, extent_bytes}, true, config.direct_io},
-                                           config.disk);
+                                          config.disk);
   if (!opened.ok()) Die(opened.status().ToString());
-  if (!opened->fallback.empty()) fmt::print(stderr, "append_bandwidth: note: {}\n", opened->fallback);
+  if (!opened->fallback.empty())
+    fmt::print(stderr, "append_bandwidth: note: {}\n", opened->fallback);
   auto disk = &opened->disk;
   if (auto s = shardstore::Store::Format(disk->get(), 1); !s.ok()) Die(s.ToString());
   const uint64_t values_per_batch = std::max<uint64_t>(1, config.batch_bytes / config.value_bytes);
@@ -171,15 +172,9 @@ int main(int argc, char** argv) {
     else if (arg == "--direct")
       config.direct_io = true;
     else if (arg == "--disk") {
-      const auto kind = shardstore::ParseDiskKind(next());
-      if (!kind) {
-        fmt::print(stderr, "append_bandwidth: --disk needs file or uring\n");
-        return 2;
-      }
-      config.disk = *kind;
+      config.disk = shardstore::bench::ParseDisk("append_bandwidth", next());
       if (config.disk == shardstore::DiskKind::kUring) config.direct_io = true;
-    }
-    else {
+    } else {
       fmt::print(stderr, "append_bandwidth: unknown argument {}\n", arg);
       return 2;
     }

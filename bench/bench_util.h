@@ -8,8 +8,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "shardstore/image_disk.h"
 
 namespace shardstore::bench {
 
@@ -42,6 +45,16 @@ inline uint64_t ParseNumber(const std::string& program, const char* flag, const 
     std::exit(2);
   }
   return v;
+}
+
+// The disk a `--disk` flag names (file or uring), or exit 2 with a message.
+inline DiskKind ParseDisk(const std::string& program, const char* text) {
+  const std::optional<DiskKind> kind = ParseDiskKind(text);
+  if (!kind) {
+    fmt::print(stderr, "{}: --disk needs file or uring\n", program);
+    std::exit(2);
+  }
+  return *kind;
 }
 
 }  // namespace shardstore::bench

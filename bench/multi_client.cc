@@ -386,12 +386,7 @@ Settings Parse(int argc, char** argv) {
     if (arg == "--dir") {
       settings.dir = v;
     } else if (arg == "--disk") {
-      const auto kind = shardstore::ParseDiskKind(v);
-      if (!kind) {
-        fmt::print(stderr, "multi_client: --disk needs file or uring\n");
-        std::exit(2);
-      }
-      settings.disk = *kind;
+      settings.disk = shardstore::bench::ParseDisk("multi_client", v);
     } else if (arg == "--seconds") {
       settings.seconds = static_cast<double>(number());
     } else if (arg == "--cell-mib") {

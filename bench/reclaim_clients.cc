@@ -129,12 +129,7 @@ Settings Parse(int argc, char** argv) {
     if (arg == "--dir") {
       settings.dir = v;
     } else if (arg == "--disk") {
-      const auto kind = shardstore::ParseDiskKind(v);
-      if (!kind) {
-        fmt::print(stderr, "reclaim_clients: --disk needs file or uring\n");
-        std::exit(2);
-      }
-      settings.disk = *kind;
+      settings.disk = shardstore::bench::ParseDisk("reclaim_clients", v);
     } else if (arg == "--readers") {
       settings.readers = static_cast<int>(number());
     } else if (arg == "--preload-mib") {

@@ -179,14 +179,8 @@ int main(int argc, char** argv) {
     else if (arg == "--single-durable-puts")
       single_puts = ParseNumber("--single-durable-puts", v);
     else if (arg == "--disk") {
-      const auto parsed = shardstore::ParseDiskKind(v);
-      if (!parsed) {
-        fmt::print(stderr, "store_vs_rocksdb: --disk needs file or uring\n");
-        return 2;
-      }
-      kind = *parsed;
-    }
-    else {
+      kind = shardstore::bench::ParseDisk("store_vs_rocksdb", v);
+    } else {
       fmt::print(stderr, "store_vs_rocksdb: unknown argument {}\n", arg);
       return 2;
     }
