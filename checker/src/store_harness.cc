@@ -8,6 +8,7 @@
 #include "chunk/chunk_format.h"
 #include "shardstore/sim/coverage.h"
 #include "superblock/superblock.h"
+#include "util/coding.h"
 
 namespace shardstore::checker {
 namespace {
@@ -151,6 +152,18 @@ uint64_t StoreHarness::FootprintBytes(const std::string& key, uint64_t value_byt
   return bytes;
 }
 
+uint64_t StoreHarness::SpaceBytes(const std::string& key, uint64_t value_bytes) const {
+  return coding::RoundUp(FootprintBytes(key, value_bytes), kPageBytes);
+}
+
+uint64_t StoreHarness::ModelSpaceBytes() const {
+  uint64_t bytes = 0;
+  for (const auto& [key, writes] : model_.writes()) {
+    if (writes.back().value) bytes += SpaceBytes(key, writes.back().value->size());
+  }
+  return bytes;
+}
+
 uint64_t StoreHarness::ModelFootprintBytes() const {
   uint64_t bytes = 0;
   for (const auto& [key, writes] : model_.writes()) {
@@ -223,7 +236,7 @@ std::optional<std::string> StoreHarness::SettleWrites() {
 std::optional<std::string> StoreHarness::CheckGet(const std::string& key, uint64_t faults_before) {
   StatusOr<Bytes> got = store_->Get(key);
   const models::KvModel::Value& want = model_.Current(key);
-  SetResults(got.ok() ? ShowValue(*got)
+  SetResults(got.ok()                    ? ShowValue(*got)
              : got.status().IsNotFound() ? ShowValue(std::nullopt)
                                          : Describe(got.status()),
              ShowValue(want));
@@ -562,7 +575,7 @@ std::optional<std::string> StoreHarness::RunOp(const Op& op, uint64_t faults_bef
       const StoreStat stat = store_->Stat();
       const uint64_t usable =
           uint64_t{kGeometry.extent_count - 3 - stat.put_reserve_extents} * kGeometry.extent_bytes;
-      const uint64_t needed = ModelFootprintBytes() + FootprintBytes(key, op.size);
+      const uint64_t needed = ModelSpaceBytes() + SpaceBytes(key, op.size);
       if (needed <= usable / 2 && !SpaceKeptByDamage()) {
         return "Put returned NoSpace while the values need " + std::to_string(needed) +
                " bytes of " + std::to_string(usable) + " usable";
@@ -1018,13 +1031,15 @@ void StoreHarness::AccountReclamation(const StoreStat& stat) {
 std::optional<std::string> StoreHarness::CheckReclamationCost() const {
   if (!check_reclamation_cost_) return std::nullopt;
   // Each extent the store resets frees at least 1/kReclaimFreedShareDivisor of it, so it copied
-  // at most kReclaimFreedShareDivisor - 1 bytes per byte freed. A reclamation that fails after
-  // copying (an injected write error fails its copies or its index flush; a flipped bit hides a
-  // live chunk from the scan) frees nothing: an extent's worth for each flip, two for each fault
-  // (the retry may copy again what the failed flush left unnamed).
+  // at most kReclaimFreedShareDivisor - 1 bytes per byte freed. It decides before it copies
+  // whether the copies fit (placing them as the chunk store will), so without faults no
+  // reclamation copies in vain. One that fails after copying (an injected write error fails its
+  // copies or its index flush; a flipped bit hides a live chunk from the scan) frees nothing: an
+  // extent's worth for each flip, two for each fault (the retry may copy again what the failed
+  // flush left unnamed).
   const uint64_t per_freed = kReclaimFreedShareDivisor - 1;
   const uint64_t allowance =
-      uint64_t{kGeometry.extent_bytes} * (1 + 2 * disk_.stats().faults_injected + flips_);
+      uint64_t{kGeometry.extent_bytes} * (2 * disk_.stats().faults_injected + flips_);
   if (reclaim_copied_bytes_ <= per_freed * reclaim_freed_bytes_ + allowance) return std::nullopt;
   return "reclamation the store started by itself copied " + std::to_string(reclaim_copied_bytes_) +
          " live bytes to free " + std::to_string(reclaim_freed_bytes_) +

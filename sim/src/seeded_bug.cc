@@ -148,6 +148,12 @@ constexpr std::array kBugs = {
             "floors of that flush, before making it: for the length of the flush those Puts lie "
             "below the floors with their entries only in memory (a promise kept before the "
             "write it promises)"},
+    BugInfo{Bug::kFloorLeavesLastWritePackable, "floor_leaves_last_write_packable",
+            "kFloorLeavesLastWritePackable", BugClass::kCrashConcurrency,
+            "an index flush takes the replay floors (rounded up to a page) but leaves the write "
+            "queued last open to packing: a Put made meanwhile is packed into the page below its "
+            "extent's floor while its entry is only in the next memtable, so once the flush's "
+            "superblock is durable a crash loses a Put reported persistent (a put racing a flush)"},
     BugInfo{Bug::kReclaimCopiesNearlyFullExtents, "reclaim_copies_nearly_full_extents",
             "kReclaimCopiesNearlyFullExtents", BugClass::kAvailability,
             "reclamation's worthwhile-share check is dropped: an extent is worth reclaiming if "

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "shardstore/limits.h"
 
 namespace shardstore {
@@ -23,12 +25,43 @@ Bytes Payload(size_t bytes) {
   return payload;
 }
 
-TEST(ChunkFormatTest, FrameSizeIsPagePadded) {
-  EXPECT_EQ(ChunkFrameBytes(0, 0), kPageBytes);
-  const uint32_t fits = kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes;
-  EXPECT_EQ(ChunkFrameBytes(0, fits), kPageBytes);
-  EXPECT_EQ(ChunkFrameBytes(0, fits + 1), 2 * kPageBytes);
-  EXPECT_EQ(ChunkFrameBytes(10, fits - 10), kPageBytes);
+TEST(ChunkFormatTest, FrameSizeIsAlignedNotPagePadded) {
+  const uint32_t overhead = kChunkHeaderBytes + kChunkTrailerBytes;
+  EXPECT_EQ(ChunkFrameBytes(0, 0), overhead);
+  EXPECT_EQ(ChunkFrameBytes(0, 1), overhead + kFrameAlignBytes);
+  EXPECT_EQ(ChunkFrameBytes(3, 5), overhead + kFrameAlignBytes);
+  EXPECT_EQ(ChunkFrameBytes(16, 4096), overhead + 16 + 4096);  // a 4 KiB value: 4208 bytes
+  // The encoder still hands out whole pages, zeros past the frame.
+  const PageBytes frame = EncodeChunk(SampleHeader(), "k", Payload(4000));
+  ASSERT_EQ(frame.size(), 2 * kPageBytes);
+  const uint32_t frame_bytes = ChunkFrameBytes(1, 4000);
+  EXPECT_TRUE(
+      std::all_of(frame.begin() + frame_bytes, frame.end(), [](uint8_t b) { return b == 0; }));
+}
+
+// Frames written by format versions 1 and 2 filled whole pages; their headers say so.
+TEST(ChunkFormatTest, PagedVersionsKeepTheirFrameSize) {
+  ChunkHeader header = SampleHeader();
+  header.key_bytes = 3;
+  header.payload_bytes = 5;
+  header.version = kChunkFormatVersionPaged;
+  EXPECT_EQ(header.frame_bytes(), kPageBytes);
+  header.version = kChunkFormatVersion;
+  EXPECT_EQ(header.frame_bytes(), kChunkHeaderBytes + kChunkTrailerBytes + kFrameAlignBytes);
+}
+
+// The walk steps over bytes holding no frame by kFrameAlignBytes, and over zeros to the page end
+// at once.
+TEST(ChunkFormatTest, NextFrameCandidateSkipsPaddingToThePageEnd) {
+  Bytes bytes(kPageBytes, 0);
+  EXPECT_EQ(NextFrameCandidate(kPageBytes + 96, ByteView(bytes).first(kPageBytes - 96)),
+            2 * kPageBytes);
+  EXPECT_TRUE(ZerosToPageEnd(kPageBytes + 96, ByteView(bytes).first(kPageBytes - 96)));
+  bytes[200] = 1;
+  EXPECT_EQ(NextFrameCandidate(8, bytes), 16u);
+  EXPECT_FALSE(ZerosToPageEnd(8, bytes));
+  // Only to the end of what was given, when that comes first.
+  EXPECT_EQ(NextFrameCandidate(8, ByteView(bytes).first(100)), 108u);
 }
 
 TEST(ChunkFormatTest, RoundTripsAtPageBoundaries) {
@@ -52,10 +85,11 @@ TEST(ChunkFormatTest, RoundTripsAtPageBoundaries) {
 // Every single corrupted byte of a frame — header, key, payload, padding, trailer — is reported
 // as Corruption, for several corruption patterns.
 TEST(ChunkFormatTest, EveryCorruptedByteIsCorruption) {
-  const PageBytes good = EncodeChunk(SampleHeader(), "some-key", Payload(5000));
-  ASSERT_EQ(good.size(), 2 * kPageBytes);
+  const PageBytes good = EncodeChunk(SampleHeader(), "some-key", Payload(5001));
+  const uint32_t frame_bytes = ChunkFrameBytes(8, 5001);
+  ASSERT_EQ(frame_bytes, 5112u);  // 72 + 8 + 5001 + 24 = 5105, and 7 bytes of padding
   for (uint8_t mask : {0x01, 0x80, 0xff}) {
-    for (size_t at = 0; at < good.size(); ++at) {
+    for (size_t at = 0; at < frame_bytes; ++at) {
       PageBytes bad = good;
       bad[at] ^= mask;
       auto decoded = DecodeChunk(bad);
@@ -67,7 +101,8 @@ TEST(ChunkFormatTest, EveryCorruptedByteIsCorruption) {
 
 TEST(ChunkFormatTest, TruncatedFrameIsCorruption) {
   const PageBytes good = EncodeChunk(SampleHeader(), "k", Payload(5000));
-  for (size_t keep : {size_t{0}, size_t{10}, size_t{kChunkHeaderBytes}, good.size() - 1}) {
+  const size_t frame_bytes = ChunkFrameBytes(1, 5000);
+  for (size_t keep : {size_t{0}, size_t{10}, size_t{kChunkHeaderBytes}, frame_bytes - 1}) {
     auto decoded = DecodeChunk(ByteView(good.data(), keep));
     EXPECT_TRUE(decoded.status().IsCorruption()) << keep;
   }
@@ -89,7 +124,8 @@ TEST(ChunkFormatTest, HeaderAloneDecodes) {
   const PageBytes frame = EncodeChunk(SampleHeader(), "k", Payload(9000));
   auto header = DecodeChunkHeader(ByteView(frame.data(), kPageBytes));
   ASSERT_TRUE(header.ok());
-  EXPECT_EQ(header->frame_bytes(), frame.size());
+  EXPECT_EQ(header->frame_bytes(), ChunkFrameBytes(1, 9000));
+  EXPECT_EQ(frame.size(), 3 * kPageBytes);
 }
 
 TEST(ChunkFormatTest, EncoderRejectsBadParts) {

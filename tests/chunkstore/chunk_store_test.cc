@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "shardstore/limits.h"
@@ -126,7 +127,8 @@ TEST_F(ChunkStoreTest, ADataChunkIsPersistentWithOneFlush) {
   disk_.CrashLosingAll();
   auto store = Open();
   for (const Locator& l : {a, b, c}) EXPECT_TRUE(store->Read(l).ok()) << l.ToString();
-  EXPECT_EQ(store->Extents()[a.extent].write_pointer, c.end());
+  // In whole pages: C's is the last one the chain uses.
+  EXPECT_EQ(store->Extents()[a.extent].write_pointer, coding::RoundUp(c.end(), kPageBytes));
   int scanned = 0;
   ASSERT_TRUE(store->Scan(a.extent, [&](const Locator&, const ChunkView&) { ++scanned; }).ok());
   EXPECT_EQ(scanned, 3);
@@ -169,7 +171,9 @@ TEST_F(ChunkStoreTest, AFrameLeftBehindATornOneNeverRejoinsTheChain) {
     auto store = Open(&cut);
     a = Append(*store, "a", Bytes(10, 1)).locator;
     ASSERT_TRUE(store->Flush().ok());
-    b = Append(*store, "b", Bytes(5000, 2)).locator;
+    // B fills its two pages to the last byte, so C (packed behind it) starts a third.
+    b = Append(*store, "b", Bytes(2 * kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes - 1, 2))
+            .locator;
     c = Append(*store, "c", Bytes(10, 3)).locator;
     EXPECT_FALSE(store->Flush().ok());
   }
@@ -184,7 +188,8 @@ TEST_F(ChunkStoreTest, AFrameLeftBehindATornOneNeverRejoinsTheChain) {
     auto store = Open();
     EXPECT_TRUE(store->Read(b).status().IsCorruption());
     EXPECT_TRUE(store->Read(c).status().IsCorruption());  // past the chain's end
-    d = Append(*store, "d", Bytes(5000, 4)).locator;
+    d = Append(*store, "d", Bytes(2 * kPageBytes - kChunkHeaderBytes - kChunkTrailerBytes - 1, 4))
+            .locator;
     ASSERT_EQ(d, b);
     ASSERT_TRUE(store->Flush().ok());
   }
@@ -388,10 +393,10 @@ TEST_F(ChunkStoreTest, NewerFormatVersionIsRefusedClearly) {
 // A disk of format version 1 (no replay floors) opens: read-only it is left as it is; a writable
 // open rewrites its label as version 2 before its first superblock, so that a version 1 build
 // refuses the disk rather than falling back to the older superblock slot it can still read.
-// Versions 1 and 2 have version 3's layout; a read-only open leaves the label as it is, a writable
-// one upgrades it before it writes a version 3 superblock.
+// Versions 1 to 3 have version 4's layout; a read-only open leaves the label as it is, a
+// writable one upgrades it before it writes a version 4 superblock.
 TEST_F(ChunkStoreTest, AnOlderDiskOpensAndAWritableOpenUpgradesItsLabel) {
-  for (const uint32_t version : {1u, 2u}) {
+  for (const uint32_t version : {1u, 2u, 3u}) {
     SCOPED_TRACE("version " + std::to_string(version));
     ASSERT_TRUE(ChunkStore::Format(&disk_, 9).ok());
     auto rewrite_version = [&](uint32_t offset, uint32_t bytes, size_t checksum_at) {
@@ -441,14 +446,23 @@ TEST_F(ChunkStoreTest, AFormatVersionOneFrameIsNeverFollowed) {
   ChunkHeader header = DataHeader(99);
   header.uuid[0] = 1;
   PageBytes frame = EncodeChunk(header, "old", AsBytes("stale"));
+  // Version 1 frames fill their page: the trailer moves to its end, and the body takes the zeros.
+  const uint32_t trailer_at = ChunkFrameBytes(3, 5) - kChunkTrailerBytes;
+  std::copy_n(frame.begin() + trailer_at, kChunkTrailerBytes, frame.end() - kChunkTrailerBytes);
+  std::fill_n(frame.begin() + trailer_at, kChunkTrailerBytes, 0);
   frame[24] = 1;
+  coding::Put64(frame.data() + 56,
+                Checksum(ByteView(frame.data() + kChunkHeaderBytes,
+                                  frame.size() - kChunkHeaderBytes - kChunkTrailerBytes)));
   coding::Put64(frame.data() + 64, Checksum(ByteView(frame.data(), 64),
                                             ByteView(frame.data() + kChunkHeaderBytes, 3)));
   ASSERT_TRUE(DecodeChunk(ByteView(frame.data(), frame.size())).ok());
-  ASSERT_TRUE(disk_.Write(a.extent, a.end(), ByteView(frame.data(), frame.size())).ok());
+  // On the next page: the writes of a version 2 build were whole pages.
+  const auto next_page = static_cast<uint32_t>(coding::RoundUp(a.end(), kPageBytes));
+  ASSERT_TRUE(disk_.Write(a.extent, next_page, ByteView(frame.data(), frame.size())).ok());
   ASSERT_TRUE(disk_.Flush().ok());
   auto store = Open();
-  EXPECT_EQ(store->Extents()[a.extent].write_pointer, a.end());
+  EXPECT_EQ(store->Extents()[a.extent].write_pointer, next_page);
 }
 
 TEST_F(ChunkStoreTest, OpenFailsCleanlyWhenTheBootCommitCannotBeWritten) {

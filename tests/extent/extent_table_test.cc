@@ -35,6 +35,22 @@ TEST(ExtentTableTest, NoSpaceWhenEveryExtentIsTaken) {
   EXPECT_EQ(*table.Reserve(ExtentOwner::kData, kPageBytes), (Locator{2, 0, kPageBytes}));
 }
 
+// A frame too large for the open extent's rest, with no free extent to open, leaves the open
+// extent open: a smaller frame still fits there.
+TEST(ExtentTableTest, AFrameThatFindsNoRoomLeavesTheOpenExtentOpen) {
+  ExtentTable table(kGeometry);
+  ASSERT_TRUE(table.Reserve(ExtentOwner::kIndex, kPageBytes).ok());
+  ASSERT_TRUE(table.Reserve(ExtentOwner::kMetadata, kPageBytes).ok());
+  ASSERT_TRUE(table.Reserve(ExtentOwner::kData, 14 * kPageBytes).ok());
+  EXPECT_TRUE(table.Reserve(ExtentOwner::kData, 3 * kPageBytes).status().IsNoSpace());
+  EXPECT_TRUE(table.IsOpen(3));
+  EXPECT_EQ(*table.Reserve(ExtentOwner::kData, 104), (Locator{3, 14 * kPageBytes, 104}));
+  // Packed right behind the frame before, or on the next page.
+  EXPECT_EQ(*table.Reserve(ExtentOwner::kData, 96, 0, /*packed=*/true),
+            (Locator{3, 14 * kPageBytes + 104, 96}));
+  EXPECT_EQ(*table.Reserve(ExtentOwner::kData, 96), (Locator{3, 15 * kPageBytes, 96}));
+}
+
 TEST(ExtentTableTest, SealedExtentTakesNoMoreAppends) {
   ExtentTable table(kGeometry);
   ASSERT_TRUE(table.Reserve(ExtentOwner::kData, kPageBytes).ok());

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "chunk/chunk_format.h"
 #include "shardstore/limits.h"
 
 namespace shardstore {
@@ -69,6 +70,18 @@ TEST(ReclaimPolicyTest, EvacuationFitsAsTheExtentTablePlacesFrames) {
   EXPECT_TRUE(EvacuationFits(four, Room(kEvacuationKeepFreeExtents + 1, third)));
   EXPECT_FALSE(EvacuationFits(four, Room(kEvacuationKeepFreeExtents + 1, third - kPageBytes)));
   EXPECT_TRUE(EvacuationFits({}, Room(0)));
+}
+
+// Copies are packed behind each other, several to a page: a 4 KiB value's frame (4208 bytes)
+// does not take two pages.
+TEST(ReclaimPolicyTest, EvacuationFitsPacksSmallFrames) {
+  const uint32_t small = ChunkFrameBytes(16, 4096);
+  const std::vector<uint32_t> packed(kExtentBytes / small, small);
+  ASSERT_GT(packed.size(), kExtentBytes / (2 * kPageBytes));
+  EXPECT_TRUE(EvacuationFits(packed, Room(kEvacuationKeepFreeExtents + 1)));
+  std::vector<uint32_t> one_more = packed;
+  one_more.push_back(small);
+  EXPECT_FALSE(EvacuationFits(one_more, Room(kEvacuationKeepFreeExtents + 1)));
 }
 
 }  // namespace

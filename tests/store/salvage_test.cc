@@ -127,15 +127,18 @@ Tally Count(Disk* disk, const std::map<std::string, History>& history) {
   return tally;
 }
 
-// Every page of every index run and metadata chunk the store needs.
+// Every page of every index run and metadata chunk the store needs: the part of it the frame
+// covers.
 std::vector<Locator> IndexPages(MemDisk* disk) {
   auto store = Store::Open(Options(disk, /*read_only=*/true));
   EXPECT_TRUE(store.ok());
   std::vector<Locator> pages;
   for (const LiveChunk& chunk : StoreInternals(**store).LiveChunks()) {
     if (chunk.kind == LiveChunk::Kind::kData) continue;
+    // A frame's last page may hold less than a page of it (the rest is no frame's).
     for (uint32_t at = 0; at < chunk.locator.length; at += kPageBytes) {
-      pages.push_back({chunk.locator.extent, chunk.locator.offset + at, kPageBytes});
+      pages.push_back({chunk.locator.extent, chunk.locator.offset + at,
+                       std::min(kPageBytes, chunk.locator.length - at)});
     }
   }
   return pages;
@@ -143,7 +146,7 @@ std::vector<Locator> IndexPages(MemDisk* disk) {
 
 // Flips one byte of `page`, at a place that moves with `salt` so every field gets hit.
 void Flip(MemDisk* disk, const Locator& page, uint32_t salt) {
-  const uint32_t at = (salt * 733 + 11) % kPageBytes;
+  const uint32_t at = (salt * 733 + 11) % page.length;
   disk->CorruptByte(page.extent, page.offset + at, 0x5a);
 }
 
@@ -159,7 +162,7 @@ TEST(SalvageTest, RecoversEveryIntactValueAfterAnyIndexOrMetadataPageIsFlipped) 
   size_t trials = 0, deleted = 0;
   for (const auto& [key, h] : history) deleted += h.deleted;
   for (const Locator& page : pages) {
-    for (uint32_t at : {11u, kPageBytes / 2, kPageBytes - 6}) {
+    for (uint32_t at : {11u, page.length / 2, page.length - 6}) {
       SCOPED_TRACE("page " + page.ToString() + " byte " + std::to_string(at));
       std::unique_ptr<MemDisk> copy = disk.Snapshot();
       copy->CorruptByte(page.extent, page.offset + at, 0x5a);
@@ -360,7 +363,7 @@ std::vector<Locator> TwoVersionsThenLoseTheIndex(MemDisk* disk, const Bytes& fir
   }
   EXPECT_TRUE((*store)->Shutdown().ok());
   EXPECT_TRUE(root.has_value());
-  if (root) disk->CorruptByte(root->extent, root->offset + 200, 1);
+  if (root) disk->CorruptByte(root->extent, root->offset + root->length / 2, 1);
   return parts;
 }
 

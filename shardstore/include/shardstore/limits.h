@@ -27,12 +27,19 @@ inline constexpr uint32_t kChunkPayloadBytesMax = 64u << 20;  // absolute; optio
 inline constexpr uint32_t kChunkPayloadBytesDefault = 1u << 20;
 inline constexpr uint32_t kChunkPartsMax = 1u << 16;  // parts of one value
 inline constexpr uint64_t kValueBytesMax = 256ull << 20;
+// Frames (format version 3) start and end on multiples of this; several may share a page.
+inline constexpr uint32_t kFrameAlignBytes = 8;
 
 // IO scheduler.
 inline constexpr uint32_t kIoBytesMax = 4u << 20;         // one coalesced disk write
 inline constexpr uint64_t kQueuedBytesMax = 64ull << 20;  // unissued bytes before a drain
 inline constexpr uint32_t kScanWindowBytes = 1u << 20;    // recovery/reclaim read window
 inline constexpr size_t kPendingCommitsMax = 1u << 16;    // sealed commits not yet issued
+// A data frame up to this size is packed right behind the frame queued before it on its extent,
+// while that one is not yet issued, so they share pages (a 4 KiB value does not cost two pages).
+// A larger frame starts a page of its own: its last page's slack is under 2 % of it, and packing
+// would copy it.
+inline constexpr uint32_t kPackFrameBytesMax = 256u << 10;
 
 // UringDisk: one IO is cut into segments submitted together, up to the ring's depth, so the
 // device sees several requests at once; a ring per concurrent caller, up to a bound.

@@ -1,8 +1,10 @@
 #include "chunk/chunk_format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "hooks/coverage_site.h"
 #include "hooks/seeded_bug_site.h"
 #include "shardstore/limits.h"
 #include "util/checksum.h"
@@ -22,16 +24,28 @@ constexpr size_t kHeaderChecksumAt = 64;
 static_assert(kHeaderChecksumAt + 8 == kChunkHeaderBytes);
 static_assert(kChunkTrailerBytes == 16 + 8);
 
+SS_COVERAGE_POINT(kWalkSteppedOverBytes,
+                  "a walk of an extent stepped over bytes that hold no frame and are not zeros");
+
 Status Bad(const std::string& what) { return Status::Corruption("chunk frame: " + what); }
 
 }  // namespace
 
-uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes) {
+namespace {
+
+uint32_t FrameBytes(uint8_t version, uint32_t key_bytes, uint32_t payload_bytes) {
   const uint64_t raw = uint64_t{kChunkHeaderBytes} + key_bytes + payload_bytes + kChunkTrailerBytes;
-  return static_cast<uint32_t>(coding::RoundUp(raw, kPageBytes));
+  return static_cast<uint32_t>(
+      coding::RoundUp(raw, version <= kChunkFormatVersionPaged ? kPageBytes : kFrameAlignBytes));
 }
 
-uint32_t ChunkHeader::frame_bytes() const { return ChunkFrameBytes(key_bytes, payload_bytes); }
+}  // namespace
+
+uint32_t ChunkFrameBytes(uint32_t key_bytes, uint32_t payload_bytes) {
+  return FrameBytes(kChunkFormatVersion, key_bytes, payload_bytes);
+}
+
+uint32_t ChunkHeader::frame_bytes() const { return FrameBytes(version, key_bytes, payload_bytes); }
 
 PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload) {
   SS_ASSERT(key.size() <= kKeyBytesMax);
@@ -40,10 +54,12 @@ PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload
   SS_ASSERT(header.part_index < header.part_count);
   header.key_bytes = static_cast<uint32_t>(key.size());
   header.payload_bytes = static_cast<uint32_t>(payload.size());
+  header.version = kChunkFormatVersion;
 
   // PageBytes leaves its bytes as allocated: every one is written below, the key and payload
-  // once, the header's reserved fields and the padding as zeros.
-  PageBytes frame(header.frame_bytes());
+  // once, the header's reserved fields, the padding and the bytes past the frame as zeros.
+  const uint32_t frame_bytes = header.frame_bytes();
+  PageBytes frame(coding::RoundUp(frame_bytes, kPageBytes));
   const size_t padding_at = kChunkHeaderBytes + key.size() + payload.size();
   std::memset(frame.data(), 0, kChunkHeaderBytes);
   if (!key.empty()) std::memcpy(frame.data() + kChunkHeaderBytes, key.data(), key.size());
@@ -62,7 +78,7 @@ PageBytes EncodeChunk(ChunkHeader header, std::string_view key, ByteView payload
   coding::Put32(p + 40, header.part_count);
   coding::Put32(p + 44, header.link);
   coding::Put64(p + 48, header.sequence);
-  const size_t trailer_at = frame.size() - kChunkTrailerBytes;
+  const size_t trailer_at = frame_bytes - kChunkTrailerBytes;
   std::memcpy(p + trailer_at, header.uuid.data(), header.uuid.size());
   coding::Put64(p + trailer_at + 16, kChunkMagic);
 
@@ -102,6 +118,7 @@ StatusOr<ChunkHeader> DecodeChunkHeader(ByteView bytes) {
   header.part_index = coding::Get32(p + 36);
   header.part_count = coding::Get32(p + 40);
   header.sequence = coding::Get64(p + 48);
+  header.version = version;
   // Version 1 kept the link's bytes reserved.
   header.link = version == 1 ? 0 : coding::Get32(p + 44);
   if (coding::Get16(p + 26) != 0 || (version == 1 && coding::Get32(p + 44) != 0)) {
@@ -124,6 +141,30 @@ std::string_view ChunkKey(ByteView bytes, const ChunkHeader& header) {
 uint64_t RecordedBodyChecksum(ByteView bytes) {
   SS_ASSERT(bytes.size() >= kChunkHeaderBytes);
   return coding::Get64(bytes.data() + kBodyChecksumAt);
+}
+
+namespace {
+
+// The part of `bytes` (from `offset` on) that lies in offset's page.
+ByteView RestOfPage(uint32_t offset, ByteView bytes) {
+  const auto page_end = coding::RoundUp(uint64_t{offset} + 1, kPageBytes);
+  return bytes.first(std::min<uint64_t>(bytes.size(), page_end - offset));
+}
+
+}  // namespace
+
+bool ZerosToPageEnd(uint32_t offset, ByteView bytes) {
+  const ByteView rest = RestOfPage(offset, bytes);
+  return std::all_of(rest.begin(), rest.end(), [](uint8_t b) { return b == 0; });
+}
+
+uint32_t NextFrameCandidate(uint32_t offset, ByteView bytes) {
+  SS_ASSERT(offset % kFrameAlignBytes == 0);
+  if (ZerosToPageEnd(offset, bytes)) {
+    return static_cast<uint32_t>(offset + RestOfPage(offset, bytes).size());
+  }
+  SS_COVER(kWalkSteppedOverBytes);
+  return offset + kFrameAlignBytes;
 }
 
 StatusOr<ChunkView> DecodeChunk(ByteView frame) {

@@ -17,7 +17,6 @@ namespace {
 SS_COVERAGE_POINT(kReadFromCache, "read served from the read cache");
 SS_COVERAGE_POINT(kReadFromQueue, "read served from writes still queued");
 SS_COVERAGE_POINT(kScanFoundDamagedFrame, "scan found a damaged frame");
-SS_COVERAGE_POINT(kScanSteppedOverPage, "scan stepped over a page holding no frame");
 SS_COVERAGE_POINT(kRecoveryUsedOneSlot, "recovery found only one valid superblock slot");
 SS_COVERAGE_POINT(kRecoveryUpgradedLabel, "a writable open upgraded an older format's label");
 SS_COVERAGE_POINT(kRecoveryFoundChunksPastPointer,
@@ -121,6 +120,12 @@ StatusOr<std::unique_ptr<ChunkStore>> ChunkStore::Open(const ChunkStoreOptions& 
     chains[e].end = record.write_pointer;
     if (record.owner != ExtentOwner::kData || record.write_pointer == 0) continue;
     SS_ASSIGN_OR_RETURN(chains[e], FollowChain(disk, e, record.write_pointer));
+    // Flushed by the boot commit, which follows a chain that passed its pointer.
+    if (!options.read_only) {
+      SS_RETURN_IF_ERROR(
+          ClearPastChainEnd(disk, e, chains[e].end)
+              .WithContext("clearing past extent " + std::to_string(e) + "'s chain end"));
+    }
   }
   std::unique_ptr<ChunkStore> store(
       new ChunkStore(disk, label, *newest, newest_slot, chains, options));
@@ -187,7 +192,9 @@ ChunkStore::ChunkStore(Disk* disk, const Label& label, const Superblock& superbl
       chains_past_pointers_ = true;
     }
     table_.Restore(e, record.owner, chain.end);
-    scheduler_.RestoreFrontier(e, table_.write_pointer(e));
+    // Written up to the end of the last frame's page: the rest of it is the padding of the write.
+    scheduler_.RestoreFrontier(
+        e, static_cast<uint32_t>(coding::RoundUp(table_.write_pointer(e), kPageBytes)));
     replay_from_[e] = record.replay_from;
     durable_pointers_[e] = record.write_pointer;
     next_link_[e] =
@@ -222,7 +229,8 @@ Dependency ChunkStore::RecordingCommit(std::map<uint32_t, Dependency>& commits, 
 
 StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader header,
                                                   std::string_view key, ByteView payload,
-                                                  Dependency after, uint32_t keep_free_extents) {
+                                                  Dependency after, uint32_t keep_free_extents,
+                                                  bool packable) {
   if (key.size() > kKeyBytesMax) {
     SS_COVER(kAppendRefused);
     return Status::InvalidArgument("key longer than kKeyBytesMax");
@@ -240,25 +248,44 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
     return Status::InvalidArgument("a chunk of " + std::to_string(frame_bytes) +
                                    " bytes does not fit in an extent");
   }
+  const bool data = owner == ExtentOwner::kData;
+  // A small data frame that waits for nothing is packed behind the frame queued before it, when
+  // that one is not issued yet: they share its last page and are written by one IO. (Index and
+  // metadata frames are few, and are named by the superblock, which wants them page-aligned.)
+  const bool pack = packable && data && frame_bytes <= kPackFrameBytesMax && after.IsPersistent();
   Locator locator;
+  bool packed = false;
   // An extent whose write failed has a hole; skip it (bounded: each pass seals one extent).
   for (uint32_t attempt = 0;; ++attempt) {
     SS_ASSERT(attempt <= table_.geometry().extent_count);
-    SS_ASSIGN_OR_RETURN(locator, table_.Reserve(owner, frame_bytes, keep_free_extents));
+    const std::optional<uint32_t> open = table_.OpenExtent(owner);
+    const uint32_t end = open ? table_.write_pointer(*open) : 0;
+    // (The write packed into waits for the superblock recording the extent's reset already, if
+    // that is not durable yet: it was queued after the reset.)
+    packed = pack && open && scheduler_.CanPack(*open, end, frame_bytes);
+    SS_ASSIGN_OR_RETURN(locator, table_.Reserve(owner, frame_bytes, keep_free_extents, packed));
+    // Packed only where it was asked for: not when the frame went to a new extent.
+    packed = packed && locator.extent == *open && locator.offset == end;
     if (!scheduler_.Poisoned(locator.extent)) break;
     table_.Seal(locator.extent);
   }
   header.uuid = random_.Uuid();
   const uint32_t extent = locator.extent;
-  const bool data = owner == ExtentOwner::kData;
   header.link = 0;
   if (data) {
     if (locator.offset != 0) header.link = next_link_[extent];
     next_link_[extent] = ChainLink(header.uuid);
   }
   Dependency input = after.And(RecordingCommit(reset_dependencies_, extent));
-  Dependency written =
-      scheduler_.Write(extent, locator.offset, EncodeChunk(header, key, payload), std::move(input));
+  PageBytes frame = EncodeChunk(header, key, payload);
+  Dependency written;
+  if (packed) {
+    written = scheduler_.Pack(extent, locator.offset, ByteView(frame).first(frame_bytes));
+  } else {
+    written =
+        scheduler_.Write(extent, locator.offset, std::move(frame), std::move(input), frame_bytes);
+    if (!packable) scheduler_.EndPacking(extent);
+  }
   // A data chunk is found by following its extent's chain from the persisted write pointer, so
   // it needs no superblock of its own: only the one that records its extent as allocated, issued
   // once the first frame is durable (a superblock recording the extent with nothing durable in
@@ -284,11 +311,15 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   return Appended{locator, written.And(recorded), written};
 }
 
+uint64_t ChunkStore::ReadBytes(const Locator& locator) {
+  return coding::RoundUp(locator.end(), kPageBytes) - coding::RoundDown(locator.offset, kPageBytes);
+}
+
 StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, bool use_cache) {
   sync::UniqueLock lock(mu_);
   const DiskGeometry g = table_.geometry();
   if (locator.extent == 0 || locator.extent >= g.extent_count || locator.length == 0 ||
-      locator.offset % kPageBytes != 0 || locator.length % kPageBytes != 0) {
+      locator.offset % kFrameAlignBytes != 0 || locator.length % kFrameAlignBytes != 0) {
     return Status::Corruption("malformed locator " + locator.ToString());
   }
   if (table_.owner(locator.extent) == ExtentOwner::kFree ||
@@ -308,15 +339,19 @@ StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, boo
   // Every byte is read over: no need to zero it first. Not a PageBytes: an O_DIRECT disk stages
   // the read through its own warm buffer, which measured faster for gets than reading into a
   // fresh page-aligned allocation (bench/README.md, multi_client).
+  // The disk is read in whole pages: those the frame lies in (it may share them with others).
+  const auto first_page = static_cast<uint32_t>(coding::RoundDown(locator.offset, kPageBytes));
+  const auto pages_bytes = static_cast<uint32_t>(ReadBytes(locator));
   auto chunk = std::make_shared<CachedChunk>();
-  chunk->frame = std::make_unique_for_overwrite<uint8_t[]>(locator.length);
-  chunk->frame_bytes = locator.length;
-  const MutableByteView frame(chunk->frame.get(), locator.length);
+  chunk->frame = std::make_unique_for_overwrite<uint8_t[]>(pages_bytes);
+  chunk->frame_bytes = pages_bytes;
+  const MutableByteView pages(chunk->frame.get(), pages_bytes);
+  const MutableByteView frame = pages.subspan(locator.offset - first_page, locator.length);
   const uint64_t resets = table_.resets(locator.extent);
   if (SS_SEEDED_BUG(kReadOverlaysQueueAfterDiskRead)) {
     // Optimistic: the disk first, then whatever is still queued laid over it.
     lock.unlock();
-    const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    const Status read = disk_->Read(locator.extent, first_page, pages);
     sync::IoCompleted(disk_);
     lock.lock();
     SS_RETURN_IF_ERROR(read);
@@ -328,12 +363,12 @@ StatusOr<ChunkStore::FrameRef> ChunkStore::ReadChunk(const Locator& locator, boo
     // first: a drive may write them meanwhile, and they are newer than what the disk holds there
     // (an older chunk, from before a reset). Everything else is on the disk already.
     const std::vector<PageWrite> queued =
-        scheduler_.QueuedOverlapping(locator.extent, locator.offset, locator.length);
+        scheduler_.QueuedOverlapping(locator.extent, first_page, pages_bytes);
     lock.unlock();
-    const Status read = disk_->Read(locator.extent, locator.offset, frame);
+    const Status read = disk_->Read(locator.extent, first_page, pages);
     sync::IoCompleted(disk_);
     for (const PageWrite& piece : queued) {
-      std::memcpy(frame.data() + (piece.offset - locator.offset), piece.bytes.data(),
+      std::memcpy(pages.data() + (piece.offset - first_page), piece.bytes.data(),
                   piece.bytes.size());
     }
     lock.lock();
@@ -369,7 +404,7 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
                         uint32_t from) {
   sync::UniqueLock lock(mu_);
   SS_ASSERT(extent > 0 && extent < table_.geometry().extent_count);
-  SS_ASSERT(from % kPageBytes == 0);
+  SS_ASSERT(from % kFrameAlignBytes == 0);
   if (scheduler_.HasUnsettledWrites(extent)) SS_RETURN_IF_ERROR(scheduler_.DriveAll());
   // After a failed write, bytes past the durable frontier may never have been written.
   const uint32_t write_pointer =
@@ -378,6 +413,8 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
           : table_.write_pointer(extent);
   const uint64_t resets = table_.resets(extent);
   lock.unlock();
+  // The pages the frames lie in: the disk is read in whole pages.
+  const auto pages_end = static_cast<uint32_t>(coding::RoundUp(write_pointer, kPageBytes));
   // Read over whole, so never zeroed first.
   std::unique_ptr<uint8_t[]> buffer;
   uint32_t buffer_bytes = 0;
@@ -387,24 +424,25 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
   // without the lock, as ReadChunk reads it: appends elsewhere go on meanwhile, and bytes still
   // queued for this extent are laid over what the disk returned.
   auto fetch = [&](uint32_t offset, uint32_t bytes, ByteView* view) -> Status {
-    if (offset < window_at || offset + bytes > window_at + window.size()) {
-      const uint32_t window_bytes =
-          std::max(bytes, std::min(kScanWindowBytes, write_pointer - offset));
+    if (offset < window_at || uint64_t{offset} + bytes > uint64_t{window_at} + window.size()) {
+      const auto at = static_cast<uint32_t>(coding::RoundDown(offset, kPageBytes));
+      const auto end = static_cast<uint32_t>(
+          std::max<uint64_t>(coding::RoundUp(uint64_t{offset} + bytes, kPageBytes),
+                             std::min<uint64_t>(uint64_t{at} + kScanWindowBytes, pages_end)));
+      const uint32_t window_bytes = end - at;
       if (window_bytes > buffer_bytes) {
         buffer = std::make_unique_for_overwrite<uint8_t[]>(window_bytes);
         buffer_bytes = window_bytes;
       }
-      window_at = offset;
+      window_at = at;
       window = MutableByteView(buffer.get(), window_bytes);
       lock.lock();
-      const std::vector<PageWrite> queued =
-          scheduler_.QueuedOverlapping(extent, offset, window_bytes);
+      const std::vector<PageWrite> queued = scheduler_.QueuedOverlapping(extent, at, window_bytes);
       lock.unlock();
-      const Status read = disk_->Read(extent, offset, window);
+      const Status read = disk_->Read(extent, at, window);
       sync::IoCompleted(disk_);
       for (const PageWrite& piece : queued) {
-        std::memcpy(window.data() + (piece.offset - offset), piece.bytes.data(),
-                    piece.bytes.size());
+        std::memcpy(window.data() + (piece.offset - at), piece.bytes.data(), piece.bytes.size());
       }
       SS_RETURN_IF_ERROR(read);
       lock.lock();
@@ -421,21 +459,20 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
   };
   uint32_t offset = from;
   while (offset < write_pointer) {
-    ByteView page;
-    SS_RETURN_IF_ERROR(fetch(offset, kPageBytes, &page));
-    StatusOr<ChunkHeader> header = DecodeChunkHeader(page);
+    ByteView head;  // a page's worth: a header and its key always fit
+    SS_RETURN_IF_ERROR(fetch(offset, std::min(kPageBytes, write_pointer - offset), &head));
+    StatusOr<ChunkHeader> header = DecodeChunkHeader(head);
     if (header.ok() && uint64_t{offset} + header->frame_bytes() <= write_pointer) {
       const uint32_t frame_bytes = header->frame_bytes();
       ByteView frame;
       SS_RETURN_IF_ERROR(fetch(offset, frame_bytes, &frame));
-      page = frame.first(kPageBytes);  // the fetch may have moved the window
       const Locator locator{extent, offset, frame_bytes};
       StatusOr<ChunkView> chunk = DecodeChunk(frame);
       if (chunk.ok()) {
         visit(locator, *chunk);
       } else if (damaged) {
         SS_COVER(kScanFoundDamagedFrame);
-        damaged(locator, *header, ChunkKey(page, *header), chunk.status());
+        damaged(locator, *header, ChunkKey(frame, *header), chunk.status());
       }
       // The header's checksum held, so its length is trusted even when the body is damaged;
       // stepping over the whole frame keeps frames nested inside a payload from being seen.
@@ -444,8 +481,7 @@ Status ChunkStore::Scan(uint32_t extent, const ScanVisitor& visit, const Damaged
                     : frame_bytes;
       continue;
     }
-    SS_COVER(kScanSteppedOverPage);
-    offset += kPageBytes;
+    offset = NextFrameCandidate(offset, head);
   }
   return Status::Ok();
 }
@@ -489,12 +525,17 @@ Dependency ChunkStore::SetIndexRoot(const std::optional<Locator>& root, ReplayFl
   return scheduler_.RequestCommit(std::move(after));
 }
 
-ReplayFloors ChunkStore::SnapshotReplayFloors() const {
+ReplayFloors ChunkStore::SnapshotReplayFloors() {
   sync::LockGuard lock(mu_);
   ReplayFloors floors;
   for (uint32_t e = 1; e < table_.geometry().extent_count; ++e) {
     if (table_.owner(e) == ExtentOwner::kData && table_.write_pointer(e) > 0) {
-      floors.push_back({e, table_.write_pointer(e), table_.resets(e)});
+      // Floors are kept in whole pages: no frame may be packed into the page a floor rounds up
+      // past (it would lie below the floor, yet not be in the index the floor goes with).
+      if (!SS_SEEDED_BUG(kFloorLeavesLastWritePackable)) scheduler_.EndPacking(e);
+      floors.push_back({e,
+                        static_cast<uint32_t>(coding::RoundUp(table_.write_pointer(e), kPageBytes)),
+                        table_.resets(e)});
     }
   }
   return floors;
@@ -574,9 +615,12 @@ Status ChunkStore::Flush() {
 
 uint32_t ChunkStore::RecordedPointer(uint32_t extent) const {
   // Only the durable prefix: a crash must never expose a write pointer past unflushed bytes.
+  // In whole pages: a write's padding ends its last page.
   if (table_.owner(extent) == ExtentOwner::kFree) return 0;
-  if (SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)) return table_.write_pointer(extent);
-  return std::min(scheduler_.DurableFrontier(extent), table_.write_pointer(extent));
+  const auto soft =
+      static_cast<uint32_t>(coding::RoundUp(table_.write_pointer(extent), kPageBytes));
+  if (SS_SEEDED_BUG(kSuperblockRecordsSoftWritePointer)) return soft;
+  return std::min(scheduler_.DurableFrontier(extent), soft);
 }
 
 PageWrite ChunkStore::ProduceCommit() {
@@ -629,7 +673,9 @@ std::vector<ChunkStore::ExtentInfo> ChunkStore::Extents() const {
   sync::LockGuard lock(mu_);
   std::vector<ExtentInfo> extents;
   for (uint32_t e = 0; e < table_.geometry().extent_count; ++e) {
-    extents.push_back({table_.owner(e), table_.write_pointer(e), table_.resets(e)});
+    extents.push_back({table_.owner(e),
+                       static_cast<uint32_t>(coding::RoundUp(table_.write_pointer(e), kPageBytes)),
+                       table_.resets(e)});
   }
   return extents;
 }

@@ -92,8 +92,12 @@ class ChunkStore final : private CommitSource {
   // Appends one chunk to the open extent of `owner` once `after` is persistent. `header` gives
   // kind, sequence and part; its UUID is drawn here. NoSpace when the open extent is full and
   // opening another would leave fewer than `keep_free_extents` free extents.
+  // A data chunk of up to kPackFrameBytesMax that waits for nothing is packed behind the frame
+  // queued before it, when that one is not issued yet, unless `packable` is false; then it
+  // starts a page of its own and nothing is packed behind it.
   StatusOr<Appended> Append(ExtentOwner owner, ChunkHeader header, std::string_view key,
-                            ByteView payload, Dependency after, uint32_t keep_free_extents = 0);
+                            ByteView payload, Dependency after, uint32_t keep_free_extents = 0,
+                            bool packable = true);
 
   struct Chunk {
     ChunkHeader header;
@@ -112,6 +116,8 @@ class ChunkStore final : private CommitSource {
   // whatever happens to the extent meanwhile.
   using FrameRef = std::shared_ptr<const CachedChunk>;
   StatusOr<FrameRef> ReadFrame(const Locator& locator) { return ReadChunk(locator, true); }
+  // The bytes a read of the chunk at `locator` holds: the whole pages it lies in.
+  static uint64_t ReadBytes(const Locator& locator);
 
   // Calls visit for every whole, valid chunk below `extent`'s write pointer, in offset order,
   // stepping page by page over bytes that hold no frame (torn or foreign). A frame whose header
@@ -138,9 +144,11 @@ class ChunkStore final : private CommitSource {
   // At recovery: sequence numbers handed out from now on exceed `sequence`.
   void SequenceAbove(uint64_t sequence);
 
-  // Every data extent's write pointer now (appends not yet durable included): the replay floors
-  // for an index flush that takes the memtable now.
-  ReplayFloors SnapshotReplayFloors() const;
+  // Every data extent's write pointer now (appends not yet durable included), rounded up to a
+  // page: the replay floors for an index flush that takes the memtable now. The next frame of
+  // each extent starts on a page at or past its floor (none is packed into the write queued
+  // last).
+  ReplayFloors SnapshotReplayFloors();
   // The floors of the newest index root set (or recovered): what a root that moves no floor
   // (a compaction, a rollback) passes on.
   ReplayFloors CurrentReplayFloors() const;
@@ -171,8 +179,10 @@ class ChunkStore final : private CommitSource {
   DiskGeometry geometry() const { return table_.geometry(); }
   struct ExtentInfo {
     ExtentOwner owner;
-    uint32_t write_pointer;  // soft: includes appends not yet durable
-    uint64_t resets;         // times reset since this ChunkStore opened
+    // Soft (appends not yet durable included), in the whole pages its frames use: the last
+    // frame's page is full once its write is issued, and a reboot resumes on the next page.
+    uint32_t write_pointer;
+    uint64_t resets;  // times reset since this ChunkStore opened
   };
   std::vector<ExtentInfo> Extents() const;
   // Forgets every cached chunk: the next read of each goes to the disk (or the write queue).

@@ -48,4 +48,12 @@ struct ChainEnd {
 // not guess.
 StatusOr<ChainEnd> FollowChain(Disk* disk, uint32_t extent, uint32_t write_pointer);
 
+// Zeros the rest of the page a chain ends in, when the chain ends inside a page (a frame packed
+// behind the last one was torn, say) and anything but zeros follows it there: the next append
+// starts on the next page, and the bytes left between would be taken for a damaged frame by a
+// walk of the extent once appends pass them. Rewriting the page is safe however the write
+// tears: its bytes before `end` are written as they are, so any mix of old and new sectors
+// keeps them. REQUIRES: a writable disk; the caller flushes before it relies on the zeros.
+Status ClearPastChainEnd(Disk* disk, uint32_t extent, uint32_t end);
+
 }  // namespace shardstore

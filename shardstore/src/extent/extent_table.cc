@@ -4,6 +4,7 @@
 #include <string>
 
 #include "shardstore/limits.h"
+#include "util/coding.h"
 
 namespace shardstore {
 
@@ -42,22 +43,33 @@ bool ExtentTable::IsOpen(uint32_t extent) const {
   return false;
 }
 
-StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free) {
+StatusOr<Locator> ExtentTable::Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free,
+                                       bool packed) {
   SS_ASSERT(owner == ExtentOwner::kData || owner == ExtentOwner::kIndex ||
             owner == ExtentOwner::kMetadata);
-  SS_ASSERT(bytes > 0 && bytes % kPageBytes == 0 && bytes <= geometry_.extent_bytes);
+  SS_ASSERT(bytes > 0 && bytes % kFrameAlignBytes == 0 && bytes <= geometry_.extent_bytes);
   std::optional<uint32_t>& open = OpenFor(owner);
   if (open) {
     Extent& e = extents_[*open];
-    if (!e.sealed && uint64_t{e.write_pointer} + bytes <= geometry_.extent_bytes) {
-      const Locator locator{*open, e.write_pointer, bytes};
-      e.write_pointer += bytes;
+    const uint64_t at = packed ? e.write_pointer : coding::RoundUp(e.write_pointer, kPageBytes);
+    if (!e.sealed && at + bytes <= geometry_.extent_bytes) {
+      const Locator locator{*open, static_cast<uint32_t>(at), bytes};
+      e.write_pointer = locator.end();
       return locator;
     }
-    e.sealed = true;
-    open.reset();
   }
   const uint32_t free = free_count();
+  // Without a free extent to go on in, the open extent stays open: its rest may still take a
+  // smaller frame, and an evacuation room to copy into.
+  if (free <= keep_free && open && !extents_[*open].sealed) {
+    return Status::NoSpace("no room for a frame of " + std::to_string(bytes) + " bytes in " +
+                           std::string(ExtentOwnerName(owner)) + " extent " +
+                           std::to_string(*open) + ", and no free extent to open");
+  }
+  if (open) {
+    extents_[*open].sealed = true;
+    open.reset();
+  }
   for (uint32_t i = 1; i < extents_.size() && free > keep_free; ++i) {
     Extent& e = extents_[i];
     if (e.owner != ExtentOwner::kFree) continue;
@@ -89,14 +101,15 @@ void ExtentTable::Reset(uint32_t extent) {
 
 void ExtentTable::Restore(uint32_t extent, ExtentOwner owner, uint32_t write_pointer) {
   SS_ASSERT(extent != 0 && extent < extents_.size());
-  SS_ASSERT(write_pointer <= geometry_.extent_bytes && write_pointer % kPageBytes == 0);
+  SS_ASSERT(write_pointer <= geometry_.extent_bytes && write_pointer % kFrameAlignBytes == 0);
   Extent& e = extents_[extent];
   // An extent opened just before a crash can be recorded as owned with nothing durable in it:
   // it holds nothing, so it is free.
   if (write_pointer == 0) owner = ExtentOwner::kFree;
   e.owner = owner;
   e.write_pointer = owner == ExtentOwner::kFree ? 0 : write_pointer;
-  e.sealed = owner == ExtentOwner::kFree || write_pointer == geometry_.extent_bytes;
+  e.sealed = owner == ExtentOwner::kFree ||
+             coding::RoundUp(write_pointer, kPageBytes) == geometry_.extent_bytes;
   if (owner == ExtentOwner::kFree || e.sealed) return;
   std::optional<uint32_t>& open = OpenFor(owner);
   if (open) {

@@ -7,7 +7,8 @@
 // offset 0 and frees it. Extent 0 belongs to the superblock and is never handed out.
 //
 // The write pointer here is the "soft" pointer: it counts appends that are queued but not yet
-// durable. What the superblock persists is the durable frontier (IoScheduler).
+// durable, and ends where the last frame ends (a multiple of kFrameAlignBytes, not always of a
+// page). What the superblock persists is the durable frontier (IoScheduler), in whole pages.
 //
 // Thread-safety: not thread-safe; ChunkStore serializes access.
 #pragma once
@@ -46,12 +47,18 @@ class ExtentTable {
   uint64_t resets(uint32_t extent) const { return extents_.at(extent).resets; }
   uint32_t free_count() const;
 
-  // Space for `bytes` at the write pointer of `owner`'s open extent. NoSpace when the open
-  // extent lacks room and opening a free one would leave fewer than `keep_free` free extents.
-  // REQUIRES: 0 < bytes <= extent_bytes, bytes a page multiple, owner is kData, kIndex or
-  // kMetadata.
-  StatusOr<Locator> Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free = 0);
+  // Space for `bytes` in `owner`'s open extent: at the next page boundary from its write pointer,
+  // or right at the write pointer when `packed` (the caller writes the frame in the same IO as
+  // the one before it). NoSpace when the open extent lacks room and opening a free one would
+  // leave fewer than `keep_free` free extents. REQUIRES: 0 < bytes <= extent_bytes, bytes a
+  // multiple of kFrameAlignBytes, owner is kData, kIndex or kMetadata.
+  StatusOr<Locator> Reserve(ExtentOwner owner, uint32_t bytes, uint32_t keep_free = 0,
+                            bool packed = false);
   bool IsOpen(uint32_t extent) const;
+  // The extent `owner` appends to now, if it has one.
+  std::optional<uint32_t> OpenExtent(ExtentOwner owner) const {
+    return open_[static_cast<size_t>(owner)];
+  }
 
   // No more appends to `extent` until it is reset (it is full, or a write to it failed).
   void Seal(uint32_t extent);

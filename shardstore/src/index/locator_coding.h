@@ -15,13 +15,13 @@ inline void PutLocator(coding::Writer& w, const Locator& l) {
   w.U32(l.length);
 }
 
-// Reads a locator; false when it is truncated or malformed (empty, or not in whole pages).
+// Reads a locator; false when it is truncated or malformed (empty, or not aligned as frames are).
 inline bool GetLocator(coding::Reader& r, Locator* l) {
   l->extent = r.U32();
   l->offset = r.U32();
   l->length = r.U32();
-  return !r.failed() && l->length != 0 && l->offset % kPageBytes == 0 &&
-         l->length % kPageBytes == 0;
+  return !r.failed() && l->length != 0 && l->offset % kFrameAlignBytes == 0 &&
+         l->length % kFrameAlignBytes == 0;
 }
 
 }  // namespace shardstore

@@ -10,6 +10,7 @@
 #include "hooks/seeded_bug_site.h"
 #include "io/dependency_access.h"
 #include "shardstore/limits.h"
+#include "util/coding.h"
 
 namespace shardstore {
 
@@ -75,8 +76,11 @@ std::shared_ptr<WriteNode> IoScheduler::NewNode() {
   return std::make_shared<WriteNode>(next_node_id_++, link_);
 }
 
-Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after) {
+Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after,
+                              uint32_t content_bytes) {
   SS_ASSERT(!bytes.empty() && bytes.size() % kPageBytes == 0 && offset % kPageBytes == 0);
+  SS_ASSERT(content_bytes <= bytes.size());
+  if (content_bytes == 0) content_bytes = static_cast<uint32_t>(bytes.size());
   auto node = NewNode();
   ++stats_.writes_queued;
   if (Poisoned(extent)) {
@@ -86,8 +90,39 @@ Dependency IoScheduler::Write(uint32_t extent, uint32_t offset, PageBytes bytes,
   }
   SealCommitsIn(after);
   queued_bytes_ += bytes.size();
-  queues_[extent].push_back(Queued{node, offset, std::move(bytes), std::move(after)});
+  queues_[extent].push_back(
+      Queued{node, offset, std::move(bytes), std::move(after), content_bytes});
   return DependencyAccess::Of(node);
+}
+
+bool IoScheduler::CanPack(uint32_t extent, uint32_t offset, uint32_t bytes) const {
+  auto it = queues_.find(extent);
+  if (it == queues_.end() || it->second.empty()) return false;
+  const Queued& last = it->second.back();
+  const uint64_t content = uint64_t{last.content} + bytes;
+  return last.packable && uint64_t{last.offset} + last.content == offset &&
+         coding::RoundUp(content, kPageBytes) <= kIoBytesMax;
+}
+
+Dependency IoScheduler::Pack(uint32_t extent, uint32_t offset, ByteView bytes) {
+  SS_ASSERT(CanPack(extent, offset, static_cast<uint32_t>(bytes.size())));
+  Queued& last = queues_[extent].back();
+  const size_t content = last.content + bytes.size();
+  const size_t size = coding::RoundUp(content, kPageBytes);
+  if (size > last.bytes.size()) {
+    queued_bytes_ += size - last.bytes.size();
+    last.bytes.resize(size);  // not zeroed (PageBytes): the padding is written below
+  }
+  std::memcpy(last.bytes.data() + last.content, bytes.data(), bytes.size());
+  std::memset(last.bytes.data() + content, 0, size - content);
+  last.content = static_cast<uint32_t>(content);
+  ++stats_.writes_packed;
+  return DependencyAccess::Of(last.node);
+}
+
+void IoScheduler::EndPacking(uint32_t extent) {
+  auto it = queues_.find(extent);
+  if (it != queues_.end() && !it->second.empty()) it->second.back().packable = false;
 }
 
 void IoScheduler::SealCommitsIn(const Dependency& dependency) {

@@ -80,8 +80,23 @@ class IoScheduler final : public internal::IoDriver {
   // REQUIRES: source outlives the scheduler. Without a source, RequestCommit asserts.
   void SetCommitSource(CommitSource* source) { commit_source_ = source; }
 
-  // Queues `bytes` (whole pages) for (extent, offset), issued once `after` is persistent.
-  Dependency Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after);
+  // Queues `bytes` (whole pages) for (extent, offset), issued once `after` is persistent. The
+  // first `content_bytes` of them (all when 0) hold what was written; the rest are zeros that
+  // Pack may fill.
+  Dependency Write(uint32_t extent, uint32_t offset, PageBytes bytes, Dependency after,
+                   uint32_t content_bytes = 0);
+
+  // Packing: true when `bytes` more can go at `offset` into the write queued last on `extent`,
+  // because that write is not issued yet and its content ends exactly there (and the write
+  // would stay under kIoBytesMax).
+  bool CanPack(uint32_t extent, uint32_t offset, uint32_t bytes) const;
+  // Puts `bytes` at `offset` into that write, in the page slack after its content and in pages
+  // added to it, and returns its Dependency: they are written by the same IO, so a frame packed
+  // into a page never makes the page be written twice (a torn rewrite could destroy what the
+  // page held). The write waits for what it waited for already. REQUIRES: CanPack.
+  Dependency Pack(uint32_t extent, uint32_t offset, ByteView bytes);
+  // Nothing more is packed into the write queued last on `extent` (if any).
+  void EndPacking(uint32_t extent);
 
   // The next group commit, which will wait for `after` to settle.
   Dependency RequestCommit(Dependency after);
@@ -124,6 +139,7 @@ class IoScheduler final : public internal::IoDriver {
 
   struct Stats {
     uint64_t writes_queued = 0;
+    uint64_t writes_packed = 0;  // packed into a write queued before them (Pack)
     uint64_t ios_issued = 0;
     uint64_t bytes_issued = 0;
     uint64_t flushes = 0;
@@ -138,6 +154,8 @@ class IoScheduler final : public internal::IoDriver {
     uint32_t offset;
     PageBytes bytes;
     Dependency after;
+    uint32_t content;  // bytes[0, content) were written; the rest are zeros Pack may fill
+    bool packable = true;
   };
   struct Issued {
     std::shared_ptr<internal::WriteNode> node;

@@ -6,26 +6,33 @@
 
 #include "chunkstore/tail_chain.h"
 #include "shardstore/limits.h"
+#include "util/coding.h"
 
 namespace shardstore {
 namespace {
 
-// Reads one extent below its write pointer through a window, as ChunkStore::Scan does.
+// Reads one extent below its write pointer through a window, as ChunkStore::Scan does: in the
+// whole pages the frames lie in.
 class ExtentReader {
  public:
   ExtentReader(Disk* disk, uint32_t extent, uint32_t write_pointer)
-      : disk_(disk), extent_(extent), write_pointer_(write_pointer) {}
+      : disk_(disk),
+        extent_(extent),
+        write_pointer_(write_pointer),
+        pages_end_(static_cast<uint32_t>(coding::RoundUp(write_pointer, kPageBytes))) {}
 
   // [offset, offset + bytes), read from the disk unless the window already holds it.
-  // REQUIRES: offset + bytes <= write_pointer, both page multiples.
+  // REQUIRES: offset + bytes <= write_pointer.
   StatusOr<ByteView> Fetch(uint32_t offset, uint32_t bytes) {
     SS_ASSERT(uint64_t{offset} + bytes <= write_pointer_);
     if (offset < window_at_ || uint64_t{offset} + bytes > uint64_t{window_at_} + window_.size()) {
-      const uint32_t window_bytes =
-          std::max(bytes, std::min(kScanWindowBytes, write_pointer_ - offset));
-      window_.resize(window_bytes);
-      window_at_ = offset;
-      if (Status read = disk_->Read(extent_, offset, window_); !read.ok()) {
+      const auto at = static_cast<uint32_t>(coding::RoundDown(offset, kPageBytes));
+      const uint64_t end =
+          std::max<uint64_t>(coding::RoundUp(uint64_t{offset} + bytes, kPageBytes),
+                             std::min<uint64_t>(uint64_t{at} + kScanWindowBytes, pages_end_));
+      window_.resize(end - at);
+      window_at_ = at;
+      if (Status read = disk_->Read(extent_, at, window_); !read.ok()) {
         window_.clear();
         return read;
       }
@@ -33,15 +40,18 @@ class ExtentReader {
     return ByteView(window_).subspan(offset - window_at_, bytes);
   }
 
-  // Bytes from `offset` that one failed Fetch of a page there covered: the unreadable range.
+  // Bytes from `offset` that one failed Fetch there covered: the unreadable range.
   uint32_t FailedSpan(uint32_t offset) const {
-    return std::min(kScanWindowBytes, write_pointer_ - offset);
+    const uint64_t at = coding::RoundDown(offset, kPageBytes);
+    return static_cast<uint32_t>(std::min<uint64_t>(at + kScanWindowBytes, write_pointer_)) -
+           offset;
   }
 
  private:
   Disk* const disk_;
   const uint32_t extent_;
   const uint32_t write_pointer_;
+  const uint32_t pages_end_;
   Bytes window_;
   uint32_t window_at_ = 0;
 };
@@ -66,17 +76,18 @@ void ScanExtent(Disk* disk, uint32_t extent, const ExtentRecord& record, ImageCe
     no_frame.reset();
   };
   uint32_t offset = 0;
-  // Bounded: every pass advances `offset` by at least a page.
+  // Bounded: every pass advances `offset` by at least kFrameAlignBytes.
   while (offset < record.write_pointer) {
-    StatusOr<ByteView> page = reader.Fetch(offset, kPageBytes);
-    if (!page.ok()) {
+    StatusOr<ByteView> head =
+        reader.Fetch(offset, std::min(kPageBytes, record.write_pointer - offset));
+    if (!head.ok()) {
       close_no_frame();
       const uint32_t span = reader.FailedSpan(offset);
-      record_damage(CensusDamage::Kind::kUnreadable, {extent, offset, span}, page.status());
+      record_damage(CensusDamage::Kind::kUnreadable, {extent, offset, span}, head.status());
       offset += span;
       continue;
     }
-    StatusOr<ChunkHeader> header = DecodeChunkHeader(*page);
+    StatusOr<ChunkHeader> header = DecodeChunkHeader(*head);
     if (header.ok() && uint64_t{offset} + header->frame_bytes() <= record.write_pointer) {
       close_no_frame();
       const Locator locator{extent, offset, header->frame_bytes()};
@@ -105,13 +116,19 @@ void ScanExtent(Disk* disk, uint32_t extent, const ExtentRecord& record, ImageCe
       census->chunks.push_back(std::move(found));
       continue;
     }
-    if (no_frame && no_frame->end() == offset) {
-      no_frame->length += kPageBytes;
-    } else {
-      close_no_frame();
-      no_frame = Locator{extent, offset, kPageBytes};
+    const uint32_t next = NextFrameCandidate(offset, *head);
+    // Zeros behind a frame, to the end of its page, are the padding of the write it ended: not
+    // damage. Anything else where no frame starts is.
+    const bool padding = offset % kPageBytes != 0 && ZerosToPageEnd(offset, *head);
+    if (!padding) {
+      if (no_frame && no_frame->end() == offset) {
+        no_frame->length += next - offset;
+      } else {
+        close_no_frame();
+        no_frame = Locator{extent, offset, next - offset};
+      }
     }
-    offset += kPageBytes;
+    offset = next;
   }
   close_no_frame();
 }

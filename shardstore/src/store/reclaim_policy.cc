@@ -5,6 +5,7 @@
 #include "hooks/seeded_bug_site.h"
 #include "shardstore/assert.h"
 #include "shardstore/limits.h"
+#include "util/coding.h"
 
 namespace shardstore {
 
@@ -23,18 +24,30 @@ bool FreesWorthwhileShare(uint64_t live_bytes, uint32_t extent_bytes) {
 }
 
 bool EvacuationFits(const std::vector<uint32_t>& frame_bytes, const EvacuationRoom& room) {
-  uint64_t left = room.open_room_bytes;
+  // Placed as the chunk store places copies (appended back to back, waiting for nothing): each
+  // packed behind the one before, but a frame larger than kPackFrameBytesMax on a page of its
+  // own. A write is cut at kIoBytesMax, and the frame after a cut starts a page: each cut may
+  // leave a page's slack behind.
+  const uint64_t cut_slack = uint64_t{room.extent_bytes} / kIoBytesMax * kPageBytes;
+  auto usable = [&](uint64_t bytes) { return bytes > cut_slack ? bytes - cut_slack : 0; };
+  uint64_t left = usable(room.open_room_bytes);
   uint32_t free = room.free_extents;
   for (const uint32_t bytes : frame_bytes) {
     SS_ASSERT(bytes <= room.extent_bytes);
-    if (bytes <= left) {
-      left -= bytes;
+    // Room from where the frame would start.
+    auto from = [&](uint64_t room_left) {
+      return bytes > kPackFrameBytesMax ? coding::RoundDown(room_left, kPageBytes) : room_left;
+    };
+    if (bytes <= from(left)) {
+      left = from(left) - bytes;
       continue;
     }
     // As ExtentTable::Reserve: the rest of the open extent is left behind.
     if (free <= kEvacuationKeepFreeExtents) return false;
     --free;
-    left = room.extent_bytes - bytes;
+    left = usable(room.extent_bytes);
+    if (bytes > left) return false;
+    left -= bytes;
   }
   return true;
 }

@@ -44,8 +44,8 @@ struct EvacuationRoom {
 // kReclaimFreedShareDivisor.
 bool FreesWorthwhileShare(uint64_t live_bytes, uint32_t extent_bytes);
 
-// True when frames of `frame_bytes`, appended in order, fit in `room` as the extent table would
-// place them (a frame that does not fit the open extent's rest opens a free one).
+// True when frames of `frame_bytes`, appended in order, fit in `room` as the chunk store would
+// place copies (packed, and a frame that does not fit the open extent's rest opens a free one).
 bool EvacuationFits(const std::vector<uint32_t>& frame_bytes, const EvacuationRoom& room);
 
 // The emptiest extent worth reclaiming: not extent 0, not free, not in `skip`, freeing a

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "chunk/frame_read.h"
 #include "index/lsm_metadata.h"
 #include "index/run_format.h"
 #include "shardstore/limits.h"
@@ -201,8 +202,9 @@ std::optional<CompleteIndex> NewestCompleteIndex(const ImageCensus& census) {
 
 // The payload of the intact frame at `locator`, read again from the disk.
 StatusOr<Bytes> ReadPayload(Disk* disk, const Locator& locator) {
-  Bytes frame(locator.length);
-  SS_RETURN_IF_ERROR(disk->Read(locator.extent, locator.offset, frame));
+  Bytes pages;
+  SS_ASSIGN_OR_RETURN(const ByteView frame,
+                      ReadSpan(disk, locator.extent, locator.offset, locator.length, &pages));
   SS_ASSIGN_OR_RETURN(ChunkView chunk, DecodeChunk(frame));
   return Bytes(chunk.payload.begin(), chunk.payload.end());
 }

@@ -14,6 +14,7 @@
 #include "store/read_budget.h"
 #include "store/reclaim_policy.h"
 #include "store/store_impl.h"
+#include "util/coding.h"
 
 namespace shardstore {
 namespace {
@@ -309,17 +310,19 @@ StatusOr<Bytes> StoreImpl::Get(std::string_view key) {
   // Room for every frame at once (all of the budget for a value larger than it): taking it
   // piece by piece while holding the rest can deadlock two Gets.
   ReadReservation reservation(read_budget_.get());
-  uint64_t frame_bytes = 0;
-  for (const Locator& part : entry->parts) frame_bytes += part.length;
+  uint64_t read_bytes = 0;
+  for (const Locator& part : entry->parts) read_bytes += ChunkStore::ReadBytes(part);
   if (!SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) {
-    reservation.Add(std::min(frame_bytes, read_budget_->capacity()));
+    reservation.Add(std::min(read_bytes, read_budget_->capacity()));
   }
   // The payloads are copied once, from the verified frames (shared with the read cache)
   // straight into the value; its size is known from the first frame's header.
   Bytes value;
   const auto part_count = static_cast<uint32_t>(entry->parts.size());
   for (uint32_t part = 0; part < part_count; ++part) {
-    if (SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) reservation.Add(entry->parts[part].length);
+    if (SS_SEEDED_BUG(kGetReservesReadBufferPerPart)) {
+      reservation.Add(ChunkStore::ReadBytes(entry->parts[part]));
+    }
     SS_ASSIGN_OR_RETURN(const ChunkStore::FrameRef frame, chunks_->ReadFrame(entry->parts[part]));
     const ChunkView& chunk = frame->view;
     // The frame verified; make sure it is the frame the index meant.
@@ -763,7 +766,11 @@ EvacuationRoom StoreImpl::DataEvacuationRoom() const {
   room.free_extents = chunks_->free_extents();
   const std::vector<ChunkStore::ExtentInfo> extents = chunks_->Extents();
   for (const uint32_t e : chunks_->ExtentsOwnedBy(ExtentOwner::kData)) {
-    if (chunks_->IsOpen(e)) room.open_room_bytes = room.extent_bytes - extents[e].write_pointer;
+    if (chunks_->IsOpen(e)) {
+      // A copy may start a write of its own, on the next page.
+      room.open_room_bytes =
+          room.extent_bytes - coding::RoundUp(extents[e].write_pointer, kPageBytes);
+    }
   }
   return room;
 }

@@ -164,7 +164,7 @@ StatusOr<Superblock> DecodeSuperblock(ByteView slot, const Label& label) {
   const uint32_t extent_bytes = sb.geometry.extent_bytes;
   if (has_root == 1) {
     if (root.extent == 0 || root.extent >= entry_count || root.length == 0 ||
-        root.offset % kPageBytes != 0 || root.length % kPageBytes != 0 ||
+        root.offset % kPageBytes != 0 || root.length % kFrameAlignBytes != 0 ||
         root.end() > extent_bytes) {
       return BadSuperblock("index root " + root.ToString() + " is out of bounds");
     }

@@ -19,6 +19,12 @@
 // its data. A build that reads only versions 1 and 2 would stop at the pointer and lose Puts, so
 // a writable open upgrades an older label to version 3 before it writes anything.
 //
+// Format version 4 keeps the layout again and changes the chunks: frames (chunk format version
+// 3) end on 8-byte multiples, small data frames share pages, and locators (the index root's
+// length too) are 8-byte multiples rather than page multiples. Write pointers and replay floors
+// stay in whole pages. A build that reads only version 3 would miss frames packed behind others,
+// so a writable open upgrades the label to version 4 first.
+//
 // Decoders treat their input as hostile: any inconsistency is an error Status, never a crash.
 //
 // Thread-safety: pure functions.
@@ -38,7 +44,7 @@ namespace shardstore {
 
 inline constexpr uint64_t kLabelMagic = 0x6c62616c64726873ull;       // "shrdlabl"
 inline constexpr uint64_t kSuperblockMagic = 0x7270757364726873ull;  // "shrdsupr"
-inline constexpr uint32_t kDiskFormatVersion = 3;                    // what this build writes
+inline constexpr uint32_t kDiskFormatVersion = 4;                    // what this build writes
 inline constexpr uint32_t kDiskFormatVersionOldest = 1;              // the oldest it reads
 inline constexpr uint32_t kLabelBytes = 48;
 inline constexpr uint32_t kSuperblockHeaderBytes = 72;

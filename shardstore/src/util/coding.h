@@ -91,5 +91,9 @@ inline uint64_t RoundUp(uint64_t value, uint64_t multiple) {
   SS_ASSERT(multiple > 0);
   return (value + multiple - 1) / multiple * multiple;
 }
+inline uint64_t RoundDown(uint64_t value, uint64_t multiple) {
+  SS_ASSERT(multiple > 0);
+  return value / multiple * multiple;
+}
 
 }  // namespace shardstore::coding

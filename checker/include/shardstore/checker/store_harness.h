@@ -132,11 +132,16 @@ class StoreHarness final : public Harness {
   std::optional<std::string> CheckBackgroundReclaim(std::string_view what);
   // Get, Put or Delete of a key longer than kKeyBytesMax: InvalidArgument, and nothing written.
   std::optional<std::string> CheckRefusesKey(const Op& op, const std::string& key);
+  // The live bytes the model's values take: their frames, as the store counts them.
   uint64_t ModelFootprintBytes() const;
+  // The room they may take at most: a value's frames start a page of their own when the write
+  // before them was issued already, so each value counts in whole pages.
+  uint64_t ModelSpaceBytes() const;
   // A flipped bit still on the medium keeps room reclamation could not free: NoSpace then is
   // not held against the store. Write faults get no allowance.
   bool SpaceKeptByDamage() const;
   uint64_t FootprintBytes(const std::string& key, uint64_t value_bytes) const;
+  uint64_t SpaceBytes(const std::string& key, uint64_t value_bytes) const;
   std::vector<uint32_t> ReclaimCandidates();
   std::vector<std::string> ModelKeys() const;
 

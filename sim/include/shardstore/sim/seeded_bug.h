@@ -57,6 +57,7 @@ enum class Bug : uint8_t {
   kResetMissesWritesBeingFlushed,
   kCommitOvertakesFlushInFlight,
   kCompactionPromisesBeforeFlushing,
+  kFloorLeavesLastWritePackable,
   // availability: data stays right, the store does work without end
   kReclaimCopiesNearlyFullExtents,
 };
