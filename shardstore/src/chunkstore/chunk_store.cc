@@ -229,8 +229,7 @@ Dependency ChunkStore::RecordingCommit(std::map<uint32_t, Dependency>& commits, 
 
 StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader header,
                                                   std::string_view key, ByteView payload,
-                                                  Dependency after, uint32_t keep_free_extents,
-                                                  bool packable) {
+                                                  Dependency after, uint32_t keep_free_extents) {
   if (key.size() > kKeyBytesMax) {
     SS_COVER(kAppendRefused);
     return Status::InvalidArgument("key longer than kKeyBytesMax");
@@ -252,7 +251,7 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   // A small data frame that waits for nothing is packed behind the frame queued before it, when
   // that one is not issued yet: they share its last page and are written by one IO. (Index and
   // metadata frames are few, and are named by the superblock, which wants them page-aligned.)
-  const bool pack = packable && data && frame_bytes <= kPackFrameBytesMax && after.IsPersistent();
+  const bool pack = data && frame_bytes <= kPackFrameBytesMax && after.IsPersistent();
   Locator locator;
   bool packed = false;
   // An extent whose write failed has a hole; skip it (bounded: each pass seals one extent).
@@ -284,7 +283,6 @@ StatusOr<ChunkStore::Appended> ChunkStore::Append(ExtentOwner owner, ChunkHeader
   } else {
     written =
         scheduler_.Write(extent, locator.offset, std::move(frame), std::move(input), frame_bytes);
-    if (!packable) scheduler_.EndPacking(extent);
   }
   // A data chunk is found by following its extent's chain from the persisted write pointer, so
   // it needs no superblock of its own: only the one that records its extent as allocated, issued

@@ -93,11 +93,9 @@ class ChunkStore final : private CommitSource {
   // kind, sequence and part; its UUID is drawn here. NoSpace when the open extent is full and
   // opening another would leave fewer than `keep_free_extents` free extents.
   // A data chunk of up to kPackFrameBytesMax that waits for nothing is packed behind the frame
-  // queued before it, when that one is not issued yet, unless `packable` is false; then it
-  // starts a page of its own and nothing is packed behind it.
+  // queued before it, when that one is not issued yet.
   StatusOr<Appended> Append(ExtentOwner owner, ChunkHeader header, std::string_view key,
-                            ByteView payload, Dependency after, uint32_t keep_free_extents = 0,
-                            bool packable = true);
+                            ByteView payload, Dependency after, uint32_t keep_free_extents = 0);
 
   struct Chunk {
     ChunkHeader header;
